@@ -1,0 +1,86 @@
+//! The command line: one clap struct per subcommand, next to the code it drives, and the exit
+//! codes. Holds no logic other modules need; nothing imports it.
+//!
+//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error); 2 usage or runtime
+//! error (and `run --once` when a playbook run or action failed).
+
+mod pending;
+mod schema;
+mod validate;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code: everything is fine.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: validation or a test failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: usage or runtime error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// graphsoar: automation for Microsoft Defender XDR.
+///
+/// Runs YAML playbooks on schedules against the Microsoft Graph security API: scheduled
+/// hunting-query detections, auto-closing benign alerts, and notifications about high-severity
+/// incidents. With no settings it uses the embedded local tenant.
+#[derive(Debug, Parser)]
+#[command(name = "graphsoar", version, propagate_version = true, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const AFTER_HELP: &str = "\
+Examples:
+  graphsoar validate playbooks/              check every playbook, with file:line:col errors
+  graphsoar validate --format json p.yaml    the same as JSON, for editors and CI
+  graphsoar schema > playbook.schema.json    JSON Schema for editor completion
+  graphsoar run --once                       run every playbook once on the embedded local tenant
+
+Exit codes: 0 ok, 1 validation or test failed, 2 usage or runtime error.";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the playbooks on their schedules (or once).
+    Run(pending::RunArgs),
+    /// Check playbooks (files, folders, .kql files) and report every problem.
+    Validate(validate::ValidateArgs),
+    /// Run the playbooks' own `tests:` offline.
+    Test(pending::TestArgs),
+    /// Run one advanced-hunting query and print the rows.
+    Hunt(pending::HuntArgs),
+    /// Show what the engine did: runs and actions from the state database.
+    History(pending::HistoryArgs),
+    /// Serve the local Graph-compatible Defender tenant.
+    Emulator(pending::EmulatorArgs),
+    /// Print the JSON Schema (draft 2020-12) of the playbook format.
+    Schema(schema::SchemaArgs),
+}
+
+/// Parses the arguments and runs the subcommand.
+pub fn run<I, T>(args: I) -> anyhow::Result<ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let code = match cli.command {
+        Command::Validate(args) => validate::run(&args)?,
+        Command::Schema(args) => schema::run(&args)?,
+        Command::Run(_) => pending::not_available("run", "the engine (scheduler, triggers, actions and state)"),
+        Command::Test(_) => pending::not_available("test", "the engine's planning code, which runs playbook tests"),
+        Command::Hunt(_) => pending::not_available("hunt", "the Graph client"),
+        Command::History(_) => pending::not_available("history", "the state database"),
+        Command::Emulator(_) => pending::not_available("emulator", "the local Defender tenant"),
+    };
+    Ok(ExitCode::from(code))
+}

@@ -1,0 +1,122 @@
+//! `graphsoar validate`: every problem in playbooks, settings and `.kql` files, compiler-style.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
+use crate::config::Settings;
+use crate::diag::{self, Diagnostic, Pos, Severity};
+use crate::playbook;
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `path:line:col: playbook "x": field: message`, one per line.
+    Text,
+    /// A JSON array of objects with path, line, column, playbook, field, message, severity.
+    Json,
+}
+
+/// `graphsoar validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Settings file (lists, defaults). Default: graphsoar.yaml if present, else the embedded settings.
+    #[arg(long, env = "GRAPHSOAR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Playbook files, folders (searched recursively for .yaml/.yml) and .kql files.
+    /// Default: the settings' playbooks folder.
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+/// Validates and prints; returns the exit code.
+pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
+    if let Some(config) = args.config.as_ref().filter(|c| !c.is_file()) {
+        eprintln!("graphsoar validate: settings file {} does not exist", config.display());
+        return Ok(EXIT_ERROR);
+    }
+    let (report, count) = validate(args.config.as_deref(), &args.paths);
+    match args.format {
+        Format::Text => {
+            for d in &report {
+                println!("{d}");
+            }
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    }
+    let errors = report.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = report.len() - errors;
+    eprintln!(
+        "{count} playbook{} valid; {errors} error{}, {warnings} warning{}",
+        if count == 1 { "" } else { "s" },
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" },
+    );
+    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
+}
+
+/// All diagnostics for the settings and the given paths, sorted, and how many playbooks compiled.
+pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, usize) {
+    let (settings, mut report) = match Settings::discover(config) {
+        Ok((s, warnings)) => (s, warnings),
+        Err(errors) => (Settings::embedded(), errors),
+    };
+    let paths = if paths.is_empty() {
+        vec![settings.playbooks.clone()]
+    } else {
+        paths.to_vec()
+    };
+    let (kql, yaml): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .into_iter()
+        .partition(|p| p.extension().is_some_and(|e| e == "kql"));
+    let (playbooks, diagnostics) = playbook::load_paths(&yaml, &settings);
+    report.extend(diagnostics);
+    for file in kql {
+        report.extend(check_kql(&file));
+    }
+    diag::sort(&mut report);
+    (report, playbooks.len())
+}
+
+/// A `.kql` file: readable, UTF-8, not empty, with a time filter. (Full KQL checks come with the
+/// KQL engine.)
+fn check_kql(path: &Path) -> Vec<Diagnostic> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return vec![Diagnostic::error(
+                path,
+                Pos::START,
+                "",
+                format!("cannot read file: {e}"),
+            )];
+        }
+    };
+    let text = match crate::yaml::text_of(&bytes) {
+        Ok(t) => t,
+        Err((pos, msg)) => return vec![Diagnostic::error(path, pos, "", msg)],
+    };
+    if text.trim().is_empty() {
+        return vec![Diagnostic::error(path, Pos::START, "", "the query file is empty")];
+    }
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("ago(") && !lower.contains("between") {
+        return vec![Diagnostic::warning(
+            path,
+            Pos::START,
+            "",
+            "the query has no time filter (such as `| where Timestamp > ago(1h)`): it scans all 30 days",
+        )];
+    }
+    Vec::new()
+}

@@ -1,0 +1,136 @@
+use std::path::Path;
+
+use super::*;
+
+fn parse(text: &str) -> Result<(Settings, Vec<Diagnostic>), Vec<Diagnostic>> {
+    Settings::parse_str(text, Path::new("/etc/graphsoar/graphsoar.yaml"))
+}
+
+fn errors(text: &str) -> Vec<String> {
+    parse(text).unwrap_err().iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn embedded_defaults_are_the_local_tenant() {
+    let s = Settings::embedded();
+    assert_eq!(s.tenant, Tenant::Local);
+    assert_eq!(s.state, Path::new("graphsoar-local.db"));
+    assert!(s.lists.contains_key("eicar_sha256"));
+    assert_eq!(s.limits.max_actions_per_run, 100);
+}
+
+#[test]
+fn an_empty_file_is_the_local_tenant_with_defaults() {
+    let (s, warnings) = parse("").unwrap();
+    assert!(warnings.is_empty());
+    assert_eq!(s.tenant, Tenant::Local);
+    assert_eq!(s.playbooks, Path::new("/etc/graphsoar/playbooks"));
+    assert_eq!(s.cursor_overlap, Duration::from_mins(5));
+}
+
+#[test]
+fn every_documented_key_is_accepted() {
+    let text = "\
+tenant_id: 72f988bf-0000-0000-0000-000000000000
+client_id: 11111111-2222-3333-4444-555555555555
+client_secret_file: /run/secrets/graphsoar
+cloud: usgov
+api_version: beta
+playbooks: pb/
+state: graphsoar.db
+outbox: outbox/
+smtp: { host: smtp.example.com, port: 587, tls: starttls, username: graphsoar, password_file: /run/secrets/smtp, from: soar@example.com }
+limits: { concurrency: 4, hunting_per_minute: 40, writes_per_minute: 120, max_actions_per_run: 100,
+          max_attempts: 5, request_timeout: 30s, hunting_timeout: 190s }
+cursor_overlap: 5m
+on_failure: { after_runs: 3, email: [soc-tooling@example.com] }
+listen: 127.0.0.1:9464
+";
+    let (s, _) = parse(text).unwrap();
+    let Tenant::Remote(t) = &s.tenant else {
+        panic!("expected a remote tenant")
+    };
+    assert_eq!(t.graph_url.as_str(), "https://graph.microsoft.us/");
+    assert_eq!(t.credential, Credential::SecretFile("/run/secrets/graphsoar".into()));
+    assert_eq!(s.api_version, ApiVersion::Beta);
+    assert_eq!(s.playbooks, Path::new("/etc/graphsoar/pb/"));
+    assert_eq!(s.smtp.as_ref().map(|m| m.port), Some(587));
+    assert_eq!(s.limits.hunting_timeout, Duration::from_secs(190));
+    assert_eq!(s.on_failure.as_ref().map(|o| o.after_runs), Some(3));
+    assert_eq!(s.listen, Some("127.0.0.1:9464".parse().unwrap()));
+}
+
+#[test]
+fn inline_secrets_are_refused_with_the_way_to_do_it() {
+    let e = errors("tenant_id: t\nclient_id: c\nclient_secret: hunter2\n");
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].starts_with("/etc/graphsoar/graphsoar.yaml:3:1: client_secret: secrets are never written"),
+        "{}",
+        e[0]
+    );
+    assert!(e[0].contains("GRAPHSOAR_CLIENT_SECRET"));
+    assert!(!e[0].contains("hunter2"));
+    let e = errors("smtp:\n  host: x\n  from: a@b.c\n  password: hunter2\n");
+    assert!(
+        e[0].contains(":4:3: smtp.password:") && e[0].contains("GRAPHSOAR_SMTP_PASSWORD"),
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn unknown_keys_get_a_hint_and_a_place() {
+    let e = errors("tenant_id: t\nclient_id: c\nlimits:\n  concurrency: 2\n  max_attemps: 3\n");
+    assert!(e[0].starts_with("/etc/graphsoar/graphsoar.yaml:5:3: limits.max_attemps: unknown key `max_attemps`, did you mean `max_attempts`?"), "{}", e[0]);
+}
+
+#[test]
+fn plain_http_only_to_loopback_and_unlimited_writes_only_there() {
+    let e =
+        errors("tenant_id: t\nclient_id: c\ngraph_url: http://graph.example.com\nlimits: { writes_per_minute: 0 }\n");
+    assert!(
+        e.iter()
+            .any(|m| m.contains(":3:12: graph_url:") && m.contains("use https://")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("limits.writes_per_minute") && m.contains("loopback")),
+        "{e:?}"
+    );
+    let (s, _) = parse("tenant_id: local\nclient_id: graphsoar-local\ngraph_url: http://127.0.0.1:8080\nlogin_url: http://127.0.0.1:8080\nlimits: { writes_per_minute: 0 }\n").unwrap();
+    assert_eq!(s.limits.writes_per_minute, 0);
+}
+
+#[test]
+fn endpoints_without_a_tenant_are_an_error() {
+    let e = errors("graph_url: http://127.0.0.1:8080\n");
+    assert!(e[0].contains("graph_url: `graph_url` needs `tenant_id`"), "{}", e[0]);
+}
+
+#[test]
+fn bad_values_are_each_reported() {
+    let e = errors(
+        "cursor_overlap: 5 minutes\nlisten: everywhere\nsmtp: { host: mail.example.com, tls: none, from: nobody }\nlists: { missing: nope.txt }\n",
+    );
+    assert_eq!(e.len(), 5, "{e:?}");
+    assert!(e.iter().any(|m| m.contains(":1:17: cursor_overlap:")));
+    assert!(e.iter().any(|m| m.contains(":2:9: listen:")));
+    assert!(e.iter().any(|m| m.contains("smtp.tls:") && m.contains("loopback")));
+    assert!(e.iter().any(|m| m.contains("smtp.from:")));
+    assert!(
+        e.iter()
+            .any(|m| m.contains(":4:19: lists.missing: cannot read list file"))
+    );
+}
+
+#[test]
+fn list_files_resolve_against_the_settings_folder() {
+    let dir = std::env::temp_dir().join(format!("graphsoar-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hashes.txt"), "# test hashes\nabc\n\n  def  \n").unwrap();
+    let (s, _) = Settings::parse_str("lists: { eicar_sha256: hashes.txt }\n", &dir.join("graphsoar.yaml")).unwrap();
+    assert_eq!(s.lists["eicar_sha256"], vec!["abc", "def"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

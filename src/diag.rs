@@ -1,0 +1,123 @@
+//! Diagnostics: what `validate` (and every loader) reports, with where and what to do.
+//!
+//! Loaders never stop at the first problem: they return every [`Diagnostic`] they find, and the
+//! caller decides whether errors are fatal. Positions are 1-based lines and columns (columns in
+//! characters), so editors jump straight to them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Error or warning. Warnings never fail `validate` unless `--deny-warnings` is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A position in a file: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    pub const START: Pos = Pos { line: 1, column: 1 };
+
+    pub fn new(line: usize, column: usize) -> Pos {
+        Pos { line, column }
+    }
+}
+
+/// One problem found in a file, printed compiler-style:
+/// `path:line:col: playbook "x": field.path: message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    /// The playbook's name, when the file got far enough to have one.
+    pub playbook: Option<String>,
+    /// The field path inside the file, such as `actions[1].update_alert.status`; empty for the
+    /// file as a whole.
+    pub field: String,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn error(path: &Path, pos: Pos, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            path: path.to_path_buf(),
+            line: pos.line,
+            column: pos.column,
+            playbook: None,
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn warning(path: &Path, pos: Pos, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(path, pos, field, message)
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    pub fn pos(&self) -> Pos {
+        Pos::new(self.line, self.column)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.path.display(), self.line, self.column)?;
+        if let Some(name) = &self.playbook {
+            write!(f, "playbook \"{name}\": ")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        if self.severity == Severity::Warning {
+            f.write_str("warning: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Sorts diagnostics by file and position, errors before warnings at the same place.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (&a.path, a.line, a.column, a.severity, &a.field).cmp(&(&b.path, b.line, b.column, b.severity, &b.field))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prints_compiler_style() {
+        let mut d = Diagnostic::error(
+            Path::new("p/x.yaml"),
+            Pos::new(5, 7),
+            "actions[1].update_alert.status",
+            "bad",
+        );
+        d.playbook = Some("x".into());
+        assert_eq!(
+            d.to_string(),
+            "p/x.yaml:5:7: playbook \"x\": actions[1].update_alert.status: bad"
+        );
+        let w = Diagnostic::warning(Path::new("a.yaml"), Pos::START, "", "hmm");
+        assert_eq!(w.to_string(), "a.yaml:1:1: warning: hmm");
+    }
+}

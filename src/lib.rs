@@ -1,0 +1,18 @@
+//! graphsoar: a SOAR rule engine for Microsoft Defender XDR.
+//!
+//! YAML playbooks (see [`playbook`]) are loaded, validated and compiled once; their triggers
+//! read the Microsoft Graph security API, their conditions are sandboxed Rhai ([`script`]), and
+//! their messages are minijinja templates ([`template`]). Nothing imports [`cli`].
+
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod duration;
+pub mod graph;
+pub mod odata;
+pub mod playbook;
+pub mod script;
+pub mod suggest;
+pub mod template;
+pub mod yaml;
+pub mod yaml_de;

@@ -1,0 +1,244 @@
+//! Playbooks: the raw format ([`schema`]), loading with file/line diagnostics ([`load`]), and the
+//! compile step ([`compile`]) that turns a [`schema::PlaybookConfig`] into the runtime
+//! [`Playbook`] that the engine runs.
+//!
+//! Runtime types never carry an `Option` that validation already settled: defaults are applied,
+//! cron, Rhai, templates, filters and durations are compiled, paths are resolved and checked.
+//! This module does no I/O beyond reading playbook, template and fixture files.
+
+pub mod compile;
+pub mod load;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::duration::Duration;
+use crate::odata;
+use crate::script::{Condition, ItemKind};
+use crate::template::Template;
+
+pub use load::{Loaded, load_file, load_paths, parse_str};
+pub use schema::{Group, LogLevel, Mode, WebhookFormat};
+
+/// A compiled playbook.
+#[derive(Debug, Clone)]
+pub struct Playbook {
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub mode: Mode,
+    pub schedule: Schedule,
+    pub timezone: chrono_tz::Tz,
+    pub trigger: Trigger,
+    /// None: every item matches.
+    pub condition: Option<Condition>,
+    pub dedup: Dedup,
+    pub group: Group,
+    pub max_actions_per_run: u32,
+    pub actions: Vec<Action>,
+    pub tests: Vec<PlaybookTest>,
+    /// The file it was loaded from.
+    pub source: PathBuf,
+    /// A stable hash of the file's text: an edited playbook is a different playbook for the ledger.
+    pub source_hash: u64,
+}
+
+impl Playbook {
+    /// The kind of item conditions and templates see.
+    pub fn item_kind(&self) -> ItemKind {
+        self.trigger.item_kind()
+    }
+}
+
+/// A parsed cron schedule.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    /// As written.
+    pub text: String,
+    pub cron: croner::Cron,
+}
+
+/// What a playbook looks at.
+#[derive(Debug, Clone)]
+pub enum Trigger {
+    Alerts(ListTrigger),
+    Incidents(ListTrigger),
+    Hunting(HuntingTrigger),
+}
+
+impl Trigger {
+    pub fn item_kind(&self) -> ItemKind {
+        match self {
+            Trigger::Alerts(_) => ItemKind::Alert,
+            Trigger::Incidents(_) => ItemKind::Incident,
+            Trigger::Hunting(_) => ItemKind::Row,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Trigger::Alerts(_) => "alerts",
+            Trigger::Incidents(_) => "incidents",
+            Trigger::Hunting(_) => "hunting",
+        }
+    }
+}
+
+/// An `alerts` or `incidents` trigger.
+#[derive(Debug, Clone)]
+pub struct ListTrigger {
+    /// The user's filter, parsed; the engine adds the cursor clause.
+    pub filter: Option<odata::Expr>,
+    pub since: Duration,
+    pub expand_alerts: bool,
+}
+
+/// A `hunting` trigger.
+#[derive(Debug, Clone)]
+pub struct HuntingTrigger {
+    pub query: String,
+    pub lag: Duration,
+    /// A fixed lookback per run; None: the engine's gapless window.
+    pub timespan: Option<Duration>,
+}
+
+/// Dedup: the key template (None: item id or row hash) and how long keys live (None: forever).
+#[derive(Debug, Clone)]
+pub struct Dedup {
+    pub key: Option<Template>,
+    pub window: Option<Duration>,
+}
+
+/// A compiled action.
+#[derive(Debug, Clone)]
+pub enum Action {
+    UpdateAlert(Update),
+    UpdateIncident(Update),
+    Email(Email),
+    Webhook(Webhook),
+    Log(Log),
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::UpdateAlert(_) => "update_alert",
+            Action::UpdateIncident(_) => "update_incident",
+            Action::Email(_) => "email",
+            Action::Webhook(_) => "webhook",
+            Action::Log(_) => "log",
+        }
+    }
+}
+
+/// `update_alert` / `update_incident`. Enum values are the schema's camelCase names.
+#[derive(Debug, Clone, Default)]
+pub struct Update {
+    /// With a hunting trigger: the id to update.
+    pub id: Option<Template>,
+    pub status: Option<&'static str>,
+    pub classification: Option<&'static str>,
+    pub determination: Option<&'static str>,
+    pub assigned_to: Option<String>,
+    pub comment: Option<Template>,
+    /// None: the status the item had when it matched.
+    pub only_if_status: Option<Vec<&'static str>>,
+    pub tags: Option<TagChange>,
+}
+
+/// Incident tag changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    /// Applied to the freshly read `customTags`, keeping analysts' tags.
+    Edit { add: Vec<String>, remove: Vec<String> },
+    /// Replaces the whole array.
+    Set(Vec<String>),
+}
+
+/// `email`.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub reply_to: Option<String>,
+    pub from: String,
+    pub subject: Template,
+    pub body: Option<Template>,
+    pub html: Option<Template>,
+}
+
+/// `webhook`.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub target: WebhookTarget,
+    pub method: String,
+    pub headers: Vec<(String, HeaderValue)>,
+    pub format: WebhookFormat,
+    pub body: Option<BodyTemplate>,
+}
+
+/// Where a webhook goes.
+#[derive(Debug, Clone)]
+pub enum WebhookTarget {
+    Url(Url),
+    /// The URL is read from this environment variable when the action runs.
+    Env(String),
+}
+
+/// A webhook header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    Literal(String),
+    Env(String),
+}
+
+/// A webhook body: a structure whose string leaves are templates, so rendered values are
+/// JSON-encoded and cannot break out of their string.
+#[derive(Debug, Clone)]
+pub enum BodyTemplate {
+    Text(Template),
+    Map(Vec<(String, BodyTemplate)>),
+    List(Vec<BodyTemplate>),
+    /// Numbers, booleans, null.
+    Value(serde_json::Value),
+}
+
+/// `log`.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub message: Template,
+    pub level: LogLevel,
+}
+
+/// A playbook test, run offline by `graphsoar test`.
+#[derive(Debug, Clone)]
+pub struct PlaybookTest {
+    pub name: String,
+    pub items: TestItems,
+    pub now: Option<DateTime<Utc>>,
+    /// Lists replacing the settings' lists of the same name.
+    pub lists: BTreeMap<String, Vec<String>>,
+    /// Expected planned actions in order: name and the fields to compare.
+    pub expect: Vec<(String, BTreeMap<String, serde_json::Value>)>,
+    /// Line of the test in its file, for reports.
+    pub line: usize,
+}
+
+/// A test's input.
+#[derive(Debug, Clone)]
+pub enum TestItems {
+    Alert(serde_json::Value),
+    Incident(serde_json::Value),
+    Rows(Vec<serde_json::Value>),
+}
+
+/// A stable 64-bit FNV-1a hash (stored in the state database, so it must not change between builds).
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
