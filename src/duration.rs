@@ -35,7 +35,10 @@ impl Duration {
     }
 
     pub fn to_chrono(self) -> TimeDelta {
-        TimeDelta::seconds(i64::try_from(self.0).unwrap_or(i64::MAX / 1000))
+        i64::try_from(self.0)
+            .ok()
+            .and_then(TimeDelta::try_seconds)
+            .unwrap_or(TimeDelta::MAX)
     }
 
     /// ISO-8601, as Graph's `timespan` wants it: `PT1H`, `P1DT2H30M`, `PT0S`.

@@ -208,13 +208,43 @@ pub fn error_pos(err: &serde_yaml::Error) -> Option<Pos> {
     err.location().map(|l| Pos::new(l.line(), l.column()))
 }
 
-/// serde's message without the " at line X column Y" suffix serde_yaml appends.
+/// serde_yaml's message without the position it already reports as the location, and with a
+/// way out for the common mistakes.
 pub fn error_message(err: &serde_yaml::Error) -> String {
-    let msg = err.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
+    let mut msg = err.to_string();
+    if let Some(loc) = err.location() {
+        let here = format!(" at line {} column {}", loc.line(), loc.column());
+        if let Some(i) = msg.rfind(&here) {
+            msg.replace_range(i..i + here.len(), "");
+        }
     }
+    if msg.contains("more than one document") {
+        return "a file holds one playbook, but this one has several YAML documents (`---`): put each playbook in its own file".into();
+    }
+    if msg.contains("scanning a quoted scalar") {
+        msg.push_str(": a quoted value is not closed; close the quote");
+    } else if msg.contains("mapping values are not allowed") {
+        msg.push_str(": a value containing `: ` must be quoted");
+    } else if msg.contains("did not find expected key") || msg.contains("block mapping") {
+        msg.push_str(": check the indentation");
+    }
+    msg
+}
+
+/// Where the second YAML document of a multi-document file starts (its `---`).
+pub fn second_document(text: &str) -> Option<Pos> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_end();
+        if t == "---" || t.starts_with("--- ") {
+            if content {
+                return Some(Pos::new(i + 1, 1));
+            }
+        } else if !t.trim_start().is_empty() && !t.trim_start().starts_with('#') {
+            content = true;
+        }
+    }
+    None
 }
 
 #[cfg(test)]

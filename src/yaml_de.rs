@@ -116,6 +116,15 @@ fn humanize(msg: &str, path: &str) -> (String, bool) {
         let field = backticked(missing).first().copied().unwrap_or(missing).to_string();
         return (format!("missing required key `{field}`"), false);
     }
+    if let Some(head) = msg.strip_suffix("expected u32") {
+        return (format!("{head}expected a whole number"), false);
+    }
+    if msg.starts_with("invalid type:") && msg.ends_with("expected a sequence") {
+        return (
+            format!("{msg}: write a list, such as `[a, b]` or one `- item` per line"),
+            false,
+        );
+    }
     if msg.starts_with("invalid type: map, expected a string")
         || msg.starts_with("invalid type: sequence, expected a string")
     {

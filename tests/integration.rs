@@ -1,1 +1,6 @@
+//! The one integration test binary (one link on a 2-core machine): modules per area.
 
+mod support;
+
+mod schema;
+mod validate;

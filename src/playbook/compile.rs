@@ -352,7 +352,8 @@ impl<'a> Compiler<'a> {
                 Some(condition)
             }
             Err(e) => {
-                let pos = self.index.inside("condition", e.line, e.column);
+                let (line, column) = clamp_to_text(source, e.line, e.column);
+                let pos = self.index.inside("condition", line, column);
                 self.error_at(pos, "condition", e.message);
                 None
             }
@@ -1159,6 +1160,18 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+/// Keeps a position inside `text`: parsers report "incomplete" errors one line past the end.
+fn clamp_to_text(text: &str, line: usize, column: usize) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    if line <= lines.len() {
+        return (line, column);
+    }
+    match lines.iter().rposition(|l| !l.trim().is_empty()) {
+        Some(i) => (i + 1, lines[i].chars().count() + 1),
+        None => (1, 1),
+    }
 }
 
 /// Whether a KQL query filters on time itself (until the KQL engine lands, a textual check).

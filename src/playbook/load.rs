@@ -38,7 +38,9 @@ pub fn parse_str(text: &str, origin: &Path, root: &Path, settings: &Settings) ->
     let value: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let pos = yaml::error_pos(&e).unwrap_or(Pos::START);
+            let pos = yaml::second_document(text)
+                .or_else(|| yaml::error_pos(&e))
+                .unwrap_or(Pos::START);
             return Loaded::failed(Diagnostic::error(
                 origin,
                 pos,
@@ -118,7 +120,16 @@ fn kind_of(v: &Value) -> &'static str {
 /// Every shape problem in a playbook mapping, one per key or list item.
 fn shape_errors(map: &serde_yaml::Mapping) -> Vec<ShapeError> {
     fn check<T: serde::de::DeserializeOwned>(v: &Value, path: &str, singleton: bool, out: &mut Vec<ShapeError>) {
-        if let Err(e) = yaml_de::from_value::<T>(v.clone(), path, singleton) {
+        if let Err(mut e) = yaml_de::from_value::<T>(v.clone(), path, singleton) {
+            // Two keys where one is expected (two triggers, two actions in one entry): point at
+            // the second.
+            if singleton
+                && e.path == path
+                && let Some(second) = v.as_mapping().and_then(|m| m.keys().nth(1)).and_then(Value::as_str)
+            {
+                e.path = yaml::field(path, second);
+                e.at_key = true;
+            }
             out.push(e);
         }
     }

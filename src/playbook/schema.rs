@@ -17,6 +17,7 @@ use serde::Deserialize;
 #[schemars(title = "graphsoar playbook")]
 pub struct PlaybookConfig {
     /// Unique name, `[a-z0-9-]+`; keys cursors, dedup and the ledger.
+    #[schemars(pattern("^[a-z0-9-]{1,100}$"))]
     pub name: String,
     /// What the playbook does and why; shown in messages as `playbook.description`.
     #[serde(default)]

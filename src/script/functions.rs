@@ -99,7 +99,7 @@ pub(super) fn register(engine: &mut Engine) {
 // Time
 
 /// `ago("1h")`: the timestamp that long before the run's `now`. Durations: `30s`, `5m`, `1h`,
-/// `7d`, `2w`, `500ms`, combinations such as `1h30m`, or ISO-8601 (`PT1H`, `P1D`, `P1DT12H`).
+/// `7d`, `2w`, combinations such as `1h30m`, or ISO-8601 (`PT1H`, `P1D`, `P1DT12H`).
 pub fn ago(duration: &str) -> RhaiResult<Timestamp> {
     let delta = parse_delta(duration)?;
     sub_delta(Timestamp(super::eval_now()), delta)

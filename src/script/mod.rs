@@ -275,6 +275,10 @@ fn compile_error(error: &ParseError, kind: ItemKind) -> CompileError {
         ParseErrorType::Reserved(name) if DISABLED_SYMBOLS.contains(&name.as_str()) => {
             format!("`{name}` is not allowed in conditions")
         }
+        ParseErrorType::UnexpectedEOF => {
+            "the condition ends in the middle of an expression: close every `(`, `[` and `{`, and finish the last operator".into()
+        }
+        ParseErrorType::MissingToken(token, why) => format!("expected `{token}` {why}"),
         other => other.to_string(),
     };
     let (line, column) = position_of(*position);
@@ -861,6 +865,16 @@ mod tests {
             eval_alert("now.format(\"%Q\") == \"\""),
             Err(EvalError::Runtime(_))
         ));
+        for huge in [
+            "ago(\"9223372036854776s\")",
+            "now + \"99999999999d\"",
+            "now - 9223372036854775807",
+        ] {
+            assert!(
+                matches!(eval_alert(&format!("{huge} < now")), Err(EvalError::Runtime(_))),
+                "{huge}"
+            );
+        }
     }
 
     #[test]
