@@ -273,3 +273,16 @@ fn truncated_and_mutated_playbooks_never_panic() {
         }
     }
 }
+
+/// The example settings file with every key is valid, and the shipped playbooks validate with it.
+#[test]
+fn example_settings_are_valid() {
+    let out = graphsoar(&[
+        "validate",
+        "--deny-warnings",
+        "--config",
+        "examples/graphsoar.yaml",
+        "playbooks",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}

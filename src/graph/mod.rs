@@ -4,3 +4,4 @@
 //! `graph` never imports `emulator`.
 
 pub mod enums;
+pub mod models;

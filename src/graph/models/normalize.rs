@@ -1,0 +1,150 @@
+//! The items playbooks see: the Graph JSON of an alert or incident, unchanged except that the
+//! enum-valued properties carry the schema's camelCase member names (`"Active"` → `"active"`).
+//!
+//! This works on `serde_json::Value` so unmodelled properties pass through untouched. Values
+//! that name no member (a newer member, `""`, a doc-only name) are left as they are.
+
+use crate::graph::enums::{
+    ALERT_CLASSIFICATION, ALERT_DETERMINATION, ALERT_SEVERITY, ALERT_STATUS, DETECTION_SOURCE,
+    EVIDENCE_REMEDIATION_STATUS, EVIDENCE_ROLE, EVIDENCE_VERDICT, INCIDENT_STATUS, INVESTIGATION_STATE, SERVICE_SOURCE,
+    canonical,
+};
+use serde_json::{Map, Value};
+
+/// The enum-valued properties of an alert and their member tables.
+const ALERT_ENUMS: &[(&str, &[&str])] = &[
+    ("status", ALERT_STATUS),
+    ("severity", ALERT_SEVERITY),
+    ("classification", ALERT_CLASSIFICATION),
+    ("determination", ALERT_DETERMINATION),
+    ("serviceSource", SERVICE_SOURCE),
+    ("detectionSource", DETECTION_SOURCE),
+    ("investigationState", INVESTIGATION_STATE),
+];
+
+/// The enum-valued properties of an incident and their member tables.
+const INCIDENT_ENUMS: &[(&str, &[&str])] = &[
+    ("status", INCIDENT_STATUS),
+    ("severity", ALERT_SEVERITY),
+    ("classification", ALERT_CLASSIFICATION),
+    ("determination", ALERT_DETERMINATION),
+];
+
+/// The enum-valued single properties of an evidence item.
+const EVIDENCE_ENUMS: &[(&str, &[&str])] = &[
+    ("verdict", EVIDENCE_VERDICT),
+    ("remediationStatus", EVIDENCE_REMEDIATION_STATUS),
+];
+
+/// Normalises an alert's enum properties and those of its `evidence` items in place.
+pub fn normalize_alert(value: &mut Value) {
+    let Some(alert) = value.as_object_mut() else { return };
+    normalize_fields(alert, ALERT_ENUMS);
+    if let Some(Value::Array(evidence)) = alert.get_mut("evidence") {
+        evidence
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(normalize_evidence);
+    }
+}
+
+/// Normalises an incident's enum properties and every embedded alert (`$expand=alerts`).
+pub fn normalize_incident(value: &mut Value) {
+    let Some(incident) = value.as_object_mut() else { return };
+    normalize_fields(incident, INCIDENT_ENUMS);
+    if let Some(Value::Array(alerts)) = incident.get_mut("alerts") {
+        alerts.iter_mut().for_each(normalize_alert);
+    }
+}
+
+/// `verdict`, `remediationStatus` and each of `roles`.
+fn normalize_evidence(evidence: &mut Map<String, Value>) {
+    normalize_fields(evidence, EVIDENCE_ENUMS);
+    if let Some(Value::Array(roles)) = evidence.get_mut("roles") {
+        roles.iter_mut().for_each(|role| normalize_value(role, EVIDENCE_ROLE));
+    }
+}
+
+fn normalize_fields(object: &mut Map<String, Value>, fields: &[(&str, &[&'static str])]) {
+    for (key, table) in fields {
+        if let Some(value) = object.get_mut(*key) {
+            normalize_value(value, table);
+        }
+    }
+}
+
+fn normalize_value(value: &mut Value, table: &[&'static str]) {
+    if let Value::String(text) = value
+        && let Some(member) = canonical(table, text)
+        && member != text
+    {
+        *text = member.to_owned();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn alert_enums_and_evidence_are_camel_cased_and_nothing_else_changes() {
+        let mut alert: Value = serde_json::from_str(include_str!("testdata/alert_evidence_zoo.json")).unwrap();
+        let original = alert.clone();
+        normalize_alert(&mut alert);
+        assert_eq!(alert["status"], "new");
+        assert_eq!(alert["severity"], "high");
+        assert_eq!(alert["classification"], "truePositive");
+        assert_eq!(alert["determination"], "phishing");
+        assert_eq!(alert["serviceSource"], "microsoftDefenderForOffice365");
+        assert_eq!(alert["investigationState"], "pendingApproval");
+        let url = &alert["evidence"][0];
+        assert_eq!(url["verdict"], "malicious");
+        assert_eq!(url["remediationStatus"], "blocked");
+        assert_eq!(url["roles"], json!(["commandAndControl", "destination"]));
+        let future = &alert["evidence"][8];
+        assert_eq!(future["verdict"], "suspicious");
+        assert_eq!(future["roles"], json!(["attacker"]));
+        assert_eq!(future["quantumFlux"], original["evidence"][8]["quantumFlux"]);
+        assert_eq!(alert["someFutureProperty"], original["someFutureProperty"]);
+        assert_eq!(alert["resolvedDateTime"], "");
+        assert_eq!(alert["createdDateTime"], original["createdDateTime"]);
+        // The nested evidence is not an evidence item of the alert: left alone.
+        assert_eq!(alert["evidence"][3]["account"], original["evidence"][3]["account"]);
+    }
+
+    #[test]
+    fn unknown_and_empty_values_stay() {
+        let mut alert = json!({"id": "a", "status": "active", "classification": "", "determination": "compromisedUser",
+                                "severity": 3, "evidence": [{"verdict": null, "roles": "Attacker"}, "junk"]});
+        let original = alert.clone();
+        normalize_alert(&mut alert);
+        assert_eq!(alert, original);
+        let mut not_an_object = json!(["Active"]);
+        normalize_alert(&mut not_an_object);
+        normalize_incident(&mut not_an_object);
+        assert_eq!(not_an_object, json!(["Active"]));
+    }
+
+    #[test]
+    fn incident_and_embedded_alerts() {
+        let mut page: Value = serde_json::from_str(include_str!("testdata/incidents_list_pascal.json")).unwrap();
+        let incident = &mut page["value"][0];
+        incident["alerts"] = json!([{"id": "a", "status": "InProgress", "evidence": [{"verdict": "NoThreatsFound"}]}]);
+        normalize_incident(incident);
+        assert_eq!(incident["status"], "active");
+        assert_eq!(incident["severity"], "medium");
+        assert_eq!(incident["classification"], "truePositive");
+        assert_eq!(incident["determination"], "multiStagedAttack");
+        assert_eq!(incident["alerts"][0]["status"], "inProgress");
+        assert_eq!(incident["alerts"][0]["evidence"][0]["verdict"], "noThreatsFound");
+        assert_eq!(incident["comments"][0]["createdBy"], "DavidS@contoso.onmicrosoft.com");
+        // An incident status is read with the incident table, an alert status with the alert's.
+        let mut redirected = json!({"status": "Redirected"});
+        normalize_incident(&mut redirected);
+        assert_eq!(redirected["status"], "redirected");
+        let mut alert = json!({"status": "Redirected"});
+        normalize_alert(&mut alert);
+        assert_eq!(alert["status"], "Redirected");
+    }
+}
