@@ -5,6 +5,7 @@
 //! their messages are minijinja templates ([`template`]). Nothing imports [`cli`].
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod duration;

@@ -1,7 +1,17 @@
-//! The Microsoft Graph security API as graphsoar sees it: enum tables now, later the client
-//! (auth, retries, paging, batching, rate limits) and the typed models shared with the emulator.
+//! The Microsoft Graph security API as graphsoar sees it: the client (auth, retries, paging,
+//! batching, rate limits), its error type, and the typed models shared with the emulator.
 //!
 //! `graph` never imports `emulator`.
 
+pub mod auth;
+pub mod batch;
+pub mod client;
 pub mod enums;
+pub mod error;
+pub mod limiter;
 pub mod models;
+
+pub use auth::{AssertionAlgorithm, Certificate, Credentials};
+pub use batch::BatchOp;
+pub use client::{Client, ClientConfig, Collection, ListQuery, Pager};
+pub use error::{ApiError, Error, Operation};

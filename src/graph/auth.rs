@@ -1,0 +1,367 @@
+//! OAuth2 client credentials (app-only) against Entra ID: a client secret or a certificate
+//! (a signed JWT client assertion, RS256 with `x5t` or PS256 with `x5t#S256`). The token is
+//! cached, renewed ahead of expiry, refreshed by one task at a time, and renewed once after a
+//! 401. Secrets never appear in `Debug`, logs or errors.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, TimeDelta, Utc};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde::Serialize;
+use sha1::Digest as _;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::error::{ApiError, Error, TransportKind};
+use super::models::{TokenErrorResponse, TokenResponse};
+use crate::clock::Clock;
+
+/// Renew this long before the token expires.
+const RENEW_AHEAD: Duration = Duration::from_secs(300);
+
+/// The JWT algorithm of a client assertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssertionAlgorithm {
+    /// PS256 with the SHA-256 thumbprint (`x5t#S256`): what Entra recommends.
+    #[default]
+    Ps256,
+    /// RS256 with the SHA-1 thumbprint (`x5t`): the older form every SDK supports.
+    Rs256,
+}
+
+/// How the client proves who it is.
+#[derive(Clone)]
+pub enum Credentials {
+    Secret(String),
+    Certificate(Box<Certificate>),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Secret(_) => f.write_str("Secret(<redacted>)"),
+            Credentials::Certificate(c) => f.debug_tuple("Certificate").field(c).finish(),
+        }
+    }
+}
+
+/// A client certificate with its private key.
+#[derive(Clone)]
+pub struct Certificate {
+    key: EncodingKey,
+    pub sha1_thumbprint: [u8; 20],
+    pub sha256_thumbprint: [u8; 32],
+    pub not_after: DateTime<Utc>,
+    pub algorithm: AssertionAlgorithm,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("sha1_thumbprint", &hex(&self.sha1_thumbprint))
+            .field("not_after", &self.not_after)
+            .field("algorithm", &self.algorithm)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+impl Certificate {
+    /// Reads a PEM holding the certificate and its RSA private key (PKCS#8 or PKCS#1).
+    pub fn from_pem(pem: &str, algorithm: AssertionAlgorithm) -> Result<Certificate, Error> {
+        let mut cert_der = None;
+        let mut key_pem = None;
+        for block in pem_blocks(pem) {
+            match block.0.as_str() {
+                "CERTIFICATE" if cert_der.is_none() => cert_der = Some(block.1),
+                "PRIVATE KEY" | "RSA PRIVATE KEY" => key_pem = Some(block.2),
+                _ => {}
+            }
+        }
+        let der = cert_der.ok_or_else(|| Error::Config("the certificate file has no CERTIFICATE block".into()))?;
+        let key_pem = key_pem.ok_or_else(|| {
+            Error::Config(
+                "the certificate file has no PRIVATE KEY block: put the certificate and its key in one PEM".into(),
+            )
+        })?;
+        let key = EncodingKey::from_rsa_pem(key_pem.as_bytes()).map_err(|e| {
+            Error::Config(format!(
+                "the certificate's private key is not an RSA key Entra accepts: {e}"
+            ))
+        })?;
+        let (_, cert) = x509_parser::parse_x509_certificate(&der)
+            .map_err(|e| Error::Config(format!("the certificate cannot be read: {e}")))?;
+        let not_after = DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0).unwrap_or_default();
+        Ok(Certificate {
+            key,
+            sha1_thumbprint: sha1::Sha1::digest(&der).into(),
+            sha256_thumbprint: sha2::Sha256::digest(&der).into(),
+            not_after,
+            algorithm,
+        })
+    }
+
+    /// Reads the PEM file at `path`.
+    pub fn from_file(path: &Path, algorithm: AssertionAlgorithm) -> Result<Certificate, Error> {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read client certificate {}: {e}", path.display())))?;
+        Certificate::from_pem(&pem, algorithm)
+    }
+
+    /// A signed client assertion for `audience` (the token endpoint URL).
+    fn assertion(&self, client_id: &str, audience: &str, now: DateTime<Utc>) -> Result<String, Error> {
+        #[derive(Serialize)]
+        struct Claims<'a> {
+            aud: &'a str,
+            iss: &'a str,
+            sub: &'a str,
+            jti: String,
+            nbf: i64,
+            iat: i64,
+            exp: i64,
+        }
+        let mut header = match self.algorithm {
+            AssertionAlgorithm::Ps256 => Header::new(Algorithm::PS256),
+            AssertionAlgorithm::Rs256 => Header::new(Algorithm::RS256),
+        };
+        match self.algorithm {
+            AssertionAlgorithm::Ps256 => header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(self.sha256_thumbprint)),
+            AssertionAlgorithm::Rs256 => header.x5t = Some(URL_SAFE_NO_PAD.encode(self.sha1_thumbprint)),
+        }
+        let claims = Claims {
+            aud: audience,
+            iss: client_id,
+            sub: client_id,
+            jti: uuid::Uuid::new_v4().to_string(),
+            nbf: now.timestamp() - 60,
+            iat: now.timestamp(),
+            exp: (now + TimeDelta::minutes(10)).timestamp(),
+        };
+        jsonwebtoken::encode(&header, &claims, &self.key)
+            .map_err(|e| Error::Config(format!("cannot sign the client assertion: {e}")))
+    }
+}
+
+/// PEM blocks as (label, DER, whole block text).
+fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let after = &rest[start + 11..];
+        let Some(label_end) = after.find("-----") else { break };
+        let label = after[..label_end].to_string();
+        let end_marker = format!("-----END {label}-----");
+        let Some(end) = after.find(&end_marker) else { break };
+        let body: String = after[label_end + 5..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let whole = format!("-----BEGIN {label}-----{}{end_marker}", &after[label_end + 5..end]);
+        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(body) {
+            out.push((label, der, whole));
+        }
+        rest = &after[end + end_marker.len()..];
+    }
+    out
+}
+
+/// Caches and renews the access token.
+#[derive(Clone)]
+pub struct TokenProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    token_url: Url,
+    scope: String,
+    client_id: String,
+    credentials: Credentials,
+    clock: Clock,
+    cached: Mutex<Option<Cached>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    token: String,
+    expires: DateTime<Utc>,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("token_url", &self.inner.token_url.as_str())
+            .field("client_id", &self.inner.client_id)
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenProvider {
+    /// `login_url` + `/{tenant}/oauth2/v2.0/token`, scope `{graph_url}/.default`.
+    pub fn new(
+        http: reqwest::Client,
+        login_url: &Url,
+        tenant_id: &str,
+        graph_url: &Url,
+        client_id: &str,
+        credentials: Credentials,
+        clock: Clock,
+    ) -> Result<TokenProvider, Error> {
+        let token_url = login_url
+            .join(&format!("{tenant_id}/oauth2/v2.0/token"))
+            .map_err(|e| Error::Config(format!("bad login URL: {e}")))?;
+        let scope = format!("{}/.default", graph_url.as_str().trim_end_matches('/'));
+        Ok(TokenProvider {
+            inner: Arc::new(Inner {
+                http,
+                token_url,
+                scope,
+                client_id: client_id.to_string(),
+                credentials,
+                clock,
+                cached: Mutex::new(None),
+            }),
+        })
+    }
+
+    /// A valid token: the cached one, or a new one (one refresh at a time; callers waiting on
+    /// the lock get the fresh token).
+    pub async fn token(&self) -> Result<String, Error> {
+        let mut cached = self.inner.cached.lock().await;
+        let now = self.inner.clock.now();
+        if let Some(c) = cached.as_ref()
+            && c.expires - TimeDelta::from_std(RENEW_AHEAD).unwrap_or_default() > now
+        {
+            return Ok(c.token.clone());
+        }
+        let fresh = self.fetch().await?;
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+
+    /// Forgets `token` after Graph refused it (401), unless another task already replaced it.
+    pub async fn invalidate(&self, token: &str) {
+        let mut cached = self.inner.cached.lock().await;
+        if cached.as_ref().is_some_and(|c| c.token == token) {
+            *cached = None;
+        }
+    }
+
+    async fn fetch(&self) -> Result<Cached, Error> {
+        let inner = &self.inner;
+        let mut form: Vec<(&str, String)> = vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", inner.client_id.clone()),
+            ("scope", inner.scope.clone()),
+        ];
+        match &inner.credentials {
+            Credentials::Secret(secret) => form.push(("client_secret", secret.clone())),
+            Credentials::Certificate(cert) => {
+                let assertion = cert.assertion(&inner.client_id, inner.token_url.as_str(), inner.clock.now())?;
+                form.push((
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
+                ));
+                form.push(("client_assertion", assertion));
+            }
+        }
+        let path = inner.token_url.path().to_string();
+        let transport = |e: reqwest::Error| Error::Transport {
+            method: "POST".into(),
+            path: path.clone(),
+            kind: if e.is_connect() {
+                TransportKind::Connect
+            } else if e.is_timeout() {
+                TransportKind::Timeout
+            } else {
+                TransportKind::Interrupted
+            },
+            message: without_url(&e),
+        };
+        let response = inner
+            .http
+            .post(inner.token_url.clone())
+            .form(&form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+                method: "POST".into(),
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let lifetime = TimeDelta::seconds(i64::try_from(token.expires_in).unwrap_or(3600));
+            return Ok(Cached {
+                token: token.access_token,
+                expires: inner.clock.now() + lifetime,
+            });
+        }
+        match serde_json::from_slice::<TokenErrorResponse>(&body) {
+            Ok(e) if status.is_client_error() => Err(Error::Auth {
+                client_id: inner.client_id.clone(),
+                error: e.error,
+                description: e.error_description.unwrap_or_default(),
+            }),
+            _ => Err(Error::Api(Box::new(ApiError {
+                method: "POST".into(),
+                path,
+                status: status.as_u16(),
+                code: "TokenEndpointError".into(),
+                message: String::from_utf8_lossy(&body).chars().take(300).collect(),
+                request_id: None,
+                retry_after: super::client::retry_after(&headers),
+                permission: None,
+            }))),
+        }
+    }
+}
+
+/// A reqwest error's text without the URL (which could carry query secrets in other APIs).
+pub(crate) fn without_url(e: &reqwest::Error) -> String {
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "");
+    }
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = Credentials::Secret("hunter2-very-secret".into());
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn pem_blocks_are_found() {
+        let text = "junk\n-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nAwQ=\n-----END PRIVATE KEY-----\n";
+        let blocks = pem_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].0, "CERTIFICATE");
+        assert_eq!(blocks[0].1, vec![0, 1, 2]);
+        assert_eq!(blocks[1].0, "PRIVATE KEY");
+    }
+}

@@ -1,0 +1,749 @@
+//! The Graph client: every request graphsoar makes to a tenant goes through [`Client`], which
+//! adds the token, the `Prefer: include-unknown-enum-members` header and a `client-request-id`,
+//! applies the per-tenant rate limits, and retries what can be retried:
+//!
+//! - 429/503 with `Retry-After`: wait that long (throttled requests still count, so never at once);
+//! - hunting 429 without it: a CPU-quota answer pauses all hunting for the tenant until the next
+//!   15-minute boundary, a call-rate answer waits for the next minute, then exponential backoff;
+//! - hunting 504 or timeout: retried once, then [`Error::HuntingTimeout`];
+//! - 500/502/504 and lost connections: jittered exponential backoff with a cap, for idempotent
+//!   requests (GET, PATCH, hunting); a comment POST is repeated only when it certainly was not
+//!   processed (429, 503, connection refused), so a comment is never posted twice by a retry;
+//! - 401: the token is renewed once, then the error says the credentials are wrong;
+//! - other 4xx: not retried.
+//!
+//! Every wait goes through the injectable [`Clock`]. `graph` never imports `emulator`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use chrono::{DateTime, Utc};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::auth::{AssertionAlgorithm, Certificate, Credentials, TokenProvider, without_url};
+use super::error::{ApiError, Error, Operation, TransportKind};
+use super::limiter::RateLimiter;
+use super::models::{
+    Alert, AlertComment, AlertUpdate, CommentRequest, GraphErrorBody, HuntingQueryRequest, HuntingQueryResults,
+    Incident, IncidentUpdate, Page,
+};
+use crate::clock::{self, Clock};
+use crate::config::{self, Credential, RemoteTenant, Settings};
+
+/// The header that makes Graph return enum members added after `unknownFutureValue`.
+const PREFER: &str = "include-unknown-enum-members";
+/// Longest `Retry-After` honoured as given; longer ones are capped (a run must not hang for hours).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// What the client needs to know about the tenant.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub graph_url: Url,
+    pub login_url: Url,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub credentials: Credentials,
+    pub api_version: config::ApiVersion,
+    pub request_timeout: Duration,
+    /// Just above the service's 3 minutes.
+    pub hunting_timeout: Duration,
+    pub hunting_per_minute: u32,
+    pub writes_per_minute: u32,
+    /// Attempts per request for retryable failures (including the first).
+    pub max_attempts: u32,
+}
+
+impl ClientConfig {
+    /// A config for `tenant` with the settings' limits; reads the secret (environment or file)
+    /// or the certificate now, so a missing credential is reported at start.
+    pub fn from_settings(settings: &Settings, tenant: &RemoteTenant) -> Result<ClientConfig, Error> {
+        let credentials = match &tenant.credential {
+            Credential::SecretEnv => match std::env::var(config::CLIENT_SECRET_ENV) {
+                Ok(s) if !s.trim().is_empty() => Credentials::Secret(s.trim().to_string()),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "no client secret: set {} in the environment, or `client_secret_file` or `client_certificate` in the settings",
+                        config::CLIENT_SECRET_ENV
+                    )));
+                }
+            },
+            Credential::SecretFile(path) => {
+                let secret = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Config(format!("cannot read client_secret_file {}: {e}", path.display())))?;
+                Credentials::Secret(secret.trim().to_string())
+            }
+            Credential::Certificate(path) => {
+                Credentials::Certificate(Box::new(Certificate::from_file(path, AssertionAlgorithm::default())?))
+            }
+        };
+        Ok(ClientConfig::new(
+            tenant.graph_url.clone(),
+            tenant.login_url.clone(),
+            &tenant.tenant_id,
+            &tenant.client_id,
+            credentials,
+        )
+        .with_limits(settings))
+    }
+
+    /// A config with default limits.
+    pub fn new(graph_url: Url, login_url: Url, tenant_id: &str, client_id: &str, credentials: Credentials) -> Self {
+        ClientConfig {
+            graph_url,
+            login_url,
+            tenant_id: tenant_id.to_string(),
+            client_id: client_id.to_string(),
+            credentials,
+            api_version: config::ApiVersion::V1,
+            request_timeout: Duration::from_secs(30),
+            hunting_timeout: Duration::from_secs(190),
+            hunting_per_minute: 40,
+            writes_per_minute: 120,
+            max_attempts: 6,
+        }
+    }
+
+    /// Applies the settings' limits and API version.
+    pub fn with_limits(mut self, settings: &Settings) -> Self {
+        let l = &settings.limits;
+        self.api_version = settings.api_version;
+        self.request_timeout = l.request_timeout.to_std();
+        self.hunting_timeout = l.hunting_timeout.to_std();
+        self.hunting_per_minute = l.hunting_per_minute;
+        self.writes_per_minute = l.writes_per_minute;
+        self
+    }
+}
+
+/// Options of a list request.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// `$filter`, sent as given.
+    pub filter: Option<String>,
+    /// `$top`: page size.
+    pub top: Option<u32>,
+    /// `$expand=alerts` (incidents).
+    pub expand_alerts: bool,
+    /// `$count=true`.
+    pub count: bool,
+    /// `$orderby`: undocumented on Graph, so only sent to a loopback Graph (the emulator).
+    pub orderby: Option<String>,
+    /// `$skip`: undocumented on Graph, so only sent to a loopback Graph (the emulator).
+    pub skip: Option<u32>,
+}
+
+/// The collections the client lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Alerts,
+    Incidents,
+}
+
+impl Collection {
+    fn path(self) -> &'static str {
+        match self {
+            Collection::Alerts => "security/alerts_v2",
+            Collection::Incidents => "security/incidents",
+        }
+    }
+
+    fn read(self) -> Operation {
+        match self {
+            Collection::Alerts => Operation::ReadAlerts,
+            Collection::Incidents => Operation::ReadIncidents,
+        }
+    }
+
+    fn write(self) -> Operation {
+        match self {
+            Collection::Alerts => Operation::WriteAlerts,
+            Collection::Incidents => Operation::WriteIncidents,
+        }
+    }
+}
+
+/// A Graph client for one tenant; cheap to clone, shared by every playbook.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    /// `{graph_url}/{version}/`.
+    base: Url,
+    loopback: bool,
+    token: TokenProvider,
+    clock: Clock,
+    hunting: RateLimiter,
+    writes: RateLimiter,
+    /// Hunting is paused for the whole tenant until then (CPU quota spent).
+    hunting_paused_until: Mutex<Option<DateTime<Utc>>>,
+    request_timeout: Duration,
+    hunting_timeout: Duration,
+    max_attempts: u32,
+}
+
+/// One request, as the retry loop sees it.
+struct Request<'a> {
+    method: Method,
+    url: Url,
+    body: Option<&'a [u8]>,
+    op: Operation,
+    /// Safe to repeat after an uncertain outcome.
+    idempotent: bool,
+    timeout: Duration,
+}
+
+impl Client {
+    /// A client for the tenant in `config`, waiting on `clock`.
+    pub fn new(config: ClientConfig, clock: Clock) -> Result<Client, Error> {
+        let loopback = config::is_loopback(&config.graph_url);
+        if config.graph_url.scheme() != "https" && !loopback {
+            return Err(Error::Config(format!(
+                "{} is not https:// (plain http is for loopback only)",
+                config.graph_url
+            )));
+        }
+        if config.writes_per_minute == 0 && !loopback {
+            return Err(Error::Config(
+                "writes_per_minute 0 (unlimited) is allowed only against a loopback Graph".into(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("graphsoar/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let mut base = config.graph_url.clone();
+        let path = format!("{}/{}/", base.path().trim_end_matches('/'), config.api_version.as_str());
+        base.set_path(&path);
+        let token = TokenProvider::new(
+            http.clone(),
+            &config.login_url,
+            &config.tenant_id,
+            &config.graph_url,
+            &config.client_id,
+            config.credentials,
+            clock.clone(),
+        )?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                loopback,
+                token,
+                hunting: RateLimiter::new(config.hunting_per_minute, clock.clone()),
+                writes: RateLimiter::new(config.writes_per_minute, clock.clone()),
+                clock,
+                hunting_paused_until: Mutex::new(None),
+                request_timeout: config.request_timeout,
+                hunting_timeout: config.hunting_timeout,
+                max_attempts: config.max_attempts.max(1),
+            }),
+        })
+    }
+
+    /// The clock every wait goes through.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Whether Graph is on a loopback address (the emulator).
+    pub fn is_loopback(&self) -> bool {
+        self.inner.loopback
+    }
+
+    /// The base URL requests are relative to (`…/v1.0/`).
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base
+    }
+
+    fn url(&self, path: &str) -> Result<Url, Error> {
+        self.inner
+            .base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::Config(format!("bad path {path}: {e}")))
+    }
+
+    /// Lists alerts or incidents page by page, following `@odata.nextLink` unchanged.
+    pub fn list<T: DeserializeOwned>(&self, collection: Collection, query: &ListQuery) -> Result<Pager<T>, Error> {
+        if !self.inner.loopback && (query.orderby.is_some() || query.skip.is_some()) {
+            return Err(Error::Refused(
+                "$orderby and $skip are undocumented on Graph's security collections: graphsoar sends them only to a loopback Graph".into(),
+            ));
+        }
+        let mut url = self.url(collection.path())?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(f) = &query.filter {
+                pairs.append_pair("$filter", f);
+            }
+            if let Some(top) = query.top {
+                pairs.append_pair("$top", &top.to_string());
+            }
+            if query.expand_alerts && collection == Collection::Incidents {
+                pairs.append_pair("$expand", "alerts");
+            }
+            if query.count {
+                pairs.append_pair("$count", "true");
+            }
+            if let Some(o) = &query.orderby {
+                pairs.append_pair("$orderby", o);
+            }
+            if let Some(s) = query.skip {
+                pairs.append_pair("$skip", &s.to_string());
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        Ok(Pager {
+            client: self.clone(),
+            next: Some(url),
+            op: collection.read(),
+            _item: std::marker::PhantomData,
+        })
+    }
+
+    /// `GET /security/alerts_v2/{id}`.
+    pub async fn get_alert(&self, id: &str) -> Result<Alert, Error> {
+        self.get_json(&format!("security/alerts_v2/{}", encode(id)), Operation::ReadAlerts)
+            .await
+    }
+
+    /// `GET /security/incidents/{id}`, with its alerts when `expand_alerts`.
+    pub async fn get_incident(&self, id: &str, expand_alerts: bool) -> Result<Incident, Error> {
+        let path = format!(
+            "security/incidents/{}{}",
+            encode(id),
+            if expand_alerts { "?$expand=alerts" } else { "" }
+        );
+        self.get_json(&path, Operation::ReadIncidents).await
+    }
+
+    /// A GET of any relative path, as JSON.
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, op: Operation) -> Result<T, Error> {
+        let url = self.url(path)?;
+        let bytes = self
+            .execute(Request::idempotent(
+                Method::GET,
+                url,
+                None,
+                op,
+                self.inner.request_timeout,
+            ))
+            .await?;
+        decode("GET", path, &bytes)
+    }
+
+    /// `PATCH /security/alerts_v2/{id}`: only writable fields; returns the updated alert.
+    pub async fn update_alert(&self, id: &str, update: &AlertUpdate) -> Result<Alert, Error> {
+        self.patch(Collection::Alerts, id, update).await
+    }
+
+    /// `PATCH /security/incidents/{id}`: only writable fields; returns the updated incident.
+    pub async fn update_incident(&self, id: &str, update: &IncidentUpdate) -> Result<Incident, Error> {
+        self.patch(Collection::Incidents, id, update).await
+    }
+
+    async fn patch<B: Serialize, T: DeserializeOwned>(&self, c: Collection, id: &str, body: &B) -> Result<T, Error> {
+        let path = format!("{}/{}", c.path(), encode(id));
+        let body = serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))?;
+        let req = Request::idempotent(
+            Method::PATCH,
+            self.url(&path)?,
+            Some(&body),
+            c.write(),
+            self.inner.request_timeout,
+        );
+        let bytes = self.execute(req).await?;
+        decode("PATCH", &path, &bytes)
+    }
+
+    /// `POST …/{id}/comments` with the documented object form; returns all comments. Retried only
+    /// when it certainly was not processed: after any other failure the caller must read the
+    /// comments before posting again.
+    pub async fn add_comment(&self, c: Collection, id: &str, comment: &str) -> Result<Vec<AlertComment>, Error> {
+        let path = format!("{}/{}/comments", c.path(), encode(id));
+        let body = serde_json::to_vec(&CommentRequest::new(comment)).map_err(|e| Error::Config(e.to_string()))?;
+        let req = Request {
+            method: Method::POST,
+            url: self.url(&path)?,
+            body: Some(&body),
+            op: c.write(),
+            idempotent: false,
+            timeout: self.inner.request_timeout,
+        };
+        let bytes = self.execute(req).await?;
+        let page: Page<AlertComment> = decode("POST", &path, &bytes)?;
+        Ok(page.value)
+    }
+
+    /// `POST /security/runHuntingQuery` with `query` and an ISO-8601 `timespan`.
+    pub async fn run_hunting_query(&self, query: &str, timespan: Option<&str>) -> Result<HuntingQueryResults, Error> {
+        let path = "security/runHuntingQuery";
+        let mut request = HuntingQueryRequest::new(query);
+        request.timespan = timespan.map(str::to_string);
+        let body = serde_json::to_vec(&request).map_err(|e| Error::Config(e.to_string()))?;
+        let req = Request::idempotent(
+            Method::POST,
+            self.url(path)?,
+            Some(&body),
+            Operation::Hunting,
+            self.inner.hunting_timeout,
+        );
+        let bytes = self.execute(req).await?;
+        decode("POST", path, &bytes)
+    }
+
+    /// Sends `request` until it succeeds or fails for good (see the module doc).
+    async fn execute(&self, req: Request<'_>) -> Result<bytes::Bytes, Error> {
+        let inner = &self.inner;
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(500))
+            .with_max_delay(Duration::from_secs(60))
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempt = 0;
+        let mut renewed_token = false;
+        let mut hunting_timeouts = 0;
+        loop {
+            attempt += 1;
+            if req.op == Operation::Hunting {
+                let paused = *inner.hunting_paused_until.lock().await;
+                if let Some(until) = paused {
+                    inner.clock.sleep_until(until).await;
+                }
+                inner.hunting.acquire(1).await;
+            }
+            // `$batch` counts its sub-requests itself (see `post_batch`).
+            if req.method != Method::GET && !matches!(req.op, Operation::Hunting | Operation::Batch) {
+                inner.writes.acquire(1).await;
+            }
+            let token = inner.token.token().await?;
+            let err = match self.send_once(&req, &token).await {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) => e,
+            };
+            if err.status() == Some(401) && !renewed_token {
+                renewed_token = true;
+                inner.token.invalidate(&token).await;
+                continue;
+            }
+            let timed_out = err.status() == Some(504)
+                || matches!(
+                    &err,
+                    Error::Transport {
+                        kind: TransportKind::Timeout,
+                        ..
+                    }
+                );
+            if req.op == Operation::Hunting && timed_out {
+                hunting_timeouts += 1;
+                if hunting_timeouts >= 2 {
+                    return Err(Error::HuntingTimeout);
+                }
+                continue;
+            }
+            let retry = err.is_retryable() && (req.idempotent || err.was_not_processed());
+            if !retry || attempt >= inner.max_attempts {
+                return Err(err);
+            }
+            let delay = match (err.retry_after(), err.status()) {
+                (Some(after), _) => after.min(MAX_RETRY_AFTER),
+                (None, Some(429)) if req.op == Operation::Hunting => self.hunting_quota_wait(&err).await,
+                _ => backoff.next().unwrap_or(Duration::from_secs(60)),
+            };
+            tracing::warn!(
+                method = %req.method,
+                path = req.url.path(),
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %err,
+                "Graph request failed; retrying."
+            );
+            inner.clock.sleep(delay).await;
+        }
+    }
+
+    /// Attempts per request for retryable failures.
+    pub(crate) fn max_attempts(&self) -> u32 {
+        self.inner.max_attempts
+    }
+
+    /// One `POST /$batch` carrying `items` sub-requests, each counted against the write limit.
+    pub(crate) async fn post_batch(
+        &self,
+        request: &super::models::BatchRequest,
+        items: usize,
+        idempotent: bool,
+    ) -> Result<super::models::BatchResponse, Error> {
+        self.inner
+            .writes
+            .acquire(u32::try_from(items).unwrap_or(u32::MAX))
+            .await;
+        let body = serde_json::to_vec(request).map_err(|e| Error::Config(e.to_string()))?;
+        let req = Request {
+            method: Method::POST,
+            url: self.url("$batch")?,
+            body: Some(&body),
+            op: Operation::Batch,
+            idempotent,
+            timeout: self.inner.request_timeout,
+        };
+        let bytes = self.execute(req).await?;
+        decode("POST", "/$batch", &bytes)
+    }
+
+    /// A hunting 429 without Retry-After: the CPU quota pauses all hunting until the next
+    /// 15-minute boundary; the call rate waits for the next minute.
+    async fn hunting_quota_wait(&self, err: &Error) -> Duration {
+        let now = self.inner.clock.now();
+        let message = match err {
+            Error::Api(e) => format!("{} {}", e.code, e.message).to_lowercase(),
+            _ => String::new(),
+        };
+        if message.contains("cpu") {
+            let until = clock::next_boundary(now, Duration::from_secs(900));
+            *self.inner.hunting_paused_until.lock().await = Some(until);
+            tracing::warn!(until = %until, "Advanced hunting CPU quota is spent; hunting paused for the tenant.");
+            Duration::ZERO
+        } else {
+            (clock::next_boundary(now, Duration::from_secs(60)) - now)
+                .to_std()
+                .unwrap_or(Duration::from_secs(60))
+        }
+    }
+
+    async fn send_once(&self, req: &Request<'_>, token: &str) -> Result<bytes::Bytes, Error> {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let mut builder = self
+            .inner
+            .http
+            .request(req.method.clone(), req.url.clone())
+            .bearer_auth(token)
+            .header("Prefer", PREFER)
+            .header("client-request-id", &request_id)
+            .header("Accept", "application/json")
+            .timeout(req.timeout);
+        if let Some(body) = req.body {
+            builder = builder
+                .header("Content-Type", "application/json; charset=utf-8")
+                .body(body.to_vec());
+        }
+        let path = req.url.path().to_string();
+        let transport = |e: reqwest::Error, started: bool| Error::Transport {
+            method: req.method.to_string(),
+            path: path.clone(),
+            kind: if e.is_timeout() {
+                TransportKind::Timeout
+            } else if e.is_connect() && !started {
+                TransportKind::Connect
+            } else {
+                TransportKind::Interrupted
+            },
+            message: without_url(&e),
+        };
+        let response = builder.send().await.map_err(|e| transport(e, false))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.map_err(|e| transport(e, true))?;
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        Err(api_error(&req.method, &path, status, &headers, &bytes, req.op))
+    }
+}
+
+/// Builds the error for a non-success answer.
+pub(crate) fn api_error(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    op: Operation,
+) -> Error {
+    let (code, message, mut request_id) = match serde_json::from_slice::<GraphErrorBody>(body) {
+        Ok(b) => {
+            let id = b.error.request_id().map(str::to_string);
+            (b.error.code, b.error.message, id)
+        }
+        Err(_) => (
+            status.canonical_reason().unwrap_or("Error").replace(' ', ""),
+            String::from_utf8_lossy(body).chars().take(300).collect(),
+            None,
+        ),
+    };
+    if request_id.is_none() {
+        request_id = headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+    }
+    Error::Api(Box::new(ApiError {
+        method: method.to_string(),
+        path: path.to_string(),
+        status: status.as_u16(),
+        code,
+        message,
+        request_id,
+        retry_after: retry_after(headers),
+        permission: if status == StatusCode::FORBIDDEN {
+            op.permission()
+        } else {
+            None
+        },
+    }))
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let date = DateTime::parse_from_rfc2822(value).ok()?;
+    (date.with_timezone(&Utc) - Utc::now())
+        .to_std()
+        .ok()
+        .or(Some(Duration::ZERO))
+}
+
+fn decode<T: DeserializeOwned>(method: &str, path: &str, bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Decode {
+        method: method.into(),
+        path: path.into(),
+        message: e.to_string(),
+    })
+}
+
+/// Percent-encodes an id for a path segment (ids contain `_`, `-` and digits, but never trust data).
+fn encode(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+impl<'a> Request<'a> {
+    fn idempotent(method: Method, url: Url, body: Option<&'a [u8]>, op: Operation, timeout: Duration) -> Self {
+        Request {
+            method,
+            url,
+            body,
+            op,
+            idempotent: true,
+            timeout,
+        }
+    }
+}
+
+/// Pages of a collection; memory is bounded by one page.
+#[derive(Debug)]
+pub struct Pager<T> {
+    client: Client,
+    next: Option<Url>,
+    op: Operation,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Pager<T> {
+    /// The next page, or None after the last. A `@odata.nextLink` to another host than Graph's
+    /// is refused (the token would follow it).
+    pub async fn next_page(&mut self) -> Result<Option<Page<T>>, Error> {
+        let Some(url) = self.next.take() else { return Ok(None) };
+        let path = url.path().to_string();
+        let req = Request::idempotent(Method::GET, url, None, self.op, self.client.inner.request_timeout);
+        let bytes = self.client.execute(req).await?;
+        let page: Page<T> = decode("GET", &path, &bytes)?;
+        if let Some(link) = &page.next_link {
+            let next = Url::parse(link).map_err(|e| Error::Decode {
+                method: "GET".into(),
+                path: path.clone(),
+                message: format!("@odata.nextLink is not a URL: {e}"),
+            })?;
+            let base = &self.client.inner.base;
+            if next.scheme() != base.scheme()
+                || next.host_str() != base.host_str()
+                || next.port_or_known_default() != base.port_or_known_default()
+            {
+                return Err(Error::ForeignNextLink {
+                    link_host: next.host_str().unwrap_or("?").to_string(),
+                    graph_host: base.host_str().unwrap_or("?").to_string(),
+                });
+            }
+            self.next = Some(next);
+        }
+        Ok(Some(page))
+    }
+
+    /// Every item of every page (for small collections and tests).
+    pub async fn collect_all(mut self) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            out.extend(page.value);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("Retry-After", "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("Retry-After", "0".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert("Retry-After", "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn ids_are_encoded() {
+        assert_eq!(
+            encode("da637551227677560813_-961444813"),
+            "da637551227677560813_-961444813"
+        );
+        assert_eq!(encode("a/b?c"), "a%2Fb%3Fc");
+    }
+
+    fn config(url: &str) -> ClientConfig {
+        let u = Url::parse(url).unwrap();
+        ClientConfig::new(u.clone(), u, "t", "c", Credentials::Secret("s".into()))
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(Client::new(config("http://graph.example.com"), Clock::system()).is_err());
+        let c = Client::new(config("http://127.0.0.1:9"), Clock::system()).unwrap();
+        assert_eq!(c.base_url().as_str(), "http://127.0.0.1:9/v1.0/");
+    }
+
+    #[test]
+    fn orderby_and_skip_never_go_to_a_real_tenant() {
+        let c = Client::new(config("https://graph.microsoft.com"), Clock::system()).unwrap();
+        let q = ListQuery {
+            orderby: Some("lastUpdateDateTime asc".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            c.list::<serde_json::Value>(Collection::Alerts, &q),
+            Err(Error::Refused(_))
+        ));
+    }
+}
