@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod diag;
 pub mod duration;
+pub mod engine;
 pub mod graph;
 pub mod odata;
 pub mod playbook;

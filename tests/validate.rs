@@ -221,7 +221,6 @@ fn usage_errors_exit_2() {
 fn commands_not_built_yet_say_so_and_exit_2() {
     for args in [
         &["run", "--once"][..],
-        &["test"],
         &["hunt", "DeviceInfo | take 1"],
         &["history"],
         &["emulator"],
@@ -285,4 +284,33 @@ fn example_settings_are_valid() {
         "playbooks",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// `graphsoar test` runs the playbooks' own tests through the planning code: the shipped ones
+/// pass, and a wrong expectation or an erroring condition fails with where and why.
+#[test]
+fn playbook_tests_run_offline() {
+    let out = graphsoar(&["test", "playbooks"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).lines().any(|l| l.ends_with(" passed, 0 failed")));
+
+    let dir = TempDir::new("playbook-tests");
+    dir.write(
+        "p.yaml",
+        "name: p\nschedule: '@hourly'\ntrigger: { alerts: {} }\ncondition: alert.title.contains(\"EICAR\")\nactions:\n  - update_alert: { status: resolved, comment: \"closed {{ alert.title }}\" }\ntests:\n  - name: wrong status\n    input: { alert: { id: a1, title: EICAR test, status: New } }\n    expect: [ { update_alert: { status: inProgress } } ]\n  - name: comment rendered\n    input: { alert: { id: a2, title: EICAR file } }\n    expect: [ { update_alert: { comment: closed EICAR file } } ]\n  - name: condition error\n    input: { alert: { id: a3, title: 42 } }\n    expect: []\n",
+    );
+    let out = graphsoar_in(dir.path(), &["test", "p.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  p: wrong status (p.yaml:8)"), "{text}");
+    assert!(
+        text.contains("expect[0].update_alert.status: expected \"inProgress\", planned \"resolved\""),
+        "{text}"
+    );
+    assert!(text.contains("ok    p: comment rendered"), "{text}");
+    assert!(
+        text.contains("FAIL  p: condition error") && text.contains("the condition failed on item 0"),
+        "{text}"
+    );
+    assert!(text.contains("1 passed, 2 failed"), "{text}");
 }

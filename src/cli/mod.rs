@@ -6,6 +6,7 @@
 
 mod pending;
 mod schema;
+mod test;
 mod validate;
 
 use std::ffi::OsString;
@@ -48,7 +49,7 @@ enum Command {
     /// Check playbooks (files, folders, .kql files) and report every problem.
     Validate(validate::ValidateArgs),
     /// Run the playbooks' own `tests:` offline.
-    Test(pending::TestArgs),
+    Test(test::TestArgs),
     /// Run one advanced-hunting query and print the rows.
     Hunt(pending::HuntArgs),
     /// Show what the engine did: runs and actions from the state database.
@@ -77,7 +78,7 @@ where
         Command::Validate(args) => validate::run(&args)?,
         Command::Schema(args) => schema::run(&args)?,
         Command::Run(_) => pending::not_available("run", "the engine (scheduler, triggers, actions and state)"),
-        Command::Test(_) => pending::not_available("test", "the engine's planning code, which runs playbook tests"),
+        Command::Test(args) => test::run(&args)?,
         Command::Hunt(_) => pending::not_available("hunt", "the Graph client"),
         Command::History(_) => pending::not_available("history", "the state database"),
         Command::Emulator(_) => pending::not_available("emulator", "the local Defender tenant"),

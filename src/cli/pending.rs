@@ -45,16 +45,6 @@ pub struct RunArgs {
     pub shutdown_grace: String,
 }
 
-/// `graphsoar test`.
-#[derive(Debug, Args)]
-pub struct TestArgs {
-    /// Settings file (for lists).
-    #[arg(long, env = "GRAPHSOAR_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Playbook files or folders (default: the settings' playbooks folder).
-    pub paths: Vec<PathBuf>,
-}
-
 /// Output formats of `hunt`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum HuntFormat {

@@ -1,0 +1,6 @@
+//! The engine: scheduler, triggers, the runner (plan, then execute), dry runs and playbook
+//! tests. It decides what to do; `action` does it; `state` remembers it. It never formats
+//! emails itself.
+
+pub mod plan;
+pub mod testing;
