@@ -3,4 +3,5 @@
 //! emails itself.
 
 pub mod plan;
+pub mod scheduler;
 pub mod testing;
