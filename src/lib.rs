@@ -4,6 +4,7 @@
 //! read the Microsoft Graph security API, their conditions are sandboxed Rhai ([`script`]), and
 //! their messages are minijinja templates ([`template`]). Nothing imports [`cli`].
 
+pub mod action;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,6 +15,7 @@ pub mod graph;
 pub mod odata;
 pub mod playbook;
 pub mod script;
+pub mod state;
 pub mod suggest;
 pub mod template;
 pub mod yaml;

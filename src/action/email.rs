@@ -1,0 +1,126 @@
+//! `email`: builds the message from frozen, rendered parameters and delivers it to the outbox
+//! folder (one `.eml` per message, lettre's file transport) when no SMTP server is configured.
+//! The `Message-ID` derives from the ledger id, so a message re-sent after a crash is
+//! recognisable as the same message.
+
+use std::path::Path;
+
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::{Message, Transport};
+use serde_json::Value;
+
+use super::Outcome;
+
+fn text(params: &Value, key: &str) -> Option<String> {
+    params.get(key).and_then(Value::as_str).map(str::to_string)
+}
+
+fn list(params: &Value, key: &str) -> Vec<String> {
+    params
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Builds the message. Addresses were validated at load; a rendered subject cannot add header
+/// lines (templates for headers strip line breaks).
+pub fn build(params: &Value, ledger_id: i64, playbook: &str) -> Result<Message, String> {
+    let mailbox = |s: &str| {
+        s.parse::<Mailbox>()
+            .map_err(|e| format!("`{s}` is not an address: {e}"))
+    };
+    let from = text(params, "from").unwrap_or_else(|| "graphsoar@localhost".into());
+    let mut builder = Message::builder()
+        .from(mailbox(&from)?)
+        .subject(text(params, "subject").unwrap_or_default())
+        .message_id(Some(format!(
+            "<graphsoar.{ledger_id}.{}@graphsoar.invalid>",
+            sanitize(playbook)
+        )));
+    for to in list(params, "to") {
+        builder = builder.to(mailbox(&to)?);
+    }
+    for cc in list(params, "cc") {
+        builder = builder.cc(mailbox(&cc)?);
+    }
+    if let Some(r) = text(params, "reply_to") {
+        builder = builder.reply_to(mailbox(&r)?);
+    }
+    builder = builder
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Graphsoar-Playbook"),
+            sanitize(playbook),
+        ))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("X-Graphsoar-Ledger-Id"),
+            ledger_id.to_string(),
+        ));
+    let message = match (text(params, "body"), text(params, "html")) {
+        (Some(body), Some(html)) => builder.multipart(MultiPart::alternative_plain_html(body, html)),
+        (Some(body), None) => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body)),
+        (None, Some(html)) => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
+        (None, None) => return Err("the email has no body".into()),
+    };
+    message.map_err(|e| format!("cannot build the message: {e}"))
+}
+
+/// Playbook names are `[a-z0-9-]+` already; this keeps header values safe regardless.
+fn sanitize(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
+/// Writes the message to the outbox folder as an `.eml` file.
+pub fn deliver_to_outbox(outbox: &Path, message: &Message) -> Outcome {
+    if let Err(e) = std::fs::create_dir_all(outbox) {
+        return Outcome::failed(
+            format!("cannot create the outbox folder {}: {e}", outbox.display()),
+            true,
+        );
+    }
+    match lettre::FileTransport::new(outbox).send(message) {
+        Ok(_) => Outcome::Done,
+        Err(e) => Outcome::failed(format!("cannot write to the outbox {}: {e}", outbox.display()), true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn message_has_ids_headers_and_both_parts() {
+        let params = json!({
+            "from": "soar@example.com", "to": ["soc@example.com"], "cc": ["lead@example.com"],
+            "subject": "[HIGH] Incident ü", "body": "text", "html": "<p>html</p>"
+        });
+        let m = build(&params, 42, "notify-high").unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        assert!(
+            raw.contains("Message-ID: <graphsoar.42.notify-high@graphsoar.invalid>"),
+            "{raw}"
+        );
+        assert!(raw.contains("X-Graphsoar-Playbook: notify-high"));
+        assert!(raw.contains("multipart/alternative"));
+        assert!(
+            raw.contains("Subject: [HIGH] Incident =?utf-8?b?w7w=?="),
+            "non-ASCII subjects are encoded: {raw}"
+        );
+    }
+
+    #[test]
+    fn outbox_gets_one_file_per_message() {
+        let dir = std::env::temp_dir().join(format!("graphsoar-outbox-{}", std::process::id()));
+        let m = build(&json!({"to": ["a@example.com"], "subject": "s", "body": "b"}), 1, "p").unwrap();
+        assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
+        assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
+        let files = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
+            .count();
+        assert_eq!(files, 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,102 @@
+//! Resumption after a restart: pending entries are actions that were recorded and not finished.
+//! They resume only if their playbook still exists, is enabled and is unchanged; otherwise they
+//! are cancelled, which is what makes disabling a playbook the emergency stop.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{TransactionBehavior, params};
+
+use super::ledger::{ENTRY_COLUMNS, ledger_entry};
+use super::{LedgerEntry, StateError, Store, Ts};
+
+/// Reason recorded on actions whose playbook is no longer loaded or enabled.
+pub const REASON_PLAYBOOK_GONE: &str = "playbook removed or disabled since the action was planned";
+/// Reason recorded on actions whose playbook was edited.
+pub const REASON_PLAYBOOK_CHANGED: &str = "playbook changed since the action was planned";
+
+/// A cancelled entry's playbook and reason, for the log.
+type Cancelled = (String, &'static str);
+
+const PENDING: &str = "WHERE state = 'pending' ORDER BY run_id, item_kind, item_id, action_index";
+
+impl Store {
+    /// Every pending entry, ordered by run, item and action index.
+    pub fn pending_entries(&self) -> Result<Vec<LedgerEntry>, StateError> {
+        let conn = self.conn();
+        let query = || -> rusqlite::Result<Vec<LedgerEntry>> {
+            let mut stmt = conn.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM ledger {PENDING}"))?;
+            stmt.query_map([], ledger_entry)?.collect()
+        };
+        query().map_err(self.sql("reading pending actions"))
+    }
+
+    /// Cancels every pending entry of `playbook` with `reason`; returns how many.
+    pub fn cancel_pending_of(&self, playbook: &str, reason: &str, now: DateTime<Utc>) -> Result<usize, StateError> {
+        let conn = self.conn();
+        let n = conn
+            .execute(
+                "UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3
+                 WHERE state = 'pending' AND playbook = ?1",
+                params![playbook, reason, Ts(now)],
+            )
+            .map_err(self.sql("cancelling pending actions"))?;
+        if n > 0 {
+            tracing::warn!(playbook, cancelled = n, reason, "Pending actions cancelled.");
+        }
+        Ok(n)
+    }
+
+    /// At engine start: given the enabled playbooks (name → hash), cancels the pending entries
+    /// of playbooks that are gone, disabled or changed, and returns the others, to resume, in
+    /// [`pending_entries`](Store::pending_entries) order.
+    pub fn reconcile_pending(
+        &self,
+        live: &HashMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerEntry>, StateError> {
+        let mut conn = self.conn();
+        let mut reconcile = || -> rusqlite::Result<(Vec<LedgerEntry>, Vec<Cancelled>)> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let pending: Vec<LedgerEntry> = {
+                let mut stmt = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM ledger {PENDING}"))?;
+                stmt.query_map([], ledger_entry)?.collect::<rusqlite::Result<_>>()?
+            };
+            let (mut keep, mut gone) = (Vec::new(), Vec::new());
+            {
+                let mut cancel = tx
+                    .prepare_cached("UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3 WHERE id = ?1")?;
+                for e in pending {
+                    let reason = match live.get(&e.playbook) {
+                        None => REASON_PLAYBOOK_GONE,
+                        Some(hash) if *hash != e.playbook_hash => REASON_PLAYBOOK_CHANGED,
+                        Some(_) => {
+                            keep.push(e);
+                            continue;
+                        }
+                    };
+                    cancel.execute(params![e.id, reason, Ts(now)])?;
+                    gone.push((e.playbook, reason));
+                }
+            }
+            tx.commit()?;
+            Ok((keep, gone))
+        };
+        let (keep, gone) = reconcile().map_err(self.sql("reconciling pending actions with the loaded playbooks"))?;
+        let mut cancelled: HashMap<(&str, &str), usize> = HashMap::new();
+        for (playbook, reason) in &gone {
+            *cancelled.entry((playbook.as_str(), reason)).or_default() += 1;
+        }
+        for ((playbook, reason), n) in cancelled {
+            tracing::warn!(playbook, cancelled = n, reason, "Pending actions cancelled.");
+        }
+        if !keep.is_empty() {
+            tracing::info!(pending = keep.len(), "Resuming pending actions.");
+        }
+        Ok(keep)
+    }
+}
+
+#[cfg(test)]
+#[path = "resume_tests.rs"]
+mod tests;
