@@ -3,5 +3,6 @@
 //! emails itself.
 
 pub mod plan;
+pub mod runner;
 pub mod scheduler;
 pub mod testing;

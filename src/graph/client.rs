@@ -138,7 +138,7 @@ pub struct ListQuery {
 }
 
 /// The collections the client lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Collection {
     Alerts,
     Incidents,

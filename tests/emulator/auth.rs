@@ -121,7 +121,10 @@ async fn basic_auth_secret_is_accepted() {
         .http
         .post(tenant.running.token_url())
         .basic_auth("graphsoar-local", Some("local-secret"))
-        .form(&[("grant_type", "client_credentials"), ("scope", "https://graph.microsoft.com/.default")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
         .send()
         .await
         .unwrap();
@@ -194,12 +197,36 @@ async fn jwt_assertion_failures_are_invalid_client() {
     let mut wrong_sub = good.clone();
     wrong_sub["sub"] = json!("someone");
     let cases = [
-        ("wrong key", assertion(&other, Algorithm::RS256, &cert.der, &good), 7000274),
-        ("wrong thumbprint", assertion(&other, Algorithm::PS256, &other.der, &good), 700027),
-        ("wrong aud", assertion(&cert, Algorithm::RS256, &cert.der, &wrong_aud), 700212),
-        ("expired", assertion(&cert, Algorithm::PS256, &cert.der, &expired), 700024),
-        ("wrong iss", assertion(&cert, Algorithm::RS256, &cert.der, &wrong_iss), 700021),
-        ("wrong sub", assertion(&cert, Algorithm::RS256, &cert.der, &wrong_sub), 700021),
+        (
+            "wrong key",
+            assertion(&other, Algorithm::RS256, &cert.der, &good),
+            7000274,
+        ),
+        (
+            "wrong thumbprint",
+            assertion(&other, Algorithm::PS256, &other.der, &good),
+            700027,
+        ),
+        (
+            "wrong aud",
+            assertion(&cert, Algorithm::RS256, &cert.der, &wrong_aud),
+            700212,
+        ),
+        (
+            "expired",
+            assertion(&cert, Algorithm::PS256, &cert.der, &expired),
+            700024,
+        ),
+        (
+            "wrong iss",
+            assertion(&cert, Algorithm::RS256, &cert.der, &wrong_iss),
+            700021,
+        ),
+        (
+            "wrong sub",
+            assertion(&cert, Algorithm::RS256, &cert.der, &wrong_sub),
+            700021,
+        ),
         ("garbage", "not.a.jwt".to_owned(), 50027),
     ];
     for (name, jwt, code) in cases {
@@ -208,7 +235,12 @@ async fn jwt_assertion_failures_are_invalid_client() {
         assert_entra_error(&answer, 401, "invalid_client", code);
     }
     // A client without certificates cannot use an assertion.
-    let jwt = assertion(&cert, Algorithm::RS256, &cert.der, &claims(&tenant, "graphsoar-local", 600));
+    let jwt = assertion(
+        &cert,
+        Algorithm::RS256,
+        &cert.der,
+        &claims(&tenant, "graphsoar-local", 600),
+    );
     let answer = tenant
         .token_form(&[
             ("grant_type", "client_credentials"),
@@ -227,14 +259,22 @@ async fn expired_forged_and_missing_tokens_are_401() {
     config.token_lifetime = Duration::from_millis(300);
     let tenant = start(config).await;
     let token = tenant.admin().await;
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2").await.status.as_u16(),
+        200
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let expired = tenant.get(&token, "/v1.0/security/alerts_v2").await;
     expired.assert_error(401, "InvalidAuthenticationToken");
     assert!(expired.message().contains("expired"), "{}", expired.message());
     let forged = tenant.get("gse.forged", "/beta/security/incidents").await;
     forged.assert_error(401, "InvalidAuthenticationToken");
-    let response = tenant.http.get(tenant.url("/v1.0/security/alerts_v2")).send().await.unwrap();
+    let response = tenant
+        .http
+        .get(tenant.url("/v1.0/security/alerts_v2"))
+        .send()
+        .await
+        .unwrap();
     let missing = super::support::answer(response).await;
     missing.assert_error(401, "InvalidAuthenticationToken");
     assert_eq!(missing.message(), "Access token is empty.");
@@ -244,17 +284,32 @@ async fn expired_forged_and_missing_tokens_are_401() {
 async fn reader_is_forbidden_to_write_and_told_which_role() {
     let tenant = small(3).await;
     let reader = tenant.reader().await;
-    assert_eq!(tenant.get(&reader, "/v1.0/security/alerts_v2/a00").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant
+            .get(&reader, "/v1.0/security/alerts_v2/a00")
+            .await
+            .status
+            .as_u16(),
+        200
+    );
     let patch = tenant
         .patch(&reader, "/v1.0/security/alerts_v2/a00", &json!({"status": "resolved"}))
         .await;
     patch.assert_error(403, "Forbidden");
-    assert!(patch.message().contains("SecurityAlert.ReadWrite.All"), "{}", patch.message());
+    assert!(
+        patch.message().contains("SecurityAlert.ReadWrite.All"),
+        "{}",
+        patch.message()
+    );
     let comment = tenant
         .post(&reader, "/beta/security/incidents/1/comments", &json!({"comment": "x"}))
         .await;
     comment.assert_error(403, "Forbidden");
-    assert!(comment.message().contains("SecurityIncident.ReadWrite.All"), "{}", comment.message());
+    assert!(
+        comment.message().contains("SecurityIncident.ReadWrite.All"),
+        "{}",
+        comment.message()
+    );
     // Nothing changed.
     let admin = tenant.admin().await;
     let alert = tenant.get(&admin, "/v1.0/security/alerts_v2/a00").await;

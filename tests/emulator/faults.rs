@@ -22,16 +22,28 @@ async fn throttling_with_and_without_retry_after() {
     throttled.assert_error(429, "TooManyRequests");
     assert_eq!(throttled.header("retry-after"), Some("1"));
     set(&tenant, "alerts=429@0:1").await;
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2").await.header("retry-after"), Some("0"));
+    assert_eq!(
+        tenant
+            .get(&token, "/v1.0/security/alerts_v2")
+            .await
+            .header("retry-after"),
+        Some("0")
+    );
     set(&tenant, "alerts=429n:1").await;
     let bare = tenant.get(&token, "/v1.0/security/alerts_v2").await;
     bare.assert_error(429, "TooManyRequests");
     assert_eq!(bare.header("retry-after"), None);
     // Other routes are untouched.
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(),
+        200
+    );
     let state = tenant.admin_post("/_emulator/faults", &json!({"spec": ""})).await;
     assert_eq!(state.body["spec"], "");
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2").await.status.as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -60,7 +72,10 @@ async fn server_errors_and_token_faults() {
         ("incidents=504:1", 504, "GatewayTimeout"),
     ] {
         set(&tenant, spec).await;
-        tenant.get(&token, "/beta/security/incidents").await.assert_error(status, code);
+        tenant
+            .get(&token, "/beta/security/incidents")
+            .await
+            .assert_error(status, code);
     }
     set(&tenant, "token=503:1").await;
     let answer = tenant
@@ -75,7 +90,10 @@ async fn latency_is_added() {
     let token = tenant.admin().await;
     set(&tenant, "*=latency:300").await;
     let started = Instant::now();
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(),
+        200
+    );
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
 
@@ -96,7 +114,10 @@ async fn dropped_connection_is_a_client_error_and_counted() {
     let stats: serde_json::Value = stats.json().await.unwrap();
     assert_eq!(stats["byStatus"]["dropped"], 1, "{stats:#}");
     set(&tenant, "").await;
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(), 200);
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -115,7 +136,10 @@ async fn faults_from_the_config_are_reproducible_by_seed() {
     }
     let first = statuses(42).await;
     assert_eq!(first, statuses(42).await);
-    assert!(first.contains(&429) && first.contains(&503) && first.contains(&200), "{first:?}");
+    assert!(
+        first.contains(&429) && first.contains(&503) && first.contains(&200),
+        "{first:?}"
+    );
     assert_ne!(first, statuses(43).await);
 }
 
@@ -148,7 +172,9 @@ async fn scripted_change_patches_as_an_analyst_after_the_nth_call() {
         .await;
     assert_eq!(answer.body["scripted"][0]["fired"], false, "{:#}", answer.body);
     for _ in 0..2 {
-        let list = tenant.get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'new'").await;
+        let list = tenant
+            .get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'new'")
+            .await;
         assert!(list.ids().contains(&"a00".to_owned()));
     }
     let alert = tenant.get(&token, "/v1.0/security/alerts_v2/a00").await;

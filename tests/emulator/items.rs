@@ -20,7 +20,10 @@ async fn alert_list_and_get_have_the_graph_shape_under_both_versions() {
         assert_eq!(list.ids(), ["a00", "a01", "a02", "a03", "a04"], "most recent first");
         let first = &list.body["value"][0];
         assert_eq!(first["@odata.type"], "#microsoft.graph.security.alert");
-        assert_eq!(first["evidence"][0]["@odata.type"], "#microsoft.graph.security.ipEvidence");
+        assert_eq!(
+            first["evidence"][0]["@odata.type"],
+            "#microsoft.graph.security.ipEvidence"
+        );
         assert!(list.body.get("@odata.nextLink").is_none() && list.body.get("@odata.count").is_none());
 
         let one = tenant.get(&token, &format!("/{version}/security/alerts_v2/a01")).await;
@@ -30,7 +33,10 @@ async fn alert_list_and_get_have_the_graph_shape_under_both_versions() {
             tenant.url(&format!("/{version}/$metadata#security/alerts_v2/$entity"))
         );
         assert_eq!(one.body["@odata.type"], "#microsoft.graph.security.alert");
-        assert_eq!((one.body["id"].as_str(), one.body["status"].as_str()), (Some("a01"), Some("inProgress")));
+        assert_eq!(
+            (one.body["id"].as_str(), one.body["status"].as_str()),
+            (Some("a01"), Some("inProgress"))
+        );
     }
     let missing = tenant.get(&token, "/v1.0/security/alerts_v2/no-such-alert").await;
     missing.assert_error(404, "NotFound");
@@ -54,7 +60,10 @@ async fn request_ids_are_set_and_client_request_id_echoed() {
     assert_eq!(answer.header("request-id").map(str::len), Some(36));
     let error = tenant.get(&token, "/v1.0/security/incidents/404").await;
     assert_eq!(error.header("client-request-id"), error.header("request-id"));
-    assert_eq!(error.body["error"]["innerError"]["client-request-id"], error.header("request-id").unwrap());
+    assert_eq!(
+        error.body["error"]["innerError"]["client-request-id"],
+        error.header("request-id").unwrap()
+    );
 }
 
 #[tokio::test]
@@ -73,7 +82,12 @@ async fn alert_patch_returns_the_whole_alert_and_bumps_last_update() {
     assert_eq!(patched.status.as_u16(), 200, "{:#}", patched.body);
     let alert = &patched.body;
     assert_eq!(alert["@odata.type"], "#microsoft.graph.security.alert");
-    assert!(alert["@odata.context"].as_str().unwrap().ends_with("$metadata#security/alerts_v2/$entity"));
+    assert!(
+        alert["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#security/alerts_v2/$entity")
+    );
     assert_eq!(alert["status"], "resolved");
     assert_eq!(alert["determination"], "securityTesting");
     assert_eq!(alert["assignedTo"], "soc@contoso.com");
@@ -99,14 +113,42 @@ async fn patch_bad_input_gets_graph_errors() {
     let token = tenant.admin().await;
     let cases = [
         ("/v1.0/security/alerts_v2/a00", json!({"severity": "high"}), "read-only"),
-        ("/v1.0/security/alerts_v2/a00", json!({"frobnicate": 1}), "does not exist"),
-        ("/v1.0/security/alerts_v2/a00", json!({"status": "closed"}), "alertStatus"),
-        ("/v1.0/security/alerts_v2/a00", json!({"customTags": ["x"]}), "customTags"),
-        ("/v1.0/security/incidents/1", json!({"status": "redirected"}), "redirected"),
-        ("/v1.0/security/incidents/1", json!({"status": "awaitingAction"}), "awaitingAction"),
-        ("/v1.0/security/incidents/1", json!({"status": "unknownFutureValue"}), "unknownFutureValue"),
+        (
+            "/v1.0/security/alerts_v2/a00",
+            json!({"frobnicate": 1}),
+            "does not exist",
+        ),
+        (
+            "/v1.0/security/alerts_v2/a00",
+            json!({"status": "closed"}),
+            "alertStatus",
+        ),
+        (
+            "/v1.0/security/alerts_v2/a00",
+            json!({"customTags": ["x"]}),
+            "customTags",
+        ),
+        (
+            "/v1.0/security/incidents/1",
+            json!({"status": "redirected"}),
+            "redirected",
+        ),
+        (
+            "/v1.0/security/incidents/1",
+            json!({"status": "awaitingAction"}),
+            "awaitingAction",
+        ),
+        (
+            "/v1.0/security/incidents/1",
+            json!({"status": "unknownFutureValue"}),
+            "unknownFutureValue",
+        ),
         ("/v1.0/security/incidents/1", json!({"customTags": "x"}), "customTags"),
-        ("/v1.0/security/incidents/1", json!({"determination": "clean"}), "alertDetermination"),
+        (
+            "/v1.0/security/incidents/1",
+            json!({"determination": "clean"}),
+            "alertDetermination",
+        ),
     ];
     for (path, body, needle) in cases {
         let answer = tenant.patch(&token, path, &body).await;
@@ -138,7 +180,10 @@ async fn patch_bad_input_gets_graph_errors() {
         .unwrap();
     answer(wrong_type).await.assert_error(415, "UnsupportedMediaType");
     // Nothing was changed by any of these.
-    assert_eq!(tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.body["status"], "new");
+    assert_eq!(
+        tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.body["status"],
+        "new"
+    );
 }
 
 #[tokio::test]
@@ -158,7 +203,11 @@ async fn comments_accept_the_documented_object_and_the_sdk_array() {
         tenant.url("/v1.0/$metadata#Collection(microsoft.graph.security.alertComment)")
     );
     let second = tenant
-        .post(&token, "/beta/security/alerts_v2/a01/comments", &json!([{"comment": "second"}]))
+        .post(
+            &token,
+            "/beta/security/alerts_v2/a01/comments",
+            &json!([{"comment": "second"}]),
+        )
         .await;
     let comments = second.body["value"].as_array().unwrap();
     assert_eq!(comments.len(), 2);
@@ -169,7 +218,11 @@ async fn comments_accept_the_documented_object_and_the_sdk_array() {
     let alert = tenant.get(&token, "/v1.0/security/alerts_v2/a01").await;
     assert_eq!(alert.body["comments"].as_array().unwrap().len(), 2);
     let incident = tenant
-        .post(&token, "/v1.0/security/incidents/2/comments", &json!({"comment": "on the incident"}))
+        .post(
+            &token,
+            "/v1.0/security/incidents/2/comments",
+            &json!({"comment": "on the incident"}),
+        )
         .await;
     assert_eq!(incident.body["value"][0]["comment"], "on the incident");
     for bad in [json!({"comment": ""}), json!({}), json!("text"), json!([])] {
@@ -190,7 +243,10 @@ async fn incidents_list_get_expand_and_patch() {
     let token = tenant.admin().await;
     let list = tenant.get(&token, "/v1.0/security/incidents").await;
     assert_eq!(list.ids(), ["2", "1"]);
-    assert_eq!(list.body["value"][0]["@odata.type"], "#microsoft.graph.security.incident");
+    assert_eq!(
+        list.body["value"][0]["@odata.type"],
+        "#microsoft.graph.security.incident"
+    );
     assert!(list.body["value"][0].get("alerts").is_none());
     let expanded = tenant.get(&token, "/beta/security/incidents?$expand=alerts").await;
     assert_eq!(
@@ -199,7 +255,12 @@ async fn incidents_list_get_expand_and_patch() {
     );
     let one = &expanded.body["value"][1];
     assert_eq!(one["id"], "1");
-    let alert_ids: Vec<&str> = one["alerts"].as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+    let alert_ids: Vec<&str> = one["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
     assert_eq!(alert_ids, ["a04", "a02", "a00"], "joined by incidentId, oldest first");
     assert_eq!(one["alerts"][0]["@odata.type"], "#microsoft.graph.security.alert");
     let get = tenant.get(&token, "/v1.0/security/incidents/2?$expand=alerts").await;

@@ -10,23 +10,42 @@ use super::support::small;
 async fn filters_select_what_graph_would() {
     let tenant = small(12).await;
     let token = tenant.admin().await;
-    let new = tenant.get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'new'").await;
+    let new = tenant
+        .get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'new'")
+        .await;
     assert_eq!(new.ids(), ["a00", "a03", "a06", "a09"]);
     let both = tenant
-        .get(&token, "/v1.0/security/alerts_v2?$filter=(severity eq 'high' or severity eq 'medium') and status eq 'new'")
+        .get(
+            &token,
+            "/v1.0/security/alerts_v2?$filter=(severity eq 'high' or severity eq 'medium') and status eq 'new'",
+        )
         .await;
     assert_eq!(both.ids(), ["a00"]);
-    let pascal = tenant.get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'InProgress'").await;
+    let pascal = tenant
+        .get(&token, "/v1.0/security/alerts_v2?$filter=status eq 'InProgress'")
+        .await;
     assert_eq!(pascal.ids(), ["a01", "a04", "a07", "a10"]);
-    let since = tenant.get(&token, "/v1.0/security/alerts_v2?$filter=createdDateTime gt 2029-01-01T00:00:00Z").await;
+    let since = tenant
+        .get(
+            &token,
+            "/v1.0/security/alerts_v2?$filter=createdDateTime gt 2029-01-01T00:00:00Z",
+        )
+        .await;
     assert!(since.ids().is_empty(), "times are shifted to now: {:?}", since.ids());
     let recent = tenant
-        .get(&token, "/v1.0/security/alerts_v2?$filter=lastUpdateDateTime ge 2000-01-01T00:00:00Z")
+        .get(
+            &token,
+            "/v1.0/security/alerts_v2?$filter=lastUpdateDateTime ge 2000-01-01T00:00:00Z",
+        )
         .await;
     assert_eq!(recent.ids().len(), 12);
-    let by_incident = tenant.get(&token, "/v1.0/security/alerts_v2?$filter=incidentId eq '2'").await;
+    let by_incident = tenant
+        .get(&token, "/v1.0/security/alerts_v2?$filter=incidentId eq '2'")
+        .await;
     assert_eq!(by_incident.ids().len(), 6);
-    let incidents = tenant.get(&token, "/v1.0/security/incidents?$filter=severity eq 'high'").await;
+    let incidents = tenant
+        .get(&token, "/v1.0/security/incidents?$filter=severity eq 'high'")
+        .await;
     assert_eq!(incidents.ids(), ["1"]);
 }
 
@@ -40,7 +59,10 @@ async fn bad_query_options_are_400_with_a_reason() {
         ("/v1.0/security/alerts_v2?$filter=status eq 'active'", "active"),
         ("/v1.0/security/incidents?$filter=status eq 'new'", "incidentStatus"),
         ("/v1.0/security/alerts_v2?$filter=status eq", "Invalid filter clause"),
-        ("/v1.0/security/alerts_v2?$filter=status eq 'new' and (", "Invalid filter clause"),
+        (
+            "/v1.0/security/alerts_v2?$filter=status eq 'new' and (",
+            "Invalid filter clause",
+        ),
         ("/v1.0/security/alerts_v2?$search=evil", "$search"),
         ("/v1.0/security/alerts_v2?$select=id", "$select"),
         ("/v1.0/security/alerts_v2?$top=1001", "1001"),
@@ -72,12 +94,17 @@ async fn bad_query_options_are_400_with_a_reason() {
 async fn top_skip_count_and_orderby() {
     let tenant = small(10).await;
     let token = tenant.admin().await;
-    let pages = tenant.pages(&token, "/v1.0/security/alerts_v2?$top=4&$count=true").await;
+    let pages = tenant
+        .pages(&token, "/v1.0/security/alerts_v2?$top=4&$count=true")
+        .await;
     assert_eq!(pages.len(), 3);
     assert_eq!(pages[0].body["@odata.count"], 10);
     assert!(pages[1].body.get("@odata.count").is_none());
     let link = pages[0].body["@odata.nextLink"].as_str().unwrap();
-    assert!(link.starts_with(&tenant.url("/v1.0/security/alerts_v2?$skiptoken=")), "{link}");
+    assert!(
+        link.starts_with(&tenant.url("/v1.0/security/alerts_v2?$skiptoken=")),
+        "{link}"
+    );
     let ids: Vec<String> = pages.iter().flat_map(|p| p.ids()).collect();
     assert_eq!(ids, (0..10).map(|i| format!("a{i:02}")).collect::<Vec<_>>());
     assert_eq!(pages.iter().map(|p| p.ids().len()).collect::<Vec<_>>(), [4, 4, 2]);
@@ -88,19 +115,29 @@ async fn top_skip_count_and_orderby() {
     let none = tenant.get(&token, "/v1.0/security/alerts_v2?$top=0").await;
     assert!(none.ids().is_empty() && none.body.get("@odata.nextLink").is_none());
 
-    let asc = tenant.get(&token, "/beta/security/alerts_v2?$orderby=createdDateTime asc&$top=3").await;
+    let asc = tenant
+        .get(&token, "/beta/security/alerts_v2?$orderby=createdDateTime asc&$top=3")
+        .await;
     assert_eq!(asc.ids(), ["a09", "a08", "a07"]);
-    let desc = tenant.get(&token, "/v1.0/security/alerts_v2?$orderby=createdDateTime desc&$top=2").await;
+    let desc = tenant
+        .get(&token, "/v1.0/security/alerts_v2?$orderby=createdDateTime desc&$top=2")
+        .await;
     assert_eq!(desc.ids(), ["a00", "a01"]);
     tenant
         .patch(&token, "/v1.0/security/alerts_v2/a05", &json!({"status": "resolved"}))
         .await;
     let updated = tenant
-        .get(&token, "/v1.0/security/alerts_v2?$orderby=lastUpdateDateTime desc&$top=1")
+        .get(
+            &token,
+            "/v1.0/security/alerts_v2?$orderby=lastUpdateDateTime desc&$top=1",
+        )
         .await;
     assert_eq!(updated.ids(), ["a05"]);
     let counted = tenant
-        .get(&token, "/v1.0/security/incidents?$count=true&$filter=status eq 'active'")
+        .get(
+            &token,
+            "/v1.0/security/incidents?$count=true&$filter=status eq 'active'",
+        )
         .await;
     assert_eq!(counted.body["@odata.count"], 2);
 }
@@ -111,7 +148,12 @@ async fn top_skip_count_and_orderby() {
 async fn paging_under_concurrent_updates_serves_each_item_once() {
     let tenant = small(40).await;
     let token = tenant.admin().await;
-    for order in ["", "&$orderby=createdDateTime asc", "&$orderby=lastUpdateDateTime asc", "&$orderby=lastUpdateDateTime desc"] {
+    for order in [
+        "",
+        "&$orderby=createdDateTime asc",
+        "&$orderby=lastUpdateDateTime asc",
+        "&$orderby=lastUpdateDateTime desc",
+    ] {
         tenant.admin_post("/_emulator/reset", &json!({})).await;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut next = Some(tenant.url(&format!("/v1.0/security/alerts_v2?$top=6{order}")));
@@ -126,7 +168,11 @@ async fn paging_under_concurrent_updates_serves_each_item_once() {
             // An analyst touches items on pages already served and on pages still to come.
             for i in [round, 39 - round, 20 + round % 7] {
                 let answer = tenant
-                    .patch(&token, &format!("/v1.0/security/alerts_v2/a{i:02}"), &json!({"assignedTo": format!("r{round}")}))
+                    .patch(
+                        &token,
+                        &format!("/v1.0/security/alerts_v2/a{i:02}"),
+                        &json!({"assignedTo": format!("r{round}")}),
+                    )
                     .await;
                 assert_eq!(answer.status.as_u16(), 200);
             }
@@ -152,7 +198,11 @@ async fn filtered_paging_while_items_stop_matching() {
         if resolved.is_empty() {
             for id in ["a27", "a24"] {
                 tenant
-                    .patch(&token, &format!("/v1.0/security/alerts_v2/{id}"), &json!({"status": "resolved"}))
+                    .patch(
+                        &token,
+                        &format!("/v1.0/security/alerts_v2/{id}"),
+                        &json!({"status": "resolved"}),
+                    )
                     .await;
                 resolved.push(id.to_owned());
             }

@@ -41,7 +41,12 @@ impl Answer {
     pub fn ids(&self) -> Vec<String> {
         self.body["value"]
             .as_array()
-            .map(|items| items.iter().map(|i| i["id"].as_str().unwrap_or_default().to_owned()).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -51,7 +56,12 @@ impl Answer {
         assert_eq!(self.code(), code, "{:#}", self.body);
         assert!(!self.message().is_empty(), "{:#}", self.body);
         let inner = &self.body["error"]["innerError"];
-        assert_eq!(inner["request-id"].as_str(), self.header("request-id"), "{:#}", self.body);
+        assert_eq!(
+            inner["request-id"].as_str(),
+            self.header("request-id"),
+            "{:#}",
+            self.body
+        );
         assert!(inner["date"].is_string(), "{:#}", self.body);
     }
 }
@@ -100,7 +110,10 @@ pub fn small_dataset(n: usize) -> Dataset {
         tables: Default::default(),
         hunting: vec![RecordedAnswer {
             query: "AlertInfo | take 1".into(),
-            schema: vec![json!({"name": "AlertId", "type": "String"}), json!({"name": "Timestamp", "type": "DateTime"})],
+            schema: vec![
+                json!({"name": "AlertId", "type": "String"}),
+                json!({"name": "Timestamp", "type": "DateTime"}),
+            ],
             results: vec![json!({"AlertId": "a00", "Timestamp": "2029-12-31T23:59:00Z"})],
         }],
     }
@@ -164,7 +177,11 @@ impl Tenant {
 
     /// `GET path` with a bearer token.
     pub async fn get(&self, token: &str, path: &str) -> Answer {
-        let url = if path.starts_with("http") { path.to_owned() } else { self.url(path) };
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            self.url(path)
+        };
         answer(self.http.get(url).bearer_auth(token).send().await.unwrap()).await
     }
 

@@ -1,0 +1,692 @@
+//! One run of one playbook: fetch (with the cursor or the hunting window), conditions (off the
+//! async threads), dedup, plan, the cap, then — in one state transaction — ledger entries, dedup
+//! keys and the cursor, and only then execution, in phases (action k for every item before
+//! action k+1, only for items whose earlier actions succeeded). Dry runs stop after planning and
+//! write nothing; audit runs record the plan as skipped and act on nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+
+use super::plan::{self, Evaluator, PlannedAction, RunContext, iso};
+use super::scheduler;
+use crate::action::{self, Outcome, update::UpdateJob};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::graph::models::{normalize_alert, normalize_incident};
+use crate::graph::{Client, Collection, Error as GraphError, ListQuery};
+use crate::odata;
+use crate::playbook::{Mode, Playbook, Trigger, stable_hash};
+use crate::state::{
+    self, CursorAdvance, DedupKey, LedgerEntry, NewEntry, PlanCommit, RunMode, RunOutcome, RunStatus, Store,
+};
+
+/// Page sizes: 1000 alerts; 50 incidents (with their alerts), as Graph integrations use.
+const ALERT_PAGE: u32 = 1000;
+const INCIDENT_PAGE: u32 = 50;
+/// Advanced hunting keeps 30 days.
+const MAX_WINDOW: TimeDelta = TimeDelta::days(30);
+
+/// What a run did, for the summary table and `run --once`'s exit code.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub playbook: String,
+    pub fetched: u32,
+    pub matched: u32,
+    pub planned: u32,
+    pub done: u32,
+    pub skipped: u32,
+    pub failed: u32,
+    /// Set when the run planned more than `max_actions_per_run` and did nothing.
+    pub capped: bool,
+    /// Condition errors (counted as no match).
+    pub condition_errors: u32,
+    pub duration: Duration,
+    /// Why the run failed, if it did.
+    pub error: Option<String>,
+    /// What a dry run would do.
+    pub plan: Vec<PlannedAction>,
+    /// A hunting result hit Graph's 100,000-row cap.
+    pub truncated: bool,
+}
+
+impl RunReport {
+    /// A run or action failed (a guarded skip is not a failure).
+    pub fn is_failure(&self) -> bool {
+        self.error.is_some() || self.failed > 0 || self.capped
+    }
+}
+
+/// Everything a run needs; shared by every playbook's runs.
+pub struct Engine {
+    pub settings: Settings,
+    pub client: Client,
+    /// None in a dry run without a state file.
+    pub store: Option<Arc<Store>>,
+    pub clock: Clock,
+    pub dry_run: bool,
+    pub outbox: PathBuf,
+}
+
+/// The hash keying a playbook's cursor: trigger and condition, so an edited one starts again.
+pub fn trigger_hash(p: &Playbook) -> String {
+    let trigger = match &p.trigger {
+        Trigger::Alerts(t) | Trigger::Incidents(t) => format!(
+            "{}|{}|{}|{}",
+            p.trigger.name(),
+            t.filter.as_ref().map(ToString::to_string).unwrap_or_default(),
+            t.since.as_secs(),
+            t.expand_alerts
+        ),
+        Trigger::Hunting(h) => format!(
+            "hunting|{}|{}|{:?}",
+            h.query,
+            h.lag.as_secs(),
+            h.timespan.map(|t| t.as_secs())
+        ),
+    };
+    let condition = p.condition.as_ref().map(|c| c.source().to_string()).unwrap_or_default();
+    format!("{:016x}", stable_hash(format!("{trigger}\u{0}{condition}").as_bytes()))
+}
+
+/// The hash the ledger keys a playbook version by: any edit to the file changes it.
+pub fn playbook_hash(p: &Playbook) -> String {
+    format!("{:016x}", p.source_hash)
+}
+
+/// Items matched by one fetch, and where the trigger stands afterwards.
+struct Fetched {
+    fetched: u32,
+    matched: Vec<Value>,
+    condition_errors: u32,
+    cursor: Option<DateTime<Utc>>,
+    truncated: bool,
+}
+
+impl Engine {
+    /// Runs `playbook` once and reports. Never panics on data; failures are in the report.
+    pub async fn run_playbook(&self, playbook: Arc<Playbook>) -> RunReport {
+        let start = Instant::now();
+        let mut report = RunReport {
+            playbook: playbook.name.clone(),
+            ..RunReport::default()
+        };
+        let result = self.run_inner(&playbook, &mut report).await;
+        if let Err(e) = result {
+            tracing::error!(playbook = %playbook.name, error = %e, "Playbook run failed.");
+            report.error = Some(e);
+        }
+        report.duration = start.elapsed();
+        report
+    }
+
+    async fn run_inner(&self, playbook: &Arc<Playbook>, report: &mut RunReport) -> Result<(), String> {
+        let started = self.clock.now();
+        let store = self.store.as_ref().filter(|_| !self.dry_run);
+        let mode = match (self.dry_run, playbook.mode) {
+            (true, _) => RunMode::DryRun,
+            (false, Mode::Audit) => RunMode::Audit,
+            (false, Mode::Active) => RunMode::Live,
+        };
+        let phash = playbook_hash(playbook);
+        let run = match store {
+            Some(s) => Some(
+                s.start_run(&playbook.name, &phash, started, mode)
+                    .map_err(|e| e.to_string())?,
+            ),
+            None => None,
+        };
+        // Ledger-driven retries of this playbook's earlier actions come first.
+        if let Some(s) = store {
+            let earlier: Vec<LedgerEntry> = s
+                .pending_entries()
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|e| e.playbook == playbook.name && e.playbook_hash == phash)
+                .collect();
+            if !earlier.is_empty() {
+                tracing::info!(playbook = %playbook.name, actions = earlier.len(), "Retrying actions pending from earlier runs.");
+                self.execute_entries(playbook, s, earlier, true, started, report).await;
+            }
+        }
+        let outcome = self.plan_and_execute(playbook, store, run, started, report).await;
+        if let (Some(s), Some(run)) = (store, run) {
+            let status = match (&outcome, report.capped) {
+                (Err(_), _) => RunStatus::Failed,
+                (Ok(()), true) => RunStatus::Capped,
+                (Ok(()), false) if report.failed > 0 => RunStatus::PartiallyFailed,
+                (Ok(()), false) => RunStatus::Ok,
+            };
+            let finished = RunOutcome {
+                status,
+                fetched: report.fetched,
+                matched: report.matched,
+                planned: report.planned,
+                done: report.done,
+                skipped: report.skipped,
+                failed: report.failed,
+                error: outcome.as_ref().err().cloned(),
+                finished: self.clock.now(),
+            };
+            if let Err(e) = s.finish_run(run, &finished) {
+                tracing::error!(playbook = %playbook.name, error = %e, "Cannot record the end of the run.");
+            }
+            self.check_failure_streak(playbook, s);
+        }
+        outcome
+    }
+
+    fn check_failure_streak(&self, playbook: &Playbook, store: &Store) {
+        let Some(on_failure) = &self.settings.on_failure else {
+            return;
+        };
+        if let Ok(streak) = store.consecutive_failures(&playbook.name)
+            && streak.count >= on_failure.after_runs
+        {
+            tracing::error!(
+                playbook = %playbook.name,
+                failed_runs = streak.count,
+                since = ?streak.since,
+                error = streak.last_error.as_deref().unwrap_or(""),
+                "Playbook keeps failing."
+            );
+        }
+    }
+
+    async fn plan_and_execute(
+        &self,
+        playbook: &Arc<Playbook>,
+        store: Option<&Arc<Store>>,
+        run: Option<state::RunId>,
+        started: DateTime<Utc>,
+        report: &mut RunReport,
+    ) -> Result<(), String> {
+        let thash = trigger_hash(playbook);
+        let cursor = match self.store.as_ref() {
+            Some(s) => s
+                .cursor(&playbook.name, &thash)
+                .map_err(|e| e.to_string())?
+                .map(|c| c.position),
+            None => None,
+        };
+        let ctx = RunContext {
+            run_id: run.map_or_else(|| "dry-run".to_string(), |r| r.0.to_string()),
+            started,
+            now: started,
+            lists: Arc::new(self.settings.lists.clone()),
+        };
+        let fetched = self
+            .fetch(playbook, cursor, started, &ctx)
+            .await
+            .map_err(|e| e.to_string())?;
+        report.fetched = fetched.fetched;
+        report.condition_errors = fetched.condition_errors;
+        report.truncated = fetched.truncated;
+        // Dedup: keys per item (a key that fails is that item's failure), then the state's.
+        let mut keyed: Vec<(Value, String)> = Vec::new();
+        let mut seen_here = HashSet::new();
+        for item in fetched.matched {
+            match plan::dedup_key(playbook, &item, &ctx) {
+                Ok(key) if seen_here.insert(key.clone()) => keyed.push((item, key)),
+                Ok(_) => {}
+                Err(e) => {
+                    report.failed += 1;
+                    tracing::error!(playbook = %playbook.name, error = %e, "Cannot compute the dedup key; item skipped.");
+                }
+            }
+        }
+        report.matched = u32::try_from(keyed.len()).unwrap_or(u32::MAX);
+        let seen = match self.store.as_ref() {
+            Some(s) => {
+                let keys: Vec<String> = keyed.iter().map(|(_, k)| k.clone()).collect();
+                s.seen_keys(&playbook.name, &keys, started).map_err(|e| e.to_string())?
+            }
+            None => HashSet::new(),
+        };
+        let fresh: Vec<(Value, String)> = keyed.into_iter().filter(|(_, k)| !seen.contains(k)).collect();
+        // Plan.
+        let mut planned: Vec<PlannedAction> = Vec::new();
+        let mut keys: Vec<DedupKey> = Vec::new();
+        let expires = playbook.dedup.window.map(|w| started + w.to_chrono());
+        if plan::is_digest(playbook) {
+            if !fresh.is_empty() {
+                let items: Vec<Value> = fresh.iter().map(|(i, _)| i.clone()).collect();
+                match plan::plan_digest(playbook, &items, &ctx) {
+                    Ok(p) => {
+                        planned = p;
+                        keys = fresh.iter().map(|(_, k)| DedupKey::new(k.clone(), expires)).collect();
+                    }
+                    Err(e) => return Err(format!("cannot plan the digest: {e}")),
+                }
+            }
+        } else {
+            for (item, key) in &fresh {
+                match plan::plan_item(playbook, item, key, &ctx) {
+                    Ok(p) => {
+                        planned.extend(p);
+                        keys.push(DedupKey::new(key.clone(), expires));
+                    }
+                    Err(e) => {
+                        report.failed += 1;
+                        tracing::error!(playbook = %playbook.name, key = %key, error = %e, "Cannot plan the actions for an item.");
+                    }
+                }
+            }
+        }
+        report.planned = u32::try_from(planned.len()).unwrap_or(u32::MAX);
+        if planned.len() > playbook.max_actions_per_run as usize {
+            report.capped = true;
+            tracing::error!(
+                playbook = %playbook.name,
+                planned = planned.len(),
+                max_actions_per_run = playbook.max_actions_per_run,
+                "Run capped: it planned more actions than max_actions_per_run, so it does none. Check the playbook, or raise max_actions_per_run."
+            );
+            return Ok(());
+        }
+        if self.dry_run {
+            report.plan = planned;
+            return Ok(());
+        }
+        let (Some(store), Some(run)) = (store, run) else {
+            return Ok(());
+        };
+        let mut commit = PlanCommit::new(run, &playbook.name, &playbook_hash(playbook), started);
+        commit.cursor = fetched.cursor.map(|position| CursorAdvance {
+            trigger_hash: thash,
+            position,
+        });
+        commit.entries = planned
+            .iter()
+            .map(|p| NewEntry {
+                item_id: p.item_id.clone(),
+                item_kind: item_kind(p.item_kind),
+                action_index: u32::try_from(p.action_index).unwrap_or(u32::MAX),
+                action: p.action.to_string(),
+                params: p.params.clone(),
+            })
+            .collect();
+        // Audit mode records what it would do, and keeps no dedup keys: turning the playbook on
+        // later acts on what it finds then.
+        let audit = playbook.mode == Mode::Audit;
+        if !audit {
+            commit.dedup_keys = keys;
+        }
+        store.commit_plan(commit).map_err(|e| e.to_string())?;
+        let entries = store.entries_of_run(run).map_err(|e| e.to_string())?;
+        if audit {
+            for e in entries.iter().filter(|e| e.state == state::ActionState::Pending) {
+                tracing::info!(playbook = %playbook.name, item_id = %e.item_id, action = %e.action, params = %e.params, "Audit mode: would act.");
+                if store
+                    .mark_skipped(e.id, "audit mode: planned, not executed", self.clock.now())
+                    .is_ok()
+                {
+                    report.skipped += 1;
+                }
+            }
+            return Ok(());
+        }
+        let pending: Vec<LedgerEntry> = entries
+            .into_iter()
+            .filter(|e| e.state == state::ActionState::Pending)
+            .collect();
+        self.execute_entries(playbook, store, pending, false, started, report)
+            .await;
+        Ok(())
+    }
+
+    /// Fetches the trigger's items and keeps those the condition matches, page by page (memory
+    /// is bounded by a page plus the matches).
+    async fn fetch(
+        &self,
+        playbook: &Arc<Playbook>,
+        cursor: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        ctx: &RunContext,
+    ) -> Result<Fetched, GraphError> {
+        let mut out = Fetched {
+            fetched: 0,
+            matched: Vec::new(),
+            condition_errors: 0,
+            cursor: None,
+            truncated: false,
+        };
+        match &playbook.trigger {
+            Trigger::Alerts(t) | Trigger::Incidents(t) => {
+                let collection = if matches!(playbook.trigger, Trigger::Alerts(_)) {
+                    Collection::Alerts
+                } else {
+                    Collection::Incidents
+                };
+                let overlap = self.settings.cursor_overlap.to_chrono();
+                let since = cursor.map_or_else(|| now - t.since.to_chrono(), |c| c - overlap);
+                let user = t.filter.as_ref().map(ToString::to_string);
+                let filter = odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since);
+                let expand = t.expand_alerts && collection == Collection::Incidents;
+                let query = ListQuery {
+                    filter: Some(filter.clone()),
+                    top: Some(if collection == Collection::Alerts {
+                        ALERT_PAGE
+                    } else {
+                        INCIDENT_PAGE
+                    }),
+                    expand_alerts: expand,
+                    ..ListQuery::default()
+                };
+                let mut max_seen = cursor;
+                let result = self
+                    .list_and_match(playbook, collection, &query, false, ctx, &mut out, &mut max_seen)
+                    .await;
+                match result {
+                    Err(e) if expand && e.status().is_some_and(|s| s >= 500) => {
+                        tracing::warn!(playbook = %playbook.name, error = %e, "$expand=alerts keeps failing; listing incidents without it and fetching their alerts by incidentId.");
+                        let query = ListQuery {
+                            expand_alerts: false,
+                            ..query
+                        };
+                        out = Fetched {
+                            fetched: 0,
+                            matched: Vec::new(),
+                            condition_errors: 0,
+                            cursor: None,
+                            truncated: false,
+                        };
+                        max_seen = cursor;
+                        self.list_and_match(playbook, collection, &query, true, ctx, &mut out, &mut max_seen)
+                            .await?;
+                    }
+                    other => other?,
+                }
+                out.cursor = max_seen;
+            }
+            Trigger::Hunting(h) => {
+                let end = now - h.lag.to_chrono();
+                let interval = scheduler::interval(&playbook.schedule, playbook.timezone, now);
+                let start = match (h.timespan, cursor) {
+                    (Some(ts), _) => end - ts.to_chrono(),
+                    (None, Some(c)) => c,
+                    (None, None) => end - TimeDelta::from_std(interval).unwrap_or(TimeDelta::hours(1)),
+                };
+                let start = start.max(end - MAX_WINDOW);
+                if start >= end {
+                    return Ok(out);
+                }
+                let timespan = format!("{}/{}", iso(start), iso(end));
+                let results = self.client.run_hunting_query(&h.query, Some(&timespan)).await?;
+                out.truncated = results.is_probably_truncated();
+                if out.truncated {
+                    tracing::warn!(playbook = %playbook.name, rows = results.results.len(), "The hunting result hit Graph's 100,000-row cap and is truncated: narrow the query.");
+                }
+                let rows: Vec<Value> = results.results.into_iter().map(Value::Object).collect();
+                out.fetched = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+                let (matched, errors) = evaluate(playbook.clone(), ctx.clone(), rows).await;
+                out.matched = matched;
+                out.condition_errors = errors;
+                out.cursor = Some(end);
+            }
+        }
+        Ok(out)
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the fetch loop threads its accumulators through; a struct would only rename them"
+    )]
+    async fn list_and_match(
+        &self,
+        playbook: &Arc<Playbook>,
+        collection: Collection,
+        query: &ListQuery,
+        fetch_alerts: bool,
+        ctx: &RunContext,
+        out: &mut Fetched,
+        max_seen: &mut Option<DateTime<Utc>>,
+    ) -> Result<(), GraphError> {
+        let mut pager = self.client.list::<Value>(collection, query)?;
+        while let Some(page) = pager.next_page().await? {
+            let mut items = page.value;
+            for item in &mut items {
+                if fetch_alerts {
+                    let id = item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .replace('\'', "''");
+                    let q = ListQuery {
+                        filter: Some(format!("incidentId eq '{id}'")),
+                        top: Some(ALERT_PAGE),
+                        ..ListQuery::default()
+                    };
+                    let alerts: Vec<Value> = self.client.list::<Value>(Collection::Alerts, &q)?.collect_all().await?;
+                    if let Some(o) = item.as_object_mut() {
+                        o.insert("alerts".into(), Value::Array(alerts));
+                    }
+                }
+                match collection {
+                    Collection::Alerts => normalize_alert(item),
+                    Collection::Incidents => normalize_incident(item),
+                }
+                let updated = item
+                    .get("lastUpdateDateTime")
+                    .and_then(Value::as_str)
+                    .and_then(crate::graph::models::wire::parse_datetime);
+                if let Some(u) = updated {
+                    *max_seen = Some(max_seen.map_or(u, |m| m.max(u)));
+                }
+            }
+            out.fetched += u32::try_from(items.len()).unwrap_or(u32::MAX);
+            let (matched, errors) = evaluate(playbook.clone(), ctx.clone(), items).await;
+            out.matched.extend(matched);
+            out.condition_errors += errors;
+        }
+        Ok(())
+    }
+
+    /// Executes pending ledger entries in phases by action index; `resumed` marks entries whose
+    /// earlier outcome is unknown (they read fresh state and check comment markers).
+    pub async fn execute_entries(
+        &self,
+        playbook: &Playbook,
+        store: &Store,
+        entries: Vec<LedgerEntry>,
+        resumed: bool,
+        fetch_start: DateTime<Utc>,
+        report: &mut RunReport,
+    ) {
+        let mut blocked: HashSet<(i64, String)> = HashSet::new();
+        let mut indexes: Vec<u32> = entries.iter().map(|e| e.action_index).collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        let max_attempts = self.settings.limits.max_attempts;
+        for index in indexes {
+            let phase: Vec<&LedgerEntry> = entries
+                .iter()
+                .filter(|e| e.action_index == index && !blocked.contains(&(e.run_id.0, e.item_id.clone())))
+                .collect();
+            let outcomes = self
+                .execute_phase(
+                    playbook,
+                    &phase,
+                    resumed || phase.iter().any(|e| e.attempts > 0),
+                    fetch_start,
+                )
+                .await;
+            let now = self.clock.now();
+            for (id, outcome) in outcomes {
+                let Some(entry) = phase.iter().find(|e| e.id == id) else {
+                    continue;
+                };
+                let logged = (playbook.name.as_str(), entry.item_id.as_str(), entry.action.as_str());
+                let recorded = match &outcome {
+                    Outcome::Done => {
+                        report.done += 1;
+                        tracing::info!(
+                            playbook = logged.0,
+                            item_id = logged.1,
+                            action = logged.2,
+                            ledger_id = id,
+                            "Action done."
+                        );
+                        store.mark_done(id, now).map(|_| ())
+                    }
+                    Outcome::Skipped(reason) => {
+                        report.skipped += 1;
+                        blocked.insert((entry.run_id.0, entry.item_id.clone()));
+                        tracing::info!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, reason = %reason, "Action skipped.");
+                        store.mark_skipped(id, reason, now).map(|_| ())
+                    }
+                    Outcome::Failed { error, retryable } => {
+                        report.failed += 1;
+                        blocked.insert((entry.run_id.0, entry.item_id.clone()));
+                        tracing::error!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, retryable, error = %error, "Action failed.");
+                        store.mark_failed(id, error, *retryable, max_attempts, now).map(|_| ())
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::error!(playbook = logged.0, ledger_id = id, error = %e, "Cannot record the action's outcome.");
+                }
+            }
+        }
+    }
+
+    async fn execute_phase(
+        &self,
+        playbook: &Playbook,
+        phase: &[&LedgerEntry],
+        resumed: bool,
+        fetch_start: DateTime<Utc>,
+    ) -> Vec<(i64, Outcome)> {
+        let mut outcomes = Vec::new();
+        let mut updates: HashMap<Collection, Vec<UpdateJob>> = HashMap::new();
+        for e in phase {
+            match e.action.as_str() {
+                "update_alert" | "update_incident" => {
+                    let collection = if e.action == "update_alert" {
+                        Collection::Alerts
+                    } else {
+                        Collection::Incidents
+                    };
+                    updates.entry(collection).or_default().push(UpdateJob {
+                        ledger_id: e.id,
+                        collection,
+                        params: e.params.clone(),
+                        resumed: resumed || e.attempts > 0,
+                    });
+                }
+                "email" => outcomes.push((e.id, self.send_email(playbook, e))),
+                "webhook" => outcomes.push((e.id, action::webhook::execute())),
+                "log" => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, &e.params))),
+                other => outcomes.push((
+                    e.id,
+                    Outcome::failed(format!("unknown action `{other}` in the ledger"), false),
+                )),
+            }
+        }
+        for (collection, jobs) in updates {
+            let changed = self.changed_since(collection, fetch_start).await;
+            match changed {
+                Ok(changed) => outcomes.extend(action::update::execute(&self.client, jobs, &changed).await),
+                Err(e) => outcomes.extend(jobs.into_iter().map(|j| {
+                    (
+                        j.ledger_id,
+                        Outcome::failed(format!("cannot re-read before writing: {e}"), e.is_retryable()),
+                    )
+                })),
+            }
+        }
+        outcomes
+    }
+
+    /// The guard's re-read: one paged list of what changed since this run's fetch started.
+    async fn changed_since(
+        &self,
+        collection: Collection,
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, Value>, GraphError> {
+        let query = ListQuery {
+            filter: Some(odata::with_cursor(None, "lastUpdateDateTime", since)),
+            top: Some(if collection == Collection::Alerts {
+                ALERT_PAGE
+            } else {
+                INCIDENT_PAGE
+            }),
+            ..ListQuery::default()
+        };
+        let mut out = HashMap::new();
+        let mut pager = self.client.list::<Value>(collection, &query)?;
+        while let Some(page) = pager.next_page().await? {
+            for mut item in page.value {
+                match collection {
+                    Collection::Alerts => normalize_alert(&mut item),
+                    Collection::Incidents => normalize_incident(&mut item),
+                }
+                if let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) {
+                    out.insert(id, item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn send_email(&self, playbook: &Playbook, e: &LedgerEntry) -> Outcome {
+        if self.settings.smtp.is_some() {
+            return Outcome::failed(
+                "SMTP delivery is not available yet in this version: remove `smtp` from the settings to write emails to the outbox folder",
+                false,
+            );
+        }
+        match action::email::build(&e.params, e.id, &playbook.name) {
+            Ok(message) => action::email::deliver_to_outbox(&self.outbox, &message),
+            Err(err) => Outcome::failed(err, false),
+        }
+    }
+}
+
+fn item_kind(kind: &str) -> state::ItemKind {
+    match kind {
+        "alert" => state::ItemKind::Alert,
+        "incident" => state::ItemKind::Incident,
+        "row" => state::ItemKind::Row,
+        _ => state::ItemKind::Digest,
+    }
+}
+
+/// Runs the condition over `items` on a blocking thread; returns the matches and the number of
+/// condition errors (each logged, counted as no match).
+async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -> (Vec<Value>, u32) {
+    if playbook.condition.is_none() {
+        return (items, 0);
+    }
+    let name = playbook.name.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let evaluator = match Evaluator::new(&playbook, &ctx) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(playbook = %playbook.name, error = %e, "Cannot prepare the condition.");
+                return (Vec::new(), u32::try_from(items.len()).unwrap_or(u32::MAX));
+            }
+        };
+        let mut errors = 0;
+        let mut matched = Vec::new();
+        for item in items {
+            match evaluator.matches(&item) {
+                Ok(true) => matched.push(item),
+                Ok(false) => {}
+                Err(e) => {
+                    errors += 1;
+                    let id = item.get("id").and_then(Value::as_str).unwrap_or("(row)");
+                    tracing::warn!(playbook = %playbook.name, item_id = id, error = %e, "Condition failed; counted as no match.");
+                }
+            }
+        }
+        (matched, errors)
+    });
+    task.await.unwrap_or_else(|e| {
+        tracing::error!(playbook = %name, error = %e, "The condition task failed.");
+        (Vec::new(), 0)
+    })
+}
