@@ -2,5 +2,6 @@
 
 mod support;
 
+mod engine;
 mod schema;
 mod validate;

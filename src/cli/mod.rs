@@ -5,6 +5,7 @@
 //! error (and `run --once` when a playbook run or action failed).
 
 mod pending;
+mod run;
 mod schema;
 mod test;
 mod validate;
@@ -45,7 +46,7 @@ Exit codes: 0 ok, 1 validation or test failed, 2 usage or runtime error.";
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the playbooks on their schedules (or once).
-    Run(pending::RunArgs),
+    Run(run::RunArgs),
     /// Check playbooks (files, folders, .kql files) and report every problem.
     Validate(validate::ValidateArgs),
     /// Run the playbooks' own `tests:` offline.
@@ -77,7 +78,7 @@ where
     let code = match cli.command {
         Command::Validate(args) => validate::run(&args)?,
         Command::Schema(args) => schema::run(&args)?,
-        Command::Run(_) => pending::not_available("run", "the engine (scheduler, triggers, actions and state)"),
+        Command::Run(args) => run::run(&args)?,
         Command::Test(args) => test::run(&args)?,
         Command::Hunt(_) => pending::not_available("hunt", "the Graph client"),
         Command::History(_) => pending::not_available("history", "the state database"),

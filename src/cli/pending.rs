@@ -15,36 +15,6 @@ pub fn not_available(command: &str, needs: &str) -> u8 {
     EXIT_ERROR
 }
 
-/// Log output formats.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-/// `graphsoar run`.
-#[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Settings file (default: graphsoar.yaml in the working directory, else the embedded local tenant).
-    #[arg(long, env = "GRAPHSOAR_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Playbooks folder (default: the settings' `playbooks`).
-    #[arg(long)]
-    pub playbooks: Option<PathBuf>,
-    /// Run every enabled playbook once, print a summary, and exit.
-    #[arg(long)]
-    pub once: bool,
-    /// Only read: print what would be done; no writes, messages, or state changes.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Log format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub log_format: LogFormat,
-    /// How long running actions may take to finish after a stop signal.
-    #[arg(long, default_value = "30s")]
-    pub shutdown_grace: String,
-}
-
 /// Output formats of `hunt`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum HuntFormat {

@@ -1,0 +1,313 @@
+//! `graphsoar run`: the engine, on the configured tenant or the embedded local one.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
+use tokio_util::sync::CancellationToken;
+
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::clock::Clock;
+use crate::config::{Settings, Tenant};
+use crate::engine::runner::{Engine, RunReport, playbook_hash};
+use crate::engine::scheduler;
+use crate::graph::{Client, ClientConfig, Credentials};
+use crate::playbook::{self, Playbook};
+use crate::state::{LedgerEntry, Store};
+
+/// Log output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `graphsoar run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Settings file (default: graphsoar.yaml in the working directory, else the embedded local tenant).
+    #[arg(long, env = "GRAPHSOAR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Playbooks folder (default: the settings' `playbooks`).
+    #[arg(long)]
+    pub playbooks: Option<PathBuf>,
+    /// Run every enabled playbook once, print a summary, and exit (2 when a run or action failed).
+    #[arg(long)]
+    pub once: bool,
+    /// Only read: print what would be done; no writes, messages, or state changes.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Log format (logs go to stderr).
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// How long running actions may take to finish after a stop signal.
+    #[arg(long, default_value = "30s")]
+    pub shutdown_grace: String,
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
+    init_logging(args.log_format);
+    let grace = crate::duration::Duration::parse(&args.shutdown_grace)
+        .map_err(|e| anyhow::anyhow!("--shutdown-grace: {e}"))?
+        .to_std();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(run_async(args, grace))
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GRAPHSOAR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
+    let (settings, warnings) = match Settings::discover(args.config.as_deref()) {
+        Ok(s) => s,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "graphsoar run: the settings are invalid: fix them (graphsoar validate --config FILE shows them)"
+            );
+            return Ok(EXIT_ERROR);
+        }
+    };
+    for w in warnings {
+        eprintln!("{w}");
+    }
+    let folder = args.playbooks.clone().unwrap_or_else(|| settings.playbooks.clone());
+    let (playbooks, diagnostics) = playbook::load_paths(std::slice::from_ref(&folder), &settings);
+    let bad_playbooks = diagnostics.iter().filter(|d| d.is_error()).count();
+    for d in diagnostics.iter().filter(|d| d.is_error()) {
+        eprintln!("{d}");
+    }
+    if bad_playbooks > 0 {
+        eprintln!("graphsoar run: {bad_playbooks} problem(s) in playbooks: those playbooks do not run; the others do");
+    }
+    let playbooks: Vec<Arc<Playbook>> = playbooks.into_iter().filter(|p| p.enabled).map(Arc::new).collect();
+    let clock = Clock::system();
+
+    // The tenant: the embedded local one (the emulator in-process on a loopback port), or the
+    // configured one.
+    let mut local = None;
+    let (client_config, tenant_id) = match &settings.tenant {
+        Tenant::Local => {
+            let config = crate::emulator::EmulatorConfig::bundled().context("cannot load the bundled dataset")?;
+            let running = crate::emulator::spawn(config)
+                .await
+                .context("cannot start the embedded local tenant")?;
+            let url = url::Url::parse(&running.base_url).context("emulator URL")?;
+            let mut cfg = ClientConfig::new(
+                url.clone(),
+                url,
+                &running.tenant_id,
+                &running.client_id,
+                Credentials::Secret(running.client_secret.clone()),
+            )
+            .with_limits(&settings);
+            cfg.writes_per_minute = 0;
+            cfg.hunting_per_minute = 0;
+            eprintln!(
+                "graphsoar: no settings file: using the embedded local tenant at {} (state {}, email to {}/)",
+                running.base_url,
+                settings.state.display(),
+                settings.outbox.display()
+            );
+            let tenant = running.tenant_id.clone();
+            local = Some(running);
+            (cfg, tenant)
+        }
+        Tenant::Remote(remote) => (
+            ClientConfig::from_settings(&settings, remote)?,
+            remote.tenant_id.clone(),
+        ),
+    };
+    let client = Client::new(client_config, clock.clone())?;
+    let store = if args.dry_run {
+        settings
+            .state
+            .exists()
+            .then(|| Store::open_read_only(&settings.state))
+            .transpose()?
+            .map(Arc::new)
+    } else {
+        Some(Arc::new(Store::open(&settings.state, &tenant_id)?))
+    };
+    let engine = Arc::new(Engine {
+        outbox: settings.outbox.clone(),
+        settings,
+        client,
+        store,
+        clock: clock.clone(),
+        dry_run: args.dry_run,
+    });
+    if !args.dry_run {
+        resume(&engine, &playbooks).await?;
+    }
+    let code = if args.once || args.dry_run {
+        let reports = run_once(&engine, &playbooks).await;
+        print!("{}", summary(&reports, args.dry_run));
+        let failed = reports.iter().any(RunReport::is_failure) || bad_playbooks > 0;
+        if failed { EXIT_ERROR } else { EXIT_OK }
+    } else {
+        serve(&engine, playbooks, grace).await;
+        EXIT_OK
+    };
+    if let Some(local) = local {
+        let _ = local.shutdown().await;
+    }
+    Ok(code)
+}
+
+/// At start: actions left pending by a crash are completed if their playbook still exists, is
+/// enabled and unchanged; the others are cancelled with the reason.
+async fn resume(engine: &Engine, playbooks: &[Arc<Playbook>]) -> anyhow::Result<()> {
+    let Some(store) = &engine.store else { return Ok(()) };
+    let now = engine.clock.now();
+    store.finish_interrupted_runs(now)?;
+    let live: HashMap<String, String> = playbooks.iter().map(|p| (p.name.clone(), playbook_hash(p))).collect();
+    let pending = store.reconcile_pending(&live, now)?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    tracing::info!(
+        actions = pending.len(),
+        "Resuming actions left pending by an earlier run."
+    );
+    let mut by_playbook: HashMap<String, Vec<LedgerEntry>> = HashMap::new();
+    for e in pending {
+        by_playbook.entry(e.playbook.clone()).or_default().push(e);
+    }
+    for (name, entries) in by_playbook {
+        if let Some(p) = playbooks.iter().find(|p| p.name == name) {
+            let mut report = RunReport {
+                playbook: name,
+                ..RunReport::default()
+            };
+            engine.execute_entries(p, store, entries, true, now, &mut report).await;
+        }
+    }
+    Ok(())
+}
+
+/// Every playbook once, with the tenant's concurrency limit.
+async fn run_once(engine: &Arc<Engine>, playbooks: &[Arc<Playbook>]) -> Vec<RunReport> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(engine.settings.limits.concurrency as usize));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, p) in playbooks.iter().enumerate() {
+        let (engine, p, permits) = (engine.clone(), p.clone(), permits.clone());
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            (i, engine.run_playbook(p).await)
+        });
+    }
+    let mut reports: Vec<(usize, RunReport)> = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(r) = done {
+            reports.push(r);
+        }
+    }
+    reports.sort_by_key(|(i, _)| *i);
+    reports.into_iter().map(|(_, r)| r).collect()
+}
+
+/// The scheduler until Ctrl-C/SIGTERM; then running actions get `grace` to finish; a second
+/// signal exits at once.
+async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Duration) {
+    let cancel = CancellationToken::new();
+    let engine_for_runs = engine.clone();
+    let schedules = tokio::spawn(scheduler::run_schedules(
+        playbooks.clone(),
+        engine.clock.clone(),
+        engine.settings.limits.concurrency as usize,
+        cancel.clone(),
+        move |p| {
+            let engine = engine_for_runs.clone();
+            async move {
+                let report = engine.run_playbook(p).await;
+                tracing::info!(
+                    playbook = %report.playbook, fetched = report.fetched, matched = report.matched,
+                    done = report.done, skipped = report.skipped, failed = report.failed, capped = report.capped,
+                    duration_ms = report.duration.as_millis() as u64, "Run finished."
+                );
+            }
+        },
+    ));
+    tracing::info!(
+        playbooks = playbooks.len(),
+        "Scheduler started; Ctrl-C or SIGTERM stops it."
+    );
+    crate::shutdown::signal().await;
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "Stopping: no new runs; running actions may finish."
+    );
+    cancel.cancel();
+    tokio::select! {
+        _ = schedules => tracing::info!("Stopped."),
+        _ = tokio::time::sleep(grace) => tracing::warn!("The grace period is over: stopping with runs still in flight; their pending actions resume on the next start."),
+        _ = crate::shutdown::signal() => tracing::warn!("Second signal: stopping now; pending actions resume on the next start."),
+    }
+}
+
+/// The `--once` summary table (and, for dry runs, the plan).
+pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
+    let mut out = String::new();
+    if dry_run {
+        for r in reports {
+            let _ = writeln!(
+                out,
+                "playbook {}: {} fetched, {} matched, {} action(s) would run",
+                r.playbook,
+                r.fetched,
+                r.matched,
+                r.plan.len()
+            );
+            for p in &r.plan {
+                let _ = writeln!(out, "  {} {} {}: {}", p.action, p.item_kind, p.item_id, p.params);
+            }
+            if let Some(e) = &r.error {
+                let _ = writeln!(out, "  error: {e}");
+            }
+        }
+        out.push('\n');
+    }
+    let width = reports.iter().map(|r| r.playbook.len()).max().unwrap_or(8).max(8);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>7}  {:>7}  {:>5}  {:>7}  {:>6}  {:>6}  {:>8}",
+        "playbook", "fetched", "matched", "done", "skipped", "failed", "capped", "duration"
+    );
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>7}  {:>7}  {:>5}  {:>7}  {:>6}  {:>6}  {:>7.1}s",
+            r.playbook,
+            r.fetched,
+            r.matched,
+            r.done,
+            r.skipped,
+            r.failed,
+            if r.capped { r.planned.to_string() } else { "-".into() },
+            r.duration.as_secs_f64()
+        );
+    }
+    for r in reports.iter().filter(|r| r.error.is_some()) {
+        let _ = writeln!(out, "error: {}: {}", r.playbook, r.error.as_deref().unwrap_or_default());
+    }
+    out
+}

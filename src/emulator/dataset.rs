@@ -1,0 +1,1187 @@
+//! The emulator's data: alerts, incidents, advanced-hunting tables and recorded hunting answers.
+//!
+//! # Layout
+//!
+//! A dataset is a directory (the bundled one lives in `src/emulator/dataset/` and is compiled into the
+//! binary; `--dataset DIR` loads the same layout from disk):
+//!
+//! ```text
+//! alerts.json          JSON array of alerts exactly as GET /security/alerts_v2/{id} returns them
+//! incidents.json       JSON array of incidents as GET /security/incidents/{id} returns them, without
+//!                      `alerts` (the emulator joins alerts by `incidentId` for `$expand=alerts`)
+//! hunting.json         optional: recorded hunting answers,
+//!                      [{"query": "...", "schema": [{"name", "type"}], "results": [{...}]}]
+//! tables/<Table>.jsonl optional: one advanced-hunting row (a JSON object) per line, e.g.
+//!                      tables/DeviceProcessEvents.jsonl; blank lines are ignored
+//! ```
+//!
+//! Column names and types of the tables follow [`TABLE_SCHEMAS`]; datetimes are ISO strings, `Dynamic`
+//! columns are JSON values, `String` columns that hold JSON (e.g. `AdditionalFields` in the Device*
+//! tables) are JSON text.
+//!
+//! # Time convention
+//!
+//! Every datetime in a dataset is written relative to the fixed anchor [`ANCHOR`]
+//! (`2030-01-01T00:00:00Z`), which stands for "the moment the emulator starts". The emulator calls
+//! [`Dataset::shift_times`] with its start time, which moves every ISO datetime string, wherever it is
+//! nested, by `start - ANCHOR`. So an alert written as created at `2029-12-31T23:40:00.1234567Z` was
+//! created 20 minutes before the emulator started, and playbooks with `since: 1h` or queries with
+//! `ago(1h)` find it. A datetime string is recognised by its shape (`YYYY-MM-DDTHH:MM:SS`, an optional
+//! fraction, then `Z` or `+HH:MM`/`-HH:MM`); the fraction keeps its number of digits.
+//!
+//! Recorded answers are matched on the query text after [`normalize_query`].
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The instant every dataset datetime is written relative to; it stands for the emulator's start.
+pub const ANCHOR: &str = "2030-01-01T00:00:00Z";
+
+/// A loaded dataset. `tables` maps a table name (`DeviceProcessEvents`) to its rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub alerts: Vec<Value>,
+    pub incidents: Vec<Value>,
+    pub tables: BTreeMap<String, Vec<Value>>,
+    pub hunting: Vec<RecordedAnswer>,
+}
+
+/// A recorded answer of `runHuntingQuery` for one query text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedAnswer {
+    pub query: String,
+    pub schema: Vec<Value>,
+    pub results: Vec<Value>,
+}
+
+/// Why a dataset could not be loaded. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: invalid JSON at line {line}, column {column}: {message}")]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}, line {line}: {message}")]
+    Line {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Advanced-hunting column names and types (as `runHuntingQuery` names them) of the bundled tables.
+#[rustfmt::skip]
+pub const TABLE_SCHEMAS: &[(&str, &[(&str, &str)])] = &[
+    ("DeviceProcessEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
+        ("MD5", "String"), ("FileSize", "Int64"), ("ProcessVersionInfoCompanyName", "String"),
+        ("ProcessVersionInfoProductName", "String"), ("ProcessVersionInfoProductVersion", "String"),
+        ("ProcessVersionInfoInternalFileName", "String"), ("ProcessVersionInfoOriginalFileName", "String"),
+        ("ProcessVersionInfoFileDescription", "String"), ("ProcessId", "Int64"), ("ProcessCommandLine", "String"),
+        ("ProcessIntegrityLevel", "String"), ("ProcessTokenElevation", "String"),
+        ("ProcessCreationTime", "DateTime"), ("AccountDomain", "String"), ("AccountName", "String"),
+        ("AccountSid", "String"), ("AccountUpn", "String"), ("AccountObjectId", "String"), ("LogonId", "Int64"),
+        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
+        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
+        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
+        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
+        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
+        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
+        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
+        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
+        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
+        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
+        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
+        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
+        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
+    ]),
+    ("DeviceNetworkEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("RemoteIP", "String"), ("RemotePort", "Int32"), ("RemoteUrl", "String"), ("LocalIP", "String"),
+        ("LocalPort", "Int32"), ("Protocol", "String"), ("LocalIPType", "String"), ("RemoteIPType", "String"),
+        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
+        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
+        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
+        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
+        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
+        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
+        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
+        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
+        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
+        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
+        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
+        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("InitiatingProcessSessionId", "Int64"),
+        ("IsInitiatingProcessRemoteSession", "Boolean"), ("InitiatingProcessRemoteSessionDeviceName", "String"),
+        ("InitiatingProcessRemoteSessionIP", "String"), ("ReportId", "Int64"), ("AppGuardContainerId", "String"),
+        ("AdditionalFields", "String"),
+    ]),
+    ("DeviceFileEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
+        ("MD5", "String"), ("FileSize", "Int64"), ("FileOriginUrl", "String"), ("FileOriginReferrerUrl", "String"),
+        ("FileOriginIP", "String"), ("PreviousFolderPath", "String"), ("PreviousFileName", "String"),
+        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
+        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
+        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
+        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
+        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
+        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
+        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
+        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
+        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
+        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
+        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
+        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("RequestProtocol", "String"),
+        ("RequestSourceIP", "String"), ("RequestSourcePort", "Int32"), ("RequestAccountName", "String"),
+        ("RequestAccountDomain", "String"), ("RequestAccountSid", "String"), ("ShareName", "String"),
+        ("SensitivityLabel", "String"), ("SensitivitySubLabel", "String"),
+        ("IsAzureInfoProtectionApplied", "Boolean"), ("ReportId", "Int64"), ("AppGuardContainerId", "String"),
+        ("AdditionalFields", "String"),
+    ]),
+    ("DeviceRegistryEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("RegistryKey", "String"), ("RegistryValueType", "String"), ("RegistryValueName", "String"),
+        ("RegistryValueData", "String"), ("PreviousRegistryKey", "String"), ("PreviousRegistryValueName", "String"),
+        ("PreviousRegistryValueData", "String"), ("InitiatingProcessAccountDomain", "String"),
+        ("InitiatingProcessAccountName", "String"), ("InitiatingProcessAccountSid", "String"),
+        ("InitiatingProcessAccountUpn", "String"), ("InitiatingProcessAccountObjectId", "String"),
+        ("InitiatingProcessMD5", "String"), ("InitiatingProcessSHA1", "String"),
+        ("InitiatingProcessSHA256", "String"), ("InitiatingProcessFileName", "String"),
+        ("InitiatingProcessFileSize", "Int64"), ("InitiatingProcessFolderPath", "String"),
+        ("InitiatingProcessId", "Int64"), ("InitiatingProcessCommandLine", "String"),
+        ("InitiatingProcessCreationTime", "DateTime"), ("InitiatingProcessParentId", "Int64"),
+        ("InitiatingProcessParentFileName", "String"), ("InitiatingProcessParentCreationTime", "DateTime"),
+        ("InitiatingProcessLogonId", "Int64"), ("InitiatingProcessIntegrityLevel", "String"),
+        ("InitiatingProcessTokenElevation", "String"), ("InitiatingProcessSignerType", "String"),
+        ("InitiatingProcessSignatureStatus", "String"), ("InitiatingProcessVersionInfoCompanyName", "String"),
+        ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
+        ("AppGuardContainerId", "String"),
+    ]),
+    ("DeviceLogonEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("LogonType", "String"), ("AccountDomain", "String"), ("AccountName", "String"), ("AccountSid", "String"),
+        ("Protocol", "String"), ("FailureReason", "String"), ("IsLocalAdmin", "Boolean"), ("LogonId", "Int64"),
+        ("RemoteDeviceName", "String"), ("RemoteIP", "String"), ("RemoteIPType", "String"), ("RemotePort", "Int32"),
+        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
+        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
+        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
+        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
+        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
+        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
+        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
+        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
+        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
+        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
+        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
+        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
+        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
+    ]),
+    ("DeviceEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
+        ("MD5", "String"), ("FileSize", "Int64"), ("AccountDomain", "String"), ("AccountName", "String"),
+        ("AccountSid", "String"), ("RemoteUrl", "String"), ("RemoteDeviceName", "String"), ("ProcessId", "Int64"),
+        ("ProcessCommandLine", "String"), ("ProcessCreationTime", "DateTime"), ("ProcessTokenElevation", "String"),
+        ("LogonId", "Int64"), ("RegistryKey", "String"), ("RegistryValueName", "String"),
+        ("RegistryValueData", "String"), ("RemoteIP", "String"), ("RemotePort", "Int32"), ("LocalIP", "String"),
+        ("LocalPort", "Int32"), ("FileOriginUrl", "String"), ("FileOriginIP", "String"),
+        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
+        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
+        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
+        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
+        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
+        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
+        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
+        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
+        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
+        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
+        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
+        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
+        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
+    ]),
+    ("DeviceInfo", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ClientVersion", "String"),
+        ("PublicIP", "String"), ("OSArchitecture", "String"), ("OSPlatform", "String"), ("OSBuild", "Int64"),
+        ("IsAzureADJoined", "Boolean"), ("JoinType", "String"), ("AadDeviceId", "String"),
+        ("LoggedOnUsers", "String"), ("RegistryDeviceTag", "String"), ("OSVersion", "String"),
+        ("MachineGroup", "String"), ("OnboardingStatus", "String"), ("SensorHealthState", "String"),
+        ("DeviceCategory", "String"), ("DeviceType", "String"), ("DeviceSubtype", "String"), ("Model", "String"),
+        ("Vendor", "String"), ("OSDistribution", "String"), ("MergedDeviceIds", "String"),
+        ("MergedToDeviceId", "String"), ("IsInternetFacing", "Boolean"), ("IsExcluded", "Boolean"),
+        ("ExclusionReason", "String"), ("ExposureLevel", "String"), ("AssetValue", "String"),
+        ("DeviceManualTags", "String"), ("DeviceDynamicTags", "String"), ("ConnectivityType", "String"),
+        ("HostDeviceId", "String"), ("ReportId", "Int64"), ("AdditionalFields", "String"),
+    ]),
+    ("DeviceImageLoadEvents", &[
+        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
+        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
+        ("MD5", "String"), ("FileSize", "Int64"), ("InitiatingProcessAccountDomain", "String"),
+        ("InitiatingProcessAccountName", "String"), ("InitiatingProcessAccountSid", "String"),
+        ("InitiatingProcessAccountUpn", "String"), ("InitiatingProcessAccountObjectId", "String"),
+        ("InitiatingProcessMD5", "String"), ("InitiatingProcessSHA1", "String"),
+        ("InitiatingProcessSHA256", "String"), ("InitiatingProcessFileName", "String"),
+        ("InitiatingProcessFileSize", "Int64"), ("InitiatingProcessFolderPath", "String"),
+        ("InitiatingProcessId", "Int64"), ("InitiatingProcessCommandLine", "String"),
+        ("InitiatingProcessCreationTime", "DateTime"), ("InitiatingProcessParentId", "Int64"),
+        ("InitiatingProcessParentFileName", "String"), ("InitiatingProcessParentCreationTime", "DateTime"),
+        ("InitiatingProcessLogonId", "Int64"), ("InitiatingProcessIntegrityLevel", "String"),
+        ("InitiatingProcessTokenElevation", "String"), ("InitiatingProcessSignerType", "String"),
+        ("InitiatingProcessSignatureStatus", "String"), ("InitiatingProcessVersionInfoCompanyName", "String"),
+        ("InitiatingProcessVersionInfoProductName", "String"),
+        ("InitiatingProcessVersionInfoProductVersion", "String"),
+        ("InitiatingProcessVersionInfoInternalFileName", "String"),
+        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
+        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
+        ("AppGuardContainerId", "String"),
+    ]),
+    ("EmailEvents", &[
+        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("InternetMessageId", "String"),
+        ("SenderMailFromAddress", "String"), ("SenderFromAddress", "String"), ("SenderDisplayName", "String"),
+        ("SenderObjectId", "String"), ("SenderMailFromDomain", "String"), ("SenderFromDomain", "String"),
+        ("SenderIPv4", "String"), ("SenderIPv6", "String"), ("RecipientEmailAddress", "String"),
+        ("RecipientObjectId", "String"), ("Subject", "String"), ("EmailClusterId", "Int64"),
+        ("EmailDirection", "String"), ("DeliveryAction", "String"), ("DeliveryLocation", "String"),
+        ("LatestDeliveryLocation", "String"), ("LatestDeliveryAction", "String"), ("ThreatTypes", "String"),
+        ("ThreatNames", "String"), ("DetectionMethods", "String"), ("ConfidenceLevel", "String"),
+        ("BulkComplaintLevel", "Int32"), ("EmailAction", "String"), ("EmailActionPolicy", "String"),
+        ("EmailActionPolicyGuid", "String"), ("OrgLevelAction", "String"), ("OrgLevelPolicy", "String"),
+        ("UserLevelAction", "String"), ("UserLevelPolicy", "String"), ("AuthenticationDetails", "String"),
+        ("AttachmentCount", "Int32"), ("UrlCount", "Int32"), ("EmailLanguage", "String"), ("Connectors", "String"),
+        ("ReportId", "String"), ("AdditionalFields", "String"),
+    ]),
+    ("EmailAttachmentInfo", &[
+        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("SenderFromAddress", "String"),
+        ("SenderDisplayName", "String"), ("SenderObjectId", "String"), ("RecipientEmailAddress", "String"),
+        ("RecipientObjectId", "String"), ("FileName", "String"), ("FileType", "String"), ("SHA256", "String"),
+        ("FileSize", "Int64"), ("ThreatTypes", "String"), ("ThreatNames", "String"), ("DetectionMethods", "String"),
+        ("ReportId", "String"),
+    ]),
+    ("EmailUrlInfo", &[
+        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("Url", "String"), ("UrlDomain", "String"),
+        ("UrlLocation", "String"), ("ReportId", "String"),
+    ]),
+    ("UrlClickEvents", &[
+        ("Timestamp", "DateTime"), ("Url", "String"), ("ActionType", "String"), ("AccountUpn", "String"),
+        ("Workload", "String"), ("NetworkMessageId", "String"), ("ThreatTypes", "String"),
+        ("DetectionMethods", "String"), ("IPAddress", "String"), ("IsClickedThrough", "Boolean"),
+        ("UrlChain", "String"), ("ReportId", "String"),
+    ]),
+    ("IdentityLogonEvents", &[
+        ("Timestamp", "DateTime"), ("ActionType", "String"), ("Application", "String"), ("LogonType", "String"),
+        ("Protocol", "String"), ("FailureReason", "String"), ("AccountName", "String"), ("AccountDomain", "String"),
+        ("AccountUpn", "String"), ("AccountSid", "String"), ("AccountObjectId", "String"),
+        ("AccountDisplayName", "String"), ("DeviceName", "String"), ("DeviceType", "String"),
+        ("OSPlatform", "String"), ("IPAddress", "String"), ("Port", "Int32"), ("DestinationDeviceName", "String"),
+        ("DestinationIPAddress", "String"), ("DestinationPort", "Int32"), ("TargetDeviceName", "String"),
+        ("TargetAccountDisplayName", "String"), ("Location", "String"), ("Isp", "String"), ("ReportId", "String"),
+        ("AdditionalFields", "Dynamic"),
+    ]),
+    ("CloudAppEvents", &[
+        ("Timestamp", "DateTime"), ("ActionType", "String"), ("Application", "String"), ("ApplicationId", "Int32"),
+        ("AppInstanceId", "Int32"), ("AccountObjectId", "String"), ("AccountId", "String"),
+        ("AccountDisplayName", "String"), ("IsAdminOperation", "Boolean"), ("DeviceType", "String"),
+        ("OSPlatform", "String"), ("IPAddress", "String"), ("IsAnonymousProxy", "Boolean"),
+        ("CountryCode", "String"), ("City", "String"), ("Isp", "String"), ("UserAgent", "String"),
+        ("ActivityType", "String"), ("ActivityObjects", "Dynamic"), ("ObjectName", "String"),
+        ("ObjectType", "String"), ("ObjectId", "String"), ("ReportId", "String"), ("AccountType", "String"),
+        ("IsExternalUser", "Boolean"), ("IsImpersonated", "Boolean"), ("IPTags", "Dynamic"),
+        ("IPCategory", "String"), ("UserAgentTags", "Dynamic"), ("RawEventData", "Dynamic"),
+        ("AdditionalFields", "Dynamic"), ("LastSeenForUser", "Dynamic"), ("UncommonForUser", "Dynamic"),
+        ("AuditSource", "String"), ("SessionData", "Dynamic"), ("OAuthAppId", "String"),
+    ]),
+    ("AlertInfo", &[
+        ("Timestamp", "DateTime"), ("AlertId", "String"), ("Title", "String"), ("Category", "String"),
+        ("Severity", "String"), ("ServiceSource", "String"), ("DetectionSource", "String"),
+        ("AttackTechniques", "String"),
+    ]),
+    ("AlertEvidence", &[
+        ("Timestamp", "DateTime"), ("AlertId", "String"), ("Title", "String"), ("Categories", "String"),
+        ("AttackTechniques", "String"), ("ServiceSource", "String"), ("DetectionSource", "String"),
+        ("EntityType", "String"), ("EvidenceRole", "String"), ("EvidenceDirection", "String"),
+        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
+        ("FileSize", "Int64"), ("ThreatFamily", "String"), ("RemoteIP", "String"), ("RemoteUrl", "String"),
+        ("AccountName", "String"), ("AccountDomain", "String"), ("AccountSid", "String"),
+        ("AccountObjectId", "String"), ("AccountUpn", "String"), ("DeviceId", "String"), ("DeviceName", "String"),
+        ("LocalIP", "String"), ("NetworkMessageId", "String"), ("EmailSubject", "String"), ("Application", "String"),
+        ("ApplicationId", "Int32"), ("OAuthApplicationId", "String"), ("ProcessCommandLine", "String"),
+        ("RegistryKey", "String"), ("RegistryValueName", "String"), ("RegistryValueData", "String"),
+        ("AdditionalFields", "String"), ("Severity", "String"), ("CloudResource", "String"),
+        ("CloudPlatform", "String"), ("ResourceType", "String"), ("ResourceID", "String"),
+        ("SubscriptionId", "String"),
+    ]),
+];
+
+macro_rules! bundled_tables {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("dataset/tables/", $name, ".jsonl")))),*]
+    };
+}
+
+const BUNDLED_ALERTS: &str = include_str!("dataset/alerts.json");
+const BUNDLED_INCIDENTS: &str = include_str!("dataset/incidents.json");
+const BUNDLED_HUNTING: &str = include_str!("dataset/hunting.json");
+const BUNDLED_TABLES: &[(&str, &str)] = bundled_tables!(
+    "AlertEvidence",
+    "AlertInfo",
+    "CloudAppEvents",
+    "DeviceEvents",
+    "DeviceFileEvents",
+    "DeviceImageLoadEvents",
+    "DeviceInfo",
+    "DeviceLogonEvents",
+    "DeviceNetworkEvents",
+    "DeviceProcessEvents",
+    "DeviceRegistryEvents",
+    "EmailAttachmentInfo",
+    "EmailEvents",
+    "EmailUrlInfo",
+    "IdentityLogonEvents",
+    "UrlClickEvents",
+);
+
+/// The dataset compiled into the binary (times still relative to [`ANCHOR`]).
+pub fn bundled() -> Result<Dataset, DatasetError> {
+    let base = Path::new("dataset");
+    let mut ds = Dataset {
+        alerts: parse_entities(&base.join("alerts.json"), BUNDLED_ALERTS, "alert")?,
+        incidents: parse_entities(&base.join("incidents.json"), BUNDLED_INCIDENTS, "incident")?,
+        hunting: parse_hunting(&base.join("hunting.json"), BUNDLED_HUNTING)?,
+        tables: BTreeMap::new(),
+    };
+    for (name, text) in BUNDLED_TABLES {
+        let path = base.join("tables").join(format!("{name}.jsonl"));
+        ds.tables.insert((*name).to_string(), parse_jsonl(&path, text)?);
+    }
+    Ok(ds)
+}
+
+/// Loads a dataset directory in the layout described in the module documentation. `alerts.json` and
+/// `incidents.json` are required; `hunting.json` and `tables/` are optional.
+pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).map_err(|source| DatasetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let alerts_path = dir.join("alerts.json");
+    let incidents_path = dir.join("incidents.json");
+    let mut ds = Dataset {
+        alerts: parse_entities(&alerts_path, &read(&alerts_path)?, "alert")?,
+        incidents: parse_entities(&incidents_path, &read(&incidents_path)?, "incident")?,
+        ..Dataset::default()
+    };
+    let hunting_path = dir.join("hunting.json");
+    if hunting_path.exists() {
+        ds.hunting = parse_hunting(&hunting_path, &read(&hunting_path)?)?;
+    }
+    let tables_dir = dir.join("tables");
+    if tables_dir.is_dir() {
+        let entries = std::fs::read_dir(&tables_dir).map_err(|source| DatasetError::Io {
+            path: tables_dir.clone(),
+            source,
+        })?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|source| DatasetError::Io {
+                path: tables_dir.clone(),
+                source,
+            })?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) == Some("jsonl") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        for path in files {
+            let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
+                return Err(DatasetError::Invalid {
+                    path,
+                    message: "the file name is not valid UTF-8".into(),
+                });
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(DatasetError::Invalid {
+                    path,
+                    message: format!("`{name}` is not a table name (letters, digits and `_` only)"),
+                });
+            }
+            let rows = parse_jsonl(&path, &read(&path)?)?;
+            ds.tables.insert(name, rows);
+        }
+    }
+    Ok(ds)
+}
+
+fn json_error(path: &Path, e: &serde_json::Error) -> DatasetError {
+    DatasetError::Json {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    }
+}
+
+/// An array of objects, each with a unique non-empty string `id`.
+fn parse_entities(path: &Path, text: &str, what: &str) -> Result<Vec<Value>, DatasetError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    let Value::Array(items) = value else {
+        return Err(DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message: format!("expected a JSON array of {what}s"),
+        });
+    };
+    let mut ids = HashSet::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let invalid = |message: String| DatasetError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let Value::Object(map) = item else {
+            return Err(invalid(format!("{what} #{i} is not a JSON object")));
+        };
+        let Some(id) = map.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()) else {
+            return Err(invalid(format!("{what} #{i} has no string `id`")));
+        };
+        if !ids.insert(id) {
+            return Err(invalid(format!("{what} #{i}: duplicate id `{id}`")));
+        }
+    }
+    Ok(items)
+}
+
+fn parse_hunting(path: &Path, text: &str) -> Result<Vec<RecordedAnswer>, DatasetError> {
+    let answers: Vec<RecordedAnswer> = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    for (i, a) in answers.iter().enumerate() {
+        if a.query.trim().is_empty() {
+            return Err(DatasetError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("answer #{i} has an empty query"),
+            });
+        }
+        if let Some(bad) = a
+            .schema
+            .iter()
+            .position(|c| !(c.get("name").is_some_and(Value::is_string) && c.get("type").is_some_and(Value::is_string)))
+        {
+            return Err(DatasetError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("answer #{i}: schema entry #{bad} needs string `name` and `type`"),
+            });
+        }
+        if let Some(bad) = a.results.iter().position(|r| !r.is_object()) {
+            return Err(DatasetError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("answer #{i}: result #{bad} is not a JSON object"),
+            });
+        }
+    }
+    Ok(answers)
+}
+
+/// One JSON object per non-blank line.
+fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Value>, DatasetError> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let lineno = i + 1;
+        let value: Value = serde_json::from_str(line).map_err(|e| DatasetError::Line {
+            path: path.to_path_buf(),
+            line: lineno,
+            message: format!("invalid JSON at column {}: {e}", e.column()),
+        })?;
+        if !value.is_object() {
+            return Err(DatasetError::Line {
+                path: path.to_path_buf(),
+                line: lineno,
+                message: "expected one JSON object (a row) per line".into(),
+            });
+        }
+        rows.push(value);
+    }
+    Ok(rows)
+}
+
+/// Trims the query and turns CRLF into LF: the form recorded answers are matched on.
+pub fn normalize_query(q: &str) -> String {
+    q.trim().replace("\r\n", "\n")
+}
+
+fn anchor() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(1_893_456_000, 0).unwrap_or_default()
+}
+
+impl Dataset {
+    /// Moves every datetime string by `start - ANCHOR` (see the module documentation).
+    pub fn shift_times(&mut self, start: DateTime<Utc>) {
+        let delta = start - anchor();
+        if delta.is_zero() {
+            return;
+        }
+        for v in self.alerts.iter_mut().chain(self.incidents.iter_mut()) {
+            shift_value(v, delta);
+        }
+        for rows in self.tables.values_mut() {
+            for v in rows {
+                shift_value(v, delta);
+            }
+        }
+        for a in &mut self.hunting {
+            for v in &mut a.results {
+                shift_value(v, delta);
+            }
+        }
+    }
+
+    /// The recorded answer for `query`, compared after [`normalize_query`].
+    pub fn answer(&self, query: &str) -> Option<&RecordedAnswer> {
+        let q = normalize_query(query);
+        self.hunting.iter().find(|a| normalize_query(&a.query) == q)
+    }
+}
+
+fn shift_value(v: &mut Value, delta: TimeDelta) {
+    match v {
+        Value::String(s) => {
+            if let Some(shifted) = shift_datetime(s, delta) {
+                *s = shifted;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| shift_value(i, delta)),
+        Value::Object(map) => map.values_mut().for_each(|i| shift_value(i, delta)),
+        _ => {}
+    }
+}
+
+/// The number of fraction digits if `s` has the shape of an ISO datetime with a zone.
+fn datetime_shape(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b.len() > 40 {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && b[10] == b'T')
+        || !(digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac = 0;
+    if b[i] == b'.' {
+        i += 1;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+            frac += 1;
+        }
+        if frac == 0 {
+            return None;
+        }
+    }
+    match &b[i..] {
+        [b'Z'] => Some(frac),
+        [b'+' | b'-', h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => Some(frac),
+        _ => None,
+    }
+}
+
+fn shift_datetime(s: &str, delta: TimeDelta) -> Option<String> {
+    let frac = datetime_shape(s)?;
+    let parsed: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(s).ok()?;
+    let shifted = parsed.checked_add_signed(delta)?;
+    let mut out = shifted.format("%Y-%m-%dT%H:%M:%S").to_string();
+    if frac > 0 {
+        let nanos = format!("{:09}", shifted.nanosecond() % 1_000_000_000);
+        out.push('.');
+        if frac <= 9 {
+            out.push_str(&nanos[..frac]);
+        } else {
+            out.push_str(&nanos);
+            out.extend(std::iter::repeat_n('0', frac - 9));
+        }
+    }
+    if s.ends_with('Z') {
+        out.push('Z');
+    } else {
+        out.push_str(&s[s.len() - 6..]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap, HashSet};
+
+    use super::super::generate::criteria;
+    use super::*;
+
+    fn ds() -> Dataset {
+        bundled().expect("the bundled dataset loads")
+    }
+
+    fn st<'a>(v: &'a Value, k: &str) -> &'a str {
+        v.get(k).and_then(Value::as_str).unwrap_or("")
+    }
+
+    fn time(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .with_timezone(&Utc)
+    }
+
+    fn rank(s: &str) -> u8 {
+        ["unknown", "informational", "low", "medium", "high"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or(0) as u8
+    }
+
+    #[test]
+    fn alerts_cover_every_service_source_and_many_evidence_types() {
+        let ds = ds();
+        assert!(ds.alerts.len() >= 200, "{} alerts", ds.alerts.len());
+        let sources: HashSet<&str> = ds.alerts.iter().map(|a| st(a, "serviceSource")).collect();
+        for s in [
+            "microsoftDefenderForEndpoint",
+            "microsoftDefenderForIdentity",
+            "microsoftDefenderForCloudApps",
+            "microsoftDefenderForOffice365",
+            "microsoft365Defender",
+            "azureAdIdentityProtection",
+            "microsoftAppGovernance",
+            "dataLossPrevention",
+        ] {
+            assert!(sources.contains(s), "no alert from {s}");
+        }
+        let types: HashSet<&str> = ds
+            .alerts
+            .iter()
+            .flat_map(|a| a["evidence"].as_array().into_iter().flatten())
+            .map(|e| st(e, "@odata.type"))
+            .collect();
+        assert!(types.len() >= 12, "{types:?}");
+        assert!(
+            types
+                .iter()
+                .all(|t| t.starts_with("#microsoft.graph.security.") && t.ends_with("Evidence"))
+        );
+        let ids: HashSet<&str> = ds.alerts.iter().map(|a| st(a, "id")).collect();
+        assert_eq!(ids.len(), ds.alerts.len());
+        let statuses: HashSet<&str> = ds.alerts.iter().map(|a| st(a, "status")).collect();
+        assert_eq!(statuses, HashSet::from(["new", "inProgress", "resolved"]));
+        let anchor = anchor();
+        for a in &ds.alerts {
+            for k in [
+                "tenantId",
+                "providerAlertId",
+                "alertWebUrl",
+                "incidentWebUrl",
+                "title",
+                "category",
+                "detectorId",
+            ] {
+                assert!(!st(a, k).is_empty(), "alert {} lacks {k}", st(a, "id"));
+            }
+            assert!(st(a, "alertWebUrl").starts_with("https://security.microsoft.com/alerts/"));
+            let created = time(st(a, "createdDateTime"));
+            assert!(time(st(a, "lastUpdateDateTime")) >= created, "{}", st(a, "id"));
+            assert!(created < anchor);
+            assert_eq!(
+                st(a, "createdDateTime").len(),
+                28,
+                "7-digit fraction: {}",
+                st(a, "createdDateTime")
+            );
+            if st(a, "status") == "resolved" {
+                assert!(
+                    !st(a, "classification").is_empty()
+                        && !st(a, "determination").is_empty()
+                        && !st(a, "resolvedDateTime").is_empty()
+                );
+            }
+        }
+        let last_hour = ds
+            .alerts
+            .iter()
+            .filter(|a| time(st(a, "createdDateTime")) > anchor - TimeDelta::hours(1))
+            .count();
+        assert!(last_hour >= 20, "{last_hour} alerts in the last hour");
+    }
+
+    #[test]
+    fn incidents_group_alerts_consistently() {
+        let ds = ds();
+        assert!(ds.incidents.len() >= 40);
+        let incidents: HashMap<&str, &Value> = ds.incidents.iter().map(|i| (st(i, "id"), i)).collect();
+        assert_eq!(incidents.len(), ds.incidents.len(), "incident ids are unique");
+        let mut alerts_of: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for a in &ds.alerts {
+            assert!(
+                incidents.contains_key(st(a, "incidentId")),
+                "alert {} names a missing incident",
+                st(a, "id")
+            );
+            alerts_of.entry(st(a, "incidentId")).or_default().push(a);
+        }
+        for inc in &ds.incidents {
+            assert!(inc.get("alerts").is_none(), "incidents do not embed alerts");
+            if st(inc, "status") == "redirected" {
+                // merged: its alerts moved to the surviving incident
+                assert!(incidents.contains_key(st(inc, "redirectIncidentId")));
+                continue;
+            }
+            let alerts = alerts_of
+                .get(st(inc, "id"))
+                .unwrap_or_else(|| panic!("incident {} has no alert", st(inc, "id")));
+            let max = alerts.iter().map(|a| rank(st(a, "severity"))).max().unwrap_or(0);
+            assert_eq!(rank(st(inc, "severity")), max, "incident {}", st(inc, "id"));
+            assert!(time(st(inc, "lastUpdateDateTime")) >= time(st(inc, "createdDateTime")));
+            for a in alerts {
+                assert!(
+                    time(st(inc, "lastUpdateDateTime")) >= time(st(a, "lastUpdateDateTime")),
+                    "incident {}",
+                    st(inc, "id")
+                );
+            }
+            if st(inc, "status") == "resolved" {
+                assert!(alerts.iter().all(|a| st(a, "status") == "resolved"));
+            }
+        }
+        let statuses: HashSet<&str> = ds.incidents.iter().map(|i| st(i, "status")).collect();
+        assert_eq!(
+            statuses,
+            HashSet::from(["active", "inProgress", "resolved", "redirected"])
+        );
+        assert!(
+            ds.incidents
+                .iter()
+                .any(|i| !i["customTags"].as_array().is_none_or(Vec::is_empty))
+        );
+        // what notify-high-severity-incidents finds with `since: 1h`
+        let recent_high = ds
+            .incidents
+            .iter()
+            .filter(|i| st(i, "severity") == "high" && st(i, "status") == "active")
+            .filter(|i| time(st(i, "lastUpdateDateTime")) > anchor() - TimeDelta::hours(1))
+            .count();
+        assert!(recent_high >= 5, "{recent_high} high active incidents in the last hour");
+    }
+
+    #[test]
+    fn the_auto_close_stories_and_their_near_misses_are_there() {
+        let ds = ds();
+        let l = criteria::lists();
+        let count = |f: &dyn Fn(&Value) -> bool| ds.alerts.iter().filter(|a| f(a)).count();
+        let eicar = count(&|a| criteria::eicar(a, &l));
+        let eicar_titles = count(&|a| st(a, "title").to_lowercase().contains("eicar") && st(a, "status") == "new");
+        assert!(
+            eicar >= 15 && eicar_titles > eicar,
+            "{eicar} closable of {eicar_titles}"
+        );
+        let admin = count(&|a| criteria::admin_tool(a, &l));
+        let psexec = count(&|a| st(a, "title").contains("PsExec") && st(a, "status") == "new");
+        assert!(admin >= 6 && psexec > admin, "{admin} closable, {psexec} PsExec");
+        let scanner = count(&|a| criteria::scanner(a, &l));
+        let recon = count(&|a| st(a, "category") == "Discovery");
+        assert!(scanner >= 6 && recon > scanner, "{scanner} closable of {recon}");
+        // true positives are never auto-closed
+        for a in &ds.alerts {
+            let closable = criteria::eicar(a, &l) || criteria::admin_tool(a, &l) || criteria::scanner(a, &l);
+            assert!(!(closable && st(a, "severity") == "high"), "{}", st(a, "id"));
+            assert!(
+                !(closable
+                    && st(a, "serviceSource") != "microsoftDefenderForEndpoint"
+                    && st(a, "serviceSource") != "microsoftDefenderForIdentity")
+            );
+        }
+        // within the playbooks' `since: 1h`
+        let hour = anchor() - TimeDelta::hours(1);
+        assert!(
+            ds.alerts
+                .iter()
+                .filter(|a| criteria::eicar(a, &l) && time(st(a, "lastUpdateDateTime")) > hour)
+                .count()
+                >= 4
+        );
+        assert!(
+            ds.alerts
+                .iter()
+                .filter(|a| criteria::admin_tool(a, &l) && time(st(a, "lastUpdateDateTime")) > hour)
+                .count()
+                >= 2
+        );
+    }
+
+    #[test]
+    fn tables_have_exactly_the_schema_columns_and_types() {
+        let ds = ds();
+        let schemas: BTreeMap<&str, &[(&str, &str)]> = TABLE_SCHEMAS.iter().copied().collect();
+        assert_eq!(
+            ds.tables.keys().map(String::as_str).collect::<Vec<_>>(),
+            schemas.keys().copied().collect::<Vec<_>>()
+        );
+        let total: usize = ds.tables.values().map(Vec::len).sum();
+        assert!((1000..=3500).contains(&total), "{total} rows");
+        for (table, rows) in &ds.tables {
+            assert!(!rows.is_empty(), "{table} is empty");
+            let cols = schemas[table.as_str()];
+            for (i, r) in rows.iter().enumerate() {
+                let m = r.as_object().expect("row object");
+                assert_eq!(m.len(), cols.len(), "{table} row {i}");
+                for (c, ty) in cols {
+                    let v = m.get(*c).unwrap_or_else(|| panic!("{table} row {i} lacks {c}"));
+                    let ok = v.is_null()
+                        || match *ty {
+                            "DateTime" => v.as_str().is_some_and(|s| datetime_shape(s).is_some()),
+                            "String" => v.is_string(),
+                            "Int64" | "Int32" => v.is_i64(),
+                            "Boolean" => v.is_boolean(),
+                            _ => true,
+                        };
+                    assert!(ok, "{table} row {i}: {c} should be {ty}, is {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn evidence_entities_appear_in_the_tables() {
+        let ds = ds();
+        let column = |tables: &[&str], cols: &[&str]| -> HashSet<String> {
+            tables
+                .iter()
+                .flat_map(|t| ds.tables[*t].iter())
+                .flat_map(|r| cols.iter().filter_map(move |c| r.get(*c).and_then(Value::as_str)))
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let devices = column(&["DeviceInfo"], &["DeviceName"]);
+        let device_ids = column(&["DeviceInfo"], &["DeviceId"]);
+        let hashes = column(
+            &["DeviceFileEvents", "DeviceProcessEvents", "EmailAttachmentInfo"],
+            &["SHA256"],
+        );
+        let accounts = column(
+            &["DeviceLogonEvents", "DeviceProcessEvents", "IdentityLogonEvents"],
+            &["AccountName", "AccountUpn", "InitiatingProcessAccountName"],
+        );
+        let ips = column(
+            &[
+                "DeviceNetworkEvents",
+                "IdentityLogonEvents",
+                "CloudAppEvents",
+                "EmailEvents",
+                "DeviceLogonEvents",
+                "UrlClickEvents",
+            ],
+            &["RemoteIP", "IPAddress", "SenderIPv4", "LocalIP"],
+        );
+        let messages = column(&["EmailEvents"], &["NetworkMessageId"]);
+        let alert_info: HashSet<&str> = ds.tables["AlertInfo"].iter().map(|r| st(r, "AlertId")).collect();
+        let mut evidence_rows: HashMap<&str, usize> = HashMap::new();
+        for r in &ds.tables["AlertEvidence"] {
+            *evidence_rows.entry(st(r, "AlertId")).or_default() += 1;
+        }
+        for a in &ds.alerts {
+            let id = st(a, "id");
+            assert!(alert_info.contains(id), "no AlertInfo row for {id}");
+            let evidence = a["evidence"].as_array().expect("evidence");
+            assert_eq!(
+                evidence_rows.get(id).copied().unwrap_or(0),
+                evidence.len(),
+                "AlertEvidence rows of {id}"
+            );
+            for e in evidence {
+                let kind = st(e, "@odata.type").trim_start_matches("#microsoft.graph.security.");
+                let lower = |k: &str| st(e, k).to_lowercase();
+                match kind {
+                    "deviceEvidence" => {
+                        assert!(
+                            devices.contains(&lower("deviceDnsName")),
+                            "{id}: device {}",
+                            lower("deviceDnsName")
+                        );
+                        if e["mdeDeviceId"].is_string() {
+                            assert!(device_ids.contains(&lower("mdeDeviceId")));
+                        }
+                    }
+                    "fileEvidence" => {
+                        if let Some(sha) = e.pointer("/fileDetails/sha256").and_then(Value::as_str) {
+                            assert!(hashes.contains(&sha.to_lowercase()), "{id}: file {sha}");
+                        }
+                    }
+                    "processEvidence" => {
+                        let sha = e.pointer("/imageFile/sha256").and_then(Value::as_str).unwrap_or("");
+                        assert!(hashes.contains(&sha.to_lowercase()), "{id}: process image {sha}");
+                    }
+                    "userEvidence" => {
+                        let name = e
+                            .pointer("/userAccount/accountName")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
+                        assert!(accounts.contains(&name.to_lowercase()), "{id}: account {name}");
+                    }
+                    "ipEvidence" => assert!(ips.contains(&lower("ipAddress")), "{id}: ip {}", lower("ipAddress")),
+                    "analyzedMessageEvidence" => {
+                        assert!(messages.contains(&lower("networkMessageId")), "{id}: message")
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn hunting_queries() -> Vec<(String, String)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/playbooks");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("playbooks folder") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("playbook");
+            let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("playbook YAML");
+            if let Some(q) = doc
+                .get("trigger")
+                .and_then(|t| t.get("hunting"))
+                .and_then(|h| h.get("query"))
+                .and_then(|q| q.as_str())
+            {
+                out.push((path.display().to_string(), q.to_string()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_hunting_playbook_has_a_recorded_answer() {
+        let ds = ds();
+        let queries = hunting_queries();
+        assert!(queries.len() >= 4, "{queries:?}");
+        for (path, q) in &queries {
+            let a = ds
+                .answer(q)
+                .unwrap_or_else(|| panic!("no recorded answer for the query of {path}"));
+            assert!(
+                !a.results.is_empty(),
+                "{path}: the dataset should contain what the query finds"
+            );
+            let names: Vec<&str> = a.schema.iter().map(|c| st(c, "name")).collect();
+            for r in &a.results {
+                let keys: HashSet<&str> = r
+                    .as_object()
+                    .map(|m| m.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                assert_eq!(keys, names.iter().copied().collect::<HashSet<_>>(), "{path}");
+            }
+        }
+        assert!(ds.answer("DeviceInfo | take 10").is_some_and(|a| a.results.len() == 10));
+        assert!(ds.answer("  DeviceInfo | take 10\r\n").is_some());
+        // hunting rows point back at table rows
+        let reports: HashSet<i64> = ds.tables["DeviceProcessEvents"]
+            .iter()
+            .filter_map(|r| r["ReportId"].as_i64())
+            .collect();
+        let lsass = ds
+            .hunting
+            .iter()
+            .find(|a| a.query.contains("sekurlsa"))
+            .expect("lsass answer");
+        assert!(
+            lsass
+                .results
+                .iter()
+                .all(|r| r["ReportId"].as_i64().is_some_and(|id| reports.contains(&id)))
+        );
+    }
+
+    #[test]
+    fn shift_times_moves_every_datetime_and_keeps_its_precision() {
+        let mut ds = Dataset {
+            alerts: vec![serde_json::json!({
+                "id": "a", "createdDateTime": "2029-12-31T23:40:00.1234567Z",
+                "evidence": [{"createdDateTime": "2029-12-31T23:40:00Z", "nested": {"t": "2029-12-31T22:00:00.5+02:00"}}],
+                "title": "2029-12-31T23:40:00Z is not a datetime in a sentence", "date": "2029-12-31",
+                "n": 5, "odd": "2029-12-31T23:40:00.Z"
+            })],
+            incidents: vec![serde_json::json!({"id": "1", "lastUpdateDateTime": "2029-12-31T23:59:59.999Z"})],
+            tables: BTreeMap::from([(
+                "T".to_string(),
+                vec![serde_json::json!({"Timestamp": "2029-12-31T12:00:00.0000000Z"})],
+            )]),
+            hunting: vec![RecordedAnswer {
+                query: "T".into(),
+                schema: vec![],
+                results: vec![serde_json::json!({"Timestamp": "2029-12-31T12:00:00.0000000Z"})],
+            }],
+        };
+        let start = time("2031-06-15T10:00:00.5Z");
+        ds.shift_times(start);
+        let a = &ds.alerts[0];
+        assert_eq!(a["createdDateTime"], "2031-06-15T09:40:00.6234567Z");
+        assert_eq!(a["evidence"][0]["createdDateTime"], "2031-06-15T09:40:00Z");
+        assert_eq!(a["evidence"][0]["nested"]["t"], "2031-06-15T08:00:01.0+02:00");
+        assert_eq!(a["title"], "2029-12-31T23:40:00Z is not a datetime in a sentence");
+        assert_eq!(a["date"], "2029-12-31");
+        assert_eq!(a["odd"], "2029-12-31T23:40:00.Z");
+        assert_eq!(ds.incidents[0]["lastUpdateDateTime"], "2031-06-15T10:00:00.499Z");
+        assert_eq!(ds.tables["T"][0]["Timestamp"], "2031-06-14T22:00:00.5000000Z");
+        assert_eq!(ds.hunting[0].results[0]["Timestamp"], "2031-06-14T22:00:00.5000000Z");
+
+        let mut bundled = super::bundled().expect("bundled");
+        let before = bundled.alerts[0]["createdDateTime"]
+            .as_str()
+            .map(time)
+            .expect("created");
+        bundled.shift_times(anchor() + TimeDelta::days(1));
+        let after = bundled.alerts[0]["createdDateTime"]
+            .as_str()
+            .map(time)
+            .expect("created");
+        assert_eq!(after - before, TimeDelta::days(1));
+        let mut same = super::bundled().expect("bundled");
+        same.shift_times(anchor());
+        assert_eq!(same, super::bundled().expect("bundled"));
+    }
+
+    #[test]
+    fn normalize_query_trims_and_unifies_line_ends() {
+        assert_eq!(normalize_query("  T\r\n| take 1\r\n\n"), "T\n| take 1");
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("graphsoar-dataset-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tables")).expect("temp dir");
+        dir
+    }
+
+    #[test]
+    fn load_dir_reads_the_layout_and_round_trips_the_bundled_dataset() {
+        let ds = ds();
+        let dir = temp_dir("roundtrip");
+        let write = |p: PathBuf, v: &dyn erased::Ser| std::fs::write(p, v.json()).expect("write");
+        write(dir.join("alerts.json"), &ds.alerts);
+        write(dir.join("incidents.json"), &ds.incidents);
+        write(dir.join("hunting.json"), &ds.hunting);
+        for (t, rows) in &ds.tables {
+            let text: String = rows.iter().map(|r| format!("{r}\n\n")).collect();
+            std::fs::write(dir.join("tables").join(format!("{t}.jsonl")), text).expect("write");
+        }
+        assert_eq!(load_dir(&dir).expect("load_dir"), ds);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    mod erased {
+        pub trait Ser {
+            fn json(&self) -> String;
+        }
+        impl<T: serde::Serialize> Ser for T {
+            fn json(&self) -> String {
+                serde_json::to_string(self).expect("serialize")
+            }
+        }
+    }
+
+    #[test]
+    fn load_dir_errors_name_the_file_and_line() {
+        let dir = temp_dir("errors");
+        let err = load_dir(&dir).expect_err("no alerts.json").to_string();
+        assert!(err.contains("alerts.json") && err.contains("cannot read"), "{err}");
+
+        std::fs::write(dir.join("alerts.json"), "[{\"id\": \"a\"}, {\"id\": \"a\"}]").expect("write");
+        std::fs::write(dir.join("incidents.json"), "[]").expect("write");
+        let err = load_dir(&dir).expect_err("duplicate").to_string();
+        assert!(err.contains("alerts.json") && err.contains("duplicate id `a`"), "{err}");
+
+        std::fs::write(dir.join("alerts.json"), "{\"id\": \"a\"}").expect("write");
+        let err = load_dir(&dir).expect_err("not an array").to_string();
+        assert!(err.contains("expected a JSON array of alerts"), "{err}");
+
+        std::fs::write(dir.join("alerts.json"), "[{\"id\": \"a\",}]").expect("write");
+        let err = load_dir(&dir).expect_err("bad JSON").to_string();
+        assert!(err.contains("alerts.json: invalid JSON at line 1"), "{err}");
+
+        std::fs::write(dir.join("alerts.json"), "[{\"id\": \"a\"}]").expect("write");
+        std::fs::write(
+            dir.join("tables").join("DeviceInfo.jsonl"),
+            "{\"Timestamp\": \"x\"}\n\n{\"DeviceName\": \n",
+        )
+        .expect("write");
+        let err = load_dir(&dir).expect_err("bad JSONL").to_string();
+        assert!(err.contains("DeviceInfo.jsonl, line 3: invalid JSON"), "{err}");
+
+        std::fs::write(dir.join("tables").join("DeviceInfo.jsonl"), "{}\n[1, 2]\n").expect("write");
+        let err = load_dir(&dir).expect_err("not an object").to_string();
+        assert!(
+            err.contains("DeviceInfo.jsonl, line 2: expected one JSON object"),
+            "{err}"
+        );
+
+        std::fs::write(dir.join("tables").join("DeviceInfo.jsonl"), "{}\n").expect("write");
+        std::fs::write(
+            dir.join("hunting.json"),
+            "[{\"query\": \"T\", \"schema\": [{\"name\": 1}], \"results\": []}]",
+        )
+        .expect("write");
+        let err = load_dir(&dir).expect_err("bad schema").to_string();
+        assert!(err.contains("hunting.json: answer #0: schema entry #0"), "{err}");
+
+        std::fs::write(
+            dir.join("hunting.json"),
+            "[{\"query\": \"T\", \"schema\": [], \"results\": [], \"extra\": 1}]",
+        )
+        .expect("write");
+        let err = load_dir(&dir).expect_err("unknown field").to_string();
+        assert!(err.contains("hunting.json") && err.contains("extra"), "{err}");
+
+        std::fs::remove_file(dir.join("hunting.json")).expect("remove");
+        let ok = load_dir(&dir).expect("minimal dataset");
+        assert_eq!(ok.alerts.len(), 1);
+        assert_eq!(ok.tables["DeviceInfo"].len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

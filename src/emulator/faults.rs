@@ -1,0 +1,402 @@
+//! Injected faults and scripted changes, for reliability tests of the engine.
+//!
+//! # The `--faults` SPEC
+//!
+//! ```text
+//! spec   := group (';' group)*
+//! group  := route '=' fault (',' fault)*
+//! route  := token | alerts | alert | incidents | incident | comments | hunting | batch | *
+//! fault  := '429' ['@' SECS] ':' P   429 with Retry-After: SECS (default 1; 0 allowed)
+//!         | '429n' ':' P             429 without Retry-After
+//!         | '429q' ':' P             429 without Retry-After, hunting CPU-quota body
+//!         | '429r' ':' P             429 without Retry-After, hunting call-rate body
+//!         | ('500' | '503' | '504') ':' P
+//!         | 'drop' ':' P             close the connection without answering
+//!         | 'latency' ':' MS [':' P] add MS milliseconds (with probability P, default 1)
+//! ```
+//!
+//! Example: `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`. `alert` is one alert
+//! (GET/PATCH `alerts_v2/{id}`), `comments` is either comments route, `*` every route but the
+//! `/_emulator` ones. A request draws once: the non-latency faults that apply to its route are
+//! exclusive, so their probabilities may add up to at most 1 per route. Draws come from a
+//! SplitMix64 seeded with the emulator's seed: the same requests in the same order get the same
+//! faults. `$batch` sub-requests draw on their own route; `drop` does not apply to them, nor to
+//! a request that has no connection (a router called with `oneshot`).
+//!
+//! # Scripted changes
+//!
+//! `POST /_emulator/faults` can register [`Scripted`] changes: after the n-th call to a route
+//! (counted from the registration, faulted calls included), PATCH an item (and optionally
+//! comment on it) as an analyst would, through the same code as the API.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::generate::SplitMix64;
+
+/// The routes faults and scripted changes name.
+pub const ROUTES: &[&str] = &[
+    "token",
+    "alerts",
+    "alert",
+    "incidents",
+    "incident",
+    "comments",
+    "hunting",
+    "batch",
+];
+
+/// What an injected fault does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FaultKind {
+    /// 429 with `Retry-After` (seconds), or without it.
+    Throttle(Option<u64>),
+    /// 429 with the hunting CPU-quota body.
+    QuotaCpu,
+    /// 429 with the hunting call-rate body.
+    QuotaRate,
+    /// 500, 503 or 504.
+    Status(u16),
+    /// Close the connection without a response.
+    Drop,
+    /// Added latency in milliseconds.
+    Latency(u64),
+}
+
+/// One rule: on `route` (`*` = every route), `kind` with probability `probability`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultRule {
+    /// A name from [`ROUTES`] or `*`.
+    pub route: String,
+    /// What happens.
+    pub kind: FaultKind,
+    /// Between 0 and 1.
+    pub probability: f64,
+}
+
+/// The faults in force: parsed from a SPEC (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultConfig {
+    /// The rules, in SPEC order.
+    pub rules: Vec<FaultRule>,
+}
+
+/// A SPEC that does not parse: the message names the part.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid fault spec: {0}")]
+pub struct FaultSpecError(pub String);
+
+impl FromStr for FaultConfig {
+    type Err = FaultSpecError;
+
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let mut rules = Vec::new();
+        for group in spec.split(';').map(str::trim).filter(|g| !g.is_empty()) {
+            let (route, faults) = group
+                .split_once('=')
+                .ok_or_else(|| FaultSpecError(format!("`{group}`: expected ROUTE=FAULT,...")))?;
+            let route = route.trim();
+            if route != "*" && !ROUTES.contains(&route) {
+                return Err(FaultSpecError(format!(
+                    "unknown route `{route}`; expected one of {} or *",
+                    ROUTES.join(", ")
+                )));
+            }
+            for fault in faults.split(',').map(str::trim) {
+                rules.push(parse_fault(route, fault)?);
+            }
+        }
+        let config = FaultConfig { rules };
+        for route in ROUTES {
+            let total: f64 = config
+                .applicable(route)
+                .filter(|r| !matches!(r.kind, FaultKind::Latency(_)))
+                .map(|r| r.probability)
+                .sum();
+            if total > 1.0 + 1e-9 {
+                return Err(FaultSpecError(format!(
+                    "the fault probabilities of route `{route}` add up to {total}, more than 1"
+                )));
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn parse_fault(route: &str, fault: &str) -> Result<FaultRule, FaultSpecError> {
+    let bad = |why: &str| FaultSpecError(format!("`{route}={fault}`: {why}"));
+    let parts: Vec<&str> = fault.split(':').map(str::trim).collect();
+    let probability = |text: &str| -> Result<f64, FaultSpecError> {
+        match text.parse::<f64>() {
+            Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+            _ => Err(bad("the probability must be a number from 0 to 1")),
+        }
+    };
+    let (kind, p) = match parts.as_slice() {
+        ["latency", ms] | ["latency", ms, _] => {
+            let ms = ms
+                .parse()
+                .map_err(|_| bad("latency takes milliseconds, e.g. latency:200"))?;
+            let p = parts.get(2).map_or(Ok(1.0), |p| probability(p))?;
+            (FaultKind::Latency(ms), p)
+        }
+        [name, p] => {
+            let kind = match *name {
+                "429" => FaultKind::Throttle(Some(1)),
+                "429n" => FaultKind::Throttle(None),
+                "429q" => FaultKind::QuotaCpu,
+                "429r" => FaultKind::QuotaRate,
+                "500" => FaultKind::Status(500),
+                "503" => FaultKind::Status(503),
+                "504" => FaultKind::Status(504),
+                "drop" => FaultKind::Drop,
+                other => match other.strip_prefix("429@").map(str::parse::<u64>) {
+                    Some(Ok(seconds)) => FaultKind::Throttle(Some(seconds)),
+                    _ => {
+                        return Err(bad(
+                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429r, 500, 503, 504, drop or latency",
+                        ));
+                    }
+                },
+            };
+            (kind, probability(p)?)
+        }
+        _ => return Err(bad("expected FAULT:PROBABILITY or latency:MS")),
+    };
+    Ok(FaultRule {
+        route: route.to_owned(),
+        kind,
+        probability: p,
+    })
+}
+
+impl fmt::Display for FaultConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let groups: Vec<String> = self
+            .rules
+            .iter()
+            .map(|rule| {
+                let fault = match rule.kind {
+                    FaultKind::Throttle(Some(1)) => format!("429:{}", rule.probability),
+                    FaultKind::Throttle(Some(s)) => format!("429@{s}:{}", rule.probability),
+                    FaultKind::Throttle(None) => format!("429n:{}", rule.probability),
+                    FaultKind::QuotaCpu => format!("429q:{}", rule.probability),
+                    FaultKind::QuotaRate => format!("429r:{}", rule.probability),
+                    FaultKind::Status(code) => format!("{code}:{}", rule.probability),
+                    FaultKind::Drop => format!("drop:{}", rule.probability),
+                    FaultKind::Latency(ms) => format!("latency:{ms}:{}", rule.probability),
+                };
+                format!("{}={fault}", rule.route)
+            })
+            .collect();
+        f.write_str(&groups.join(";"))
+    }
+}
+
+impl FaultConfig {
+    fn applicable<'c>(&'c self, route: &'c str) -> impl Iterator<Item = &'c FaultRule> + 'c {
+        self.rules.iter().filter(move |r| r.route == "*" || r.route == route)
+    }
+}
+
+/// What a request gets: added latency and at most one fault.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Decision {
+    /// Milliseconds to wait first.
+    pub latency_ms: u64,
+    /// The fault, if any (never [`FaultKind::Latency`]).
+    pub fault: Option<FaultKind>,
+}
+
+/// A scripted change: after the `after`-th call to `route`, PATCH `alert` or `incident` with
+/// `patch` (and post `comment`) as `by`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Scripted {
+    /// A name from [`ROUTES`].
+    pub route: String,
+    /// Fires after this many calls to `route` (1 = right after the first).
+    pub after: u64,
+    /// The alert to change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// The incident to change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
+    /// The PATCH body, e.g. `{"status": "inProgress", "assignedTo": "analyst@contoso.com"}`.
+    #[serde(default)]
+    pub patch: Value,
+    /// A comment to add after the PATCH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The analyst's name (`lastModifiedBy`, `createdByDisplayName`).
+    #[serde(default = "analyst")]
+    pub by: String,
+    /// Whether it has fired (output only).
+    #[serde(default)]
+    pub fired: bool,
+}
+
+fn analyst() -> String {
+    "analyst@contoso.com".to_owned()
+}
+
+/// Faults, their random source, and scripted changes with their call counters.
+#[derive(Debug)]
+pub struct FaultState {
+    /// The faults in force.
+    pub config: FaultConfig,
+    rng: SplitMix64,
+    /// Registered scripted changes, fired ones included.
+    pub scripted: Vec<Scripted>,
+    calls: HashMap<String, u64>,
+}
+
+impl FaultState {
+    /// Faults `config`, draws seeded with `seed`.
+    pub fn new(config: FaultConfig, seed: u64) -> Self {
+        FaultState {
+            config,
+            rng: SplitMix64::new(seed),
+            scripted: Vec::new(),
+            calls: HashMap::new(),
+        }
+    }
+
+    /// Reseeds the draws.
+    pub fn reseed(&mut self, seed: u64) {
+        self.rng = SplitMix64::new(seed);
+    }
+
+    /// Registers a scripted change; its route's count starts now.
+    pub fn script(&mut self, change: Scripted) {
+        self.calls.remove(&change.route);
+        self.scripted.push(change);
+    }
+
+    /// Draws the decision for one request on `route`.
+    pub fn decide(&mut self, route: &str, sub_request: bool) -> Decision {
+        let mut decision = Decision::default();
+        let rules: Vec<FaultRule> = self.config.applicable(route).cloned().collect();
+        if rules.is_empty() {
+            return decision;
+        }
+        for rule in rules.iter().filter(|r| matches!(r.kind, FaultKind::Latency(_))) {
+            if let FaultKind::Latency(ms) = rule.kind
+                && self.uniform() < rule.probability
+            {
+                decision.latency_ms += ms;
+            }
+        }
+        let draw = self.uniform();
+        let mut threshold = 0.0;
+        for rule in rules.iter().filter(|r| !matches!(r.kind, FaultKind::Latency(_))) {
+            threshold += rule.probability;
+            if draw < threshold {
+                if !(sub_request && rule.kind == FaultKind::Drop) {
+                    decision.fault = Some(rule.kind);
+                }
+                break;
+            }
+        }
+        decision
+    }
+
+    /// Counts a call to `route`; returns the scripted changes that fire now.
+    pub fn count(&mut self, route: &str) -> Vec<Scripted> {
+        let calls = self.calls.entry(route.to_owned()).or_default();
+        *calls += 1;
+        let calls = *calls;
+        let mut firing = Vec::new();
+        for change in &mut self.scripted {
+            if !change.fired && change.route == route && change.after == calls {
+                change.fired = true;
+                firing.push(change.clone());
+            }
+        }
+        firing
+    }
+
+    fn uniform(&mut self) -> f64 {
+        (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parses_and_prints_back() {
+        let config: FaultConfig = "alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200"
+            .parse()
+            .unwrap();
+        assert_eq!(config.rules.len(), 4);
+        assert_eq!(config.rules[0].kind, FaultKind::Throttle(Some(1)));
+        assert_eq!(config.rules[2].kind, FaultKind::QuotaCpu);
+        assert_eq!(config.rules[3].kind, FaultKind::Latency(200));
+        assert_eq!(config.rules[3].probability, 1.0);
+        let again: FaultConfig = config.to_string().parse().unwrap();
+        assert_eq!(again, config);
+        let zero: FaultConfig = "token=429@0:1,429n:0".parse().unwrap();
+        assert_eq!(zero.rules[0].kind, FaultKind::Throttle(Some(0)));
+        assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
+    }
+
+    #[test]
+    fn bad_specs_say_what_is_wrong() {
+        for (spec, needle) in [
+            ("alert=429", "FAULT:PROBABILITY"),
+            ("allerts=429:0.1", "unknown route `allerts`"),
+            ("alerts=418:0.1", "unknown fault"),
+            ("alerts=429:2", "from 0 to 1"),
+            ("alerts=429:0.6;*=500:0.6", "add up to"),
+            ("alerts", "ROUTE=FAULT"),
+            ("*=latency:soon", "milliseconds"),
+        ] {
+            let error = spec.parse::<FaultConfig>().unwrap_err().to_string();
+            assert!(error.contains(needle), "{spec}: {error}");
+        }
+    }
+
+    #[test]
+    fn draws_are_reproducible_and_near_the_rate() {
+        let config: FaultConfig = "alerts=500:0.25".parse().unwrap();
+        let run = || {
+            let mut state = FaultState::new(config.clone(), 7);
+            (0..1000)
+                .map(|_| state.decide("alerts", false).fault.is_some())
+                .collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        let hits = first.iter().filter(|h| **h).count();
+        assert!((180..320).contains(&hits), "{hits}");
+        let mut state = FaultState::new("*=drop:1".parse().unwrap(), 1);
+        assert_eq!(state.decide("alert", true).fault, None);
+        assert_eq!(state.decide("alert", false).fault, Some(FaultKind::Drop));
+    }
+
+    #[test]
+    fn scripted_fires_once_after_the_nth_call() {
+        let mut state = FaultState::new(FaultConfig::default(), 1);
+        state.script(Scripted {
+            route: "alerts".into(),
+            after: 2,
+            alert: Some("a".into()),
+            incident: None,
+            patch: serde_json::json!({"status": "inProgress"}),
+            comment: None,
+            by: analyst(),
+            fired: false,
+        });
+        assert!(state.count("alerts").is_empty());
+        assert!(state.count("incidents").is_empty());
+        assert_eq!(state.count("alerts").len(), 1);
+        assert!(state.count("alerts").is_empty());
+    }
+}

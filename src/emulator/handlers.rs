@@ -1,0 +1,329 @@
+//! The Graph routes: alerts, incidents, comments and runHuntingQuery, the same handlers under
+//! `/v1.0` and `/beta` (the version comes in as an [`ApiVersion`] extension).
+//!
+//! Collections and entities carry `@odata.context` (built from the `Host` the client called),
+//! entities their `@odata.type`. PATCH answers 200 with the whole updated item, a comment POST
+//! 200 with every comment of the item. Runs of `runHuntingQuery` are answered from the recorded
+//! answers (matched after [`normalize_query`]); any other query is a 501 until the KQL engine
+//! lands.
+
+use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::Emulator;
+use super::auth::{Caller, Permission};
+use super::dataset::normalize_query;
+use super::error::{ApiError, ApiResult, GraphJson};
+use super::list::{self, entity_body, page_body, with_alerts};
+use super::store::Kind;
+use super::update;
+
+/// The content type Graph answers JSON with.
+pub const GRAPH_JSON: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// `/v1.0` or `/beta`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    /// `/v1.0`.
+    V1,
+    /// `/beta`.
+    Beta,
+}
+
+impl ApiVersion {
+    /// The path segment.
+    pub fn segment(self) -> &'static str {
+        match self {
+            ApiVersion::V1 => "v1.0",
+            ApiVersion::Beta => "beta",
+        }
+    }
+}
+
+/// `http://{Host}`: the origin the client called (`http://localhost` without a `Host`).
+pub fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn metadata(headers: &HeaderMap, version: ApiVersion, fragment: &str) -> String {
+    format!("{}/{}/$metadata#{fragment}", origin(headers), version.segment())
+}
+
+/// A 200 (or other) Graph JSON response from serialised bytes.
+pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+    response
+}
+
+fn read_permission(kind: Kind) -> Permission {
+    match kind {
+        Kind::Alert => Permission::AlertRead,
+        Kind::Incident => Permission::IncidentRead,
+    }
+}
+
+fn write_permission(kind: Kind) -> Permission {
+    match kind {
+        Kind::Alert => Permission::AlertWrite,
+        Kind::Incident => Permission::IncidentWrite,
+    }
+}
+
+fn list_items(emu: &Emulator, kind: Kind, version: ApiVersion, headers: &HeaderMap, query: Option<&str>) -> ApiResult {
+    let options = list::parse_options(kind, query, false)?;
+    let expand = options.expand_alerts;
+    let page = {
+        let store = emu.read();
+        list::list(&store, &emu.inner.snapshots, kind, options)?
+    };
+    let fragment = if expand {
+        format!("security/{}(alerts())", kind.segment())
+    } else {
+        format!("security/{}", kind.segment())
+    };
+    let next_link = page.next.as_ref().map(|token| {
+        format!(
+            "{}/{}/security/{}?$skiptoken={token}",
+            origin(headers),
+            version.segment(),
+            kind.segment()
+        )
+    });
+    let body = page_body(
+        &metadata(headers, version, &fragment),
+        page.count,
+        next_link.as_deref(),
+        &page.items,
+    );
+    Ok(json_bytes(StatusCode::OK, body))
+}
+
+fn get_item(
+    emu: &Emulator,
+    kind: Kind,
+    version: ApiVersion,
+    headers: &HeaderMap,
+    id: &str,
+    query: Option<&str>,
+) -> ApiResult {
+    let options = list::parse_options(kind, query, true)?;
+    let store = emu.read();
+    let entity = store
+        .collection(kind)
+        .get(id)
+        .ok_or_else(|| ApiError::not_found(kind.noun(), id))?;
+    let (fragment, json) = if options.expand_alerts {
+        (
+            format!("security/{}(alerts())/$entity", kind.segment()),
+            with_alerts(&store, entity),
+        )
+    } else {
+        (format!("security/{}/$entity", kind.segment()), entity.json.clone())
+    };
+    Ok(json_bytes(
+        StatusCode::OK,
+        entity_body(&metadata(headers, version, &fragment), &json),
+    ))
+}
+
+fn patch_item(
+    emu: &Emulator,
+    caller: &Caller,
+    kind: Kind,
+    version: ApiVersion,
+    headers: &HeaderMap,
+    id: &str,
+    body: &Value,
+) -> ApiResult {
+    caller.require(write_permission(kind))?;
+    let now = emu.now();
+    let mut store = emu.write();
+    let entity = update::patch(&mut store, kind, id, body, &caller.display_name, now)?;
+    let fragment = format!("security/{}/$entity", kind.segment());
+    Ok(json_bytes(
+        StatusCode::OK,
+        entity_body(&metadata(headers, version, &fragment), &entity.json),
+    ))
+}
+
+fn comment_item(
+    emu: &Emulator,
+    caller: &Caller,
+    kind: Kind,
+    version: ApiVersion,
+    headers: &HeaderMap,
+    id: &str,
+    body: &Value,
+) -> ApiResult {
+    caller.require(write_permission(kind))?;
+    let texts = update::comment_texts(body)?;
+    let now = emu.now();
+    let comments = {
+        let mut store = emu.write();
+        update::add_comments(&mut store, kind, id, texts, &caller.display_name, now)?
+    };
+    let context = metadata(headers, version, "Collection(microsoft.graph.security.alertComment)");
+    let body = json!({"@odata.context": context, "value": comments});
+    Ok(json_bytes(StatusCode::OK, Bytes::from(body.to_string())))
+}
+
+/// `GET /security/alerts_v2`.
+pub async fn alerts_list(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    caller.require(read_permission(Kind::Alert))?;
+    list_items(&emu, Kind::Alert, version, &headers, query.as_deref())
+}
+
+/// `GET /security/alerts_v2/{id}`.
+pub async fn alert_get(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    caller.require(read_permission(Kind::Alert))?;
+    get_item(&emu, Kind::Alert, version, &headers, &id, query.as_deref())
+}
+
+/// `PATCH /security/alerts_v2/{id}`.
+pub async fn alert_patch(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<Value>,
+) -> ApiResult {
+    patch_item(&emu, &caller, Kind::Alert, version, &headers, &id, &body)
+}
+
+/// `POST /security/alerts_v2/{id}/comments`.
+pub async fn alert_comments_post(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<Value>,
+) -> ApiResult {
+    comment_item(&emu, &caller, Kind::Alert, version, &headers, &id, &body)
+}
+
+/// `GET /security/incidents`.
+pub async fn incidents_list(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    caller.require(read_permission(Kind::Incident))?;
+    list_items(&emu, Kind::Incident, version, &headers, query.as_deref())
+}
+
+/// `GET /security/incidents/{id}`.
+pub async fn incident_get(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    caller.require(read_permission(Kind::Incident))?;
+    get_item(&emu, Kind::Incident, version, &headers, &id, query.as_deref())
+}
+
+/// `PATCH /security/incidents/{id}`.
+pub async fn incident_patch(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<Value>,
+) -> ApiResult {
+    patch_item(&emu, &caller, Kind::Incident, version, &headers, &id, &body)
+}
+
+/// `POST /security/incidents/{id}/comments`.
+pub async fn incident_comments_post(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<Value>,
+) -> ApiResult {
+    comment_item(&emu, &caller, Kind::Incident, version, &headers, &id, &body)
+}
+
+/// `POST /security/runHuntingQuery`: `query`/`Query` and optional `timespan`/`Timespan`.
+pub async fn hunting_run(
+    State(emu): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Extension(version): Extension<ApiVersion>,
+    headers: HeaderMap,
+    GraphJson(body): GraphJson<Value>,
+) -> ApiResult {
+    caller.require(Permission::Hunting)?;
+    let Value::Object(params) = &body else {
+        return Err(ApiError::bad_request(
+            "The request body must be a JSON object: {\"query\": \"...\"}.",
+        ));
+    };
+    let mut query = None;
+    for (key, value) in params {
+        match (key.as_str(), value) {
+            ("query" | "Query", Value::String(text)) => query = Some(text.as_str()),
+            ("timespan" | "Timespan", Value::String(_) | Value::Null) => {}
+            ("query" | "Query" | "timespan" | "Timespan", _) => {
+                return Err(ApiError::bad_request(format!(
+                    "The parameter '{key}' must be a string."
+                )));
+            }
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "The parameter '{key}' in the request payload is not a valid parameter for the operation \
+                     'runHuntingQuery'."
+                )));
+            }
+        }
+    }
+    let query = query
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("The parameter 'query' is required and must not be empty."))?;
+    let wanted = normalize_query(query);
+    let store = emu.read();
+    let Some(answer) = store.hunting.iter().find(|a| normalize_query(&a.query) == wanted) else {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "NotImplemented",
+            "The emulator answers only recorded hunting queries until its KQL engine lands, and this query has no \
+             recorded answer. Record one with POST /_emulator/load {\"hunting\": [...]}.",
+        ));
+    };
+    let context = metadata(&headers, version, "microsoft.graph.security.huntingQueryResults");
+    let body = json!({"@odata.context": context, "schema": answer.schema, "results": answer.results});
+    Ok(json_bytes(StatusCode::OK, Bytes::from(body.to_string())))
+}

@@ -1,0 +1,282 @@
+//! The routes and the middleware every request goes through.
+//!
+//! Outer to inner: request ids (`request-id`, `client-request-id` echoed or set to the request
+//! id, and `innerError` filled into Graph error bodies), stats, the request timeout (504), faults
+//! and scripted changes, then (Graph routes only) the bearer token. `$batch` sub-requests go
+//! through the same stack, built by [`dispatch_router`].
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use bytes::Bytes;
+
+use super::Emulator;
+use super::admin;
+use super::auth::{self, TokenContext};
+use super::error::{ApiError, ErrorMarker};
+use super::faults::FaultKind;
+use super::handlers::{self as h, ApiVersion};
+use super::server::Connection;
+use super::stats::DROPPED;
+use crate::graph::models::InnerError;
+
+/// Marks a `$batch` sub-request (no `drop` faults).
+#[derive(Debug, Clone, Copy)]
+pub struct SubRequest;
+
+/// Marks a response whose connection was dropped (for stats).
+#[derive(Debug, Clone, Copy)]
+struct Dropped;
+
+/// The whole emulator: Graph routes, token endpoint and `/_emulator` routes.
+pub fn router(emu: Emulator) -> Router {
+    let token = Router::new().route("/{tenant}/oauth2/v2.0/token", post(token_post));
+    let admin = Router::new()
+        .route("/_emulator/load", post(admin::emulator_load))
+        .route("/_emulator/reset", post(admin::emulator_reset))
+        .route("/_emulator/stats", get(admin::emulator_stats))
+        .route("/_emulator/stats/reset", post(admin::emulator_stats_reset))
+        .route(
+            "/_emulator/faults",
+            get(admin::emulator_faults_get).post(admin::emulator_faults_post),
+        )
+        .layer(DefaultBodyLimit::max(1 << 30));
+    let app = versioned(&emu)
+        .merge(token)
+        .merge(admin)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed);
+    with_common_layers(&emu, app).with_state(emu)
+}
+
+/// The router `$batch` dispatches sub-requests through: the Graph routes and the same middleware.
+pub fn dispatch_router(emu: &Emulator) -> Router {
+    let app = versioned(emu)
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed);
+    with_common_layers(emu, app).with_state(emu.clone())
+}
+
+fn versioned(emu: &Emulator) -> Router<Emulator> {
+    Router::new()
+        .nest("/v1.0", graph_routes(emu).layer(axum::Extension(ApiVersion::V1)))
+        .nest("/beta", graph_routes(emu).layer(axum::Extension(ApiVersion::Beta)))
+}
+
+fn graph_routes(emu: &Emulator) -> Router<Emulator> {
+    Router::new()
+        .route("/security/alerts_v2", get(h::alerts_list))
+        .route("/security/alerts_v2/{id}", get(h::alert_get).patch(h::alert_patch))
+        .route("/security/alerts_v2/{id}/comments", post(h::alert_comments_post))
+        .route("/security/incidents", get(h::incidents_list))
+        .route(
+            "/security/incidents/{id}",
+            get(h::incident_get).patch(h::incident_patch),
+        )
+        .route("/security/incidents/{id}/comments", post(h::incident_comments_post))
+        .route("/security/runHuntingQuery", post(h::hunting_run))
+        .route("/$batch", post(super::batch::batch_post))
+        .route_layer(middleware::from_fn_with_state(emu.clone(), require_token))
+}
+
+fn with_common_layers(emu: &Emulator, app: Router<Emulator>) -> Router<Emulator> {
+    app.layer(middleware::from_fn_with_state(emu.clone(), faults))
+        .layer(middleware::from_fn_with_state(emu.clone(), timeout))
+        .layer(middleware::from_fn_with_state(emu.clone(), stats))
+        .layer(middleware::from_fn(request_ids))
+}
+
+/// The fault route name of a matched path (see [`super::faults`]).
+pub fn route_name(path: &str) -> Option<&'static str> {
+    if path == "/{tenant}/oauth2/v2.0/token" {
+        return Some("token");
+    }
+    let rest = path.strip_prefix("/v1.0").or_else(|| path.strip_prefix("/beta"))?;
+    Some(match rest {
+        "/security/alerts_v2" => "alerts",
+        "/security/alerts_v2/{id}" => "alert",
+        "/security/alerts_v2/{id}/comments" | "/security/incidents/{id}/comments" => "comments",
+        "/security/incidents" => "incidents",
+        "/security/incidents/{id}" => "incident",
+        "/security/runHuntingQuery" => "hunting",
+        "/$batch" => "batch",
+        _ => return None,
+    })
+}
+
+async fn token_post(
+    State(emu): State<Emulator>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let context = TokenContext {
+        clients: &emu.inner.clients,
+        tokens: &emu.inner.tokens,
+        lifetime: emu.inner.token_lifetime,
+        origin: h::origin(&headers),
+    };
+    auth::token(&context, &tenant, &headers, &body)
+}
+
+async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
+    let path = uri.path();
+    let under_graph = ["/v1.0/", "/beta/"].iter().any(|p| path.starts_with(p));
+    if under_graph {
+        let segment = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default();
+        ApiError::bad_request(format!("Resource not found for the segment '{segment}'."))
+    } else {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("No emulator route answers {method} {path}."),
+        )
+    }
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BadRequest",
+        format!("The HTTP method '{method}' is not supported by this resource."),
+    )
+}
+
+async fn require_token(State(emu): State<Emulator>, mut request: Request, next: Next) -> Response {
+    let authorization = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    match super::lock(&emu.inner.tokens).check(authorization) {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+        }
+        Err(error) => return error.into_response(),
+    }
+    next.run(request).await
+}
+
+async fn request_ids(request: Request, next: Next) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let client_request_id = request
+        .headers()
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| request_id.clone());
+    let mut response = next.run(request).await;
+    if let Some(ErrorMarker(mut body)) = response.extensions_mut().remove::<ErrorMarker>() {
+        body.error.inner_error = Some(InnerError {
+            request_id: Some(request_id.clone()),
+            date: Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()),
+            client_request_id: Some(client_request_id.clone()),
+            extra: Default::default(),
+        });
+        let bytes = serde_json::to_vec(&body).unwrap_or_default();
+        response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+        *response.body_mut() = Body::from(bytes);
+    }
+    let headers = response.headers_mut();
+    for (name, value) in [("request-id", &request_id), ("client-request-id", &client_request_id)] {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+async fn stats(State(emu): State<Emulator>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(unmatched)", MatchedPath::as_str)
+        .to_owned();
+    let response = next.run(request).await;
+    let status = if response.extensions().get::<Dropped>().is_some() {
+        DROPPED
+    } else {
+        response.status().as_u16()
+    };
+    super::lock(&emu.inner.stats).record(&method, &route, status);
+    response
+}
+
+async fn timeout(State(emu): State<Emulator>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(emu.inner.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.").into_response()
+        }
+    }
+}
+
+async fn faults(State(emu): State<Emulator>, request: Request, next: Next) -> Response {
+    let Some(route) = request
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|p| route_name(p.as_str()))
+    else {
+        return next.run(request).await;
+    };
+    let sub_request = request.extensions().get::<SubRequest>().is_some();
+    let connection = request.extensions().get::<ConnectInfo<Connection>>().cloned();
+    let decision = super::lock(&emu.inner.faults).decide(route, sub_request || connection.is_none());
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
+    let response = match decision.fault {
+        None => next.run(request).await,
+        Some(FaultKind::Drop) => {
+            if let Some(ConnectInfo(connection)) = connection {
+                connection.kill();
+            }
+            let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            response.extensions_mut().insert(Dropped);
+            response
+        }
+        Some(kind) => fault_error(kind).into_response(),
+    };
+    let firing = super::lock(&emu.inner.faults).count(route);
+    for change in &firing {
+        admin::apply_scripted(&emu, change);
+    }
+    response
+}
+
+fn fault_error(kind: FaultKind) -> ApiError {
+    let throttled = |message: &str| ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message);
+    match kind {
+        FaultKind::Throttle(retry_after) => {
+            throttled("Too many requests: the application is being throttled. Retry later.")
+                .with_retry_after(retry_after)
+        }
+        FaultKind::QuotaCpu => throttled(
+            "Query execution has exceeded the allowed limits: the tenant's CPU quota for advanced hunting is \
+             exhausted. Queries are blocked until the next 15-minute cycle.",
+        ),
+        FaultKind::QuotaRate => throttled(
+            "Too many requests: the tenant exceeded the allowed advanced hunting call rate (45 calls per minute). \
+             Retry after the next minute.",
+        ),
+        FaultKind::Status(503) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Retry later.",
+        ),
+        FaultKind::Status(504) => {
+            ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.")
+        }
+        FaultKind::Status(_) | FaultKind::Drop | FaultKind::Latency(_) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "UnknownError",
+            "An internal server error occurred.",
+        ),
+    }
+}

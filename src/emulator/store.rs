@@ -1,0 +1,450 @@
+//! The tenant's data in memory: alerts and incidents (each kept as normalised JSON plus its
+//! serialised bytes, so pages are spliced together without re-serialising), an index of each
+//! collection sorted by the immutable key `(createdDateTime, id)`, the alerts of each incident
+//! (for `$expand=alerts`), advanced-hunting tables and recorded hunting answers.
+//!
+//! An item is re-serialised only when it changes (PATCH, comment, load). The store does no I/O
+//! and knows nothing of HTTP except the [`ApiError`]s its updates return.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::dataset::{Dataset, RecordedAnswer};
+use super::error::ApiError;
+use crate::graph::models::wire::parse_datetime;
+use crate::graph::models::{normalize_alert, normalize_incident};
+use crate::odata::Resource;
+
+/// The immutable sort key of an item: `(createdDateTime, id)`. Items without a readable
+/// `createdDateTime` sort first (oldest).
+pub type SortKey = (DateTime<Utc>, String);
+
+/// Alert or incident: what differs between the two collections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `microsoft.graph.security.alert` (`/security/alerts_v2`).
+    Alert,
+    /// `microsoft.graph.security.incident` (`/security/incidents`).
+    Incident,
+}
+
+impl Kind {
+    /// The `@odata.type` of the entity, with the leading `#`.
+    pub fn odata_type(self) -> &'static str {
+        match self {
+            Kind::Alert => "#microsoft.graph.security.alert",
+            Kind::Incident => "#microsoft.graph.security.incident",
+        }
+    }
+
+    /// The word used in messages: `alert` or `incident`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Alert => "alert",
+            Kind::Incident => "incident",
+        }
+    }
+
+    /// The OData resource (filterable properties).
+    pub fn resource(self) -> Resource {
+        match self {
+            Kind::Alert => Resource::Alerts,
+            Kind::Incident => Resource::Incidents,
+        }
+    }
+
+    /// The collection segment: `alerts_v2` or `incidents`.
+    pub fn segment(self) -> &'static str {
+        self.resource().name()
+    }
+}
+
+/// One stored alert or incident.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    /// The normalised JSON object (`@odata.type` first, enums camelCase).
+    pub value: Value,
+    /// `value` serialised: what GET and list responses splice in.
+    pub json: Bytes,
+    /// `createdDateTime`, the immutable half of the sort key.
+    pub created: DateTime<Utc>,
+    /// `lastUpdateDateTime`.
+    pub updated: DateTime<Utc>,
+}
+
+impl Entity {
+    /// Builds an entity from JSON as Microsoft sends it: enum names normalised, `@odata.type`
+    /// set (first) to the right type, `@odata.context` dropped, unknown properties kept.
+    pub fn new(kind: Kind, value: Value) -> Result<Entity, String> {
+        let Value::Object(object) = value else {
+            return Err(format!("an {} must be a JSON object", kind.noun()));
+        };
+        match object.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => {}
+            _ => return Err(format!("an {} needs a non-empty string `id`", kind.noun())),
+        }
+        let mut ordered = Map::with_capacity(object.len() + 1);
+        ordered.insert("@odata.type".to_owned(), Value::String(kind.odata_type().to_owned()));
+        for (key, value) in object {
+            if key != "@odata.type" && key != "@odata.context" {
+                ordered.insert(key, value);
+            }
+        }
+        let mut value = Value::Object(ordered);
+        match kind {
+            Kind::Alert => normalize_alert(&mut value),
+            Kind::Incident => normalize_incident(&mut value),
+        }
+        let mut entity = Entity {
+            value,
+            json: Bytes::new(),
+            created: DateTime::<Utc>::MIN_UTC,
+            updated: DateTime::<Utc>::MIN_UTC,
+        };
+        entity.created = entity.time("createdDateTime");
+        entity.refresh();
+        Ok(entity)
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        self.value["id"].as_str().unwrap_or_default()
+    }
+
+    /// The sort key `(createdDateTime, id)`.
+    pub fn key(&self) -> SortKey {
+        (self.created, self.id().to_owned())
+    }
+
+    /// A string property, if present and a string.
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.value.get(name).and_then(Value::as_str)
+    }
+
+    /// Re-serialises after a change and re-reads `lastUpdateDateTime`.
+    pub fn refresh(&mut self) {
+        self.updated = self.time("lastUpdateDateTime");
+        // A `Value` always serialises.
+        self.json = Bytes::from(serde_json::to_vec(&self.value).unwrap_or_default());
+    }
+
+    fn time(&self, name: &str) -> DateTime<Utc> {
+        self.str(name)
+            .and_then(parse_datetime)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// The object, for in-place changes (call [`Entity::refresh`] after).
+    pub fn object_mut(&mut self) -> &mut Map<String, Value> {
+        match &mut self.value {
+            Value::Object(map) => map,
+            // `Entity::new` only builds objects.
+            _ => unreachable!("an entity is always a JSON object"),
+        }
+    }
+}
+
+/// A collection of entities with its sorted index.
+#[derive(Debug, Clone, Default)]
+pub struct Collection {
+    items: HashMap<String, Entity>,
+    index: BTreeSet<SortKey>,
+}
+
+impl Collection {
+    /// The entity with this id.
+    pub fn get(&self, id: &str) -> Option<&Entity> {
+        self.items.get(id)
+    }
+
+    /// The entity with this id, for a change that keeps `createdDateTime` (the sort key).
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Entity> {
+        self.items.get_mut(id)
+    }
+
+    /// Adds or replaces an entity; returns the one replaced.
+    pub fn insert(&mut self, entity: Entity) -> Option<Entity> {
+        let key = entity.key();
+        let old = self.items.insert(key.1.clone(), entity);
+        if let Some(old) = &old {
+            self.index.remove(&old.key());
+        }
+        self.index.insert(key);
+        old
+    }
+
+    /// How many entities there are.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The entities strictly after `cursor` in `(createdDateTime, id)` order, newest first when
+    /// `descending`.
+    pub fn walk<'s>(&'s self, descending: bool, cursor: Option<&SortKey>) -> Box<dyn Iterator<Item = &'s Entity> + 's> {
+        let keys: Box<dyn Iterator<Item = &SortKey>> = match (descending, cursor) {
+            (true, None) => Box::new(self.index.iter().rev()),
+            (true, Some(c)) => Box::new(self.index.range((Bound::Unbounded, Bound::Excluded(c))).rev()),
+            (false, None) => Box::new(self.index.iter()),
+            (false, Some(c)) => Box::new(self.index.range((Bound::Excluded(c), Bound::Unbounded))),
+        };
+        Box::new(keys.filter_map(|(_, id)| self.items.get(id)))
+    }
+
+    /// Every entity, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &Entity> {
+        self.items.values()
+    }
+}
+
+/// The whole tenant.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    /// `/security/alerts_v2`.
+    pub alerts: Collection,
+    /// `/security/incidents`.
+    pub incidents: Collection,
+    /// incident id → sort keys of its alerts (by `incidentId`), oldest first.
+    pub incident_alerts: HashMap<String, BTreeSet<SortKey>>,
+    /// Advanced-hunting tables by name.
+    pub tables: BTreeMap<String, Vec<Value>>,
+    /// Recorded hunting answers.
+    pub hunting: Vec<RecordedAnswer>,
+}
+
+/// What `POST /_emulator/load` takes.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadRequest {
+    /// Alerts as Graph sends them.
+    #[serde(default)]
+    pub alerts: Vec<Value>,
+    /// Incidents as Graph sends them (embedded `alerts` are loaded as alerts).
+    #[serde(default)]
+    pub incidents: Vec<Value>,
+    /// Rows to append, by table name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Vec<Value>>,
+    /// Recorded hunting answers (a query already recorded is replaced).
+    #[serde(default)]
+    pub hunting: Vec<RecordedAnswer>,
+}
+
+impl Store {
+    /// The store holding `dataset` (times already shifted).
+    pub fn from_dataset(dataset: &Dataset) -> Result<Store, String> {
+        let mut store = Store {
+            tables: dataset.tables.clone(),
+            hunting: dataset.hunting.clone(),
+            ..Store::default()
+        };
+        for (i, alert) in dataset.alerts.iter().enumerate() {
+            let entity = Entity::new(Kind::Alert, alert.clone()).map_err(|e| format!("alert #{i}: {e}"))?;
+            store.put_alert(entity);
+        }
+        for (i, incident) in dataset.incidents.iter().enumerate() {
+            store
+                .put_incident(incident.clone())
+                .map_err(|e| format!("incident #{i}: {e}"))?;
+        }
+        Ok(store)
+    }
+
+    /// Adds or replaces an alert, keeping the incident index right.
+    pub fn put_alert(&mut self, entity: Entity) {
+        let key = entity.key();
+        let incident = entity.str("incidentId").map(str::to_owned);
+        if let Some(old) = self.alerts.insert(entity)
+            && let Some(old_incident) = old.str("incidentId")
+            && let Some(keys) = self.incident_alerts.get_mut(old_incident)
+        {
+            keys.remove(&old.key());
+        }
+        if let Some(incident) = incident {
+            self.incident_alerts.entry(incident).or_default().insert(key);
+        }
+    }
+
+    /// Adds or replaces an incident; an embedded `alerts` array is loaded as alerts of it.
+    pub fn put_incident(&mut self, incident: Value) -> Result<(), String> {
+        let (incident, alerts) = prepare_incident(incident)?;
+        alerts.into_iter().for_each(|alert| self.put_alert(alert));
+        self.incidents.insert(incident);
+        Ok(())
+    }
+
+    /// The collection of `kind`.
+    pub fn collection(&self, kind: Kind) -> &Collection {
+        match kind {
+            Kind::Alert => &self.alerts,
+            Kind::Incident => &self.incidents,
+        }
+    }
+
+    /// The collection of `kind`, mutable.
+    pub fn collection_mut(&mut self, kind: Kind) -> &mut Collection {
+        match kind {
+            Kind::Alert => &mut self.alerts,
+            Kind::Incident => &mut self.incidents,
+        }
+    }
+
+    /// The serialised alerts of an incident, oldest first.
+    pub fn alerts_of(&self, incident: &str) -> Vec<Bytes> {
+        self.incident_alerts
+            .get(incident)
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, id)| self.alerts.get(id))
+            .map(|alert| alert.json.clone())
+            .collect()
+    }
+
+    /// Loads items as `POST /_emulator/load` describes; all or nothing.
+    pub fn load(&mut self, request: LoadRequest) -> Result<Value, ApiError> {
+        // Everything is checked before anything changes.
+        let mut alerts = Vec::with_capacity(request.alerts.len());
+        for (i, alert) in request.alerts.into_iter().enumerate() {
+            alerts
+                .push(Entity::new(Kind::Alert, alert).map_err(|e| ApiError::bad_request(format!("alerts[{i}]: {e}")))?);
+        }
+        let mut incidents = Vec::with_capacity(request.incidents.len());
+        for (i, incident) in request.incidents.into_iter().enumerate() {
+            let (incident, embedded) =
+                prepare_incident(incident).map_err(|e| ApiError::bad_request(format!("incidents[{i}]: {e}")))?;
+            alerts.extend(embedded);
+            incidents.push(incident);
+        }
+        for (name, rows) in &request.tables {
+            if let Some(bad) = rows.iter().position(|row| !row.is_object()) {
+                return Err(ApiError::bad_request(format!(
+                    "tables.{name}[{bad}]: a row must be a JSON object"
+                )));
+            }
+        }
+        if let Some(bad) = request.hunting.iter().position(|a| a.query.trim().is_empty()) {
+            return Err(ApiError::bad_request(format!("hunting[{bad}]: the query is empty")));
+        }
+        alerts.into_iter().for_each(|alert| self.put_alert(alert));
+        for incident in incidents {
+            self.incidents.insert(incident);
+        }
+        for (name, rows) in request.tables {
+            self.tables.entry(name).or_default().extend(rows);
+        }
+        for answer in request.hunting {
+            let query = super::dataset::normalize_query(&answer.query);
+            self.hunting
+                .retain(|a| super::dataset::normalize_query(&a.query) != query);
+            self.hunting.push(answer);
+        }
+        Ok(self.counts())
+    }
+
+    /// How much the store holds, as JSON.
+    pub fn counts(&self) -> Value {
+        let tables: Map<String, Value> = self
+            .tables
+            .iter()
+            .map(|(name, rows)| (name.clone(), Value::from(rows.len())))
+            .collect();
+        serde_json::json!({
+            "alerts": self.alerts.len(),
+            "incidents": self.incidents.len(),
+            "tables": tables,
+            "hunting": self.hunting.len(),
+        })
+    }
+}
+
+/// An incident entity and the alerts embedded in it (`$expand=alerts` samples), which get its
+/// `incidentId` when they have none.
+fn prepare_incident(mut incident: Value) -> Result<(Entity, Vec<Entity>), String> {
+    let embedded = incident.as_object_mut().and_then(|o| o.shift_remove("alerts"));
+    let entity = Entity::new(Kind::Incident, incident)?;
+    let mut alerts = Vec::new();
+    if let Some(Value::Array(items)) = embedded {
+        for (i, mut alert) in items.into_iter().enumerate() {
+            if let Some(object) = alert.as_object_mut() {
+                object
+                    .entry("incidentId")
+                    .or_insert_with(|| Value::String(entity.id().to_owned()));
+            }
+            alerts.push(Entity::new(Kind::Alert, alert).map_err(|e| format!("embedded alert #{i}: {e}"))?);
+        }
+    }
+    Ok((entity, alerts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn entity_normalises_and_puts_the_type_first() {
+        let entity = Entity::new(
+            Kind::Incident,
+            json!({"id": "7", "@odata.context": "x", "@odata.type": "#microsoft.graph.incident", "status": "Active",
+                   "tags": ["kept"], "createdDateTime": "2024-01-01T00:00:00Z"}),
+        )
+        .unwrap();
+        let text = std::str::from_utf8(&entity.json).unwrap();
+        assert!(
+            text.starts_with(r##"{"@odata.type":"#microsoft.graph.security.incident","id":"7""##),
+            "{text}"
+        );
+        assert_eq!(entity.value["status"], "active");
+        assert_eq!(entity.value["tags"], json!(["kept"]));
+        assert!(entity.value.get("@odata.context").is_none());
+        assert!(Entity::new(Kind::Alert, json!({"id": ""})).is_err());
+        assert!(Entity::new(Kind::Alert, json!([1])).is_err());
+    }
+
+    #[test]
+    fn walk_is_keyset_ordered_and_incident_alerts_follow_moves() {
+        let mut store = Store::default();
+        for (id, created, incident) in [("a", "01", "1"), ("b", "02", "1"), ("c", "02", "2")] {
+            let alert =
+                json!({"id": id, "incidentId": incident, "createdDateTime": format!("2024-01-{created}T00:00:00Z")});
+            store.put_alert(Entity::new(Kind::Alert, alert).unwrap());
+        }
+        let ids = |it: Box<dyn Iterator<Item = &Entity> + '_>| it.map(|e| e.id().to_owned()).collect::<Vec<_>>();
+        assert_eq!(ids(store.alerts.walk(true, None)), ["c", "b", "a"]);
+        let cursor = store.alerts.get("b").unwrap().key();
+        assert_eq!(ids(store.alerts.walk(true, Some(&cursor))), ["a"]);
+        assert_eq!(ids(store.alerts.walk(false, Some(&cursor))), ["c"]);
+        assert_eq!(store.alerts_of("1").len(), 2);
+        let moved = json!({"id": "b", "incidentId": "2", "createdDateTime": "2024-01-02T00:00:00Z"});
+        store.put_alert(Entity::new(Kind::Alert, moved).unwrap());
+        assert_eq!((store.alerts_of("1").len(), store.alerts_of("2").len()), (1, 2));
+    }
+
+    #[test]
+    fn load_splits_embedded_alerts_and_is_all_or_nothing() {
+        let mut store = Store::default();
+        let request = LoadRequest {
+            incidents: vec![json!({"id": "9", "alerts": [{"id": "x", "status": "InProgress"}]})],
+            ..LoadRequest::default()
+        };
+        store.load(request).unwrap();
+        assert_eq!(store.alerts.get("x").unwrap().value["status"], "inProgress");
+        assert_eq!(store.alerts.get("x").unwrap().value["incidentId"], "9");
+        assert!(store.incidents.get("9").unwrap().value.get("alerts").is_none());
+        let bad = LoadRequest {
+            alerts: vec![json!({"id": "y"}), json!({"title": "no id"})],
+            ..LoadRequest::default()
+        };
+        let error = store.load(bad).unwrap_err();
+        assert!(error.message.starts_with("alerts[1]:"), "{error}");
+        assert!(store.alerts.get("y").is_none());
+    }
+}

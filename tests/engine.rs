@@ -1,0 +1,99 @@
+//! `graphsoar run` end to end: the real binary, on the embedded local tenant (the emulator
+//! in-process on a loopback port), with state in SQLite on disk and email in the outbox.
+
+use crate::support::{TempDir, graphsoar_in, root, stderr, stdout};
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// The quick start: `graphsoar run --once` with no settings works, prints the summary, acts,
+/// and a second run acts on nothing already acted on.
+#[test]
+fn run_once_on_the_embedded_tenant_acts_once() {
+    let dir = TempDir::new("run-once");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let out = graphsoar_in(dir.path(), &["run", "--once"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("using the embedded local tenant at http://127.0.0.1:"),
+        "{}",
+        stderr(&out)
+    );
+    let row = |name: &str| -> Vec<String> {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{text}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(text.starts_with("playbook"), "{text}");
+    let eicar = row("close-eicar-test-alerts");
+    assert!(eicar[2].parse::<u32>().unwrap() > 0, "EICAR alerts match: {eicar:?}");
+    assert_eq!(eicar[2], eicar[3], "every matched EICAR alert is closed: {eicar:?}");
+    let notify = row("notify-high-severity-incidents");
+    assert!(
+        notify[3].parse::<u32>().unwrap() >= 2,
+        "incidents emailed and tagged: {notify:?}"
+    );
+    let scanner = row("close-vulnerability-scanner-alerts");
+    assert_eq!(scanner[3], "0", "audit mode acts on nothing: {scanner:?}");
+    assert!(dir.path().join("graphsoar-local.db").exists());
+    let emails = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+    assert!(emails >= 2, "emails in the outbox: {emails}");
+
+    // The second run: the embedded tenant starts again from its dataset, but the state
+    // remembers: nothing is acted on twice.
+    let again = graphsoar_in(dir.path(), &["run", "--once"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let text = stdout(&again);
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols[3], "0", "nothing done twice: {line}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("outbox")).unwrap().count(),
+        emails,
+        "no email sent twice"
+    );
+}
+
+/// A second engine on the same state refuses to start.
+#[test]
+fn a_second_engine_on_the_same_state_refuses() {
+    let dir = TempDir::new("lock");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let db = dir.path().join("graphsoar-local.db");
+    let _held = graphsoar::state::Store::open(&db, "local").expect("first engine");
+    let out = graphsoar_in(dir.path(), &["run", "--once"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("another graphsoar engine"), "{}", stderr(&out));
+}
+
+/// `--dry-run` prints the plan and writes nothing: no state, no email.
+#[test]
+fn dry_run_writes_nothing() {
+    let dir = TempDir::new("dry-run");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let out = graphsoar_in(dir.path(), &["run", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("playbook close-eicar-test-alerts:") && text.contains("update_alert alert"),
+        "{text}"
+    );
+    assert!(text.contains("\"status\":\"resolved\""), "{text}");
+    assert!(!dir.path().join("graphsoar-local.db").exists(), "no state written");
+    assert!(!dir.path().join("outbox").exists(), "no email written");
+}
