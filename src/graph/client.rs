@@ -37,6 +37,8 @@ use crate::config::{self, Credential, RemoteTenant, Settings};
 
 /// The header that makes Graph return enum members added after `unknownFutureValue`.
 const PREFER: &str = "include-unknown-enum-members";
+/// Warn at start when the client certificate expires within this many days.
+pub const CERTIFICATE_WARNING_DAYS: i64 = 14;
 /// Longest `Retry-After` honoured as given; longer ones are capped (a run must not hang for hours).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 
@@ -222,6 +224,16 @@ impl Client {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        if let Credentials::Certificate(cert) = &config.credentials {
+            let left = cert.not_after - clock.now();
+            if left < chrono::TimeDelta::days(CERTIFICATE_WARNING_DAYS) {
+                tracing::warn!(
+                    not_after = %cert.not_after,
+                    days_left = left.num_days(),
+                    "The client certificate expires within {CERTIFICATE_WARNING_DAYS} days: upload a new one to the app registration and point client_certificate at it."
+                );
+            }
+        }
         let mut base = config.graph_url.clone();
         let path = format!("{}/{}/", base.path().trim_end_matches('/'), config.api_version.as_str());
         base.set_path(&path);
