@@ -2,6 +2,8 @@
 
 mod support;
 
+mod client;
+mod emulator;
 mod engine;
 mod schema;
 mod validate;

@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error); 2 usage or runtime
 //! error (and `run --once` when a playbook run or action failed).
 
+mod emulator;
 mod pending;
 mod run;
 mod schema;
@@ -56,7 +57,7 @@ enum Command {
     /// Show what the engine did: runs and actions from the state database.
     History(pending::HistoryArgs),
     /// Serve the local Graph-compatible Defender tenant.
-    Emulator(pending::EmulatorArgs),
+    Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema (draft 2020-12) of the playbook format.
     Schema(schema::SchemaArgs),
 }
@@ -82,7 +83,7 @@ where
         Command::Test(args) => test::run(&args)?,
         Command::Hunt(_) => pending::not_available("hunt", "the Graph client"),
         Command::History(_) => pending::not_available("history", "the state database"),
-        Command::Emulator(_) => pending::not_available("emulator", "the local Defender tenant"),
+        Command::Emulator(args) => emulator::run(&args)?,
     };
     Ok(ExitCode::from(code))
 }

@@ -66,26 +66,3 @@ pub struct HistoryArgs {
     #[arg(long, value_enum, default_value = "table")]
     pub format: HistoryFormat,
 }
-
-/// `graphsoar emulator`.
-#[derive(Debug, Args)]
-pub struct EmulatorArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub listen: String,
-    /// Load this dataset folder instead of the bundled one.
-    #[arg(long)]
-    pub dataset: Option<PathBuf>,
-    /// Generate a tenant of N alerts instead.
-    #[arg(long)]
-    pub generate: Option<u64>,
-    /// Seed for --generate and for faults.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Fault injection, such as `alerts_v2:429=0.3,500=0.05`.
-    #[arg(long)]
-    pub faults: Option<String>,
-    /// Lifetime of issued tokens.
-    #[arg(long, default_value = "3600s")]
-    pub token_lifetime: String,
-}

@@ -20,7 +20,7 @@ use super::Emulator;
 use super::error::{ApiError, ApiResult, GraphJson};
 use super::faults::{FaultConfig, ROUTES, Scripted};
 use super::stats::Stats;
-use super::store::{LoadRequest, Store};
+use super::store::LoadRequest;
 use axum::response::IntoResponse;
 
 /// `POST /_emulator/load`.
@@ -31,9 +31,10 @@ pub async fn emulator_load(State(emu): State<Emulator>, GraphJson(request): Grap
 
 /// `POST /_emulator/reset`.
 pub async fn emulator_reset(State(emu): State<Emulator>) -> ApiResult {
-    let store = Store::from_dataset(&emu.inner.initial).map_err(ApiError::internal)?;
+    let store = emu.inner.initial.clone();
     let counts = store.counts();
     *emu.write() = store;
+    super::lock(&emu.inner.snapshots).clear();
     Ok(Json(counts).into_response())
 }
 

@@ -18,12 +18,10 @@ use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, errors::ErrorKind};
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use sha1::Digest as _;
 
+use super::assertion::{self, CertKey};
 use super::error::ApiError;
 use crate::graph::models::{TokenErrorResponse, TokenResponse};
 
@@ -97,13 +95,6 @@ impl Client {
     }
 }
 
-/// A registered certificate: thumbprints (base64url) and public key.
-struct CertKey {
-    sha1: String,
-    sha256: String,
-    key: DecodingKey,
-}
-
 /// A client with its certificates parsed.
 pub struct Registered {
     /// The client as configured.
@@ -123,35 +114,7 @@ impl std::fmt::Debug for Registered {
 impl Registered {
     /// Parses the client's certificates (RSA keys only, as Entra).
     pub fn new(client: Client) -> Result<Registered, String> {
-        let mut certs = Vec::new();
-        for (i, pem_text) in client.certificates.iter().enumerate() {
-            let what = format!("client `{}` certificate #{i}", client.client_id);
-            let mut found = false;
-            for pem in x509_parser::pem::Pem::iter_from_buffer(pem_text.as_bytes()) {
-                let pem = pem.map_err(|e| format!("{what}: invalid PEM: {e}"))?;
-                if pem.label != "CERTIFICATE" {
-                    continue;
-                }
-                let (_, cert) = x509_parser::parse_x509_certificate(&pem.contents)
-                    .map_err(|e| format!("{what}: invalid certificate: {e}"))?;
-                let key = match cert.public_key().parsed() {
-                    // The subject public key of an RSA certificate is the PKCS#1 RSAPublicKey.
-                    Ok(x509_parser::public_key::PublicKey::RSA(_)) => {
-                        DecodingKey::from_rsa_der(&cert.public_key().subject_public_key.data)
-                    }
-                    _ => return Err(format!("{what}: the key is not RSA")),
-                };
-                certs.push(CertKey {
-                    sha1: URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&pem.contents)),
-                    sha256: URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&pem.contents)),
-                    key,
-                });
-                found = true;
-            }
-            if !found {
-                return Err(format!("{what}: no CERTIFICATE block in the PEM"));
-            }
-        }
+        let certs = assertion::parse_certificates(&client)?;
         Ok(Registered { client, certs })
     }
 
@@ -372,7 +335,7 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
         },
         (None, Some(JWT_BEARER), Some(assertion)) => {
             let audience = format!("{}/{tenant}/oauth2/v2.0/token", context.origin);
-            verify_assertion(client, assertion, &audience)
+            assertion::verify(&client.client.client_id, &client.certs, assertion, &audience)
         }
         (None, Some(other), _) => Err((
             50027,
@@ -420,76 +383,4 @@ fn scope_ok(scope: &str, origin: &str) -> bool {
     };
     let resource = resource.trim_end_matches('/');
     GRAPH_RESOURCES.contains(&resource) || resource.eq_ignore_ascii_case(origin)
-}
-
-/// Checks a client assertion; the error is an AADSTS code and description.
-fn verify_assertion(client: &Registered, assertion: &str, audience: &str) -> Result<(), (u32, String)> {
-    let malformed = || (50027, "JWT token is invalid or malformed.".to_owned());
-    let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
-    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err((
-            5002738,
-            format!(
-                "The client assertion algorithm {:?} is not supported; sign with RS256 or PS256.",
-                header.alg
-            ),
-        ));
-    }
-    let cert = match (&header.x5t_s256, &header.x5t) {
-        (Some(thumbprint), _) => client.certs.iter().find(|c| &c.sha256 == thumbprint),
-        (None, Some(thumbprint)) => client.certs.iter().find(|c| &c.sha1 == thumbprint),
-        (None, None) => {
-            return Err((
-                700027,
-                "The client assertion has no x5t or x5t#S256 header naming its certificate.".to_owned(),
-            ));
-        }
-    };
-    let Some(cert) = cert else {
-        return Err((
-            700027,
-            format!(
-                "The certificate with identifier used to sign the client assertion is not registered on application \
-                 '{}'.",
-                client.client.client_id
-            ),
-        ));
-    };
-    let mut validation = Validation::new(header.alg);
-    validation.validate_aud = false;
-    validation.validate_nbf = true;
-    validation.leeway = 60;
-    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-    let claims = jsonwebtoken::decode::<Value>(assertion, &cert.key, &validation).map_err(|e| match e.kind() {
-        ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => (
-            700024,
-            "Client assertion is not within its valid time range.".to_owned(),
-        ),
-        ErrorKind::InvalidSignature => (7000274, "Client assertion failed signature validation.".to_owned()),
-        ErrorKind::MissingRequiredClaim(claim) => (50027, format!("JWT token is missing the '{claim}' claim.")),
-        _ => malformed(),
-    })?;
-    let claims = claims.claims;
-    let aud_ok = match &claims["aud"] {
-        Value::String(aud) => aud == audience,
-        Value::Array(auds) => auds.iter().any(|a| a.as_str() == Some(audience)),
-        _ => false,
-    };
-    if !aud_ok {
-        return Err((
-            700212,
-            format!(
-                "The client assertion audience {} is not this token endpoint, {audience}.",
-                claims["aud"]
-            ),
-        ));
-    }
-    let id = client.client.client_id.as_str();
-    if claims["iss"].as_str() != Some(id) || claims["sub"].as_str() != Some(id) {
-        return Err((
-            700021,
-            "Client assertion application identifier doesn't match 'client_id' parameter.".to_owned(),
-        ));
-    }
-    Ok(())
 }

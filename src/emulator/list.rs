@@ -242,6 +242,11 @@ impl Snapshots {
         id
     }
 
+    /// Forgets every snapshot (after a reset).
+    pub fn clear(&mut self) {
+        self.map.clear();
+    }
+
     fn get(&self, id: &str) -> Option<Arc<Vec<String>>> {
         self.map
             .get(id)

@@ -21,6 +21,7 @@
 //! settings, through [`spawn`]); `graph` never imports it.
 
 pub mod admin;
+pub mod assertion;
 pub mod auth;
 pub mod batch;
 pub mod dataset;
@@ -131,7 +132,8 @@ pub struct Emulator {
 
 struct Inner {
     start: DateTime<Utc>,
-    initial: Dataset,
+    /// The store as started, for `/_emulator/reset` (shares unchanged items with `store`).
+    initial: Store,
     store: RwLock<Store>,
     snapshots: Mutex<Snapshots>,
     clients: Vec<Registered>,
@@ -162,9 +164,10 @@ impl Emulator {
     /// Builds the emulator's state: shifts the dataset to `start`, indexes it, parses the
     /// clients' certificates.
     pub fn new(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        let mut initial = config.dataset;
-        initial.shift_times(config.start);
-        let store = Store::from_dataset(&initial).map_err(EmulatorError::Data)?;
+        let mut dataset = config.dataset;
+        dataset.shift_times(config.start);
+        let initial = Store::from_dataset(dataset).map_err(EmulatorError::Data)?;
+        let store = initial.clone();
         let clients = config
             .clients
             .into_iter()

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -148,33 +149,34 @@ impl Entity {
     }
 }
 
-/// A collection of entities with its sorted index.
+/// A collection of entities with its sorted index. Entities are shared with the snapshot kept
+/// for `/_emulator/reset` until they change (copy on write), so cloning a collection is cheap.
 #[derive(Debug, Clone, Default)]
 pub struct Collection {
-    items: HashMap<String, Entity>,
+    items: HashMap<String, Arc<Entity>>,
     index: BTreeSet<SortKey>,
 }
 
 impl Collection {
     /// The entity with this id.
     pub fn get(&self, id: &str) -> Option<&Entity> {
-        self.items.get(id)
+        self.items.get(id).map(Arc::as_ref)
     }
 
     /// The entity with this id, for a change that keeps `createdDateTime` (the sort key).
     pub fn get_mut(&mut self, id: &str) -> Option<&mut Entity> {
-        self.items.get_mut(id)
+        self.items.get_mut(id).map(Arc::make_mut)
     }
 
     /// Adds or replaces an entity; returns the one replaced.
     pub fn insert(&mut self, entity: Entity) -> Option<Entity> {
         let key = entity.key();
-        let old = self.items.insert(key.1.clone(), entity);
+        let old = self.items.insert(key.1.clone(), Arc::new(entity));
         if let Some(old) = &old {
             self.index.remove(&old.key());
         }
         self.index.insert(key);
-        old
+        old.map(Arc::unwrap_or_clone)
     }
 
     /// How many entities there are.
@@ -196,12 +198,12 @@ impl Collection {
             (false, None) => Box::new(self.index.iter()),
             (false, Some(c)) => Box::new(self.index.range((Bound::Excluded(c), Bound::Unbounded))),
         };
-        Box::new(keys.filter_map(|(_, id)| self.items.get(id)))
+        Box::new(keys.filter_map(|(_, id)| self.items.get(id).map(Arc::as_ref)))
     }
 
     /// Every entity, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &Entity> {
-        self.items.values()
+        self.items.values().map(Arc::as_ref)
     }
 }
 
@@ -214,8 +216,8 @@ pub struct Store {
     pub incidents: Collection,
     /// incident id → sort keys of its alerts (by `incidentId`), oldest first.
     pub incident_alerts: HashMap<String, BTreeSet<SortKey>>,
-    /// Advanced-hunting tables by name.
-    pub tables: BTreeMap<String, Vec<Value>>,
+    /// Advanced-hunting tables by name (shared with the reset snapshot until loaded into).
+    pub tables: Arc<BTreeMap<String, Vec<Value>>>,
     /// Recorded hunting answers.
     pub hunting: Vec<RecordedAnswer>,
 }
@@ -239,20 +241,19 @@ pub struct LoadRequest {
 }
 
 impl Store {
-    /// The store holding `dataset` (times already shifted).
-    pub fn from_dataset(dataset: &Dataset) -> Result<Store, String> {
+    /// The store holding `dataset` (times already shifted). Alerts are prepared on every core.
+    pub fn from_dataset(dataset: Dataset) -> Result<Store, String> {
         let mut store = Store {
-            tables: dataset.tables.clone(),
-            hunting: dataset.hunting.clone(),
+            tables: Arc::new(dataset.tables),
+            hunting: dataset.hunting,
             ..Store::default()
         };
-        for (i, alert) in dataset.alerts.iter().enumerate() {
-            let entity = Entity::new(Kind::Alert, alert.clone()).map_err(|e| format!("alert #{i}: {e}"))?;
+        for entity in entities(Kind::Alert, dataset.alerts)? {
             store.put_alert(entity);
         }
-        for (i, incident) in dataset.incidents.iter().enumerate() {
+        for (i, incident) in dataset.incidents.into_iter().enumerate() {
             store
-                .put_incident(incident.clone())
+                .put_incident(incident)
                 .map_err(|e| format!("incident #{i}: {e}"))?;
         }
         Ok(store)
@@ -337,8 +338,11 @@ impl Store {
         for incident in incidents {
             self.incidents.insert(incident);
         }
-        for (name, rows) in request.tables {
-            self.tables.entry(name).or_default().extend(rows);
+        if !request.tables.is_empty() {
+            let tables = Arc::make_mut(&mut self.tables);
+            for (name, rows) in request.tables {
+                tables.entry(name).or_default().extend(rows);
+            }
         }
         for answer in request.hunting {
             let query = super::dataset::normalize_query(&answer.query);
@@ -363,6 +367,43 @@ impl Store {
             "hunting": self.hunting.len(),
         })
     }
+}
+
+/// Builds the entities of `items` in parallel, in order; the error names the first bad item.
+fn entities(kind: Kind, items: Vec<Value>) -> Result<Vec<Entity>, String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<Vec<Value>> = Vec::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(chunk).collect());
+    }
+    let built: Vec<Result<Vec<Entity>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .enumerate()
+            .map(|(c, values)| {
+                scope.spawn(move || {
+                    values
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| {
+                            Entity::new(kind, v).map_err(|e| format!("{} #{}: {e}", kind.noun(), c * chunk + i))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("a loader thread panicked".to_owned())))
+            .collect()
+    });
+    let mut out = Vec::new();
+    for part in built {
+        out.extend(part?);
+    }
+    Ok(out)
 }
 
 /// An incident entity and the alerts embedded in it (`$expand=alerts` samples), which get its

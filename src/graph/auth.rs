@@ -21,7 +21,7 @@ use super::error::{ApiError, Error, TransportKind};
 use super::models::{TokenErrorResponse, TokenResponse};
 use crate::clock::Clock;
 
-/// Renew this long before the token expires.
+/// Renew this long before the token expires (at most; a fifth of a shorter lifetime).
 const RENEW_AHEAD: Duration = Duration::from_secs(300);
 
 /// The JWT algorithm of a client assertion.
@@ -194,6 +194,8 @@ struct Inner {
 struct Cached {
     token: String,
     expires: DateTime<Utc>,
+    /// Renew this long before `expires`: five minutes, or a fifth of a short lifetime.
+    renew_ahead: TimeDelta,
 }
 
 impl fmt::Debug for TokenProvider {
@@ -240,7 +242,7 @@ impl TokenProvider {
         let mut cached = self.inner.cached.lock().await;
         let now = self.inner.clock.now();
         if let Some(c) = cached.as_ref()
-            && c.expires - TimeDelta::from_std(RENEW_AHEAD).unwrap_or_default() > now
+            && c.expires - c.renew_ahead > now
         {
             return Ok(c.token.clone());
         }
@@ -306,9 +308,11 @@ impl TokenProvider {
                 message: e.to_string(),
             })?;
             let lifetime = TimeDelta::seconds(i64::try_from(token.expires_in).unwrap_or(3600));
+            let renew_ahead = TimeDelta::from_std(RENEW_AHEAD).unwrap_or_default().min(lifetime / 5);
             return Ok(Cached {
                 token: token.access_token,
                 expires: inner.clock.now() + lifetime,
+                renew_ahead,
             });
         }
         match serde_json::from_slice::<TokenErrorResponse>(&body) {

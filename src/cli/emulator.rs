@@ -1,0 +1,63 @@
+//! `graphsoar emulator`: the local, Graph-compatible Defender tenant as a server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::duration::Duration;
+use crate::emulator::{self, ServeOptions};
+
+/// `graphsoar emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback by default; it accepts the built-in credentials).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Load this dataset folder instead of the bundled one (layout: src/emulator/dataset/README.md).
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// Generate a tenant of N alerts instead of the bundled dataset.
+    #[arg(long, conflicts_with = "dataset")]
+    pub generate: Option<usize>,
+    /// Seed of the generator and of fault draws: same seed, same data and faults.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Faults, such as `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`.
+    #[arg(long)]
+    pub faults: Option<String>,
+    /// Lifetime of issued tokens.
+    #[arg(long, default_value = "3600s", value_parser = Duration::parse)]
+    pub token_lifetime: Duration,
+}
+
+pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GRAPHSOAR_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let options = ServeOptions {
+        listen: args.listen,
+        dataset: args.dataset.clone(),
+        generate: args.generate,
+        seed: args.seed,
+        faults: args.faults.clone(),
+        token_lifetime: args.token_lifetime.to_std(),
+    };
+    match runtime.block_on(emulator::run_cli(options)) {
+        Ok(()) => Ok(EXIT_OK),
+        Err(e) => {
+            eprintln!("graphsoar emulator: {e}");
+            Ok(EXIT_ERROR)
+        }
+    }
+}
