@@ -306,8 +306,20 @@ pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
             r.duration.as_secs_f64()
         );
     }
-    for r in reports.iter().filter(|r| r.error.is_some()) {
-        let _ = writeln!(out, "error: {}: {}", r.playbook, r.error.as_deref().unwrap_or_default());
+    for r in reports {
+        if let Some(e) = &r.error {
+            let _ = writeln!(out, "error: {}: {e}", r.playbook);
+        }
+        for e in &r.action_errors {
+            let _ = writeln!(out, "error: {}: {e}", r.playbook);
+        }
+        if r.capped {
+            let _ = writeln!(
+                out,
+                "error: {}: capped: {} actions planned, more than max_actions_per_run; none done",
+                r.playbook, r.planned
+            );
+        }
     }
     out
 }

@@ -312,6 +312,7 @@ fn render_update(
                 "classification": pick("classification"),
                 "determination": pick("determination"),
                 "lastUpdateDateTime": pick("lastUpdateDateTime"),
+                "customTags": pick("customTags"),
             }),
         );
     }

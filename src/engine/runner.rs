@@ -52,7 +52,12 @@ pub struct RunReport {
     pub plan: Vec<PlannedAction>,
     /// A hunting result hit Graph's 100,000-row cap.
     pub truncated: bool,
+    /// The first few action failures, for the summary.
+    pub action_errors: Vec<String>,
 }
+
+/// How many action failures a report keeps for the summary.
+const REPORTED_ERRORS: usize = 5;
 
 impl RunReport {
     /// A run or action failed (a guarded skip is not a failure).
@@ -541,6 +546,11 @@ impl Engine {
                     }
                     Outcome::Failed { error, retryable } => {
                         report.failed += 1;
+                        if report.action_errors.len() < REPORTED_ERRORS {
+                            report
+                                .action_errors
+                                .push(format!("{} {}: {error}", entry.action, entry.item_id));
+                        }
                         blocked.insert((entry.run_id.0, entry.item_id.clone()));
                         tracing::error!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, retryable, error = %error, "Action failed.");
                         store.mark_failed(id, error, *retryable, max_attempts, now).map(|_| ())

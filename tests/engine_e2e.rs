@@ -1,0 +1,458 @@
+//! The engine end to end against a separately spawned emulator (port 0), as a user runs it: the
+//! real binary with a settings file pointing `graph_url` at the emulator, state in SQLite on
+//! disk, email in the outbox. The emulator is inspected over its own HTTP API afterwards.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use graphsoar::emulator::{self, EmulatorConfig, Running};
+use graphsoar::state::{ActionState, HistoryFilter, Store};
+use serde_json::{Value, json};
+
+use crate::support::{TempDir, root, stderr, stdout};
+
+const EICAR: &str = "close-eicar-test-alerts";
+
+/// A tenant folder: settings pointing at the emulator, and the given shipped playbooks (with
+/// their templates and fixtures).
+fn tenant(name: &str, running: &Running, playbooks: &[&str], client: (&str, &str)) -> TempDir {
+    let dir = TempDir::new(name);
+    let shipped = root().join("playbooks");
+    for p in playbooks {
+        std::fs::copy(
+            shipped.join(format!("{p}.yaml")),
+            dir.path().join(format!("playbooks/{p}.yaml")),
+        )
+        .or_else(|_| {
+            std::fs::create_dir_all(dir.path().join("playbooks")).unwrap();
+            std::fs::copy(
+                shipped.join(format!("{p}.yaml")),
+                dir.path().join(format!("playbooks/{p}.yaml")),
+            )
+        })
+        .unwrap();
+    }
+    copy_dir(&shipped.join("templates"), &dir.path().join("playbooks/templates"));
+    copy_dir(&shipped.join("tests"), &dir.path().join("playbooks/tests"));
+    dir.write(
+        "graphsoar.yaml",
+        format!(
+            "tenant_id: local\nclient_id: {}\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nplaybooks: playbooks\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0 }}\n",
+            client.0,
+            url = running.base_url
+        ),
+    );
+    dir.write(".secret", client.1);
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn engine_command(dir: &Path) -> Command {
+    let secret = std::fs::read_to_string(dir.join(".secret")).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_graphsoar"));
+    c.args(["run", "--once"])
+        .current_dir(dir)
+        .env("GRAPHSOAR_CLIENT_SECRET", secret)
+        .env_remove("GRAPHSOAR_CONFIG");
+    c
+}
+
+async fn run_once(dir: &Path) -> Output {
+    let mut c = engine_command(dir);
+    tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap()
+}
+
+async fn get(running: &Running, path: &str) -> Value {
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(running.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "graphsoar-local"),
+            ("client_secret", "local-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut url = format!("{}/v1.0/{path}", running.base_url);
+    let mut items = Vec::new();
+    loop {
+        let page: Value = http
+            .get(&url)
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        match page.get("value") {
+            Some(Value::Array(v)) => items.extend(v.iter().cloned()),
+            _ => return page,
+        }
+        match page.get("@odata.nextLink").and_then(Value::as_str) {
+            Some(next) => url = next.to_string(),
+            None => return Value::Array(items),
+        }
+    }
+}
+
+async fn stats(running: &Running) -> Value {
+    reqwest::get(format!("{}/_emulator/stats", running.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn post(running: &Running, path: &str, body: Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", running.base_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+}
+
+fn markers(alert: &Value) -> usize {
+    alert["comments"].as_array().map_or(0, |cs| {
+        cs.iter()
+            .filter(|c| c["comment"].as_str().unwrap_or("").contains("[graphsoar "))
+            .count()
+    })
+}
+
+fn by_id(items: &Value) -> BTreeMap<String, Value> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap().to_string(), i.clone()))
+        .collect()
+}
+
+fn ledger(dir: &Path, playbook: &str) -> Vec<graphsoar::state::LedgerEntry> {
+    let store = Store::open_read_only(&dir.join("state.db")).unwrap();
+    store
+        .ledger_for(&HistoryFilter {
+            playbook: Some(playbook.into()),
+            ..HistoryFilter::default()
+        })
+        .unwrap()
+}
+
+/// The shipped playbooks do what they say on the bundled dataset: benign alerts resolved and
+/// classified with one marker comment, true positives untouched, each high-severity incident
+/// emailed once and tagged without losing its tags; a second run acts on nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipped_playbooks_do_what_they_say() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let before_alerts = by_id(&get(&running, "security/alerts_v2").await);
+    let before_incidents = by_id(&get(&running, "security/incidents").await);
+    let dir = tenant(
+        "e2e-shipped",
+        &running,
+        &[
+            EICAR,
+            "close-approved-admin-tool-alerts",
+            "close-vulnerability-scanner-alerts",
+            "notify-high-severity-incidents",
+            "encoded-powershell",
+        ],
+        ("graphsoar-local", "local-secret"),
+    );
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+
+    let after = by_id(&get(&running, "security/alerts_v2").await);
+    let closed: HashSet<String> = [EICAR, "close-approved-admin-tool-alerts"]
+        .iter()
+        .flat_map(|p| ledger(dir.path(), p))
+        .filter(|e| e.action == "update_alert" && e.state == ActionState::Done)
+        .map(|e| e.item_id)
+        .collect();
+    assert!(closed.len() >= 5, "benign alerts were closed: {closed:?}");
+    for (id, alert) in &after {
+        let was = &before_alerts[id];
+        if closed.contains(id) {
+            assert_eq!(alert["status"], "resolved", "{id}");
+            assert_eq!(alert["classification"], "informationalExpectedActivity", "{id}");
+            assert_eq!(markers(alert), 1, "{id}: exactly one marker comment");
+        } else {
+            // True positives and everything else: untouched (the audit-mode scanner playbook too).
+            for field in ["status", "classification", "determination", "assignedTo"] {
+                assert_eq!(alert[field], was[field], "{id}.{field} changed");
+            }
+            assert_eq!(markers(alert), 0, "{id} got a comment");
+        }
+    }
+
+    let notified: Vec<String> = ledger(dir.path(), "notify-high-severity-incidents")
+        .into_iter()
+        .filter(|e| e.action == "email" && e.state == ActionState::Done)
+        .map(|e| e.item_id)
+        .collect();
+    assert!(!notified.is_empty());
+    let incidents = by_id(&get(&running, "security/incidents").await);
+    for id in &notified {
+        let tags: Vec<&str> = incidents[id]["customTags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert!(tags.contains(&"notified"), "{id}: {tags:?}");
+        for old in before_incidents[id]["customTags"].as_array().unwrap() {
+            assert!(
+                tags.contains(&old.as_str().unwrap()),
+                "{id} lost the analyst's tag {old}"
+            );
+        }
+    }
+    let emails: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    let incident_mails = emails
+        .iter()
+        .filter(|m| m.contains("X-Graphsoar-Playbook: notify-high-severity-incidents"))
+        .count();
+    assert_eq!(incident_mails, notified.len(), "one email per incident");
+
+    // Running again acts once: no new writes, no new email.
+    let writes_before = stats(&running).await["byRoute"].clone();
+    let again = run_once(dir.path()).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let writes_after = stats(&running).await["byRoute"].clone();
+    for (route, count) in writes_before.as_object().unwrap() {
+        if route.starts_with("PATCH") || route.contains("comments") || route.contains("$batch") {
+            assert_eq!(&writes_after[route], count, "{route}: the second run wrote");
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("outbox")).unwrap().count(),
+        emails.len()
+    );
+}
+
+/// The guard: an analyst takes an EICAR alert after the engine listed it as `new`; no PATCH and
+/// no comment reach it, and the skip is recorded with its reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_analysts_change_after_the_match_stops_the_write() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let alerts = get(&running, "security/alerts_v2").await;
+    let target = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().unwrap_or("").contains("EICAR") && a["status"] == "new")
+        .and_then(|a| a["id"].as_str())
+        .unwrap()
+        .to_string();
+    // Right after the engine's first list of alerts (its fetch), the analyst acts.
+    post(
+        &running,
+        "/_emulator/faults",
+        json!({ "clear": true, "scripted": [{ "route": "alerts", "after": 1, "alert": target, "patch": { "status": "inProgress", "assignedTo": "analyst@contoso.com" } }] }),
+    )
+    .await;
+    let dir = tenant("e2e-guard", &running, &[EICAR], ("graphsoar-local", "local-secret"));
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let alert = get(&running, &format!("security/alerts_v2/{target}")).await;
+    assert_eq!(alert["status"], "inProgress");
+    assert_eq!(alert["assignedTo"], "analyst@contoso.com");
+    assert_eq!(markers(&alert), 0, "no comment reached the analyst's alert");
+    let entries = ledger(dir.path(), EICAR);
+    let skipped = entries
+        .iter()
+        .find(|e| e.item_id == target)
+        .expect("the alert was planned");
+    assert_eq!(skipped.state, ActionState::Skipped);
+    assert!(
+        skipped
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("changed since the match"),
+        "{skipped:?}"
+    );
+    // The other EICAR alerts were closed.
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.item_id != target && e.state == ActionState::Done)
+    );
+}
+
+/// Crash: the engine is killed (SIGKILL) once writes reached Graph while ledger entries are
+/// still pending (the comment batch is slow), then restarted: every benign alert ends with
+/// exactly one PATCH effect and one marker comment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_engine_resumes_without_losing_or_repeating() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    post(
+        &running,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "batch=latency:1500" }),
+    )
+    .await;
+    let dir = tenant("e2e-crash", &running, &[EICAR], ("graphsoar-local", "local-secret"));
+    let mut child = engine_command(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let s = stats(&running).await;
+        let batches = s["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["route"].as_str().unwrap_or("").contains("$batch") && r["method"] == "POST")
+            .map(|r| r["count"].as_u64().unwrap())
+            .sum::<u64>();
+        if batches >= 1 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the engine never wrote");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let pending: Vec<_> = ledger(dir.path(), EICAR)
+        .into_iter()
+        .filter(|e| e.state == ActionState::Pending)
+        .collect();
+    assert!(!pending.is_empty(), "killed while actions were pending");
+    let patched_before_restart: HashSet<String> = get(&running, "security/alerts_v2")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "resolved" && a["title"].as_str().unwrap_or("").contains("EICAR"))
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+
+    post(&running, "/_emulator/faults", json!({ "clear": true })).await;
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let entries = ledger(dir.path(), EICAR);
+    assert!(entries.iter().all(|e| e.state == ActionState::Done), "{entries:?}");
+    let after = by_id(&get(&running, "security/alerts_v2").await);
+    for e in &entries {
+        let alert = &after[&e.item_id];
+        assert_eq!(alert["status"], "resolved", "{}", e.item_id);
+        assert_eq!(markers(alert), 1, "{}: exactly one marker comment", e.item_id);
+    }
+    assert!(!patched_before_restart.is_empty() || !entries.is_empty());
+}
+
+/// 30% 429 (Retry-After 0 and none) and 5% 5xx on every route lose and repeat nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_lose_and_repeat_nothing() {
+    let mut config = EmulatorConfig::bundled().unwrap();
+    config.faults = "alerts=429@0:0.3,500:0.05;alert=429@0:0.3,503:0.05;incidents=429n:0.3,504:0.05;incident=429@0:0.3,500:0.05;batch=429@0:0.3,503:0.05;comments=429@0:0.3,500:0.05".parse().unwrap();
+    config.seed = 11;
+    let running = emulator::spawn(config).await.unwrap();
+    let dir = tenant(
+        "e2e-faults",
+        &running,
+        &[EICAR, "notify-high-severity-incidents"],
+        ("graphsoar-local", "local-secret"),
+    );
+    // Failed actions stay pending and are retried by the next runs, from the ledger.
+    for _ in 0..4 {
+        run_once(dir.path()).await;
+        let pending = [EICAR, "notify-high-severity-incidents"]
+            .iter()
+            .flat_map(|p| ledger(dir.path(), p))
+            .filter(|e| e.state == ActionState::Pending)
+            .count();
+        if pending == 0 {
+            break;
+        }
+    }
+    post(&running, "/_emulator/faults", json!({ "clear": true })).await;
+    let entries = ledger(dir.path(), EICAR);
+    assert!(!entries.is_empty());
+    let after = by_id(&get(&running, "security/alerts_v2").await);
+    for e in &entries {
+        assert_eq!(e.state, ActionState::Done, "{e:?}");
+        assert_eq!(after[&e.item_id]["status"], "resolved");
+        assert_eq!(
+            markers(&after[&e.item_id]),
+            1,
+            "{}: one comment, not zero or two",
+            e.item_id
+        );
+    }
+    let mails = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
+    let notified = ledger(dir.path(), "notify-high-severity-incidents")
+        .into_iter()
+        .filter(|e| e.action == "email" && e.state == ActionState::Done)
+        .count();
+    assert_eq!(mails, notified, "each incident emailed once");
+}
+
+/// A playbook whose query fails does not stop the others; a read-only client gets a clear
+/// permission error in the run summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_isolated_and_permission_errors_are_clear() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let dir = tenant(
+        "e2e-isolation",
+        &running,
+        &[EICAR, "notify-high-severity-incidents"],
+        ("graphsoar-local", "local-secret"),
+    );
+    dir.write(
+        "playbooks/broken-hunt.yaml",
+        "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | where ActionType == 'NoSuchQueryRecorded'\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n",
+    );
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(2), "a failed run makes --once exit 2");
+    let text = stdout(&out);
+    assert!(text.contains("error: broken-hunt:"), "{text}");
+    let eicar: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with(EICAR))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert!(eicar[3].parse::<u32>().unwrap() > 0, "the other playbooks ran: {text}");
+
+    // A fresh tenant (the first run closed its EICAR alerts), with the read-only client.
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let reader = tenant("e2e-reader", &running, &[EICAR], ("graphsoar-reader", "reader-secret"));
+    let out = run_once(reader.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error: close-eicar-test-alerts:")
+            && text.contains("HTTP 403")
+            && text.contains("SecurityAlert.ReadWrite.All"),
+        "{text}"
+    );
+}
