@@ -22,9 +22,25 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn run_once_on_the_embedded_tenant_acts_once() {
     let dir = TempDir::new("run-once");
     copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
-    let out = graphsoar_in(dir.path(), &["run", "--once"]);
+    let out = graphsoar_in(dir.path(), &["run", "--once", "--log-format", "json"]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    // Logs are JSON, one object a line; every action logs its playbook, item and result.
+    let logs: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let done: Vec<&serde_json::Value> = logs
+        .iter()
+        .filter(|l| l["fields"]["message"] == "Action done.")
+        .collect();
+    assert!(!done.is_empty(), "action logs");
+    for l in done {
+        for field in ["playbook", "item_id", "action", "ledger_id"] {
+            assert!(l["fields"].get(field).is_some(), "{field} missing in {l}");
+        }
+    }
     assert!(
         stderr(&out).contains("using the embedded local tenant at http://127.0.0.1:"),
         "{}",

@@ -431,8 +431,18 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
         "playbooks/broken-hunt.yaml",
         "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | where ActionType == 'NoSuchQueryRecorded'\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n",
     );
+    let settings = std::fs::read_to_string(dir.path().join("graphsoar.yaml")).unwrap();
+    dir.write(
+        "graphsoar.yaml",
+        format!("{settings}on_failure: {{ after_runs: 1, email: [soc-tooling@example.com] }}\n"),
+    );
     let out = run_once(dir.path()).await;
     assert_eq!(out.status.code(), Some(2), "a failed run makes --once exit 2");
+    let log = stderr(&out);
+    assert!(
+        log.contains("Playbook keeps failing.") && log.contains("broken-hunt"),
+        "on_failure is logged at error: {log}"
+    );
     let text = stdout(&out);
     assert!(text.contains("error: broken-hunt:"), "{text}");
     let eicar: Vec<&str> = text

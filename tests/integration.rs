@@ -5,5 +5,6 @@ mod support;
 mod client;
 mod emulator;
 mod engine;
+mod engine_e2e;
 mod schema;
 mod validate;

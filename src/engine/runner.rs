@@ -369,8 +369,7 @@ impl Engine {
                 };
                 let overlap = self.settings.cursor_overlap.to_chrono();
                 let since = cursor.map_or_else(|| now - t.since.to_chrono(), |c| c - overlap);
-                let user = t.filter.as_ref().map(ToString::to_string);
-                let filter = odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since);
+                let filter = cursor_filter(t.filter.as_ref(), since);
                 let expand = t.expand_alerts && collection == Collection::Incidents;
                 let query = ListQuery {
                     filter: Some(filter.clone()),
@@ -656,6 +655,13 @@ impl Engine {
     }
 }
 
+/// The `$filter` a list trigger sends: the user's filter, always parenthesised, and the cursor
+/// clause, so a top-level `or` cannot escape the cursor.
+pub fn cursor_filter(user: Option<&odata::Expr>, since: DateTime<Utc>) -> String {
+    let user = user.map(ToString::to_string);
+    odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since)
+}
+
 fn item_kind(kind: &str) -> state::ItemKind {
     match kind {
         "alert" => state::ItemKind::Alert,
@@ -699,4 +705,67 @@ async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -
         tracing::error!(playbook = %name, error = %e, "The condition task failed.");
         (Vec::new(), 0)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Regression for "a filter with a top-level `or` still gets the cursor on both branches".
+    #[test]
+    fn a_top_level_or_stays_under_the_cursor() {
+        let user = odata::parse("status eq 'new' or severity eq 'high'").unwrap();
+        let since = DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = cursor_filter(Some(&user), since);
+        assert_eq!(
+            text,
+            "(status eq 'new' or severity eq 'high') and lastUpdateDateTime ge 2026-11-26T10:00:00Z"
+        );
+        let combined = odata::parse(&text).unwrap();
+        let old_high =
+            json!({ "status": "resolved", "severity": "high", "lastUpdateDateTime": "2026-11-26T09:00:00Z" });
+        let new_high =
+            json!({ "status": "resolved", "severity": "high", "lastUpdateDateTime": "2026-11-26T10:30:00.1234567Z" });
+        let old_new = json!({ "status": "new", "severity": "low", "lastUpdateDateTime": "2026-11-26T09:59:59Z" });
+        assert!(
+            !odata::eval_for(&combined, odata::Resource::Alerts, &old_high),
+            "the or's second branch is under the cursor"
+        );
+        assert!(
+            !odata::eval_for(&combined, odata::Resource::Alerts, &old_new),
+            "and so is the first"
+        );
+        assert!(odata::eval_for(&combined, odata::Resource::Alerts, &new_high));
+    }
+
+    #[test]
+    fn trigger_hash_changes_with_the_trigger_and_condition_only() {
+        let settings = Settings::embedded();
+        let load = |text: &str| {
+            crate::playbook::parse_str(
+                text,
+                std::path::Path::new("p.yaml"),
+                std::path::Path::new("."),
+                &settings,
+            )
+            .playbook
+            .unwrap()
+        };
+        let base = "name: p\nschedule: '@hourly'\ntrigger: { alerts: { filter: \"status eq 'new'\" } }\ncondition: alert.id != \"\"\nactions: [ { log: { message: x } } ]\n";
+        let a = load(base);
+        let b = load(&base.replace("message: x", "message: y"));
+        let c = load(&base.replace("'new'", "'inProgress'"));
+        let d = load(&base.replace("alert.id != \"\"", "alert.id == \"x\""));
+        assert_eq!(trigger_hash(&a), trigger_hash(&b), "an action edit keeps the cursor");
+        assert_ne!(
+            playbook_hash(&a),
+            playbook_hash(&b),
+            "but is another playbook version for the ledger"
+        );
+        assert_ne!(trigger_hash(&a), trigger_hash(&c));
+        assert_ne!(trigger_hash(&a), trigger_hash(&d));
+    }
 }
