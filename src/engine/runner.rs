@@ -408,17 +408,10 @@ impl Engine {
                 out.cursor = max_seen;
             }
             Trigger::Hunting(h) => {
-                let end = now - h.lag.to_chrono();
                 let interval = scheduler::interval(&playbook.schedule, playbook.timezone, now);
-                let start = match (h.timespan, cursor) {
-                    (Some(ts), _) => end - ts.to_chrono(),
-                    (None, Some(c)) => c,
-                    (None, None) => end - TimeDelta::from_std(interval).unwrap_or(TimeDelta::hours(1)),
-                };
-                let start = start.max(end - MAX_WINDOW);
-                if start >= end {
+                let Some((start, end)) = hunting_window(h, cursor, now, interval) else {
                     return Ok(out);
-                }
+                };
                 let timespan = format!("{}/{}", iso(start), iso(end));
                 let results = self.client.run_hunting_query(&h.query, Some(&timespan)).await?;
                 out.truncated = results.is_probably_truncated();
@@ -655,6 +648,25 @@ impl Engine {
     }
 }
 
+/// The window a hunting run asks for, as `(start, end)`: from the end of the last successful
+/// window (first run: one schedule interval back) to `now - lag`, at most 30 days, so downtime
+/// leaves no gap; or a fixed `timespan` back from `now - lag`. None when the window is empty.
+pub fn hunting_window(
+    h: &crate::playbook::HuntingTrigger,
+    cursor: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    interval: Duration,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let end = now - h.lag.to_chrono();
+    let start = match (h.timespan, cursor) {
+        (Some(ts), _) => end - ts.to_chrono(),
+        (None, Some(c)) => c,
+        (None, None) => end - TimeDelta::from_std(interval).unwrap_or(TimeDelta::hours(1)),
+    };
+    let start = start.max(end - MAX_WINDOW);
+    (start < end).then_some((start, end))
+}
+
 /// The `$filter` a list trigger sends: the user's filter, always parenthesised, and the cursor
 /// clause, so a top-level `or` cannot escape the cursor.
 pub fn cursor_filter(user: Option<&odata::Expr>, since: DateTime<Utc>) -> String {
@@ -739,6 +751,43 @@ mod tests {
             "and so is the first"
         );
         assert!(odata::eval_for(&combined, odata::Resource::Alerts, &new_high));
+    }
+
+    #[test]
+    fn hunting_windows_leave_no_gap() {
+        use crate::duration::Duration as D;
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let h = crate::playbook::HuntingTrigger {
+            query: "q".into(),
+            lag: D::from_mins(5),
+            timespan: None,
+        };
+        let hour = Duration::from_secs(3600);
+        let now = t("2026-11-26T12:00:00Z");
+        // First run: one schedule interval, ending `lag` ago.
+        assert_eq!(
+            hunting_window(&h, None, now, hour),
+            Some((t("2026-11-26T10:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
+        // After three hours of downtime: from where the last window ended, not one interval.
+        assert_eq!(
+            hunting_window(&h, Some(t("2026-11-26T08:55:00Z")), now, hour),
+            Some((t("2026-11-26T08:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
+        // After a long outage: at most 30 days.
+        let (start, end) = hunting_window(&h, Some(t("2026-01-01T00:00:00Z")), now, hour).unwrap();
+        assert_eq!(end - start, TimeDelta::days(30));
+        // Nothing new yet.
+        assert_eq!(hunting_window(&h, Some(t("2026-11-26T11:55:00Z")), now, hour), None);
+        // A fixed timespan: the same lookback every run, whatever the cursor.
+        let baseline = crate::playbook::HuntingTrigger {
+            timespan: Some(D::from_days(7)),
+            ..h
+        };
+        assert_eq!(
+            hunting_window(&baseline, Some(t("2026-11-26T11:00:00Z")), now, hour),
+            Some((t("2026-11-19T11:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
     }
 
     #[test]
