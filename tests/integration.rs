@@ -7,4 +7,5 @@ mod emulator;
 mod engine;
 mod engine_e2e;
 mod schema;
+mod sdk;
 mod validate;

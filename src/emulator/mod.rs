@@ -6,8 +6,9 @@
 //!   security role) and `graphsoar-reader` / `reader-secret` (read roles only).
 //! - under `/v1.0` and `/beta` (same handlers, [`handlers`]): `GET /security/alerts_v2`,
 //!   `GET`/`PATCH /security/alerts_v2/{id}`, `POST …/{id}/comments`, the same for
-//!   `/security/incidents` (with `$expand=alerts`), `POST /security/runHuntingQuery` (recorded
-//!   answers only, else 501) and `POST /$batch` ([`batch`]).
+//!   `/security/incidents` (with `$expand=alerts`), `POST /security/runHuntingQuery` (also by its
+//!   qualified name `microsoft.graph.security.runHuntingQuery`, as Microsoft's SDKs call it;
+//!   recorded answers only, else 501) and `POST /$batch` ([`batch`]).
 //! - OData options, page sizes and paging under concurrent updates: see [`list`].
 //! - Faults (`--faults SPEC`, `POST /_emulator/faults`) and scripted changes: see [`faults`].
 //! - `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`: see [`admin`].

@@ -81,6 +81,12 @@ fn graph_routes(emu: &Emulator) -> Router<Emulator> {
         )
         .route("/security/incidents/{id}/comments", post(h::incident_comments_post))
         .route("/security/runHuntingQuery", post(h::hunting_run))
+        // The namespace-qualified name of the same bound action, which Graph also answers and
+        // Microsoft's SDKs call (msgraph-sdk: `security.microsoft_graph_security_run_hunting_query`).
+        .route(
+            "/security/microsoft.graph.security.runHuntingQuery",
+            post(h::hunting_run),
+        )
         .route("/$batch", post(super::batch::batch_post))
         .route_layer(middleware::from_fn_with_state(emu.clone(), require_token))
 }
@@ -104,7 +110,7 @@ pub fn route_name(path: &str) -> Option<&'static str> {
         "/security/alerts_v2/{id}/comments" | "/security/incidents/{id}/comments" => "comments",
         "/security/incidents" => "incidents",
         "/security/incidents/{id}" => "incident",
-        "/security/runHuntingQuery" => "hunting",
+        "/security/runHuntingQuery" | "/security/microsoft.graph.security.runHuntingQuery" => "hunting",
         "/$batch" => "batch",
         _ => return None,
     })
