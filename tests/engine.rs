@@ -113,3 +113,47 @@ fn dry_run_writes_nothing() {
     assert!(!dir.path().join("graphsoar-local.db").exists(), "no state written");
     assert!(!dir.path().join("outbox").exists(), "no email written");
 }
+
+/// `graphsoar hunt` on the embedded tenant: a recorded query as a table and as CSV; a query the
+/// tenant cannot answer is an error.
+#[test]
+fn hunt_prints_rows() {
+    let dir = TempDir::new("hunt");
+    let out = graphsoar_in(dir.path(), &["hunt", "DeviceInfo | take 10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().next().unwrap().contains("DeviceName"), "{text}");
+    assert!(text.ends_with("(10 rows)\n"), "{text}");
+    let csv = stdout(&graphsoar_in(
+        dir.path(),
+        &["hunt", "--format", "csv", "DeviceInfo | take 10"],
+    ));
+    assert_eq!(csv.lines().count(), 11, "{csv}");
+    let out = graphsoar_in(dir.path(), &["hunt", "DeviceInfo | take 11"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("501"), "{}", stderr(&out));
+}
+
+/// `graphsoar history` reads what a run recorded.
+#[test]
+fn history_shows_runs_and_actions() {
+    let dir = TempDir::new("history");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let out = graphsoar_in(dir.path(), &["history"]);
+    assert_eq!(out.status.code(), Some(2), "no state yet");
+    assert_eq!(graphsoar_in(dir.path(), &["run", "--once"]).status.code(), Some(0));
+    let out = graphsoar_in(dir.path(), &["history", "--playbook", "close-eicar-test-alerts"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("close-eicar-test-alerts")
+            && text.contains(" ok ")
+            && text.contains("update_alert")
+            && text.contains("done"),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&graphsoar_in(dir.path(), &["history", "--format", "json"]).stdout).unwrap();
+    assert!(json["runs"].as_array().unwrap().len() >= 9);
+    assert!(json["actions"].as_array().unwrap().iter().any(|a| a["state"] == "done"));
+}

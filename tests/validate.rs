@@ -217,16 +217,6 @@ fn usage_errors_exit_2() {
     assert_eq!(graphsoar(&["frobnicate"]).status.code(), Some(2));
 }
 
-#[test]
-fn commands_not_built_yet_say_so_and_exit_2() {
-    for args in [&["hunt", "DeviceInfo | take 1"][..], &["history"]] {
-        let out = graphsoar(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&out).contains("not available yet"), "{args:?}: {}", stderr(&out));
-        assert_eq!(stdout(&out), "", "{args:?} prints nothing pretending to work");
-    }
-}
-
 /// Settings errors are reported like playbook errors, and lists come from the settings.
 #[test]
 fn settings_file_errors_and_lists() {

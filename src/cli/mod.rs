@@ -5,9 +5,11 @@
 //! error (and `run --once` when a playbook run or action failed).
 
 mod emulator;
-mod pending;
+mod history;
+mod hunt;
 mod run;
 mod schema;
+mod tenant;
 mod test;
 mod validate;
 
@@ -53,9 +55,9 @@ enum Command {
     /// Run the playbooks' own `tests:` offline.
     Test(test::TestArgs),
     /// Run one advanced-hunting query and print the rows.
-    Hunt(pending::HuntArgs),
+    Hunt(hunt::HuntArgs),
     /// Show what the engine did: runs and actions from the state database.
-    History(pending::HistoryArgs),
+    History(history::HistoryArgs),
     /// Serve the local Graph-compatible Defender tenant.
     Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema (draft 2020-12) of the playbook format.
@@ -81,8 +83,8 @@ where
         Command::Schema(args) => schema::run(&args)?,
         Command::Run(args) => run::run(&args)?,
         Command::Test(args) => test::run(&args)?,
-        Command::Hunt(_) => pending::not_available("hunt", "the Graph client"),
-        Command::History(_) => pending::not_available("history", "the state database"),
+        Command::Hunt(args) => hunt::run(&args)?,
+        Command::History(args) => history::run(&args)?,
         Command::Emulator(args) => emulator::run(&args)?,
     };
     Ok(ExitCode::from(code))

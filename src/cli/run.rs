@@ -12,10 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
-use crate::config::{Settings, Tenant};
+use crate::config::Settings;
 use crate::engine::runner::{Engine, RunReport, playbook_hash};
 use crate::engine::scheduler;
-use crate::graph::{Client, ClientConfig, Credentials};
 use crate::playbook::{self, Playbook};
 use crate::state::{LedgerEntry, Store};
 
@@ -105,40 +104,8 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
 
     // The tenant: the embedded local one (the emulator in-process on a loopback port), or the
     // configured one.
-    let mut local = None;
-    let (client_config, tenant_id) = match &settings.tenant {
-        Tenant::Local => {
-            let config = crate::emulator::EmulatorConfig::bundled().context("cannot load the bundled dataset")?;
-            let running = crate::emulator::spawn(config)
-                .await
-                .context("cannot start the embedded local tenant")?;
-            let url = url::Url::parse(&running.base_url).context("emulator URL")?;
-            let mut cfg = ClientConfig::new(
-                url.clone(),
-                url,
-                &running.tenant_id,
-                &running.client_id,
-                Credentials::Secret(running.client_secret.clone()),
-            )
-            .with_limits(&settings);
-            cfg.writes_per_minute = 0;
-            cfg.hunting_per_minute = 0;
-            eprintln!(
-                "graphsoar: no settings file: using the embedded local tenant at {} (state {}, email to {}/)",
-                running.base_url,
-                settings.state.display(),
-                settings.outbox.display()
-            );
-            let tenant = running.tenant_id.clone();
-            local = Some(running);
-            (cfg, tenant)
-        }
-        Tenant::Remote(remote) => (
-            ClientConfig::from_settings(&settings, remote)?,
-            remote.tenant_id.clone(),
-        ),
-    };
-    let client = Client::new(client_config, clock.clone())?;
+    let connection = super::tenant::connect(&settings, clock.clone()).await?;
+    let (client, tenant_id) = (connection.client.clone(), connection.tenant_id.clone());
     let store = if args.dry_run {
         settings
             .state
@@ -149,8 +116,10 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     } else {
         Some(Arc::new(Store::open(&settings.state, &tenant_id)?))
     };
+    let mailer = crate::action::email::Mailer::from_settings(&settings).context("cannot set up email delivery")?;
     let engine = Arc::new(Engine {
         outbox: settings.outbox.clone(),
+        mailer,
         settings,
         client,
         store,
@@ -169,7 +138,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         serve(&engine, playbooks, grace).await;
         EXIT_OK
     };
-    if let Some(local) = local {
+    if let Some(local) = connection.local {
         let _ = local.shutdown().await;
     }
     Ok(code)
