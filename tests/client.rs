@@ -37,22 +37,11 @@ fn local(running: &Running, clock: Clock) -> Client {
 }
 
 async fn stats(running: &Running) -> Value {
-    reqwest::get(format!("{}/_emulator/stats", running.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    crate::support::emulator_stats(&running.base_url).await
 }
 
 async fn set_faults(running: &Running, body: Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", running.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    crate::support::emulator_post(&running.base_url, "/_emulator/faults", body).await;
 }
 
 fn route_count(stats: &Value, needle: &str) -> u64 {

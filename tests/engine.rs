@@ -1,20 +1,7 @@
 //! `graphsoar run` end to end: the real binary, on the embedded local tenant (the emulator
 //! in-process on a loopback port), with state in SQLite on disk and email in the outbox.
 
-use crate::support::{TempDir, graphsoar_in, root, stderr, stdout};
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use crate::support::{TempDir, copy_dir, graphsoar_in, root, stderr, stdout};
 
 /// The quick start: `graphsoar run --once` with no settings works, prints the summary, acts,
 /// and a second run acts on nothing already acted on.

@@ -11,7 +11,7 @@ use graphsoar::emulator::{self, EmulatorConfig, Running};
 use graphsoar::state::{ActionState, HistoryFilter, Store};
 use serde_json::{Value, json};
 
-use crate::support::{TempDir, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, emulator_post, emulator_stats, root, stderr, stdout};
 
 const EICAR: &str = "close-eicar-test-alerts";
 
@@ -46,19 +46,6 @@ fn tenant(name: &str, running: &Running, playbooks: &[&str], client: (&str, &str
     );
     dir.write(".secret", client.1);
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn engine_command(dir: &Path) -> Command {
@@ -116,22 +103,11 @@ async fn get(running: &Running, path: &str) -> Value {
 }
 
 async fn stats(running: &Running) -> Value {
-    reqwest::get(format!("{}/_emulator/stats", running.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    emulator_stats(&running.base_url).await
 }
 
 async fn post(running: &Running, path: &str, body: Value) {
-    let r = reqwest::Client::new()
-        .post(format!("{}{path}", running.base_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    emulator_post(&running.base_url, path, body).await;
 }
 
 fn markers(alert: &Value) -> usize {

@@ -3,9 +3,11 @@
 mod support;
 
 mod client;
+mod email;
 mod emulator;
 mod engine;
 mod engine_e2e;
 mod schema;
 mod sdk;
 mod validate;
+mod webhook;

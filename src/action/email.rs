@@ -1,7 +1,12 @@
-//! `email`: builds the message from frozen, rendered parameters and delivers it to the outbox
-//! folder (one `.eml` per message, lettre's file transport) when no SMTP server is configured.
-//! The `Message-ID` derives from the ledger id, so a message re-sent after a crash is
-//! recognisable as the same message.
+//! `email`: builds the message from frozen, rendered parameters and delivers it through the
+//! [`Mailer`]: an SMTP server (see `mailer.rs`), or the outbox folder (one `.eml` per message,
+//! lettre's file transport) when no SMTP server is configured. Delivery is at-least-once: the
+//! `Message-ID` derives from the ledger id, so a message re-sent after a crash or an uncertain
+//! SMTP answer is recognisable as the same message.
+//!
+//! Header values never come out of item data unfiltered: subjects are rendered as header
+//! templates (line breaks become spaces), addresses and display names come from the playbook
+//! and were validated at load, and lettre encodes non-ASCII header text (RFC 2047).
 
 use std::path::Path;
 
@@ -11,6 +16,10 @@ use lettre::{Message, Transport};
 use serde_json::Value;
 
 use super::Outcome;
+
+mod mailer;
+
+pub use mailer::{Mailer, MailerError, SmtpMailer};
 
 fn text(params: &Value, key: &str) -> Option<String> {
     params.get(key).and_then(Value::as_str).map(str::to_string)
@@ -108,6 +117,21 @@ mod tests {
             raw.contains("Subject: [HIGH] Incident =?utf-8?b?w7w=?="),
             "non-ASCII subjects are encoded: {raw}"
         );
+    }
+
+    /// Defence in depth: even a subject that skipped header rendering (a hand-edited ledger)
+    /// cannot add header lines.
+    #[test]
+    fn raw_line_breaks_in_a_subject_add_no_header() {
+        let params = json!({"to": ["a@example.com"], "subject": "s\r\nBcc: evil@example.com\nX-A: b", "body": "b"});
+        let m = build(&params, 1, "p").unwrap();
+        let raw = String::from_utf8(m.formatted()).unwrap();
+        let head = raw.split("\r\n\r\n").next().unwrap();
+        assert!(
+            head.lines().all(|l| !l.starts_with("Bcc:") && !l.starts_with("X-A:")),
+            "{head}"
+        );
+        assert_eq!(m.envelope().to().len(), 1);
     }
 
     #[test]

@@ -1,12 +1,410 @@
-//! `webhook`: planned and shown by dry runs; sending lands with the notifications work (SMTP,
-//! Teams and Slack), so executing one fails, permanently and clearly, until then.
+//! `webhook`: sends the frozen, planned request (URL or `url_env`, method, headers, the rendered
+//! JSON body) and reports how it ended. At-least-once: every attempt, and every later retry
+//! from the ledger, carries the same `Idempotency-Key: graphsoar-<ledger id>`, so a receiver
+//! can drop repeats.
+//!
+//! - The URL is the playbook's (validated when loaded) or read from `url_env` now; https, or
+//!   http only to loopback. Header values are the playbook's or read from the environment
+//!   (`{ env: NAME }`); nothing from an item reaches a URL or a header. Errors name the variable
+//!   and the host, never the URL itself (Teams and Slack webhook URLs are secrets).
+//! - 429, 5xx and lost connections or timeouts are retried with jittered exponential backoff,
+//!   honouring `Retry-After` (capped), up to `max_attempts`, every wait through the [`Clock`];
+//!   after that the failure is retryable from the ledger. Other 4xx and redirects are not
+//!   retried. A failure says the status and the start of the server's answer.
+//!
+//! The shipped Teams and Slack bodies are built at plan time by [`card::shipped_body`].
+
+pub mod card;
+mod slack;
+mod teams;
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
 
 use super::Outcome;
+use crate::clock::Clock;
+use crate::config;
 
-/// Fails with "not available yet" (not retried: it would fail the same way).
-pub fn execute() -> Outcome {
-    Outcome::failed(
-        "webhook actions are not available yet in this version of graphsoar: the action was planned and recorded, nothing was sent",
-        false,
+/// How long one attempt may take, connection to last byte.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest `Retry-After` honoured as given (a run must not hang on one receiver).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Characters of the server's answer kept in a failure.
+const ANSWER_CHARS: usize = 300;
+/// Bytes of the server's answer read at most.
+const ANSWER_BYTES: usize = 8 * 1024;
+
+/// The HTTP client webhooks use: no redirects (a redirect would carry the headers to a host the
+/// playbook never named), graphsoar's user agent, bounded connects.
+pub fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(concat!("graphsoar/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client for webhooks: {e}"))
+}
+
+/// The engine's one webhook client, built on first use.
+static SHARED: LazyLock<Result<reqwest::Client, String>> = LazyLock::new(client);
+
+/// [`execute`] with the engine's shared client.
+pub async fn execute_shared(
+    clock: &Clock,
+    params: &Value,
+    ledger_id: i64,
+    playbook: &str,
+    max_attempts: u32,
+) -> Outcome {
+    match &*SHARED {
+        Ok(http) => execute(http, clock, params, ledger_id, playbook, max_attempts).await,
+        Err(e) => Outcome::failed(e.clone(), true),
+    }
+}
+
+/// Sends one planned webhook (`params` as `engine::plan` froze them) and reports the outcome.
+pub async fn execute(
+    http: &reqwest::Client,
+    clock: &Clock,
+    params: &Value,
+    ledger_id: i64,
+    playbook: &str,
+    max_attempts: u32,
+) -> Outcome {
+    let request = match Prepared::from_params(params, ledger_id, playbook) {
+        Ok(r) => r,
+        Err(e) => return Outcome::failed(e, false),
+    };
+    request
+        .send(http, clock, max_attempts.max(1), playbook, ledger_id)
+        .await
+}
+
+/// A request ready to send: everything resolved and checked.
+struct Prepared {
+    method: Method,
+    url: Url,
+    /// `host[:port]`, for messages and logs (the URL may hold a secret).
+    target: String,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+}
+
+impl Prepared {
+    fn from_params(params: &Value, ledger_id: i64, playbook: &str) -> Result<Prepared, String> {
+        let (text, source) = match (
+            params.get("url").and_then(Value::as_str),
+            params.get("url_env").and_then(Value::as_str),
+        ) {
+            (Some(u), _) => (u.to_string(), None),
+            (None, Some(var)) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => (v.trim().to_string(), Some(var)),
+                Ok(_) => {
+                    return Err(format!(
+                        "the environment variable {var}, which holds the webhook URL, is empty: set it for the graphsoar service"
+                    ));
+                }
+                Err(_) => {
+                    return Err(format!(
+                        "the environment variable {var}, which holds the webhook URL, is not set: set it for the graphsoar service"
+                    ));
+                }
+            },
+            (None, None) => return Err("the planned webhook has neither `url` nor `url_env`".into()),
+        };
+        let from = source.map(|v| format!(" (from {v})")).unwrap_or_default();
+        let url = Url::parse(&text).map_err(|e| format!("the webhook URL{from} is not a URL ({e})"))?;
+        let target = describe(&url);
+        if config::endpoint_url(url.as_str()).is_err() {
+            return Err(format!(
+                "the webhook URL{from} to {target} uses {}://: use https:// (plain http is allowed only to loopback)",
+                url.scheme()
+            ));
+        }
+        let method_name = params.get("method").and_then(Value::as_str).unwrap_or("POST");
+        let method = Method::from_bytes(method_name.to_ascii_uppercase().as_bytes())
+            .map_err(|_| format!("`{method_name}` is not an HTTP method"))?;
+        let mut headers = HeaderMap::new();
+        if let Some(map) = params.get("headers").and_then(Value::as_object) {
+            for (name, value) in map {
+                let value = match value {
+                    Value::String(s) => s.clone(),
+                    Value::Object(o) => match o.get("env").and_then(Value::as_str) {
+                        Some(var) => match std::env::var(var) {
+                            Ok(v) if !v.trim().is_empty() => v,
+                            _ => {
+                                return Err(format!(
+                                    "the environment variable {var}, which holds the webhook header {name}, is not set or empty: set it for the graphsoar service"
+                                ));
+                            }
+                        },
+                        None => return Err(format!("the webhook header {name} has no value")),
+                    },
+                    _ => return Err(format!("the webhook header {name} has no value")),
+                };
+                let header = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| format!("`{name}` is not a valid header name"))?;
+                // The value may be a secret: say which header, not what it holds.
+                let value = HeaderValue::from_str(value.trim()).map_err(|_| {
+                    format!(
+                        "the value of the webhook header {name} is not a valid header value (one line of visible ASCII)"
+                    )
+                })?;
+                headers.insert(header, value);
+            }
+        }
+        // Ours come last: a playbook cannot replace the idempotency key.
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            HeaderName::from_static("idempotency-key"),
+            HeaderValue::from_str(&idempotency_key(ledger_id)).map_err(|e| e.to_string())?,
+        );
+        if let Ok(v) = HeaderValue::from_str(playbook) {
+            headers.insert(HeaderName::from_static("x-graphsoar-playbook"), v);
+        }
+        let body = match params.get("body") {
+            Some(b) => Some(serde_json::to_vec(b).map_err(|e| format!("cannot encode the webhook body: {e}"))?),
+            None if method == Method::GET || method == Method::DELETE => None,
+            None => {
+                return Err(
+                    "the planned webhook has no body (planned by an earlier graphsoar version?): nothing was sent"
+                        .into(),
+                );
+            }
+        };
+        Ok(Prepared {
+            method,
+            url,
+            target,
+            headers,
+            body,
+        })
+    }
+
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        clock: &Clock,
+        max_attempts: u32,
+        playbook: &str,
+        ledger_id: i64,
+    ) -> Outcome {
+        let mut backoff = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(60))
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (error, retry_after) = match self.attempt(http).await {
+                Attempt::Done => return Outcome::Done,
+                Attempt::Fatal(error) => return Outcome::failed(error, false),
+                Attempt::Retry { error, retry_after } => (error, retry_after),
+            };
+            if attempt >= max_attempts {
+                let tries = if attempt == 1 {
+                    "1 attempt".to_string()
+                } else {
+                    format!("{attempt} attempts")
+                };
+                return Outcome::failed(format!("{error} (after {tries})"), true);
+            }
+            let delay = match retry_after {
+                Some(after) => after.min(MAX_RETRY_AFTER),
+                None => backoff.next().unwrap_or(Duration::from_secs(60)),
+            };
+            tracing::warn!(
+                playbook,
+                ledger_id,
+                target = %self.target,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %error,
+                "Webhook failed; retrying."
+            );
+            clock.sleep(delay).await;
+        }
+    }
+
+    async fn attempt(&self, http: &reqwest::Client) -> Attempt {
+        let mut req = http
+            .request(self.method.clone(), self.url.clone())
+            .headers(self.headers.clone())
+            .timeout(TIMEOUT);
+        if let Some(body) = &self.body {
+            req = req.body(body.clone());
+        }
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let what = if e.is_timeout() {
+                    "timed out"
+                } else if e.is_connect() {
+                    "could not connect"
+                } else {
+                    "failed"
+                };
+                return Attempt::Retry {
+                    error: format!("webhook to {} {what}: {}", self.target, error_chain(&e.without_url())),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = resp.status();
+        if status.is_success() {
+            return Attempt::Done;
+        }
+        let retry_after = retry_after(resp.headers());
+        let answer = read_answer(&mut resp).await;
+        let error = format!(
+            "webhook to {} answered HTTP {}{answer}",
+            self.target,
+            status_text(status)
+        );
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || (status.is_server_error()
+                && status != StatusCode::NOT_IMPLEMENTED
+                && status != StatusCode::HTTP_VERSION_NOT_SUPPORTED)
+        {
+            Attempt::Retry { error, retry_after }
+        } else if status.is_redirection() {
+            Attempt::Fatal(format!(
+                "{error}: graphsoar does not follow webhook redirects, put the final URL in the playbook"
+            ))
+        } else {
+            Attempt::Fatal(error)
+        }
+    }
+}
+
+enum Attempt {
+    Done,
+    Retry {
+        error: String,
+        retry_after: Option<Duration>,
+    },
+    Fatal(String),
+}
+
+/// The idempotency key of a ledger entry: the same for every attempt and every retry.
+pub fn idempotency_key(ledger_id: i64) -> String {
+    format!("graphsoar-{ledger_id}")
+}
+
+/// `host[:port]` of a URL, for messages: never the path or query, which may hold a secret.
+fn describe(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => "(no host)".into(),
+    }
+}
+
+fn status_text(status: StatusCode) -> String {
+    match status.canonical_reason() {
+        Some(r) => format!("{} {r}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// `: <the start of the answer>` on one line, or nothing when the answer is empty.
+async fn read_answer(resp: &mut reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < ANSWER_BYTES {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(ANSWER_BYTES)]);
+    let line = card::clean(&text, ANSWER_CHARS);
+    if line.is_empty() {
+        String::new()
+    } else {
+        format!(": {line}")
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (date.with_timezone(&chrono::Utc) - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default(),
     )
+}
+
+/// An error and its sources on one line.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    card::clean(&out, ANSWER_CHARS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn prepare(params: Value) -> Result<Prepared, String> {
+        Prepared::from_params(&params, 7, "p")
+    }
+
+    #[test]
+    fn messages_name_the_host_not_the_url() {
+        let e = prepare(json!({"url": "http://hooks.example.com/services/T0/B0/secret", "body": {}}))
+            .err()
+            .unwrap();
+        assert!(e.contains("hooks.example.com") && e.contains("https://"), "{e}");
+        assert!(!e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn our_headers_win() {
+        let r = prepare(json!({
+            "url": "https://example.com/h",
+            "headers": {"Idempotency-Key": "mine", "X-Team": "soc"},
+            "body": {"a": 1}
+        }))
+        .ok()
+        .unwrap();
+        assert_eq!(r.headers["idempotency-key"], "graphsoar-7");
+        assert_eq!(r.headers["x-team"], "soc");
+        assert_eq!(r.headers["content-type"], "application/json");
+        assert_eq!(r.method, Method::POST);
+    }
+
+    #[test]
+    fn retry_after_seconds() {
+        let mut h = HeaderMap::new();
+        h.insert("Retry-After", HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert("Retry-After", HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
 }

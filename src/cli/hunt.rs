@@ -186,7 +186,7 @@ mod tests {
             "A,B\n\"x,y\",1\n\"say \"\"hi\"\"\",\n"
         );
         let t = render(&cols, &rows, HuntFormat::Table);
-        assert!(t.starts_with("A           B\nx,y         1\n"), "{t}");
+        assert!(t.starts_with("A         B\nx,y       1\n"), "{t}");
         assert!(t.ends_with("(2 rows)\n"));
     }
 }

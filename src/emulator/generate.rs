@@ -269,12 +269,14 @@ struct Out {
 
 impl Out {
     /// A sparse row: the given non-null columns only (see the module documentation).
-    fn row(&mut self, table: &'static str, fields: &[(&str, Value)]) {
-        let m: Map<String, Value> = fields
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| ((*k).to_string(), v.clone()))
-            .collect();
+    fn row<'k>(&mut self, table: &'static str, fields: impl IntoIterator<Item = (&'k str, Value)>) {
+        let fields = fields.into_iter();
+        let mut m = Map::with_capacity(fields.size_hint().0);
+        for (k, v) in fields {
+            if !v.is_null() {
+                m.insert(k.to_string(), v);
+            }
+        }
         self.tables.entry(table).or_default().push(Value::Object(m));
     }
 }
@@ -531,7 +533,7 @@ impl Ctx<'_> {
         let pid = self.r.range(1000, 20000);
         self.out.row(
             "DeviceProcessEvents",
-            &[
+            [
                 ("Timestamp", Value::String(t.clone())),
                 ("DeviceId", s(&d.id)),
                 ("DeviceName", s(&d.fqdn)),
@@ -569,7 +571,7 @@ impl Ctx<'_> {
         let rid = self.report_id();
         self.out.row(
             "DeviceFileEvents",
-            &[
+            [
                 ("Timestamp", Value::String(iso(at, self.r.below(10_000_000) as u32))),
                 ("DeviceId", s(&d.id)),
                 ("DeviceName", s(&d.fqdn)),
@@ -597,7 +599,7 @@ impl Ctx<'_> {
         let rid = self.report_id();
         self.out.row(
             "DeviceLogonEvents",
-            &[
+            [
                 ("Timestamp", Value::String(iso(at, self.r.below(10_000_000) as u32))),
                 ("DeviceId", s(&d.id)),
                 ("DeviceName", s(&d.fqdn)),
@@ -618,7 +620,7 @@ impl Ctx<'_> {
         let rid = Value::String(self.r.guid());
         self.out.row(
             "IdentityLogonEvents",
-            &[
+            [
                 ("Timestamp", Value::String(iso(at, self.r.below(10_000_000) as u32))),
                 ("ActionType", s(action)),
                 ("Application", s(app)),
@@ -646,7 +648,7 @@ impl Ctx<'_> {
         let techniques = Value::String(alert["mitreTechniques"].to_string());
         self.out.row(
             "AlertInfo",
-            &[
+            [
                 ("Timestamp", at.clone()),
                 ("AlertId", id.clone()),
                 ("Title", title.clone()),
@@ -722,7 +724,7 @@ impl Ctx<'_> {
                     ]),
                     _ => {}
                 }
-                self.out.row("AlertEvidence", &f);
+                self.out.row("AlertEvidence", f);
                 self.context_rows(kind, e, &at);
             }
         }
@@ -756,7 +758,7 @@ impl Ctx<'_> {
                 let rid = self.report_id();
                 self.out.row(
                     "DeviceLogonEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("DeviceId", id.clone()),
                         ("DeviceName", name.clone()),
@@ -773,7 +775,7 @@ impl Ctx<'_> {
                 let remote = *self.r.pick(&["13.107.42.14", "52.97.146.18", "20.190.151.7"]);
                 self.out.row(
                     "DeviceNetworkEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("DeviceId", id),
                         ("DeviceName", name),
@@ -796,7 +798,7 @@ impl Ctx<'_> {
                 let rid = Value::String(self.r.guid());
                 self.out.row(
                     "IdentityLogonEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("ActionType", s("LogonSuccess")),
                         ("Application", s("Microsoft 365")),
@@ -820,7 +822,7 @@ impl Ctx<'_> {
                 let rid = self.report_id();
                 self.out.row(
                     "DeviceEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("DeviceId", e["mdeDeviceId"].clone()),
                         ("ActionType", s("AntivirusDetection")),
@@ -838,7 +840,7 @@ impl Ctx<'_> {
                 let rid = Value::String(self.r.guid());
                 self.out.row(
                     "IdentityLogonEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("ActionType", s("LogonFailed")),
                         ("Application", s("Active Directory")),
@@ -856,7 +858,7 @@ impl Ctx<'_> {
                 let rid = self.report_id();
                 self.out.row(
                     "DeviceImageLoadEvents",
-                    &[
+                    [
                         ("Timestamp", at.clone()),
                         ("DeviceId", e["mdeDeviceId"].clone()),
                         ("ActionType", s("ImageLoaded")),
@@ -998,7 +1000,7 @@ impl Ctx<'_> {
                     let rid = Value::String(self.r.guid());
                     self.out.row(
                         "CloudAppEvents",
-                        &[
+                        [
                             ("Timestamp", Value::String(iso(at + 30, 0))),
                             ("ActionType", s("Consent to application.")),
                             ("Application", s("Microsoft Azure")),
@@ -1061,7 +1063,7 @@ impl Ctx<'_> {
                     let rid = Value::String(self.r.guid());
                     self.out.row(
                         "CloudAppEvents",
-                        &[
+                        [
                             ("Timestamp", Value::String(iso(at + 30, 0))),
                             ("ActionType", s("FileUploaded")),
                             ("Application", s("Microsoft SharePoint Online")),
@@ -1126,7 +1128,7 @@ impl Ctx<'_> {
                 let rid = Value::String(self.r.guid());
                 self.out.row(
                     "EmailEvents",
-                    &[
+                    [
                         ("Timestamp", Value::String(iso(at + 60, 0))),
                         ("NetworkMessageId", s(&nmid)),
                         ("SenderFromAddress", s("accounts@payments-partner.biz")),
@@ -1224,7 +1226,7 @@ impl Ctx<'_> {
                 let rid = self.report_id();
                 self.out.row(
                     "DeviceNetworkEvents",
-                    &[
+                    [
                         ("Timestamp", Value::String(iso(at + 25, 0))),
                         ("DeviceId", s(&d.id)),
                         ("DeviceName", s(&d.fqdn)),
@@ -1308,7 +1310,7 @@ impl Ctx<'_> {
                 let rid = Value::String(self.r.guid());
                 self.out.row(
                     "CloudAppEvents",
-                    &[
+                    [
                         ("Timestamp", Value::String(iso(at + 60, 0))),
                         ("ActionType", s("New-InboxRule")),
                         ("Application", s("Microsoft Exchange Online")),
@@ -1399,7 +1401,7 @@ impl Ctx<'_> {
                 let rid = self.report_id();
                 self.out.row(
                     "DeviceRegistryEvents",
-                    &[
+                    [
                         ("Timestamp", Value::String(iso(at + 9, 0))),
                         ("DeviceId", s(&d.id)),
                         ("DeviceName", s(&d.fqdn)),
@@ -1684,7 +1686,7 @@ pub fn generate(alerts: usize, seed: u64) -> Dataset {
         let u = &w.users[d.user];
         out.row(
             "DeviceInfo",
-            &[
+            [
                 ("Timestamp", Value::String(iso(r.range(5 * MIN, 24 * HOUR), 0))),
                 ("DeviceId", s(&d.id)),
                 ("DeviceName", s(&d.fqdn)),

@@ -372,8 +372,14 @@ fn render_webhook(w: &Webhook, path: &str, ctx: &Value) -> Result<Value, PlanErr
     if !headers.is_empty() {
         p.insert("headers".into(), Value::Object(headers));
     }
-    if let Some(body) = &w.body {
-        p.insert("body".into(), render_body(body, &format!("{path}.body"), ctx)?);
+    // Without a body, `teams` and `slack` freeze the shipped card or blocks now, so a retry
+    // sends exactly what was planned (`json` always has a body: validation says so).
+    let body = match &w.body {
+        Some(body) => Some(render_body(body, &format!("{path}.body"), ctx)?),
+        None => crate::action::webhook::card::shipped_body(w.format, ctx),
+    };
+    if let Some(body) = body {
+        p.insert("body".into(), body);
     }
     Ok(Value::Object(p))
 }

@@ -75,6 +75,8 @@ pub struct Engine {
     pub clock: Clock,
     pub dry_run: bool,
     pub outbox: PathBuf,
+    /// Where email actions go: the SMTP server of the settings, else the outbox folder.
+    pub mailer: action::email::Mailer,
 }
 
 /// The hash keying a playbook's cursor: trigger and condition, so an edited one starts again.
@@ -579,8 +581,14 @@ impl Engine {
                         resumed: resumed || e.attempts > 0,
                     });
                 }
-                "email" => outcomes.push((e.id, self.send_email(playbook, e))),
-                "webhook" => outcomes.push((e.id, action::webhook::execute())),
+                "email" => outcomes.push((e.id, self.send_email(playbook, e).await)),
+                "webhook" => {
+                    let max_attempts = self.settings.limits.max_attempts;
+                    let outcome =
+                        action::webhook::execute_shared(&self.clock, &e.params, e.id, &playbook.name, max_attempts)
+                            .await;
+                    outcomes.push((e.id, outcome));
+                }
                 "log" => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, &e.params))),
                 other => outcomes.push((
                     e.id,
@@ -634,15 +642,9 @@ impl Engine {
         Ok(out)
     }
 
-    fn send_email(&self, playbook: &Playbook, e: &LedgerEntry) -> Outcome {
-        if self.settings.smtp.is_some() {
-            return Outcome::failed(
-                "SMTP delivery is not available yet in this version: remove `smtp` from the settings to write emails to the outbox folder",
-                false,
-            );
-        }
+    async fn send_email(&self, playbook: &Playbook, e: &LedgerEntry) -> Outcome {
         match action::email::build(&e.params, e.id, &playbook.name) {
-            Ok(message) => action::email::deliver_to_outbox(&self.outbox, &message),
+            Ok(message) => self.mailer.send(&message).await,
             Err(err) => Outcome::failed(err, false),
         }
     }

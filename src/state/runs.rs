@@ -4,6 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use rusqlite::OptionalExtension as _;
 use rusqlite::{Row, ToSql, params};
 
 use super::{StateError, Store, Ts, opt_ts, text_enum};
@@ -234,6 +235,31 @@ impl Store {
             Ok(streak)
         };
         query().map_err(self.sql("counting failed runs"))
+    }
+
+    /// When people were last told that `playbook` keeps failing (`on_failure`), if ever. Kept in
+    /// the database so restarts and `run --once` from cron do not repeat the notice.
+    pub fn last_failure_notice(&self, playbook: &str) -> Result<Option<DateTime<Utc>>, StateError> {
+        let conn = self.conn();
+        conn.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [format!("failure_notice:{playbook}")],
+            |r| r.get::<_, Ts>(0),
+        )
+        .optional()
+        .map(opt_ts)
+        .map_err(self.sql("reading the last failure notice"))
+    }
+
+    /// Records that people were told at `at` that `playbook` keeps failing.
+    pub fn record_failure_notice(&self, playbook: &str, at: DateTime<Utc>) -> Result<(), StateError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![format!("failure_notice:{playbook}"), Ts(at)],
+        )
+        .map(|_| ())
+        .map_err(self.sql("recording a failure notice"))
     }
 
     /// Runs matching `filter`, newest first.

@@ -181,3 +181,13 @@ fn pruning_keeps_pending_work_dedup_keys_and_recent_runs() {
         2
     );
 }
+
+#[test]
+fn failure_notices_are_remembered_per_playbook() {
+    let (_dir, store) = store();
+    assert_eq!(store.last_failure_notice("p").unwrap(), None);
+    store.record_failure_notice("p", at(10, 0)).unwrap();
+    store.record_failure_notice("p", at(11, 30)).unwrap();
+    assert_eq!(store.last_failure_notice("p").unwrap(), Some(at(11, 30)));
+    assert_eq!(store.last_failure_notice("q").unwrap(), None);
+}

@@ -80,3 +80,38 @@ pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Copies a folder tree (playbooks with their templates and fixtures into a test's folder).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let path = entry.expect("dir entry").path();
+        let target = to.join(path.file_name().expect("file name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy file");
+        }
+    }
+}
+
+/// `GET /_emulator/stats` of an emulator.
+pub async fn emulator_stats(base_url: &str) -> serde_json::Value {
+    reqwest::get(format!("{base_url}/_emulator/stats"))
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats JSON")
+}
+
+/// `POST` a JSON body to one of the emulator's `/_emulator` routes, asserting success.
+pub async fn emulator_post(base_url: &str, path: &str, body: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base_url}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST");
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+}

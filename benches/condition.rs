@@ -1,0 +1,115 @@
+//! Benchmark (issue 5b): evaluating DESIGN.md's EICAR condition
+//! `alert.title.contains("EICAR") && alert.evidence.some(|e| e.fileDetails?.sha256 in lists.eicar_sha256)`
+//! on one generated alert of about 5 KB with 6 evidence items (an EICAR one, so both halves run and
+//! the result is true), single-threaded (= per core):
+//!
+//! - evaluation alone: the alert converted once (`Context::new`), `Condition::eval` repeated;
+//! - parse + convert + evaluate: `serde_json::from_slice` of the alert's bytes,
+//!   `Context::with_item`, `Condition::eval`, per alert.
+//!
+//! Run: `cargo bench --bench condition`.
+
+use std::time::{Duration, Instant};
+
+use graphsoar::emulator::generate::generate;
+use graphsoar::script::{Context, ItemKind, compile_condition};
+use serde_json::{Value, json};
+
+const CONDITION: &str =
+    "alert.title.contains(\"EICAR\") && alert.evidence.some(|e| e.fileDetails?.sha256 in lists.eicar_sha256)";
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// Runs `f` repeatedly for about `for_` and returns calls per second (best of 3 rounds).
+fn rate(for_: Duration, mut f: impl FnMut()) -> f64 {
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut n = 0u64;
+        while t.elapsed() < for_ {
+            for _ in 0..100 {
+                f();
+            }
+            n += 100;
+        }
+        best = best.max(n as f64 / t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn main() {
+    let lists_text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/lists/eicar_sha256.txt")).expect("list");
+    let eicar: Vec<&str> = lists_text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let lists = json!({ "eicar_sha256": eicar });
+    // The generated EICAR alert with 6 evidence items whose size is closest to 5 KB.
+    let ds = generate(5000, 0);
+    let alert: Value = ds
+        .alerts
+        .iter()
+        .filter(|a| a["evidence"].as_array().is_some_and(|e| e.len() == 6))
+        .filter(|a| a["title"].as_str().is_some_and(|t| t.contains("EICAR")))
+        .min_by_key(|a| serde_json::to_vec(a).map_or(usize::MAX, |v| v.len().abs_diff(5000)))
+        .or_else(|| {
+            ds.alerts
+                .iter()
+                .filter(|a| a["evidence"].as_array().is_some_and(|e| e.len() == 6))
+                .min_by_key(|a| serde_json::to_vec(a).map_or(usize::MAX, |v| v.len().abs_diff(5000)))
+        })
+        .cloned()
+        .expect("an alert with 6 evidence items");
+    let bytes = serde_json::to_vec(&alert).expect("bytes");
+    let condition = compile_condition(CONDITION, ItemKind::Alert).expect("compiles");
+    let now = chrono::Utc::now();
+    let playbook = json!({"name": "close-eicar-test-alerts", "description": ""});
+    let run = json!({"id": 1, "started": now.to_rfc3339()});
+    let ctx = Context::new(&alert, &playbook, &lists, now, &run).expect("context");
+    let matched = condition.eval(&ctx).expect("evaluates");
+    println!(
+        "alert {}: {} bytes, {} evidence items, title {:?}, condition result {matched}; {} list entries; load average {}",
+        alert["id"],
+        bytes.len(),
+        alert["evidence"].as_array().map_or(0, Vec::len),
+        alert["title"],
+        eicar.len(),
+        loadavg()
+    );
+    let eval = rate(Duration::from_secs(2), || {
+        assert!(condition.eval(&ctx).expect("eval") == matched);
+    });
+    println!(
+        "evaluation alone: {eval:.0} evaluations/s per core ({:.2} µs each)",
+        1e6 / eval
+    );
+    let full = rate(Duration::from_secs(2), || {
+        let item: Value = serde_json::from_slice(&bytes).expect("parse");
+        let c = ctx.with_item(&item).expect("convert");
+        assert!(condition.eval(&c).expect("eval") == matched);
+    });
+    println!(
+        "parse + convert + evaluate: {full:.0} alerts/s per core ({:.2} µs each); load average {}",
+        1e6 / full,
+        loadavg()
+    );
+    let convert = rate(Duration::from_secs(1), || {
+        let c = ctx.with_item(&alert).expect("convert");
+        std::hint::black_box(c);
+    });
+    let parse = rate(Duration::from_secs(1), || {
+        let item: Value = serde_json::from_slice(&bytes).expect("parse");
+        std::hint::black_box(item);
+    });
+    println!(
+        "  of which parse alone {:.2} µs, convert alone {:.2} µs",
+        1e6 / parse,
+        1e6 / convert
+    );
+}
