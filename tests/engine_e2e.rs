@@ -442,3 +442,74 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
         "{text}"
     );
 }
+
+/// `on_failure`: after `after_runs` failed runs in a row, people are told once per hour per
+/// failing playbook, on the injectable clock (one clock hour per real second here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_failure_tells_people_once_an_hour() {
+    use graphsoar::clock::Clock;
+    use graphsoar::engine::runner::Engine;
+    use graphsoar::graph::{Client, ClientConfig, Credentials};
+    use std::sync::Arc;
+
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let dir = TempDir::new("on-failure");
+    let text = format!(
+        "tenant_id: local\nclient_id: graphsoar-local\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0 }}\non_failure: {{ after_runs: 2, email: [soc-tooling@example.com] }}\n",
+        url = running.base_url
+    );
+    let (settings, _) = graphsoar::config::Settings::parse_str(&text, &dir.path().join("graphsoar.yaml")).unwrap();
+    let broken = "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | where ActionType == 'NoSuchQueryRecorded'\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n";
+    let playbook = Arc::new(
+        graphsoar::playbook::parse_str(broken, &dir.path().join("b.yaml"), dir.path(), &settings)
+            .playbook
+            .unwrap(),
+    );
+    let clock = Clock::scaled(3600.0);
+    let url = url::Url::parse(&running.base_url).unwrap();
+    let mut cfg = ClientConfig::new(
+        url.clone(),
+        url,
+        "local",
+        "graphsoar-local",
+        Credentials::Secret("local-secret".into()),
+    );
+    cfg.writes_per_minute = 0;
+    cfg.hunting_per_minute = 0;
+    let store = Arc::new(Store::open(&settings.state, "local").unwrap());
+    let engine = Engine {
+        mailer: graphsoar::action::email::Mailer::from_settings(&settings).unwrap(),
+        client: Client::new(cfg, clock.clone()).unwrap(),
+        store: Some(store),
+        clock: clock.clone(),
+        dry_run: false,
+        settings,
+    };
+    let notices = || -> Vec<String> {
+        std::fs::read_dir(dir.path().join("outbox"))
+            .map(|d| {
+                d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                    .filter(|m| m.contains("keeps failing"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    engine.run_playbook(playbook.clone()).await;
+    assert!(notices().is_empty(), "one failure is below after_runs");
+    engine.run_playbook(playbook.clone()).await;
+    let first = notices();
+    assert_eq!(first.len(), 1, "told after the second failure");
+    assert!(
+        first[0].contains("To: soc-tooling@example.com")
+            && first[0].contains("broken-hunt")
+            && first[0].contains("501"),
+        "{}",
+        first[0]
+    );
+    engine.run_playbook(playbook.clone()).await;
+    engine.run_playbook(playbook.clone()).await;
+    assert_eq!(notices().len(), 1, "not again within the hour");
+    clock.sleep(Duration::from_secs(3700)).await;
+    engine.run_playbook(playbook.clone()).await;
+    assert_eq!(notices().len(), 2, "once more an hour later");
+}

@@ -118,7 +118,6 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     };
     let mailer = crate::action::email::Mailer::from_settings(&settings).context("cannot set up email delivery")?;
     let engine = Arc::new(Engine {
-        outbox: settings.outbox.clone(),
         mailer,
         settings,
         client,

@@ -5,7 +5,6 @@
 //! write nothing; audit runs record the plan as skipped and act on nothing.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,6 +55,9 @@ pub struct RunReport {
     pub action_errors: Vec<String>,
 }
 
+/// At most one `on_failure` notice per playbook this often.
+const FAILURE_NOTICE_EVERY: TimeDelta = TimeDelta::hours(1);
+
 /// How many action failures a report keeps for the summary.
 const REPORTED_ERRORS: usize = 5;
 
@@ -74,7 +76,6 @@ pub struct Engine {
     pub store: Option<Arc<Store>>,
     pub clock: Clock,
     pub dry_run: bool,
-    pub outbox: PathBuf,
     /// Where email actions go: the SMTP server of the settings, else the outbox folder.
     pub mailer: action::email::Mailer,
 }
@@ -182,25 +183,79 @@ impl Engine {
             if let Err(e) = s.finish_run(run, &finished) {
                 tracing::error!(playbook = %playbook.name, error = %e, "Cannot record the end of the run.");
             }
-            self.check_failure_streak(playbook, s);
+            self.check_failure_streak(playbook, s).await;
         }
         outcome
     }
 
-    fn check_failure_streak(&self, playbook: &Playbook, store: &Store) {
+    /// `on_failure`: after `after_runs` consecutive failed runs, logs at error and tells people
+    /// (email and/or webhook) at most once an hour per playbook; the last notice is kept in the
+    /// state so restarts and `run --once` from cron do not repeat it.
+    async fn check_failure_streak(&self, playbook: &Playbook, store: &Store) {
         let Some(on_failure) = &self.settings.on_failure else {
             return;
         };
-        if let Ok(streak) = store.consecutive_failures(&playbook.name)
-            && streak.count >= on_failure.after_runs
+        let streak = match store.consecutive_failures(&playbook.name) {
+            Ok(s) if s.count >= on_failure.after_runs => s,
+            _ => return,
+        };
+        let error = streak
+            .last_error
+            .as_deref()
+            .unwrap_or("(no error recorded: actions failed)");
+        tracing::error!(playbook = %playbook.name, failed_runs = streak.count, since = ?streak.since, error, "Playbook keeps failing.");
+        let now = self.clock.now();
+        if let Ok(Some(last)) = store.last_failure_notice(&playbook.name)
+            && now - last < FAILURE_NOTICE_EVERY
         {
-            tracing::error!(
-                playbook = %playbook.name,
-                failed_runs = streak.count,
-                since = ?streak.since,
-                error = streak.last_error.as_deref().unwrap_or(""),
-                "Playbook keeps failing."
-            );
+            return;
+        }
+        let since = streak.since.map_or_else(|| "an unknown time".to_string(), iso);
+        let subject = format!(
+            "[graphsoar] playbook {} keeps failing ({} runs in a row)",
+            playbook.name, streak.count
+        );
+        let body = format!(
+            "The graphsoar playbook {} ({}) has failed {} runs in a row, since {since}.\n\nLast error:\n{error}\n\nIt keeps running on its schedule. Fix it, or stop it with `enabled: false`.\n`graphsoar history --playbook {}` shows its runs and actions.\n",
+            playbook.name,
+            playbook.source.display(),
+            streak.count,
+            playbook.name
+        );
+        // A notice has no ledger entry: its id is the time, so each notice's Message-ID differs.
+        let notice_id = now.timestamp();
+        let mut told = false;
+        if !on_failure.email.is_empty() {
+            let params = serde_json::json!({ "from": self.settings.default_from(), "to": on_failure.email, "subject": subject, "body": body });
+            let outcome = match action::email::build(&params, notice_id, &playbook.name) {
+                Ok(message) => self.mailer.send(&message).await,
+                Err(e) => Outcome::failed(e, false),
+            };
+            told |= outcome == Outcome::Done;
+            if let Outcome::Failed { error, .. } = outcome {
+                tracing::error!(playbook = %playbook.name, error = %error, "Cannot email the failure notice.");
+            }
+        }
+        if let Some(url) = &on_failure.webhook {
+            let params = serde_json::json!({
+                "url": url.as_str(), "method": "POST", "format": "json",
+                "body": { "text": subject, "playbook": playbook.name, "failedRuns": streak.count, "since": since, "error": error },
+            });
+            let outcome = action::webhook::execute_shared(
+                &self.clock,
+                &params,
+                notice_id,
+                &playbook.name,
+                self.settings.limits.max_attempts,
+            )
+            .await;
+            told |= outcome == Outcome::Done;
+            if let Outcome::Failed { error, .. } = outcome {
+                tracing::error!(playbook = %playbook.name, error = %error, "Cannot post the failure notice.");
+            }
+        }
+        if told && let Err(e) = store.record_failure_notice(&playbook.name, now) {
+            tracing::error!(playbook = %playbook.name, error = %e, "Cannot record the failure notice.");
         }
     }
 
