@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{EXIT_ERROR, EXIT_OK};
-use crate::config::Settings;
 use crate::duration::Duration;
 use crate::state::{HistoryFilter, Store};
 
@@ -39,14 +38,9 @@ pub struct HistoryArgs {
 }
 
 pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
-    let settings = match Settings::discover(args.config.as_deref()) {
-        Ok((s, _)) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return Ok(EXIT_ERROR);
-        }
+    let settings = match super::load_settings(args.config.as_deref(), "history") {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
     if !settings.state.exists() {
         eprintln!(

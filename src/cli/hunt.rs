@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::clock::Clock;
-use crate::config::Settings;
 
 /// Output formats of `hunt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,14 +44,9 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<u8> {
         (None, Some(f)) => std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?,
         (None, None) => unreachable!("clap requires a query or --file"),
     };
-    let settings = match Settings::discover(args.config.as_deref()) {
-        Ok((s, _)) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return Ok(EXIT_ERROR);
-        }
+    let settings = match super::load_settings(args.config.as_deref(), "hunt") {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

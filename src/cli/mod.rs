@@ -89,3 +89,25 @@ where
     };
     Ok(ExitCode::from(code))
 }
+
+/// The settings for a subcommand: `--config FILE`, else `graphsoar.yaml`, else the embedded
+/// ones. Invalid settings are printed (with warnings) and become exit code 2.
+fn load_settings(config: Option<&std::path::Path>, command: &str) -> Result<crate::config::Settings, u8> {
+    match crate::config::Settings::discover(config) {
+        Ok((settings, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(settings)
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
+            eprintln!(
+                "graphsoar {command}: the settings are invalid: fix them (graphsoar validate --config FILE shows them)"
+            );
+            Err(EXIT_ERROR)
+        }
+    }
+}

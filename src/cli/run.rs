@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
-use crate::config::Settings;
 use crate::engine::runner::{Engine, RunReport, playbook_hash};
 use crate::engine::scheduler;
 use crate::playbook::{self, Playbook};
@@ -75,21 +74,10 @@ fn init_logging(format: LogFormat) {
 }
 
 async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
-    let (settings, warnings) = match Settings::discover(args.config.as_deref()) {
+    let settings = match super::load_settings(args.config.as_deref(), "run") {
         Ok(s) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            eprintln!(
-                "graphsoar run: the settings are invalid: fix them (graphsoar validate --config FILE shows them)"
-            );
-            return Ok(EXIT_ERROR);
-        }
+        Err(code) => return Ok(code),
     };
-    for w in warnings {
-        eprintln!("{w}");
-    }
     let folder = args.playbooks.clone().unwrap_or_else(|| settings.playbooks.clone());
     let (playbooks, diagnostics) = playbook::load_paths(std::slice::from_ref(&folder), &settings);
     let bad_playbooks = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
-use crate::config::Settings;
+use super::{EXIT_FAILED, EXIT_OK};
 use crate::engine::testing;
 use crate::playbook;
 
@@ -20,14 +19,9 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> anyhow::Result<u8> {
-    let settings = match Settings::discover(args.config.as_deref()) {
-        Ok((s, _)) => s,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return Ok(EXIT_ERROR);
-        }
+    let settings = match super::load_settings(args.config.as_deref(), "test") {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
     };
     let paths = if args.paths.is_empty() {
         vec![settings.playbooks.clone()]
