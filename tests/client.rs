@@ -536,3 +536,23 @@ async fn a_next_link_to_another_host_is_refused() {
     assert!(matches!(err, Error::ForeignNextLink { .. }), "{err:?}");
     assert!(err.to_string().contains("evil.example.com"));
 }
+
+/// A hunting 504 is retried once, then fails with a hint to narrow the query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hunting_timeout_is_retried_once_then_explained() {
+    let mut config = EmulatorConfig::bundled().unwrap();
+    config.faults = "hunting=504:1".parse().unwrap();
+    let running = start(config).await;
+    let client = local(&running, Clock::scaled(1000.0));
+    let err = client
+        .run_hunting_query("DeviceInfo | take 10", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::HuntingTimeout), "{err:?}");
+    assert!(err.to_string().contains("narrow the query"));
+    assert_eq!(
+        route_count(&stats(&running).await, "runHuntingQuery"),
+        2,
+        "one retry, no more"
+    );
+}

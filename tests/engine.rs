@@ -144,3 +144,63 @@ fn history_shows_runs_and_actions() {
     assert!(json["runs"].as_array().unwrap().len() >= 9);
     assert!(json["actions"].as_array().unwrap().iter().any(|a| a["state"] == "done"));
 }
+
+/// `graphsoar emulator` prints where it listens and the credentials it accepts, serves, and
+/// stops cleanly on SIGTERM.
+#[test]
+fn the_emulator_command_serves_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_graphsoar"))
+        .args(["emulator", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("graphsoar-reader") {
+            break;
+        }
+    }
+    assert!(
+        banner.contains(&format!("listening on http://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("graphsoar-local") && banner.contains("local-secret"),
+        "{banner}"
+    );
+    let token = std::process::Command::new("curl")
+        .args(["-s", "-d", "grant_type=client_credentials&client_id=graphsoar-local&client_secret=local-secret&scope=https://graph.microsoft.com/.default"])
+        .arg(format!("http://127.0.0.1:{port}/local/oauth2/v2.0/token"))
+        .output();
+    if let Ok(out) = token {
+        assert!(String::from_utf8_lossy(&out.stdout).contains("access_token"));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

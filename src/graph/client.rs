@@ -224,15 +224,14 @@ impl Client {
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-        if let Credentials::Certificate(cert) = &config.credentials {
-            let left = cert.not_after - clock.now();
-            if left < chrono::TimeDelta::days(CERTIFICATE_WARNING_DAYS) {
-                tracing::warn!(
-                    not_after = %cert.not_after,
-                    days_left = left.num_days(),
-                    "The client certificate expires within {CERTIFICATE_WARNING_DAYS} days: upload a new one to the app registration and point client_certificate at it."
-                );
-            }
+        if let Credentials::Certificate(cert) = &config.credentials
+            && expires_soon(cert.not_after, clock.now())
+        {
+            tracing::warn!(
+                not_after = %cert.not_after,
+                days_left = (cert.not_after - clock.now()).num_days(),
+                "The client certificate expires within {CERTIFICATE_WARNING_DAYS} days: upload a new one to the app registration and point client_certificate at it."
+            );
         }
         let mut base = config.graph_url.clone();
         let path = format!("{}/{}/", base.path().trim_end_matches('/'), config.api_version.as_str());
@@ -576,6 +575,11 @@ impl Client {
     }
 }
 
+/// Whether a certificate valid until `not_after` expires within [`CERTIFICATE_WARNING_DAYS`].
+pub fn expires_soon(not_after: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    not_after - now < chrono::TimeDelta::days(CERTIFICATE_WARNING_DAYS)
+}
+
 /// Builds the error for a non-success answer.
 pub(crate) fn api_error(
     method: &Method,
@@ -723,6 +727,14 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert("Retry-After", "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn certificates_expiring_within_two_weeks_are_flagged() {
+        let now = Utc::now();
+        assert!(expires_soon(now + chrono::TimeDelta::days(13), now));
+        assert!(expires_soon(now - chrono::TimeDelta::days(1), now), "already expired");
+        assert!(!expires_soon(now + chrono::TimeDelta::days(15), now));
     }
 
     #[test]
