@@ -513,3 +513,35 @@ async fn on_failure_tells_people_once_an_hour() {
     engine.run_playbook(playbook.clone()).await;
     assert_eq!(notices().len(), 2, "once more an hour later");
 }
+
+/// When `$expand=alerts` keeps failing with 5xx, the run lists incidents without it, fetches
+/// their alerts by incidentId, logs the fallback, and still acts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_expand_falls_back_to_alerts_by_incident() {
+    let mut config = EmulatorConfig::bundled().unwrap();
+    config.faults = "expand=500:1".parse().unwrap();
+    let running = emulator::spawn(config).await.unwrap();
+    let dir = tenant(
+        "e2e-expand",
+        &running,
+        &["notify-high-severity-incidents"],
+        ("graphsoar-local", "local-secret"),
+    );
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("$expand=alerts keeps failing"),
+        "{}",
+        stderr(&out)
+    );
+    let mails: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!mails.is_empty(), "incidents were still notified");
+    let done = ledger(dir.path(), "notify-high-severity-incidents")
+        .into_iter()
+        .filter(|e| e.state == ActionState::Done)
+        .count();
+    assert!(done >= 2);
+}

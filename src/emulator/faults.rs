@@ -5,7 +5,7 @@
 //! ```text
 //! spec   := group (';' group)*
 //! group  := route '=' fault (',' fault)*
-//! route  := token | alerts | alert | incidents | incident | comments | hunting | batch | *
+//! route  := token | alerts | alert | incidents | expand | incident | comments | hunting | batch | *
 //! fault  := '429' ['@' SECS] ':' P   429 with Retry-After: SECS (default 1; 0 allowed)
 //!         | '429n' ':' P             429 without Retry-After
 //!         | '429q' ':' P             429 without Retry-After, hunting CPU-quota body
@@ -15,7 +15,8 @@
 //!         | 'latency' ':' MS [':' P] add MS milliseconds (with probability P, default 1)
 //! ```
 //!
-//! Example: `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`. `alert` is one alert
+//! Example: `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`. `expand` is the incidents
+//! list with `$expand=alerts` (`incidents` is the list without it). `alert` is one alert
 //! (GET/PATCH `alerts_v2/{id}`), `comments` is either comments route, `*` every route but the
 //! `/_emulator` ones. A request draws once: the non-latency faults that apply to its route are
 //! exclusive, so their probabilities may add up to at most 1 per route. Draws come from a
@@ -44,6 +45,7 @@ pub const ROUTES: &[&str] = &[
     "alerts",
     "alert",
     "incidents",
+    "expand",
     "incident",
     "comments",
     "hunting",
