@@ -50,22 +50,49 @@ fn main() {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
     let lists = json!({ "eicar_sha256": eicar });
-    // The generated EICAR alert with 6 evidence items whose size is closest to 5 KB.
+    // A generated EICAR alert, its evidence brought to 6 items: the generator's alerts have 1 to 5
+    // (3.2 on average), so other generated alerts' non-file evidence items go first and the EICAR
+    // file evidence last (`some` has to look at all six before it finds the match).
     let ds = generate(5000, 0);
-    let alert: Value = ds
+    let eicar_alert = ds
         .alerts
         .iter()
-        .filter(|a| a["evidence"].as_array().is_some_and(|e| e.len() == 6))
         .filter(|a| a["title"].as_str().is_some_and(|t| t.contains("EICAR")))
-        .min_by_key(|a| serde_json::to_vec(a).map_or(usize::MAX, |v| v.len().abs_diff(5000)))
-        .or_else(|| {
-            ds.alerts
-                .iter()
-                .filter(|a| a["evidence"].as_array().is_some_and(|e| e.len() == 6))
-                .min_by_key(|a| serde_json::to_vec(a).map_or(usize::MAX, |v| v.len().abs_diff(5000)))
+        .filter(|a| {
+            a["evidence"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|x| x["fileDetails"]["sha256"].as_str().is_some_and(|h| eicar.contains(&h)))
+            })
         })
+        .max_by_key(|a| a["evidence"].as_array().map_or(0, Vec::len))
+        .expect("an EICAR alert");
+    let mut alert = eicar_alert.clone();
+    let evidence = alert["evidence"].as_array().cloned().unwrap_or_default();
+    let (file, mut others): (Vec<Value>, Vec<Value>) = evidence
+        .into_iter()
+        .partition(|e| e["fileDetails"]["sha256"].as_str().is_some_and(|h| eicar.contains(&h)));
+    let file = file.into_iter().next().expect("EICAR file evidence");
+    others.truncate(5);
+    // Fill up to 5 others with items sized so that the alert comes to about 5 KB.
+    let size = |v: &Value| serde_json::to_vec(v).map_or(0, |b| b.len());
+    let mut candidates: Vec<Value> = ds
+        .alerts
+        .iter()
+        .flat_map(|a| a["evidence"].as_array().into_iter().flatten())
+        .filter(|e| e.get("fileDetails").is_none())
+        .take(2000)
         .cloned()
-        .expect("an alert with 6 evidence items");
+        .collect();
+    while others.len() < 5 && !candidates.is_empty() {
+        alert["evidence"] = Value::Array(others.iter().cloned().chain([file.clone()]).collect());
+        let budget = 5000usize.saturating_sub(size(&alert)) / (5 - others.len());
+        let best = (0..candidates.len())
+            .min_by_key(|&i| size(&candidates[i]).abs_diff(budget))
+            .expect("a candidate");
+        others.push(candidates.swap_remove(best));
+    }
+    others.push(file);
+    alert["evidence"] = Value::Array(others);
     let bytes = serde_json::to_vec(&alert).expect("bytes");
     let condition = compile_condition(CONDITION, ItemKind::Alert).expect("compiles");
     let now = chrono::Utc::now();
