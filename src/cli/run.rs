@@ -79,7 +79,8 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let folder = args.playbooks.clone().unwrap_or_else(|| settings.playbooks.clone());
-    let (playbooks, diagnostics) = playbook::load_paths(std::slice::from_ref(&folder), &settings);
+    let (playbooks, diagnostics) =
+        playbook::load_paths_with(std::slice::from_ref(&folder), &settings, playbook::Tests::Skip);
     let bad_playbooks = diagnostics.iter().filter(|d| d.is_error()).count();
     for d in diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{d}");

@@ -35,6 +35,18 @@ impl Loaded {
 /// Parses and compiles one playbook from `text`. `origin` names it in diagnostics and anchors its
 /// relative paths; `root` is the playbooks folder those paths may not leave.
 pub fn parse_str(text: &str, origin: &Path, root: &Path, settings: &Settings) -> Loaded {
+    parse(text, origin, root, settings, Tests::Compile)
+}
+
+/// Whether a load compiles the playbooks' `tests:` (their fixtures can be large). `validate` and
+/// `test` do; `run` never uses them, so it skips them and does not hold their fixtures in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tests {
+    Compile,
+    Skip,
+}
+
+fn parse(text: &str, origin: &Path, root: &Path, settings: &Settings, tests: Tests) -> Loaded {
     let value: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
@@ -92,6 +104,10 @@ pub fn parse_str(text: &str, origin: &Path, root: &Path, settings: &Settings) ->
             };
         }
     };
+    let mut raw = raw;
+    if tests == Tests::Skip {
+        raw.tests = Vec::new();
+    }
     let mut compiler = Compiler::new(origin, root, &index, settings, text);
     let playbook = compiler.compile(raw);
     let mut diagnostics = compiler.finish();
@@ -190,6 +206,10 @@ fn shape_errors(map: &serde_yaml::Mapping) -> Vec<ShapeError> {
 
 /// Reads and compiles one playbook file.
 pub fn load_file(path: &Path, root: &Path, settings: &Settings) -> Loaded {
+    read_and_parse(path, root, settings, Tests::Compile)
+}
+
+fn read_and_parse(path: &Path, root: &Path, settings: &Settings, tests: Tests) -> Loaded {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -202,7 +222,7 @@ pub fn load_file(path: &Path, root: &Path, settings: &Settings) -> Loaded {
         }
     };
     match yaml::text_of(&bytes) {
-        Ok(text) => parse_str(text, path, root, settings),
+        Ok(text) => parse(text, path, root, settings, tests),
         Err((pos, msg)) => Loaded::failed(Diagnostic::error(path, pos, "", msg)),
     }
 }
@@ -210,6 +230,11 @@ pub fn load_file(path: &Path, root: &Path, settings: &Settings) -> Loaded {
 /// Playbooks and diagnostics from files and folders (folders recursively: `.yaml`, `.yml`).
 /// Duplicate names across files are errors naming both files.
 pub fn load_paths(paths: &[PathBuf], settings: &Settings) -> (Vec<Playbook>, Vec<Diagnostic>) {
+    load_paths_with(paths, settings, Tests::Compile)
+}
+
+/// [`load_paths`], choosing whether `tests:` are compiled.
+pub fn load_paths_with(paths: &[PathBuf], settings: &Settings, tests: Tests) -> (Vec<Playbook>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
@@ -222,7 +247,7 @@ pub fn load_paths(paths: &[PathBuf], settings: &Settings) -> (Vec<Playbook>, Vec
             diagnostics.push(Diagnostic::error(path, Pos::START, "", "no such file or folder"));
         }
     }
-    let loaded = load_all(&files, settings);
+    let loaded = load_all(&files, settings, tests);
     let mut playbooks: Vec<Playbook> = Vec::new();
     let mut seen: BTreeMap<String, (PathBuf, Pos)> = BTreeMap::new();
     for l in loaded {
@@ -250,7 +275,7 @@ pub fn load_paths(paths: &[PathBuf], settings: &Settings) -> (Vec<Playbook>, Vec
 }
 
 /// Loads files on all cores: validation of a large repository should take well under a second.
-fn load_all(files: &[(PathBuf, PathBuf)], settings: &Settings) -> Vec<Loaded> {
+fn load_all(files: &[(PathBuf, PathBuf)], settings: &Settings, tests: Tests) -> Vec<Loaded> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len().max(1));
@@ -261,7 +286,7 @@ fn load_all(files: &[(PathBuf, PathBuf)], settings: &Settings) -> Vec<Loaded> {
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|(f, root)| load_file(f, root, settings))
+                        .map(|(f, root)| read_and_parse(f, root, settings, tests))
                         .collect::<Vec<_>>()
                 })
             })

@@ -21,7 +21,7 @@ use crate::odata;
 use crate::script::{Condition, ItemKind};
 use crate::template::Template;
 
-pub use load::{Loaded, load_file, load_paths, parse_str};
+pub use load::{Loaded, Tests, load_file, load_paths, load_paths_with, parse_str};
 pub use schema::{Group, LogLevel, Mode, WebhookFormat};
 
 /// A compiled playbook.
