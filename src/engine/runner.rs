@@ -109,7 +109,6 @@ pub fn playbook_hash(p: &Playbook) -> String {
 /// Items matched by one fetch, and where the trigger stands afterwards.
 struct Fetched {
     fetched: u32,
-    matched: Vec<Value>,
     condition_errors: u32,
     cursor: Option<DateTime<Utc>>,
     truncated: bool,
@@ -281,63 +280,32 @@ impl Engine {
             now: started,
             lists: Arc::new(self.settings.lists.clone()),
         };
+        // Matches are keyed, deduplicated and planned page by page, so memory holds a page and
+        // the planned actions, not every matching item (a digest keeps its items: it needs them).
+        let mut collector = Collector::new(self, playbook, &ctx, started);
         let fetched = self
-            .fetch(playbook, cursor, started, &ctx)
+            .fetch(playbook, cursor, started, &ctx, &mut collector)
             .await
             .map_err(|e| e.to_string())?;
+        if let Some(e) = collector.error.take() {
+            return Err(e);
+        }
         report.fetched = fetched.fetched;
         report.condition_errors = fetched.condition_errors;
         report.truncated = fetched.truncated;
-        // Dedup: keys per item (a key that fails is that item's failure), then the state's.
-        let mut keyed: Vec<(Value, String)> = Vec::new();
-        let mut seen_here = HashSet::new();
-        for item in fetched.matched {
-            match plan::dedup_key(playbook, &item, &ctx) {
-                Ok(key) if seen_here.insert(key.clone()) => keyed.push((item, key)),
-                Ok(_) => {}
-                Err(e) => {
-                    report.failed += 1;
-                    tracing::error!(playbook = %playbook.name, error = %e, "Cannot compute the dedup key; item skipped.");
-                }
-            }
-        }
-        report.matched = u32::try_from(keyed.len()).unwrap_or(u32::MAX);
-        let seen = match self.store.as_ref() {
-            Some(s) => {
-                let keys: Vec<String> = keyed.iter().map(|(_, k)| k.clone()).collect();
-                s.seen_keys(&playbook.name, &keys, started).map_err(|e| e.to_string())?
-            }
-            None => HashSet::new(),
-        };
-        let fresh: Vec<(Value, String)> = keyed.into_iter().filter(|(_, k)| !seen.contains(k)).collect();
-        // Plan.
-        let mut planned: Vec<PlannedAction> = Vec::new();
-        let mut keys: Vec<DedupKey> = Vec::new();
-        let expires = playbook.dedup.window.map(|w| started + w.to_chrono());
-        if plan::is_digest(playbook) {
-            if !fresh.is_empty() {
-                let items: Vec<Value> = fresh.iter().map(|(i, _)| i.clone()).collect();
-                match plan::plan_digest(playbook, &items, &ctx) {
-                    Ok(p) => {
-                        planned = p;
-                        keys = fresh.iter().map(|(_, k)| DedupKey::new(k.clone(), expires)).collect();
-                    }
-                    Err(e) => return Err(format!("cannot plan the digest: {e}")),
-                }
-            }
-        } else {
-            for (item, key) in &fresh {
-                match plan::plan_item(playbook, item, key, &ctx) {
-                    Ok(p) => {
-                        planned.extend(p);
-                        keys.push(DedupKey::new(key.clone(), expires));
-                    }
-                    Err(e) => {
-                        report.failed += 1;
-                        tracing::error!(playbook = %playbook.name, key = %key, error = %e, "Cannot plan the actions for an item.");
-                    }
-                }
-            }
+        report.matched = collector.matched;
+        report.failed += collector.failed;
+        let Collector {
+            mut planned,
+            mut keys,
+            digest,
+            expires,
+            ..
+        } = collector;
+        if plan::is_digest(playbook) && !digest.is_empty() {
+            let items: Vec<Value> = digest.iter().map(|(i, _)| i.clone()).collect();
+            planned = plan::plan_digest(playbook, &items, &ctx).map_err(|e| format!("cannot plan the digest: {e}"))?;
+            keys = digest.into_iter().map(|(_, k)| DedupKey::new(k, expires)).collect();
         }
         report.planned = u32::try_from(planned.len()).unwrap_or(u32::MAX);
         if planned.len() > playbook.max_actions_per_run as usize {
@@ -409,10 +377,10 @@ impl Engine {
         cursor: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
         ctx: &RunContext,
+        collector: &mut Collector<'_>,
     ) -> Result<Fetched, GraphError> {
         let mut out = Fetched {
             fetched: 0,
-            matched: Vec::new(),
             condition_errors: 0,
             cursor: None,
             truncated: false,
@@ -440,7 +408,16 @@ impl Engine {
                 };
                 let mut max_seen = cursor;
                 let result = self
-                    .list_and_match(playbook, collection, &query, false, ctx, &mut out, &mut max_seen)
+                    .list_and_match(
+                        playbook,
+                        collection,
+                        &query,
+                        false,
+                        ctx,
+                        &mut out,
+                        &mut max_seen,
+                        collector,
+                    )
                     .await;
                 match result {
                     Err(e) if expand && e.status().is_some_and(|s| s >= 500) => {
@@ -451,14 +428,23 @@ impl Engine {
                         };
                         out = Fetched {
                             fetched: 0,
-                            matched: Vec::new(),
                             condition_errors: 0,
                             cursor: None,
                             truncated: false,
                         };
+                        collector.reset();
                         max_seen = cursor;
-                        self.list_and_match(playbook, collection, &query, true, ctx, &mut out, &mut max_seen)
-                            .await?;
+                        self.list_and_match(
+                            playbook,
+                            collection,
+                            &query,
+                            true,
+                            ctx,
+                            &mut out,
+                            &mut max_seen,
+                            collector,
+                        )
+                        .await?;
                     }
                     other => other?,
                 }
@@ -478,7 +464,7 @@ impl Engine {
                 let rows: Vec<Value> = results.results.into_iter().map(Value::Object).collect();
                 out.fetched = u32::try_from(rows.len()).unwrap_or(u32::MAX);
                 let (matched, errors) = evaluate(playbook.clone(), ctx.clone(), rows).await;
-                out.matched = matched;
+                collector.add(matched);
                 out.condition_errors = errors;
                 out.cursor = Some(end);
             }
@@ -499,6 +485,7 @@ impl Engine {
         ctx: &RunContext,
         out: &mut Fetched,
         max_seen: &mut Option<DateTime<Utc>>,
+        collector: &mut Collector<'_>,
     ) -> Result<(), GraphError> {
         let mut pager = self.client.list::<Value>(collection, query)?;
         while let Some(page) = pager.next_page().await? {
@@ -534,7 +521,7 @@ impl Engine {
             }
             out.fetched += u32::try_from(items.len()).unwrap_or(u32::MAX);
             let (matched, errors) = evaluate(playbook.clone(), ctx.clone(), items).await;
-            out.matched.extend(matched);
+            collector.add(matched);
             out.condition_errors += errors;
         }
         Ok(())
@@ -729,6 +716,97 @@ pub fn hunting_window(
 pub fn cursor_filter(user: Option<&odata::Expr>, since: DateTime<Utc>) -> String {
     let user = user.map(ToString::to_string);
     odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since)
+}
+
+/// Keys, deduplicates and plans matching items as pages arrive.
+struct Collector<'a> {
+    engine: &'a Engine,
+    playbook: &'a Playbook,
+    ctx: &'a RunContext,
+    now: DateTime<Utc>,
+    seen_here: HashSet<String>,
+    /// Unique matching items (before the state's dedup).
+    matched: u32,
+    /// Items whose key or plan failed.
+    failed: u32,
+    planned: Vec<PlannedAction>,
+    keys: Vec<DedupKey>,
+    /// `group: all`: the new items and their keys, planned as one digest at the end.
+    digest: Vec<(Value, String)>,
+    expires: Option<DateTime<Utc>>,
+    /// A state error: the run fails.
+    error: Option<String>,
+}
+
+impl<'a> Collector<'a> {
+    fn new(engine: &'a Engine, playbook: &'a Playbook, ctx: &'a RunContext, now: DateTime<Utc>) -> Self {
+        Collector {
+            engine,
+            playbook,
+            ctx,
+            now,
+            seen_here: HashSet::new(),
+            matched: 0,
+            failed: 0,
+            planned: Vec::new(),
+            keys: Vec::new(),
+            digest: Vec::new(),
+            expires: playbook.dedup.window.map(|w| now + w.to_chrono()),
+            error: None,
+        }
+    }
+
+    /// Starts over (the `$expand` fallback lists again from the start).
+    fn reset(&mut self) {
+        *self = Collector::new(self.engine, self.playbook, self.ctx, self.now);
+    }
+
+    /// One page of matching items: a key each (a key that fails is that item's failure), the
+    /// state's dedup, then the plan.
+    fn add(&mut self, items: Vec<Value>) {
+        let name = &self.playbook.name;
+        let mut page = Vec::with_capacity(items.len());
+        for item in items {
+            match plan::dedup_key(self.playbook, &item, self.ctx) {
+                Ok(key) if self.seen_here.insert(key.clone()) => page.push((item, key)),
+                Ok(_) => {}
+                Err(e) => {
+                    self.failed += 1;
+                    tracing::error!(playbook = %name, error = %e, "Cannot compute the dedup key; item skipped.");
+                }
+            }
+        }
+        self.matched += u32::try_from(page.len()).unwrap_or(u32::MAX);
+        let seen = match self.engine.store.as_ref() {
+            Some(s) => {
+                let keys: Vec<String> = page.iter().map(|(_, k)| k.clone()).collect();
+                match s.seen_keys(name, &keys, self.now) {
+                    Ok(seen) => seen,
+                    Err(e) => {
+                        self.error = Some(e.to_string());
+                        return;
+                    }
+                }
+            }
+            None => HashSet::new(),
+        };
+        for (item, key) in page.into_iter().filter(|(_, k)| !seen.contains(k)) {
+            if plan::is_digest(self.playbook) {
+                self.digest.push((item, key));
+                continue;
+            }
+            match plan::plan_item(self.playbook, &item, &key, self.ctx) {
+                Ok(p) => {
+                    self.planned.extend(p);
+                    self.keys.push(DedupKey::new(key, self.expires));
+                }
+                Err(e) => {
+                    self.failed += 1;
+                    tracing::error!(playbook = %name, key = %key, error = %e, "Cannot plan the actions for an item.");
+                }
+            }
+        }
+    }
 }
 
 fn item_kind(kind: &str) -> state::ItemKind {
