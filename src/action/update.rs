@@ -86,7 +86,7 @@ pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<St
         }
     }
     let (jobs, ops): (Vec<_>, Vec<_>) = to_patch.into_iter().map(|(j, op, c)| ((j, c), op)).unzip();
-    for ((job, current), result) in jobs.into_iter().zip(client.batch(ops).await) {
+    for ((job, current), result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
         match result {
             Ok(_) => after_patch.push((job, current)),
             Err(e) => outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable()))),
@@ -112,7 +112,7 @@ pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<St
         ));
         comment_jobs.push(job);
     }
-    for (job, result) in comment_jobs.into_iter().zip(client.batch(comment_ops).await) {
+    for (job, result) in comment_jobs.into_iter().zip(client.batch_outcomes(comment_ops).await) {
         outcomes.push(match result {
             Ok(_) => (job.ledger_id, Outcome::Done),
             // Retryable either way: the retry reads the comments and posts only if the marker

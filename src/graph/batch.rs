@@ -89,6 +89,20 @@ impl Client {
     /// Runs `ops` through `$batch`, 20 per call, up to four calls at a time. Results come back in
     /// the order of `ops`: each the response body, or the error that item ended with.
     pub async fn batch(&self, ops: Vec<BatchOp>) -> Vec<Result<Value, Error>> {
+        self.batch_inner(ops, true).await
+    }
+
+    /// [`Client::batch`] keeping only whether each item succeeded: PATCH answers carry the whole
+    /// updated item, and 10,000 of them would hold hundreds of megabytes for nothing.
+    pub async fn batch_outcomes(&self, ops: Vec<BatchOp>) -> Vec<Result<(), Error>> {
+        self.batch_inner(ops, false)
+            .await
+            .into_iter()
+            .map(|r| r.map(|_| ()))
+            .collect()
+    }
+
+    async fn batch_inner(&self, ops: Vec<BatchOp>, keep_bodies: bool) -> Vec<Result<Value, Error>> {
         let total = ops.len();
         let mut results: Vec<Option<Result<Value, Error>>> = (0..total).map(|_| None).collect();
         let mut chunks = ops.into_iter().enumerate().collect::<Vec<_>>().into_iter().peekable();
@@ -97,7 +111,7 @@ impl Client {
             while running.len() < PARALLEL_BATCHES && chunks.peek().is_some() {
                 let chunk: Vec<(usize, BatchOp)> = chunks.by_ref().take(BatchRequest::MAX_REQUESTS).collect();
                 let client = self.clone();
-                running.spawn(async move { client.run_chunk(chunk).await });
+                running.spawn(async move { client.run_chunk(chunk, keep_bodies).await });
             }
             match running.join_next().await {
                 Some(Ok(done)) => {
@@ -116,7 +130,7 @@ impl Client {
     }
 
     /// One chunk of at most 20 operations, retrying throttled and failed items in new batches.
-    async fn run_chunk(&self, chunk: Vec<(usize, BatchOp)>) -> Vec<(usize, Result<Value, Error>)> {
+    async fn run_chunk(&self, chunk: Vec<(usize, BatchOp)>, keep_bodies: bool) -> Vec<(usize, Result<Value, Error>)> {
         let mut pending = chunk;
         let mut done = Vec::new();
         let mut backoff = backon::ExponentialBuilder::default()
@@ -173,7 +187,12 @@ impl Client {
                     continue;
                 };
                 if item.is_success() {
-                    done.push((i, Ok(item.body.clone().unwrap_or(Value::Null))));
+                    let body = if keep_bodies {
+                        item.body.clone().unwrap_or(Value::Null)
+                    } else {
+                        Value::Null
+                    };
+                    done.push((i, Ok(body)));
                     continue;
                 }
                 let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
