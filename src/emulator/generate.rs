@@ -10,7 +10,7 @@
 //! Shape:
 //! - exactly `alerts` alerts, grouped into about `alerts / 5` incidents (at least one);
 //! - about 10 advanced-hunting rows per alert: one `AlertInfo` row per alert, one `AlertEvidence` row
-//!   per evidence item (about 6 per alert), process/file/network/logon/email/cloud rows for the
+//!   per evidence item (1 to 5 per alert, about 3 on average), process/file/network/logon/email/cloud rows for the
 //!   stories, and one `DeviceInfo` row per device. Rows are **sparse**: they carry only their non-null
 //!   columns (a million rows with every column would take gigabytes); every key is a column of
 //!   [`TABLE_SCHEMAS`](super::dataset::TABLE_SCHEMAS), and a column a row lacks reads as null;
