@@ -27,6 +27,22 @@ fn client_with(running: &Running, client_id: &str, credentials: Credentials, clo
     Client::new(cfg, clock).expect("a client")
 }
 
+/// The first page of a collection, `top` items at most.
+async fn first_page(client: &Client, collection: Collection, top: u32) -> Vec<Value> {
+    let query = ListQuery {
+        top: Some(top),
+        ..Default::default()
+    };
+    client
+        .list(collection, &query)
+        .unwrap()
+        .next_page()
+        .await
+        .unwrap()
+        .unwrap()
+        .value
+}
+
 fn local(running: &Running, clock: Clock) -> Client {
     client_with(
         running,
@@ -181,20 +197,7 @@ async fn reader_gets_a_permission_error_naming_the_permission() {
         Credentials::Secret("reader-secret".into()),
         Clock::system(),
     );
-    let alerts: Vec<Value> = reader
-        .list(
-            Collection::Alerts,
-            &ListQuery {
-                top: Some(5),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .next_page()
-        .await
-        .unwrap()
-        .unwrap()
-        .value;
+    let alerts: Vec<Value> = first_page(&reader, Collection::Alerts, 5).await;
     let id = alerts[0]["id"].as_str().unwrap();
     let err = reader
         .update_alert(
@@ -432,20 +435,7 @@ async fn hunting_quota_answers_pause_until_the_next_window() {
 async fn batch_reports_each_items_result() {
     let running = start(EmulatorConfig::bundled().unwrap()).await;
     let client = local(&running, Clock::system());
-    let alerts: Vec<Value> = client
-        .list(
-            Collection::Alerts,
-            &ListQuery {
-                top: Some(30),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .next_page()
-        .await
-        .unwrap()
-        .unwrap()
-        .value;
+    let alerts: Vec<Value> = first_page(&client, Collection::Alerts, 30).await;
     let mut ops: Vec<BatchOp> = alerts
         .iter()
         .take(25)
