@@ -19,12 +19,7 @@ pub const MAX_JITTER: Duration = Duration::from_secs(30);
 
 /// The first slot of `schedule` strictly after `after`, read in `tz`.
 pub fn next_slot(schedule: &Schedule, tz: chrono_tz::Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let local = after.with_timezone(&tz);
-    schedule
-        .cron
-        .find_next_occurrence(&local, false)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    schedule.next_after(tz, after)
 }
 
 /// The last slot at or before `at`.
@@ -40,9 +35,7 @@ pub fn previous_slot(schedule: &Schedule, tz: chrono_tz::Tz, at: DateTime<Utc>) 
 /// The time between the two slots after `at`: one schedule interval (a hunting trigger's first
 /// window).
 pub fn interval(schedule: &Schedule, tz: chrono_tz::Tz, at: DateTime<Utc>) -> Duration {
-    next_slot(schedule, tz, at)
-        .and_then(|a| next_slot(schedule, tz, a).map(|b| (b - a).to_std().unwrap_or_default()))
-        .unwrap_or(Duration::from_secs(3600))
+    schedule.interval(tz, at)
 }
 
 /// A stable jitter for a playbook: spread over a tenth of its interval, at most [`MAX_JITTER`],

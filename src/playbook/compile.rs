@@ -111,6 +111,9 @@ impl<'a> Compiler<'a> {
         let timezone = self.timezone(raw.timezone.as_deref());
         let group = raw.group.unwrap_or_default();
         let trigger = self.trigger(&raw.trigger);
+        if let (Trigger::Hunting(h), Some(schedule)) = (&trigger, &schedule) {
+            self.hunting_window_check(h, schedule, timezone);
+        }
         let kind = trigger.item_kind();
         let condition = raw
             .condition
@@ -325,6 +328,28 @@ impl<'a> Compiler<'a> {
             query: raw.query.clone(),
             lag,
             timespan,
+        }
+    }
+
+    /// The engine asks for the window since the last run, ending `lag` ago: a query whose own
+    /// time filter is narrower than the time between runs plus the lag never sees part of it.
+    fn hunting_window_check(&mut self, h: &HuntingTrigger, schedule: &Schedule, tz: chrono_tz::Tz) {
+        if h.timespan.is_some() {
+            return;
+        }
+        // The longest gap over many fires, so the answer does not depend on the day `validate` runs.
+        let interval = Duration::from_secs(schedule.longest_gap(tz, Utc::now(), 64).as_secs());
+        let window = Duration::from_secs(interval.as_secs() + h.lag.as_secs());
+        if let Some(filter) = narrowest_ago(&h.query)
+            && filter < window
+        {
+            self.warn(
+                "trigger.hunting.query",
+                format!(
+                    "the query's own time filter (ago({filter})) is narrower than the window each run asks for (up to {interval} between runs plus the {} lag): events in the gap are never seen; use at least ago({window}), twice the interval is safe",
+                    h.lag
+                ),
+            );
         }
     }
 
@@ -1195,6 +1220,28 @@ fn narrowest_ago(query: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hunting_filter_narrower_than_the_window_is_a_warning() {
+        let settings = Settings::embedded();
+        let warnings = |query_filter: &str| -> Vec<String> {
+            let text = format!(
+                "name: h\nschedule: '0 * * * *'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > {query_filter}\ndedup: {{ key: '{{{{ row.ReportId }}}}' }}\ngroup: all\nactions: [ {{ log: {{ message: x }} }} ]\n"
+            );
+            crate::playbook::parse_str(&text, Path::new("h.yaml"), Path::new("."), &settings)
+                .diagnostics
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        let narrow = warnings("ago(1h)");
+        assert_eq!(narrow.len(), 1, "{narrow:?}");
+        assert!(
+            narrow[0].contains("narrower than the window") && narrow[0].contains("ago(1h5m)"),
+            "{narrow:?}"
+        );
+        assert!(warnings("ago(2h)").is_empty());
+    }
 
     #[test]
     fn finds_lines_and_columns() {

@@ -62,6 +62,40 @@ pub struct Schedule {
     pub cron: croner::Cron,
 }
 
+impl Schedule {
+    /// The first fire strictly after `after`, read in `tz` (DST-correct).
+    pub fn next_after(&self, tz: chrono_tz::Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = after.with_timezone(&tz);
+        self.cron
+            .find_next_occurrence(&local, false)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// The longest time between two of the next `fires` fires after `at` (a weekday schedule's
+    /// weekend, the longest month): the widest window a hunting run may have to cover.
+    pub fn longest_gap(&self, tz: chrono_tz::Tz, at: DateTime<Utc>, fires: usize) -> std::time::Duration {
+        let mut longest = std::time::Duration::ZERO;
+        let mut prev = self.next_after(tz, at);
+        for _ in 0..fires {
+            let Some(p) = prev else { break };
+            let next = self.next_after(tz, p);
+            if let Some(n) = next {
+                longest = longest.max((n - p).to_std().unwrap_or_default());
+            }
+            prev = next;
+        }
+        longest
+    }
+
+    /// The time between the two fires after `at`: one interval (a hunting trigger's first window).
+    pub fn interval(&self, tz: chrono_tz::Tz, at: DateTime<Utc>) -> std::time::Duration {
+        self.next_after(tz, at)
+            .and_then(|a| self.next_after(tz, a).map(|b| (b - a).to_std().unwrap_or_default()))
+            .unwrap_or(std::time::Duration::from_secs(3600))
+    }
+}
+
 /// What a playbook looks at.
 #[derive(Debug, Clone)]
 pub enum Trigger {
