@@ -12,7 +12,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 use super::plan::{self, Evaluator, PlannedAction, RunContext, iso};
-use super::scheduler;
 use crate::action::{self, Outcome, update::UpdateJob};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -451,7 +450,7 @@ impl Engine {
                 out.cursor = max_seen;
             }
             Trigger::Hunting(h) => {
-                let interval = scheduler::interval(&playbook.schedule, playbook.timezone, now);
+                let interval = playbook.schedule.interval(playbook.timezone, now);
                 let Some((start, end)) = hunting_window(h, cursor, now, interval) else {
                     return Ok(out);
                 };

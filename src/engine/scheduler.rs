@@ -17,27 +17,6 @@ use crate::playbook::{Playbook, Schedule};
 /// The largest jitter added to a playbook's fires.
 pub const MAX_JITTER: Duration = Duration::from_secs(30);
 
-/// The first slot of `schedule` strictly after `after`, read in `tz`.
-pub fn next_slot(schedule: &Schedule, tz: chrono_tz::Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    schedule.next_after(tz, after)
-}
-
-/// The last slot at or before `at`.
-pub fn previous_slot(schedule: &Schedule, tz: chrono_tz::Tz, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let local = at.with_timezone(&tz);
-    schedule
-        .cron
-        .find_previous_occurrence(&local, true)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// The time between the two slots after `at`: one schedule interval (a hunting trigger's first
-/// window).
-pub fn interval(schedule: &Schedule, tz: chrono_tz::Tz, at: DateTime<Utc>) -> Duration {
-    schedule.interval(tz, at)
-}
-
 /// A stable jitter for a playbook: spread over a tenth of its interval, at most [`MAX_JITTER`],
 /// so many playbooks on `*/5` do not all hit Graph in the same second.
 pub fn jitter(name: &str, interval: Duration) -> Duration {
@@ -67,11 +46,14 @@ pub fn next_run(
     last_slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<NextRun> {
-    let next = next_slot(schedule, tz, last_slot)?;
+    let next = schedule.next_after(tz, last_slot)?;
     if next > now {
         return Some(NextRun { slot: next, at: next });
     }
-    let latest = previous_slot(schedule, tz, now).filter(|s| *s >= next).unwrap_or(next);
+    let latest = schedule
+        .last_at_or_before(tz, now)
+        .filter(|s| *s >= next)
+        .unwrap_or(next);
     Some(NextRun { slot: latest, at: now })
 }
 
@@ -94,7 +76,7 @@ pub async fn run_schedules<F, Fut>(
         tasks.spawn(async move {
             let tz = playbook.timezone;
             let mut last = clock.now();
-            let spread = jitter(&playbook.name, interval(&playbook.schedule, tz, last));
+            let spread = jitter(&playbook.name, playbook.schedule.interval(tz, last));
             loop {
                 let Some(next) = next_run(&playbook.schedule, tz, last, clock.now()) else {
                     tracing::error!(playbook = %playbook.name, "The schedule has no future fire; the playbook will not run.");
@@ -147,15 +129,15 @@ mod tests {
         let s = schedule("0 9 * * *");
         // Winter: 09:00 CET is 08:00 UTC; summer: 09:00 CEST is 07:00 UTC.
         assert_eq!(
-            next_slot(&s, AMS, t("2026-03-28T12:00:00Z")),
+            s.next_after(AMS, t("2026-03-28T12:00:00Z")),
             Some(t("2026-03-29T07:00:00Z"))
         );
         assert_eq!(
-            next_slot(&s, AMS, t("2026-03-27T12:00:00Z")),
+            s.next_after(AMS, t("2026-03-27T12:00:00Z")),
             Some(t("2026-03-28T08:00:00Z"))
         );
         assert_eq!(
-            next_slot(&s, AMS, t("2026-10-24T12:00:00Z")),
+            s.next_after(AMS, t("2026-10-24T12:00:00Z")),
             Some(t("2026-10-25T08:00:00Z"))
         );
     }
@@ -164,8 +146,8 @@ mod tests {
     fn spring_forward_skipped_hour_runs_once() {
         // 02:30 does not exist on 2026-03-29 in Amsterdam (02:00 → 03:00).
         let s = schedule("30 2 * * *");
-        let first = next_slot(&s, AMS, t("2026-03-28T12:00:00Z")).unwrap();
-        let second = next_slot(&s, AMS, first).unwrap();
+        let first = s.next_after(AMS, t("2026-03-28T12:00:00Z")).unwrap();
+        let second = s.next_after(AMS, first).unwrap();
         assert!(
             first > t("2026-03-28T12:00:00Z") && first < t("2026-03-30T00:00:00Z"),
             "{first}"
@@ -175,7 +157,7 @@ mod tests {
         let h = schedule("0 * * * *");
         let mut at = t("2026-03-28T23:00:00Z");
         let mut fires = Vec::new();
-        while let Some(n) = next_slot(&h, AMS, at).filter(|n| *n <= t("2026-03-29T22:00:00Z")) {
+        while let Some(n) = h.next_after(AMS, at).filter(|n| *n <= t("2026-03-29T22:00:00Z")) {
             fires.push(n);
             at = n;
         }
@@ -186,8 +168,8 @@ mod tests {
     fn fall_back_repeated_hour_runs_once() {
         // 02:30 happens twice on 2026-10-25 in Amsterdam (03:00 CEST → 02:00 CET): one run.
         let s = schedule("30 2 * * *");
-        let first = next_slot(&s, AMS, t("2026-10-24T12:00:00Z")).unwrap();
-        let second = next_slot(&s, AMS, first).unwrap();
+        let first = s.next_after(AMS, t("2026-10-24T12:00:00Z")).unwrap();
+        let second = s.next_after(AMS, first).unwrap();
         assert!(
             first >= t("2026-10-25T00:30:00Z") && first <= t("2026-10-25T01:30:00Z"),
             "{first}"

@@ -72,6 +72,15 @@ impl Schedule {
             .map(|t| t.with_timezone(&Utc))
     }
 
+    /// The last fire at or before `at`, read in `tz`.
+    pub fn last_at_or_before(&self, tz: chrono_tz::Tz, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&tz);
+        self.cron
+            .find_previous_occurrence(&local, true)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+
     /// The longest time between two of the next `fires` fires after `at` (a weekday schedule's
     /// weekend, the longest month): the widest window a hunting run may have to cover.
     pub fn longest_gap(&self, tz: chrono_tz::Tz, at: DateTime<Utc>, fires: usize) -> std::time::Duration {
