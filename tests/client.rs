@@ -27,6 +27,15 @@ fn client_with(running: &Running, client_id: &str, credentials: Credentials, clo
     Client::new(cfg, clock).expect("a client")
 }
 
+/// Every item of a collection, in pages of `top`.
+async fn all_items(client: &Client, collection: Collection, top: u32) -> Vec<Value> {
+    let query = ListQuery {
+        top: Some(top),
+        ..Default::default()
+    };
+    client.list(collection, &query).unwrap().collect_all().await.unwrap()
+}
+
 /// The first page of a collection, `top` items at most.
 async fn first_page(client: &Client, collection: Collection, top: u32) -> Vec<Value> {
     let query = ListQuery {
@@ -74,18 +83,7 @@ fn route_count(stats: &Value, needle: &str) -> u64 {
 async fn lists_gets_patches_and_comments() {
     let running = start(EmulatorConfig::bundled().unwrap()).await;
     let client = local(&running, Clock::system());
-    let alerts: Vec<Value> = client
-        .list(
-            Collection::Alerts,
-            &ListQuery {
-                top: Some(50),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let alerts: Vec<Value> = all_items(&client, Collection::Alerts, 50).await;
     assert!(alerts.len() >= 200, "{} alerts", alerts.len());
     let ids: HashSet<&str> = alerts.iter().map(|a| a["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), alerts.len(), "no alert twice across pages");
@@ -327,31 +325,9 @@ async fn throttling_and_server_errors_are_retried_through_the_clock() {
     let client = local(&running, clock.clone());
     let started = std::time::Instant::now();
     let virtual_start = clock.now();
-    let alerts: Vec<Value> = client
-        .list(
-            Collection::Alerts,
-            &ListQuery {
-                top: Some(10),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let alerts: Vec<Value> = all_items(&client, Collection::Alerts, 10).await;
     assert!(alerts.len() >= 200);
-    let incidents: Vec<Value> = client
-        .list(
-            Collection::Incidents,
-            &ListQuery {
-                top: Some(10),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let incidents: Vec<Value> = all_items(&client, Collection::Incidents, 10).await;
     assert!(incidents.len() >= 40);
     for a in alerts.iter().take(20) {
         let id = a["id"].as_str().unwrap();
@@ -478,18 +454,7 @@ async fn dropped_connections_are_retried() {
     config.seed = 3;
     let running = start(config).await;
     let client = local(&running, Clock::scaled(1000.0));
-    let alerts: Vec<Value> = client
-        .list(
-            Collection::Alerts,
-            &ListQuery {
-                top: Some(25),
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .collect_all()
-        .await
-        .unwrap();
+    let alerts: Vec<Value> = all_items(&client, Collection::Alerts, 25).await;
     assert!(alerts.len() >= 200);
     for a in alerts.iter().take(10) {
         client.get_alert(a["id"].as_str().unwrap()).await.unwrap();
