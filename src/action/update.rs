@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
 use super::{Outcome, comment_marker};
-use crate::graph::models::{normalize_alert, normalize_incident};
-use crate::graph::{BatchOp, Client, Collection, Error, Operation};
+use crate::graph::{BatchOp, Client, Collection, Error};
 
 /// The fields the guard watches: an analyst's change to any of them stops the write.
 const GUARDED: &[(&str, &str)] = &[
@@ -152,21 +151,7 @@ async fn read_fresh(
         let client = client.clone();
         let collection = job.collection;
         gets.spawn(async move {
-            let path = match collection {
-                Collection::Alerts => format!("security/alerts_v2/{}", key.1),
-                Collection::Incidents => format!("security/incidents/{}", key.1),
-            };
-            let op = match collection {
-                Collection::Alerts => Operation::ReadAlerts,
-                Collection::Incidents => Operation::ReadIncidents,
-            };
-            let result = client.get_json::<Value>(&path, op).await.map(|mut v| {
-                match collection {
-                    Collection::Alerts => normalize_alert(&mut v),
-                    Collection::Incidents => normalize_incident(&mut v),
-                }
-                v
-            });
+            let result = client.get_item(collection, &key.1).await;
             (key, result)
         });
     }

@@ -15,7 +15,6 @@ use super::plan::{self, Evaluator, PlannedAction, RunContext, iso};
 use crate::action::{self, Outcome, update::UpdateJob};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::graph::models::{normalize_alert, normalize_incident};
 use crate::graph::{Client, Collection, Error as GraphError, ListQuery};
 use crate::odata;
 use crate::playbook::{Mode, Playbook, Trigger, stable_hash};
@@ -506,10 +505,7 @@ impl Engine {
                         o.insert("alerts".into(), Value::Array(alerts));
                     }
                 }
-                match collection {
-                    Collection::Alerts => normalize_alert(item),
-                    Collection::Incidents => normalize_incident(item),
-                }
+                collection.normalize(item);
                 let updated = item
                     .get("lastUpdateDateTime")
                     .and_then(Value::as_str)
@@ -671,10 +667,7 @@ impl Engine {
         let mut pager = self.client.list::<Value>(collection, &query)?;
         while let Some(page) = pager.next_page().await? {
             for mut item in page.value {
-                match collection {
-                    Collection::Alerts => normalize_alert(&mut item),
-                    Collection::Incidents => normalize_incident(&mut item),
-                }
+                collection.normalize(&mut item);
                 if let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) {
                     out.insert(id, item);
                 }

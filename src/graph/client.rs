@@ -154,6 +154,14 @@ impl Collection {
         }
     }
 
+    /// Normalises an item of this collection as playbooks see it (enum values in camelCase).
+    pub fn normalize(self, item: &mut serde_json::Value) {
+        match self {
+            Collection::Alerts => super::models::normalize_alert(item),
+            Collection::Incidents => super::models::normalize_incident(item),
+        }
+    }
+
     fn read(self) -> Operation {
         match self {
             Collection::Alerts => Operation::ReadAlerts,
@@ -338,6 +346,15 @@ impl Client {
             if expand_alerts { "?$expand=alerts" } else { "" }
         );
         self.get_json(&path, Operation::ReadIncidents).await
+    }
+
+    /// `GET` one alert or incident as Graph's JSON, normalised as playbooks see it.
+    pub async fn get_item(&self, collection: Collection, id: &str) -> Result<serde_json::Value, Error> {
+        let mut item: serde_json::Value = self
+            .get_json(&format!("{}/{}", collection.path(), encode(id)), collection.read())
+            .await?;
+        collection.normalize(&mut item);
+        Ok(item)
     }
 
     /// A GET of any relative path, as JSON.
