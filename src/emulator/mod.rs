@@ -35,6 +35,7 @@ pub mod router;
 pub mod server;
 pub mod stats;
 pub mod store;
+pub mod table;
 pub mod update;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -57,11 +58,25 @@ use list::Snapshots;
 use stats::Stats;
 use store::Store;
 
+/// The tenant an emulator starts with.
+#[derive(Debug, Clone)]
+pub enum Data {
+    /// A dataset, its times relative to [`dataset::ANCHOR`] (shifted to the start).
+    Dataset(Dataset),
+    /// [`generate::generate`]`(alerts, seed)`, generated for the start (`--generate`).
+    Generated {
+        /// How many alerts.
+        alerts: usize,
+        /// The generator's seed.
+        seed: u64,
+    },
+}
+
 /// How an emulator starts.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// The data, with times relative to [`dataset::ANCHOR`] (shifted to `start`).
-    pub dataset: Dataset,
+    /// The data.
+    pub data: Data,
     /// The instant the dataset's anchor stands for (normally now).
     pub start: DateTime<Utc>,
     /// How long issued tokens live.
@@ -79,8 +94,17 @@ pub struct EmulatorConfig {
 impl EmulatorConfig {
     /// `dataset`, starting now, one-hour tokens, no faults, seed 0, the built-in clients.
     pub fn new(dataset: Dataset) -> Self {
+        EmulatorConfig::with_data(Data::Dataset(dataset))
+    }
+
+    /// [`EmulatorConfig::new`] with a generated tenant of `alerts` alerts.
+    pub fn generated(alerts: usize, seed: u64) -> Self {
+        EmulatorConfig::with_data(Data::Generated { alerts, seed })
+    }
+
+    fn with_data(data: Data) -> Self {
         EmulatorConfig {
-            dataset,
+            data,
             start: Utc::now(),
             token_lifetime: Duration::from_secs(3600),
             faults: FaultConfig::default(),
@@ -162,12 +186,17 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Emulator {
-    /// Builds the emulator's state: shifts the dataset to `start`, indexes it, parses the
-    /// clients' certificates.
+    /// Builds the emulator's state: shifts the dataset to `start` (or generates the tenant for
+    /// it), indexes it, parses the clients' certificates.
     pub fn new(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
-        let mut dataset = config.dataset;
-        dataset.shift_times(config.start);
-        let initial = Store::from_dataset(dataset).map_err(EmulatorError::Data)?;
+        let initial = match config.data {
+            Data::Dataset(mut dataset) => {
+                dataset.shift_times(config.start);
+                Store::from_dataset(dataset)
+            }
+            Data::Generated { alerts, seed } => generate::generate_store(alerts, seed, config.start),
+        }
+        .map_err(EmulatorError::Data)?;
         let store = initial.clone();
         let clients = config
             .clients

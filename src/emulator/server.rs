@@ -242,17 +242,16 @@ impl Default for ServeOptions {
 /// `graphsoar emulator`: prints where it listens and the credentials it accepts, then serves
 /// until Ctrl-C or SIGTERM.
 pub async fn run_cli(options: ServeOptions) -> Result<(), EmulatorError> {
-    let dataset = match (&options.dataset, options.generate) {
+    let mut config = match (&options.dataset, options.generate) {
         (Some(_), Some(_)) => {
             return Err(EmulatorError::Config(
                 "--dataset and --generate exclude each other: use one".into(),
             ));
         }
-        (Some(dir), None) => super::dataset::load_dir(dir)?,
-        (None, Some(n)) => super::generate::generate(n, options.seed),
-        (None, None) => super::dataset::bundled()?,
+        (Some(dir), None) => EmulatorConfig::new(super::dataset::load_dir(dir)?),
+        (None, Some(n)) => EmulatorConfig::generated(n, options.seed),
+        (None, None) => EmulatorConfig::bundled()?,
     };
-    let mut config = EmulatorConfig::new(dataset);
     config.seed = options.seed;
     config.token_lifetime = options.token_lifetime;
     if let Some(spec) = &options.faults {

@@ -1,10 +1,12 @@
-//! The tenant's data in memory: alerts and incidents (each kept as normalised JSON plus its
-//! serialised bytes, so pages are spliced together without re-serialising), an index of each
-//! collection sorted by the immutable key `(createdDateTime, id)`, the alerts of each incident
-//! (for `$expand=alerts`), advanced-hunting tables and recorded hunting answers.
+//! The tenant's data in memory: alerts and incidents (each kept as its serialised JSON, so pages
+//! are spliced together without re-serialising, plus the few properties `$filter` compares), an
+//! index of each collection sorted by the immutable key `(createdDateTime, id)`, the alerts of
+//! each incident (for `$expand=alerts`), advanced-hunting tables (compact rows, see [`Table`])
+//! and recorded hunting answers.
 //!
-//! An item is re-serialised only when it changes (PATCH, comment, load). The store does no I/O
-//! and knows nothing of HTTP except the [`ApiError`]s its updates return.
+//! An item is parsed and re-serialised only when it changes (PATCH, comment, load) or when a
+//! filter calls a function. The store does no I/O and knows nothing of HTTP except the
+//! [`ApiError`]s its updates return.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
@@ -16,9 +18,10 @@ use serde_json::{Map, Value};
 
 use super::dataset::{Dataset, RecordedAnswer};
 use super::error::ApiError;
+use super::table::{Table, exact_json};
 use crate::graph::models::wire::parse_datetime;
 use crate::graph::models::{normalize_alert, normalize_incident};
-use crate::odata::Resource;
+use crate::odata::{Filter, Resource};
 
 /// The immutable sort key of an item: `(createdDateTime, id)`. Items without a readable
 /// `createdDateTime` sort first (oldest).
@@ -64,13 +67,16 @@ impl Kind {
     }
 }
 
-/// One stored alert or incident.
+/// One stored alert or incident: its normalised JSON as bytes, and the few properties `$filter`
+/// and the indexes read, so that a tenant of 100,000 alerts is not kept as 100,000 `Value` trees.
 #[derive(Debug, Clone)]
 pub struct Entity {
-    /// The normalised JSON object (`@odata.type` first, enums camelCase).
-    pub value: Value,
-    /// `value` serialised: what GET and list responses splice in.
+    kind: Kind,
+    /// The normalised object serialised (`@odata.type` first, enums camelCase): what GET, list
+    /// and `$expand` responses splice in.
     pub json: Bytes,
+    /// `id` and the properties `$filter` may compare (see [`Entity::filterable`]).
+    filterable: Value,
     /// `createdDateTime`, the immutable half of the sort key.
     pub created: DateTime<Utc>,
     /// `lastUpdateDateTime`.
@@ -88,32 +94,61 @@ impl Entity {
             Some(Value::String(id)) if !id.is_empty() => {}
             _ => return Err(format!("an {} needs a non-empty string `id`", kind.noun())),
         }
-        let mut ordered = Map::with_capacity(object.len() + 1);
-        ordered.insert("@odata.type".to_owned(), Value::String(kind.odata_type().to_owned()));
-        for (key, value) in object {
-            if key != "@odata.type" && key != "@odata.context" {
-                ordered.insert(key, value);
+        let typed_first = object
+            .iter()
+            .next()
+            .is_some_and(|(key, value)| key == "@odata.type" && value == kind.odata_type());
+        let mut value = if typed_first && !object.contains_key("@odata.context") {
+            Value::Object(object)
+        } else {
+            let mut ordered = Map::with_capacity(object.len() + 1);
+            ordered.insert("@odata.type".to_owned(), Value::String(kind.odata_type().to_owned()));
+            for (key, value) in object {
+                if key != "@odata.type" && key != "@odata.context" {
+                    ordered.insert(key, value);
+                }
             }
-        }
-        let mut value = Value::Object(ordered);
+            Value::Object(ordered)
+        };
         match kind {
             Kind::Alert => normalize_alert(&mut value),
             Kind::Incident => normalize_incident(&mut value),
         }
-        let mut entity = Entity {
-            value,
-            json: Bytes::new(),
-            created: DateTime::<Utc>::MIN_UTC,
-            updated: DateTime::<Utc>::MIN_UTC,
+        Ok(Entity::from_normalized(kind, value))
+    }
+
+    fn from_normalized(kind: Kind, value: Value) -> Entity {
+        let time = |name: &str| {
+            value
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(parse_datetime)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
         };
-        entity.created = entity.time("createdDateTime");
-        entity.refresh();
-        Ok(entity)
+        let (created, updated) = (time("createdDateTime"), time("lastUpdateDateTime"));
+        let filterable: Map<String, Value> = std::iter::once("id")
+            .chain(
+                kind.resource()
+                    .properties()
+                    .iter()
+                    .filter(|p| p.filter != Filter::No)
+                    .map(|p| p.name),
+            )
+            .filter_map(|name| Some((name.to_owned(), value.get(name)?.clone())))
+            .collect();
+        Entity {
+            kind,
+            // A `Value` always serialises.
+            json: exact_json(|text| serde_json::to_writer(text, &value), Bytes::copy_from_slice).unwrap_or_default(),
+            filterable: Value::Object(filterable),
+            created,
+            updated,
+        }
     }
 
     /// The id.
     pub fn id(&self) -> &str {
-        self.value["id"].as_str().unwrap_or_default()
+        self.filterable["id"].as_str().unwrap_or_default()
     }
 
     /// The sort key `(createdDateTime, id)`.
@@ -121,31 +156,35 @@ impl Entity {
         (self.created, self.id().to_owned())
     }
 
-    /// A string property, if present and a string.
+    /// A string property among [`Entity::filterable`]'s, if present and a string.
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.value.get(name).and_then(Value::as_str)
+        self.filterable.get(name).and_then(Value::as_str)
     }
 
-    /// Re-serialises after a change and re-reads `lastUpdateDateTime`.
-    pub fn refresh(&mut self) {
-        self.updated = self.time("lastUpdateDateTime");
-        // A `Value` always serialises.
-        self.json = Bytes::from(serde_json::to_vec(&self.value).unwrap_or_default());
+    /// An object holding `id` and the properties the OData table lets `$filter` compare
+    /// (documented or not), which is all a filter without function calls can read: filter on
+    /// it instead of [`Entity::value`].
+    pub fn filterable(&self) -> &Value {
+        &self.filterable
     }
 
-    fn time(&self, name: &str) -> DateTime<Utc> {
-        self.str(name)
-            .and_then(parse_datetime)
-            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    /// The whole object, parsed from [`Entity::json`].
+    pub fn value(&self) -> Value {
+        // `json` was serialised from an object by serde_json.
+        serde_json::from_slice(&self.json).unwrap_or_default()
     }
 
-    /// The object, for in-place changes (call [`Entity::refresh`] after).
-    pub fn object_mut(&mut self) -> &mut Map<String, Value> {
-        match &mut self.value {
-            Value::Object(map) => map,
-            // `Entity::new` only builds objects.
-            _ => unreachable!("an entity is always a JSON object"),
-        }
+    /// Changes the object in place (keep `createdDateTime`: it is half of the sort key) and
+    /// re-serialises it.
+    pub fn update<R>(&mut self, change: impl FnOnce(&mut Map<String, Value>) -> R) -> R {
+        // `json` always holds an object (see `Entity::new`).
+        let mut object = match self.value() {
+            Value::Object(object) => object,
+            _ => Map::new(),
+        };
+        let result = change(&mut object);
+        *self = Entity::from_normalized(self.kind, Value::Object(object));
+        result
     }
 }
 
@@ -217,7 +256,7 @@ pub struct Store {
     /// incident id → sort keys of its alerts (by `incidentId`), oldest first.
     pub incident_alerts: HashMap<String, BTreeSet<SortKey>>,
     /// Advanced-hunting tables by name (shared with the reset snapshot until loaded into).
-    pub tables: Arc<BTreeMap<String, Vec<Value>>>,
+    pub tables: Arc<BTreeMap<String, Table>>,
     /// Recorded hunting answers.
     pub hunting: Vec<RecordedAnswer>,
 }
@@ -244,7 +283,13 @@ impl Store {
     /// The store holding `dataset` (times already shifted). Alerts are prepared on every core.
     pub fn from_dataset(dataset: Dataset) -> Result<Store, String> {
         let mut store = Store {
-            tables: Arc::new(dataset.tables),
+            tables: Arc::new(
+                dataset
+                    .tables
+                    .into_iter()
+                    .map(|(name, rows)| (name, rows.into_iter().collect()))
+                    .collect(),
+            ),
             hunting: dataset.hunting,
             ..Store::default()
         };
@@ -443,9 +488,14 @@ mod tests {
             text.starts_with(r##"{"@odata.type":"#microsoft.graph.security.incident","id":"7""##),
             "{text}"
         );
-        assert_eq!(entity.value["status"], "active");
-        assert_eq!(entity.value["tags"], json!(["kept"]));
-        assert!(entity.value.get("@odata.context").is_none());
+        let value = entity.value();
+        assert_eq!(value["status"], "active");
+        assert_eq!(value["tags"], json!(["kept"]));
+        assert!(value.get("@odata.context").is_none());
+        assert_eq!(
+            entity.filterable(),
+            &json!({"id": "7", "createdDateTime": "2024-01-01T00:00:00Z", "status": "active"})
+        );
         assert!(Entity::new(Kind::Alert, json!({"id": ""})).is_err());
         assert!(Entity::new(Kind::Alert, json!([1])).is_err());
     }
@@ -477,9 +527,9 @@ mod tests {
             ..LoadRequest::default()
         };
         store.load(request).unwrap();
-        assert_eq!(store.alerts.get("x").unwrap().value["status"], "inProgress");
-        assert_eq!(store.alerts.get("x").unwrap().value["incidentId"], "9");
-        assert!(store.incidents.get("9").unwrap().value.get("alerts").is_none());
+        assert_eq!(store.alerts.get("x").unwrap().value()["status"], "inProgress");
+        assert_eq!(store.alerts.get("x").unwrap().value()["incidentId"], "9");
+        assert!(store.incidents.get("9").unwrap().value().get("alerts").is_none());
         let bad = LoadRequest {
             alerts: vec![json!({"id": "y"}), json!({"title": "no id"})],
             ..LoadRequest::default()
