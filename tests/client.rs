@@ -448,22 +448,44 @@ async fn batch_reports_each_items_result() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dropped_connections_are_retried() {
+async fn dropped_and_cut_connections_are_retried_only_when_safe() {
     let mut config = EmulatorConfig::bundled().unwrap();
-    config.faults = "alerts=drop:0.4;alert=drop:0.4".parse().unwrap();
+    config.faults = "alerts=drop:0.3,cut:0.3;alert=drop:0.3,cut:0.3".parse().unwrap();
     config.seed = 3;
     let running = start(config).await;
     let client = local(&running, Clock::scaled(1000.0));
     let alerts: Vec<Value> = all_items(&client, Collection::Alerts, 25).await;
     assert!(alerts.len() >= 200);
+    let update = AlertUpdate {
+        assigned_to: Some(Some("analyst@contoso.com".into())),
+        ..AlertUpdate::default()
+    };
     for a in alerts.iter().take(10) {
-        client.get_alert(a["id"].as_str().unwrap()).await.unwrap();
+        let id = a["id"].as_str().unwrap();
+        client.get_alert(id).await.unwrap();
+        // a PATCH cut after it was carried out is repeated: it is idempotent
+        client.update_alert(id, &update).await.unwrap();
     }
     let s = stats(&running).await;
+    for broken in ["dropped", "cut"] {
+        assert!(s["byStatus"][broken].as_u64().unwrap_or(0) > 0, "{broken}: {s}");
+    }
+
+    // A comment whose answer is cut may have been posted: it is not posted again.
+    let id = alerts[0]["id"].as_str().unwrap();
+    let before = alerts[0]["comments"].as_array().map_or(0, Vec::len);
+    set_faults(&running, serde_json::json!({"spec": "comments=cut:1"})).await;
+    let error = client
+        .add_comment(Collection::Alerts, id, "cut")
+        .await
+        .expect_err("the answer was cut");
     assert!(
-        s["byStatus"]["dropped"].as_u64().unwrap_or(0) > 0,
-        "connections were dropped: {s}"
+        matches!(error, graphsoar::graph::Error::Transport { .. }) && !error.was_not_processed(),
+        "{error:?}"
     );
+    set_faults(&running, serde_json::json!({"spec": ""})).await;
+    let alert = client.get_alert(id).await.unwrap();
+    assert_eq!(alert.comments.len(), before + 1, "posted once: {:?}", alert.comments);
 }
 
 /// A Graph that answers with a nextLink to another host: the client refuses to follow it (the

@@ -25,7 +25,8 @@ pub struct EmulatorArgs {
     /// Seed of the generator and of fault draws: same seed, same data and faults.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Faults, such as `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`.
+    /// Faults per route, such as `alerts=429:0.3,500:0.05,cut:0.1;hunting=429q:0.5;*=latency:200`
+    /// (429, 429@SECS, 429n, 429q, 429r, 500, 503, 504, drop, cut, latency).
     #[arg(long)]
     pub faults: Option<String>,
     /// Lifetime of issued tokens.

@@ -12,6 +12,8 @@
 //!         | '429r' ':' P             429 without Retry-After, hunting call-rate body
 //!         | ('500' | '503' | '504') ':' P
 //!         | 'drop' ':' P             close the connection without answering
+//!         | 'cut' ':' P              answer (the request is carried out), but close the
+//!                                    connection halfway through the body
 //!         | 'latency' ':' MS [':' P] add MS milliseconds (with probability P, default 1)
 //! ```
 //!
@@ -21,8 +23,8 @@
 //! `/_emulator` ones. A request draws once: the non-latency faults that apply to its route are
 //! exclusive, so their probabilities may add up to at most 1 per route. Draws come from a
 //! SplitMix64 seeded with the emulator's seed: the same requests in the same order get the same
-//! faults. `$batch` sub-requests draw on their own route; `drop` does not apply to them, nor to
-//! a request that has no connection (a router called with `oneshot`).
+//! faults. `$batch` sub-requests draw on their own route; `drop` and `cut` do not apply to them,
+//! nor to a request that has no connection (a router called with `oneshot`).
 //!
 //! # Scripted changes
 //!
@@ -65,6 +67,8 @@ pub enum FaultKind {
     Status(u16),
     /// Close the connection without a response.
     Drop,
+    /// Carry the request out, then close the connection halfway through the response body.
+    Cut,
     /// Added latency in milliseconds.
     Latency(u64),
 }
@@ -156,11 +160,12 @@ fn parse_fault(route: &str, fault: &str) -> Result<FaultRule, FaultSpecError> {
                 "503" => FaultKind::Status(503),
                 "504" => FaultKind::Status(504),
                 "drop" => FaultKind::Drop,
+                "cut" => FaultKind::Cut,
                 other => match other.strip_prefix("429@").map(str::parse::<u64>) {
                     Some(Ok(seconds)) => FaultKind::Throttle(Some(seconds)),
                     _ => {
                         return Err(bad(
-                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429r, 500, 503, 504, drop or latency",
+                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429r, 500, 503, 504, drop, cut or latency",
                         ));
                     }
                 },
@@ -190,6 +195,7 @@ impl fmt::Display for FaultConfig {
                     FaultKind::QuotaRate => format!("429r:{}", rule.probability),
                     FaultKind::Status(code) => format!("{code}:{}", rule.probability),
                     FaultKind::Drop => format!("drop:{}", rule.probability),
+                    FaultKind::Cut => format!("cut:{}", rule.probability),
                     FaultKind::Latency(ms) => format!("latency:{ms}:{}", rule.probability),
                 };
                 format!("{}={fault}", rule.route)
@@ -299,7 +305,7 @@ impl FaultState {
         for rule in rules.iter().filter(|r| !matches!(r.kind, FaultKind::Latency(_))) {
             threshold += rule.probability;
             if draw < threshold {
-                if !(sub_request && rule.kind == FaultKind::Drop) {
+                if !(sub_request && matches!(rule.kind, FaultKind::Drop | FaultKind::Cut)) {
                     decision.fault = Some(rule.kind);
                 }
                 break;

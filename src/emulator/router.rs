@@ -10,11 +10,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Path, Request, State};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use bytes::Bytes;
+use futures_util::StreamExt as _;
 
 use super::Emulator;
 use super::admin;
@@ -23,16 +25,17 @@ use super::error::{ApiError, ErrorMarker};
 use super::faults::FaultKind;
 use super::handlers::{self as h, ApiVersion};
 use super::server::Connection;
-use super::stats::DROPPED;
+use super::stats::{CUT, DROPPED};
 use crate::graph::models::InnerError;
 
-/// Marks a `$batch` sub-request (no `drop` faults).
+/// Marks a `$batch` sub-request (no `drop` or `cut` faults).
 #[derive(Debug, Clone, Copy)]
 pub struct SubRequest;
 
-/// Marks a response whose connection was dropped (for stats).
+/// Marks a response whose connection was dropped or cut: the status stats record for it
+/// ([`DROPPED`] or [`CUT`]).
 #[derive(Debug, Clone, Copy)]
-struct Dropped;
+struct Broken(u16);
 
 /// The whole emulator: Graph routes, token endpoint and `/_emulator` routes.
 pub fn router(emu: Emulator) -> Router {
@@ -205,11 +208,10 @@ async fn stats(State(emu): State<Emulator>, request: Request, next: Next) -> Res
         .map_or("(unmatched)", MatchedPath::as_str)
         .to_owned();
     let response = next.run(request).await;
-    let status = if response.extensions().get::<Dropped>().is_some() {
-        DROPPED
-    } else {
-        response.status().as_u16()
-    };
+    let status = response
+        .extensions()
+        .get::<Broken>()
+        .map_or_else(|| response.status().as_u16(), |broken| broken.0);
     super::lock(&emu.inner.stats).record(&method, &route, status);
     response
 }
@@ -251,15 +253,40 @@ async fn faults(State(emu): State<Emulator>, request: Request, next: Next) -> Re
                 connection.kill();
             }
             let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            response.extensions_mut().insert(Dropped);
+            response.extensions_mut().insert(Broken(DROPPED));
             response
         }
+        Some(FaultKind::Cut) => cut(next.run(request).await).await,
         Some(kind) => fault_error(kind).into_response(),
     };
     let firing = super::lock(&emu.inner.faults).count(route);
     for change in &firing {
         admin::apply_scripted(&emu, change);
     }
+    response
+}
+
+/// `response` sent with its whole `Content-Length` but only half of its body, then the
+/// connection closed (the `cut` fault): the client has to treat the request as possibly done.
+async fn cut(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    let half = bytes.slice(..bytes.len() / 2);
+    // The break comes after a pause, so that hyper sends the head and the half it has first.
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) }).chain(
+        futures_util::stream::once(async {
+            tokio::task::yield_now().await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "response cut by an emulator fault",
+            ))
+        }),
+    );
+    let mut response = Response::from_parts(parts, Body::from_stream(body));
+    response.extensions_mut().insert(Broken(CUT));
     response
 }
 
@@ -286,7 +313,7 @@ fn fault_error(kind: FaultKind) -> ApiError {
         FaultKind::Status(504) => {
             ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.")
         }
-        FaultKind::Status(_) | FaultKind::Drop | FaultKind::Latency(_) => ApiError::new(
+        FaultKind::Status(_) | FaultKind::Drop | FaultKind::Cut | FaultKind::Latency(_) => ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "UnknownError",
             "An internal server error occurred.",

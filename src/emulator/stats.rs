@@ -13,6 +13,9 @@ use crate::graph::models::wire::format_datetime;
 /// The status recorded for a dropped connection.
 pub const DROPPED: u16 = 0;
 
+/// The status recorded for a response cut halfway through its body.
+pub const CUT: u16 = 1;
+
 /// The counters.
 #[derive(Debug)]
 pub struct Stats {
@@ -64,6 +67,8 @@ impl Stats {
 fn status_name(status: u16) -> String {
     if status == DROPPED {
         "dropped".to_owned()
+    } else if status == CUT {
+        "cut".to_owned()
     } else {
         status.to_string()
     }

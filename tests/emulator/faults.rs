@@ -1,4 +1,4 @@
-//! Faults (429 with and without Retry-After, hunting quota bodies, 5xx, latency, dropped
+//! Faults (429 with and without Retry-After, hunting quota bodies, 5xx, latency, dropped and cut
 //! connections), their reproducibility, and scripted changes.
 
 use std::time::{Duration, Instant};
@@ -118,6 +118,32 @@ async fn dropped_connection_is_a_client_error_and_counted() {
         tenant.get(&token, "/v1.0/security/alerts_v2/a00").await.status.as_u16(),
         200
     );
+}
+
+#[tokio::test]
+async fn a_cut_answer_is_carried_out_but_its_body_breaks_off() {
+    let tenant = small(1).await;
+    let token = tenant.admin().await;
+    set(&tenant, "alert=cut:1").await;
+    let response = tenant
+        .http
+        .patch(tenant.url("/v1.0/security/alerts_v2/a00"))
+        .bearer_auth(&token)
+        .json(&json!({"status": "inProgress"}))
+        .send()
+        .await
+        .expect("the status line and headers arrive");
+    assert_eq!(response.status().as_u16(), 200);
+    let length: usize = response.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    assert!(length > 100, "the whole length is announced: {length}");
+    let error = response.bytes().await.expect_err("the body breaks off");
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+    let stats = tenant.http.get(tenant.url("/_emulator/stats")).send().await.unwrap();
+    let stats: serde_json::Value = stats.json().await.unwrap();
+    assert_eq!(stats["byStatus"]["cut"], 1, "{stats:#}");
+    set(&tenant, "").await;
+    let alert = tenant.get(&token, "/v1.0/security/alerts_v2/a00").await;
+    assert_eq!(alert.body["status"], "inProgress", "the PATCH was carried out");
 }
 
 #[tokio::test]
