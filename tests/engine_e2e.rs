@@ -281,6 +281,108 @@ async fn an_analysts_change_after_the_match_stops_the_write() {
     );
 }
 
+/// Updates named by a hunting row's `id:`: the engine reads each target before it records the
+/// plan, so an analyst's later change stops the write as it does for a matched alert; and a
+/// failed update (the alert does not exist) stops the row's later actions (here an email),
+/// which belong to the row, not to the alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actions() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let alerts = get(&running, "security/alerts_v2").await;
+    let new: Vec<String> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "new")
+        .filter_map(|a| a["id"].as_str().map(str::to_string))
+        .take(2)
+        .collect();
+    let (taken, closed, missing) = (&new[0], &new[1], "da-not-there");
+    let query = "AlertInfo | where Timestamp > ago(1h) | project AlertId";
+    post(
+        &running,
+        "/_emulator/load",
+        json!({ "hunting": [{ "query": query, "schema": [{ "name": "AlertId", "type": "String" }],
+                "results": [{ "AlertId": taken }, { "AlertId": closed }, { "AlertId": missing }] }] }),
+    )
+    .await;
+    // Once the engine has read the three targets, an analyst takes one of them.
+    post(
+        &running,
+        "/_emulator/faults",
+        json!({ "clear": true, "scripted": [{ "route": "alert", "after": 3, "alert": taken,
+                "patch": { "status": "inProgress", "assignedTo": "analyst@contoso.com" } }] }),
+    )
+    .await;
+    let dir = tenant("e2e-hunt-update", &running, &[], ("graphsoar-local", "local-secret"));
+    dir.write(
+        "playbooks/hunt-close.yaml",
+        format!(
+            "name: hunt-close\nschedule: '@hourly'\ntrigger: {{ hunting: {{ query: \"{query}\" }} }}\n\
+             dedup: {{ key: \"row-{{{{ row.AlertId }}}}\" }}\nactions:\n\
+             \x20 - update_alert: {{ id: \"{{{{ row.AlertId }}}}\", status: resolved, classification: falsePositive, determination: other, comment: closed }}\n\
+             \x20 - email: {{ to: [soc@contoso.com], subject: \"closed {{{{ row.AlertId }}}}\", body: x }}\n"
+        ),
+    );
+    let out = run_once(dir.path()).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the missing alert fails the run\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let state = |row: &str| -> Vec<(String, ActionState, String)> {
+        let mut entries: Vec<_> = ledger(dir.path(), "hunt-close")
+            .into_iter()
+            .filter(|e| e.item_id == format!("row-{row}"))
+            .map(|e| (e.action, e.state, e.reason.or(e.error).unwrap_or_default()))
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries
+    };
+    let taken_state = state(taken);
+    assert_eq!(
+        taken_state.iter().map(|e| e.1).collect::<Vec<_>>(),
+        [ActionState::Skipped, ActionState::Skipped],
+        "{taken_state:?}"
+    );
+    assert!(taken_state[1].2.contains("changed since the match"), "{taken_state:?}");
+    let missing_state = state(missing);
+    assert_eq!(
+        missing_state.iter().map(|e| e.1).collect::<Vec<_>>(),
+        [ActionState::Abandoned, ActionState::Failed],
+        "email abandoned, update failed: {missing_state:?}"
+    );
+    let closed_state = state(closed);
+    assert!(
+        closed_state.iter().all(|e| e.1 == ActionState::Done),
+        "{closed_state:?}"
+    );
+    let analysts = get(&running, &format!("security/alerts_v2/{taken}")).await;
+    assert_eq!(
+        (analysts["status"].as_str(), markers(&analysts)),
+        (Some("inProgress"), 0)
+    );
+    let ours = get(&running, &format!("security/alerts_v2/{closed}")).await;
+    assert_eq!((ours["status"].as_str(), markers(&ours)), (Some("resolved"), 1));
+    let emails: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(emails.len(), 1, "only the closed alert's row is emailed");
+    assert!(emails[0].contains(&format!("closed {closed}")));
+    // `history --item` finds the alert an update targeted, not only the row.
+    let store = Store::open_read_only(&dir.path().join("state.db")).unwrap();
+    let by_alert = store
+        .ledger_for(&HistoryFilter {
+            item: Some(closed.clone()),
+            ..HistoryFilter::default()
+        })
+        .unwrap();
+    assert_eq!(by_alert.len(), 1, "{by_alert:?}");
+}
+
 /// Crash: the engine is killed (SIGKILL) once writes reached Graph while ledger entries are
 /// still pending (the comment batch is slow), then restarted: every benign alert ends with
 /// exactly one PATCH effect and one marker comment.

@@ -8,7 +8,7 @@
 //! route  := token | alerts | alert | incidents | expand | incident | comments | hunting | batch | *
 //! fault  := '429' ['@' SECS] ':' P   429 with Retry-After: SECS (default 1; 0 allowed)
 //!         | '429n' ':' P             429 without Retry-After
-//!         | '429q' ':' P             429 without Retry-After, hunting CPU-quota body
+//!         | '429q' ['@' SECS] ':' P  429 with the hunting CPU-quota body (Retry-After only with SECS)
 //!         | '429r' ':' P             429 without Retry-After, hunting call-rate body
 //!         | ('500' | '503' | '504') ':' P
 //!         | 'drop' ':' P             close the connection without answering
@@ -59,8 +59,8 @@ pub const ROUTES: &[&str] = &[
 pub enum FaultKind {
     /// 429 with `Retry-After` (seconds), or without it.
     Throttle(Option<u64>),
-    /// 429 with the hunting CPU-quota body.
-    QuotaCpu,
+    /// 429 with the hunting CPU-quota body, and `Retry-After` (seconds) if given.
+    QuotaCpu(Option<u64>),
     /// 429 with the hunting call-rate body.
     QuotaRate,
     /// 500, 503 or 504.
@@ -154,18 +154,22 @@ fn parse_fault(route: &str, fault: &str) -> Result<FaultRule, FaultSpecError> {
             let kind = match *name {
                 "429" => FaultKind::Throttle(Some(1)),
                 "429n" => FaultKind::Throttle(None),
-                "429q" => FaultKind::QuotaCpu,
+                "429q" => FaultKind::QuotaCpu(None),
                 "429r" => FaultKind::QuotaRate,
                 "500" => FaultKind::Status(500),
                 "503" => FaultKind::Status(503),
                 "504" => FaultKind::Status(504),
                 "drop" => FaultKind::Drop,
                 "cut" => FaultKind::Cut,
-                other => match other.strip_prefix("429@").map(str::parse::<u64>) {
-                    Some(Ok(seconds)) => FaultKind::Throttle(Some(seconds)),
+                other => match (
+                    other.strip_prefix("429@").map(str::parse::<u64>),
+                    other.strip_prefix("429q@").map(str::parse::<u64>),
+                ) {
+                    (Some(Ok(seconds)), _) => FaultKind::Throttle(Some(seconds)),
+                    (_, Some(Ok(seconds))) => FaultKind::QuotaCpu(Some(seconds)),
                     _ => {
                         return Err(bad(
-                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429r, 500, 503, 504, drop, cut or latency",
+                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429q@SECS, 429r, 500, 503, 504, drop, cut or latency",
                         ));
                     }
                 },
@@ -191,7 +195,8 @@ impl fmt::Display for FaultConfig {
                     FaultKind::Throttle(Some(1)) => format!("429:{}", rule.probability),
                     FaultKind::Throttle(Some(s)) => format!("429@{s}:{}", rule.probability),
                     FaultKind::Throttle(None) => format!("429n:{}", rule.probability),
-                    FaultKind::QuotaCpu => format!("429q:{}", rule.probability),
+                    FaultKind::QuotaCpu(None) => format!("429q:{}", rule.probability),
+                    FaultKind::QuotaCpu(Some(s)) => format!("429q@{s}:{}", rule.probability),
                     FaultKind::QuotaRate => format!("429r:{}", rule.probability),
                     FaultKind::Status(code) => format!("{code}:{}", rule.probability),
                     FaultKind::Drop => format!("drop:{}", rule.probability),
@@ -345,13 +350,16 @@ mod tests {
             .unwrap();
         assert_eq!(config.rules.len(), 4);
         assert_eq!(config.rules[0].kind, FaultKind::Throttle(Some(1)));
-        assert_eq!(config.rules[2].kind, FaultKind::QuotaCpu);
+        assert_eq!(config.rules[2].kind, FaultKind::QuotaCpu(None));
         assert_eq!(config.rules[3].kind, FaultKind::Latency(200));
         assert_eq!(config.rules[3].probability, 1.0);
         let again: FaultConfig = config.to_string().parse().unwrap();
         assert_eq!(again, config);
         let zero: FaultConfig = "token=429@0:1,429n:0".parse().unwrap();
         assert_eq!(zero.rules[0].kind, FaultKind::Throttle(Some(0)));
+        let quota: FaultConfig = "hunting=429q@0:1".parse().unwrap();
+        assert_eq!(quota.rules[0].kind, FaultKind::QuotaCpu(Some(0)));
+        assert_eq!(quota.to_string(), "hunting=429q@0:1");
         assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
     }
 

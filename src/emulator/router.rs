@@ -297,10 +297,11 @@ fn fault_error(kind: FaultKind) -> ApiError {
             throttled("Too many requests: the application is being throttled. Retry later.")
                 .with_retry_after(retry_after)
         }
-        FaultKind::QuotaCpu => throttled(
+        FaultKind::QuotaCpu(retry_after) => throttled(
             "Query execution has exceeded the allowed limits: the tenant's CPU quota for advanced hunting is \
              exhausted. Queries are blocked until the next 15-minute cycle.",
-        ),
+        )
+        .with_retry_after(retry_after),
         FaultKind::QuotaRate => throttled(
             "Too many requests: the tenant exceeded the allowed advanced hunting call rate (45 calls per minute). \
              Retry after the next minute.",

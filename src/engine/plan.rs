@@ -179,16 +179,15 @@ pub fn plan_item(
         .iter()
         .enumerate()
         .map(|(i, action)| {
-            let params = render_action(playbook, action, i, &context, Some(item))?;
-            let target_id = params.get("target").and_then(Value::as_str).map(str::to_string);
+            // Every action of an item carries the item's id (a row's: its dedup key), also an
+            // update of another item (`params.target`): action k+1 runs only if the item's
+            // earlier actions succeeded, and a failure abandons the item's later ones.
             Ok(PlannedAction {
                 action_index: i,
                 action: action.name(),
-                item_id: target_id
-                    .filter(|_| kind == ItemKind::Row)
-                    .unwrap_or_else(|| item_id.clone()),
+                item_id: item_id.clone(),
                 item_kind,
-                params,
+                params: render_action(playbook, action, i, &context, Some(item))?,
             })
         })
         .collect()
@@ -296,35 +295,53 @@ fn render_update(
         }
         None => {}
     }
+    if let Some(list) = &u.only_if_status {
+        p.insert(
+            "only_if_status".into(),
+            json!(list.iter().map(ToString::to_string).collect::<Vec<_>>()),
+        );
+    }
     // What the item looked like when it matched: the guard compares the fresh state with it.
-    // Only when the item updated is the matched item itself.
+    // Here only when the item updated is the matched item itself; the engine reads any other
+    // target before it records the plan (`record_matched`).
     let same_item = matches!(
         (&playbook.trigger, incident),
         (Trigger::Alerts(_), false) | (Trigger::Incidents(_), true)
     );
+    let mut p = Value::Object(p);
     if let (true, Some(it)) = (same_item, item) {
-        let pick = |k: &str| it.get(k).cloned().unwrap_or(Value::Null);
-        p.insert(
-            "matched".into(),
-            json!({
-                "status": pick("status"),
-                "assignedTo": pick("assignedTo"),
-                "classification": pick("classification"),
-                "determination": pick("determination"),
-                "lastUpdateDateTime": pick("lastUpdateDateTime"),
-                "customTags": pick("customTags"),
-            }),
-        );
+        record_matched(&mut p, it);
     }
-    let only_if: Option<Vec<String>> = match (&u.only_if_status, p.get("matched")) {
-        (Some(list), _) => Some(list.iter().map(|s| s.to_string()).collect()),
-        (None, Some(m)) => m.get("status").and_then(Value::as_str).map(|s| vec![s.to_string()]),
-        (None, None) => None,
-    };
-    if let Some(list) = only_if {
-        p.insert("only_if_status".into(), json!(list));
+    Ok(p)
+}
+
+/// Whether the planned update `params` still needs the state of its target at the match.
+pub fn needs_matched(params: &Value) -> bool {
+    params.get("target").is_some() && params.get("matched").is_none()
+}
+
+/// Records in the planned update `params` the state `item` (the target) was in at the match:
+/// the guard skips the write when an analyst has changed it since. Without an explicit
+/// `only_if_status`, the matched status is the only one allowed.
+pub fn record_matched(params: &mut Value, item: &Value) {
+    let Value::Object(p) = params else { return };
+    let pick = |k: &str| item.get(k).cloned().unwrap_or(Value::Null);
+    p.insert(
+        "matched".into(),
+        json!({
+            "status": pick("status"),
+            "assignedTo": pick("assignedTo"),
+            "classification": pick("classification"),
+            "determination": pick("determination"),
+            "lastUpdateDateTime": pick("lastUpdateDateTime"),
+            "customTags": pick("customTags"),
+        }),
+    );
+    if !p.contains_key("only_if_status")
+        && let Some(status) = item.get("status").and_then(Value::as_str)
+    {
+        p.insert("only_if_status".into(), json!([status]));
     }
-    Ok(Value::Object(p))
 }
 
 fn render_email(e: &Email, path: &str, ctx: &Value) -> Result<Value, PlanError> {

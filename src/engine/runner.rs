@@ -323,6 +323,7 @@ impl Engine {
         let (Some(store), Some(run)) = (store, run) else {
             return Ok(());
         };
+        self.record_targets_at_match(&mut planned).await?;
         let mut commit = PlanCommit::new(run, &playbook.name, &playbook_hash(playbook), started);
         commit.cursor = fetched.cursor.map(|position| CursorAdvance {
             trigger_hash: thash,
@@ -364,6 +365,52 @@ impl Engine {
             .collect();
         self.execute_entries(playbook, store, pending, false, started, report)
             .await;
+        Ok(())
+    }
+
+    /// Reads the targets of planned updates that are not the matched item itself (an incident
+    /// updated from an alert, an alert or incident named by a hunting row's `id:`) and records
+    /// the state they are in as the state at the match, so the guard protects them too. A
+    /// target that does not exist is left to fail when written (and abandon the item's later
+    /// actions); any other failure to read fails the run before anything is recorded.
+    async fn record_targets_at_match(&self, planned: &mut [PlannedAction]) -> Result<(), String> {
+        const AT_ONCE: usize = 8;
+        let mut targets: Vec<(Collection, String)> = planned
+            .iter()
+            .filter(|p| plan::needs_matched(&p.params))
+            .filter_map(|p| Some((update_collection(p.action)?, p.params["target"].as_str()?.to_string())))
+            .collect();
+        targets.sort_unstable_by(|a, b| (a.0 as u8, &a.1).cmp(&(b.0 as u8, &b.1)));
+        targets.dedup();
+        let mut states: HashMap<(u8, String), Value> = HashMap::new();
+        for chunk in targets.chunks(AT_ONCE) {
+            let mut reads = tokio::task::JoinSet::new();
+            for (collection, id) in chunk.iter().cloned() {
+                let client = self.client.clone();
+                reads.spawn(async move {
+                    let result = client.get_item(collection, &id).await;
+                    ((collection as u8, id), result)
+                });
+            }
+            while let Some(joined) = reads.join_next().await {
+                let (key, result) = joined.map_err(|e| format!("cannot read an update's target: {e}"))?;
+                match result {
+                    Ok(state) => {
+                        states.insert(key, state);
+                    }
+                    Err(e) if e.status() == Some(404) => {}
+                    Err(e) => return Err(format!("cannot read {} before planning its update: {e}", key.1)),
+                }
+            }
+        }
+        for p in planned.iter_mut().filter(|p| plan::needs_matched(&p.params)) {
+            let key = update_collection(p.action)
+                .zip(p.params["target"].as_str())
+                .map(|(c, id)| (c as u8, id.to_string()));
+            if let Some(state) = key.and_then(|k| states.get(&k)) {
+                plan::record_matched(&mut p.params, state);
+            }
+        }
         Ok(())
     }
 
@@ -606,11 +653,7 @@ impl Engine {
         for e in phase {
             match e.action.as_str() {
                 "update_alert" | "update_incident" => {
-                    let collection = if e.action == "update_alert" {
-                        Collection::Alerts
-                    } else {
-                        Collection::Incidents
-                    };
+                    let collection = update_collection(&e.action).unwrap_or(Collection::Alerts);
                     updates.entry(collection).or_default().push(UpdateJob {
                         ledger_id: e.id,
                         collection,
@@ -681,6 +724,15 @@ impl Engine {
             Ok(message) => self.mailer.send(&message).await,
             Err(err) => Outcome::failed(err, false),
         }
+    }
+}
+
+/// The collection an update action writes to.
+fn update_collection(action: &str) -> Option<Collection> {
+    match action {
+        "update_alert" => Some(Collection::Alerts),
+        "update_incident" => Some(Collection::Incidents),
+        _ => None,
     }
 }
 

@@ -107,7 +107,9 @@ fn run_test(playbook: &Playbook, test: &PlaybookTest, lists: &BTreeMap<String, V
     }
     for (i, (p, (action, fields))) in planned.iter().zip(&test.expect).enumerate() {
         for (key, want) in fields {
-            let got = p.params.get(key).unwrap_or(&Value::Null);
+            // A test names an update's target `id`, as the playbook does; the plan, `target`.
+            let param = if key == "id" { "target" } else { key.as_str() };
+            let got = p.params.get(param).unwrap_or(&Value::Null);
             if !matches(key, want, got) {
                 return Err(format!("expect[{i}].{action}.{key}: expected {want}, planned {got}"));
             }
@@ -131,6 +133,47 @@ fn matches(key: &str, want: &Value, got: &Value) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_update_target_is_expected_as_id_and_a_rows_actions_share_its_key() {
+        let settings = crate::config::Settings::embedded();
+        let text = r#"name: p
+schedule: '@hourly'
+trigger: { hunting: { query: "AlertInfo | where Timestamp > ago(1h)" } }
+dedup: { key: "k-{{ row.AlertId }}" }
+actions:
+  - update_alert: { id: "{{ row.AlertId }}", status: resolved }
+  - log: { message: "{{ row.AlertId }}" }
+tests:
+  - name: right id
+    input: { row: { AlertId: da1 } }
+    expect: [ { update_alert: { id: da1, status: resolved } }, { log: {} } ]
+  - name: wrong id
+    input: { row: { AlertId: da1 } }
+    expect: [ { update_alert: { id: da2 } }, { log: {} } ]
+"#;
+        let loaded = crate::playbook::parse_str(
+            text,
+            std::path::Path::new("p.yaml"),
+            std::path::Path::new("."),
+            &settings,
+        );
+        let playbook = loaded.playbook.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+        let outcomes = run_tests(std::slice::from_ref(&playbook), &BTreeMap::new());
+        assert_eq!(outcomes[0].failure, None);
+        assert_eq!(
+            outcomes[1].failure.as_deref(),
+            Some(r#"expect[0].update_alert.id: expected "da2", planned "da1""#)
+        );
+        let planned = plan_test(&playbook, &playbook.tests[0], &BTreeMap::new()).unwrap();
+        let items: Vec<&str> = planned.iter().map(|p| p.item_id.as_str()).collect();
+        assert_eq!(
+            items,
+            ["k-da1", "k-da1"],
+            "the update is the row's action, not the alert's"
+        );
+        assert_eq!(planned[0].params["target"], "da1");
+    }
 
     #[test]
     fn matching_rules() {

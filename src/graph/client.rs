@@ -486,10 +486,15 @@ impl Client {
             if !retry || attempt >= inner.max_attempts {
                 return Err(err);
             }
-            let delay = match (err.retry_after(), err.status()) {
-                (Some(after), _) => after.min(MAX_RETRY_AFTER),
-                (None, Some(429)) if req.op == Operation::Hunting => self.hunting_quota_wait(&err).await,
-                _ => backoff.next().unwrap_or(Duration::from_secs(60)),
+            let hunting_429 = req.op == Operation::Hunting && err.status() == Some(429);
+            let delay = match err.retry_after() {
+                // A spent CPU quota pauses all hunting of the tenant, whatever Retry-After says.
+                Some(after) if hunting_429 && is_cpu_quota(&err) => {
+                    self.hunting_quota_wait(&err).await.max(after.min(MAX_RETRY_AFTER))
+                }
+                Some(after) => after.min(MAX_RETRY_AFTER),
+                None if hunting_429 => self.hunting_quota_wait(&err).await,
+                None => backoff.next().unwrap_or(Duration::from_secs(60)),
             };
             tracing::warn!(
                 method = %req.method,
@@ -536,11 +541,7 @@ impl Client {
     /// 15-minute boundary; the call rate waits for the next minute.
     async fn hunting_quota_wait(&self, err: &Error) -> Duration {
         let now = self.inner.clock.now();
-        let message = match err {
-            Error::Api(e) => format!("{} {}", e.code, e.message).to_lowercase(),
-            _ => String::new(),
-        };
-        if message.contains("cpu") {
+        if is_cpu_quota(err) {
             let until = clock::next_boundary(now, Duration::from_secs(900));
             *self.inner.hunting_paused_until.lock().await = Some(until);
             tracing::warn!(until = %until, "Advanced hunting CPU quota is spent; hunting paused for the tenant.");
@@ -589,6 +590,14 @@ impl Client {
             return Ok(bytes);
         }
         Err(api_error(&req.method, &path, status, &headers, &bytes, req.op))
+    }
+}
+
+/// Whether a hunting 429 says the tenant's CPU quota is spent (else it is the call rate).
+fn is_cpu_quota(err: &Error) -> bool {
+    match err {
+        Error::Api(e) => format!("{} {}", e.code, e.message).to_lowercase().contains("cpu"),
+        _ => false,
     }
 }
 

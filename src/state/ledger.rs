@@ -183,12 +183,15 @@ impl Store {
             .ok_or(StateError::UnknownEntry { id })
     }
 
-    /// Ledger entries matching `filter` (playbook, item id, created since), newest first.
+    /// Ledger entries matching `filter` (playbook, item id, created since), newest first. The
+    /// item id matches the matched item and the target of an update (a hunting row's `id:`).
     pub fn ledger_for(&self, filter: &HistoryFilter) -> Result<Vec<LedgerEntry>, StateError> {
         let conn = self.conn();
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM ledger
-             WHERE (?1 IS NULL OR playbook = ?1) AND (?2 IS NULL OR item_id = ?2) AND (?3 IS NULL OR created >= ?3)
+             WHERE (?1 IS NULL OR playbook = ?1)
+               AND (?2 IS NULL OR item_id = ?2 OR json_extract(params, '$.target') = ?2)
+               AND (?3 IS NULL OR created >= ?3)
              ORDER BY id DESC LIMIT ?4"
         );
         let query = || -> rusqlite::Result<Vec<LedgerEntry>> {
