@@ -204,3 +204,93 @@ fn the_emulator_command_serves_and_stops_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// One HTTP/1.0 GET on loopback: the status code and the whole answer.
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, answer))
+}
+
+/// Settings `listen`: `graphsoar run` serves /healthz, /readyz and /metrics while its scheduler
+/// runs, and stops on SIGTERM; an address in use stops it at start with exit 2, naming the key.
+#[test]
+fn run_serves_health_endpoints_when_listen_is_set() {
+    let dir = TempDir::new("run-listen");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    dir.write("graphsoar.yaml", format!("listen: 127.0.0.1:{port}\n"));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_graphsoar"))
+        .arg("run")
+        .current_dir(dir.path())
+        .env_remove("GRAPHSOAR_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let ready = loop {
+        match http_get(port, "/readyz") {
+            Some((200, answer)) => break answer,
+            _ if start.elapsed() > std::time::Duration::from_secs(60) => {
+                let _ = child.kill();
+                panic!("/readyz never answered 200");
+            }
+            _ => std::thread::sleep(std::time::Duration::from_millis(100)),
+        }
+    };
+    assert!(ready.ends_with("ready\n"), "{ready}");
+    let (status, health) = http_get(port, "/healthz").unwrap();
+    assert_eq!((status, health.ends_with("ok\n")), (200, true), "{health}");
+    let (status, metrics) = http_get(port, "/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert!(metrics.contains("text/plain; version=0.0.4"), "{metrics}");
+    for line in ["graphsoar_up 1", "graphsoar_ready 1"] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+    let enabled: usize = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("graphsoar_playbooks "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("graphsoar_playbooks in\n{metrics}"));
+    assert!(enabled > 0, "{metrics}");
+
+    // Another engine with the same address cannot start (the state lock aside: its own folder).
+    let other = TempDir::new("run-listen-busy");
+    other.write("graphsoar.yaml", format!("listen: 127.0.0.1:{port}\nstate: other.db\n"));
+    std::fs::create_dir_all(other.path().join("playbooks")).unwrap();
+    let out = graphsoar_in(other.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("cannot listen on 127.0.0.1:{port} (settings `listen`)")),
+        "{}",
+        stderr(&out)
+    );
+
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

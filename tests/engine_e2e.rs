@@ -453,7 +453,8 @@ async fn a_killed_engine_resumes_without_losing_or_repeating() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_lose_and_repeat_nothing() {
     let mut config = EmulatorConfig::bundled().unwrap();
-    config.faults = "alerts=429@0:0.3,500:0.05,cut:0.1;alert=429@0:0.3,503:0.05,cut:0.1;incidents=429n:0.3,504:0.05,drop:0.05;incident=429@0:0.3,500:0.05;batch=429@0:0.3,503:0.05,cut:0.15;comments=429@0:0.3,500:0.05,cut:0.15".parse().unwrap();
+    // The first run: every `$batch` (PATCHes, comments) is carried out but its answer cut off.
+    config.faults = "batch=cut:1".parse().unwrap();
     config.seed = 11;
     let running = emulator::spawn(config).await.unwrap();
     let dir = tenant(
@@ -462,6 +463,18 @@ async fn faults_lose_and_repeat_nothing() {
         &[EICAR, "notify-high-severity-incidents"],
         ("graphsoar-local", "local-secret"),
     );
+    run_once(dir.path()).await;
+    let stats = crate::support::emulator_stats(&running.base_url).await;
+    assert!(
+        stats["byStatus"]["cut"].as_u64().unwrap_or(0) > 0,
+        "answers were cut: {stats}"
+    );
+    post(
+        &running,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "alerts=429@0:0.3,500:0.05,cut:0.1;alert=429@0:0.3,503:0.05,cut:0.1;incidents=429n:0.3,504:0.05,drop:0.05;incident=429@0:0.3,500:0.05;batch=429@0:0.3,503:0.05,cut:0.15;comments=429@0:0.3,500:0.05,cut:0.15" }),
+    )
+    .await;
     // Failed actions stay pending and are retried by the next runs, from the ledger (a cut
     // `$batch` with comments is not repeated within a run: it may have been carried out).
     for _ in 0..8 {
@@ -475,11 +488,6 @@ async fn faults_lose_and_repeat_nothing() {
             break;
         }
     }
-    let stats = crate::support::emulator_stats(&running.base_url).await;
-    assert!(
-        stats["byStatus"]["cut"].as_u64().unwrap_or(0) > 0,
-        "answers were cut: {stats}"
-    );
     post(&running, "/_emulator/faults", json!({ "clear": true })).await;
     let entries = ledger(dir.path(), EICAR);
     assert!(!entries.is_empty());

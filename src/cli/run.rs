@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
+use crate::engine::health::{self, Health};
 use crate::engine::runner::{Engine, RunReport, playbook_hash};
 use crate::engine::scheduler;
 use crate::playbook::{self, Playbook};
@@ -123,7 +124,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         let failed = reports.iter().any(RunReport::is_failure) || bad_playbooks > 0;
         if failed { EXIT_ERROR } else { EXIT_OK }
     } else {
-        serve(&engine, playbooks, grace).await;
+        serve(&engine, playbooks, grace).await?;
         EXIT_OK
     };
     if let Some(local) = connection.local {
@@ -185,32 +186,54 @@ async fn run_once(engine: &Arc<Engine>, playbooks: &[Arc<Playbook>]) -> Vec<RunR
 }
 
 /// The scheduler until Ctrl-C/SIGTERM; then running actions get `grace` to finish; a second
-/// signal exits at once.
-async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Duration) {
+/// signal exits at once. With settings `listen`, the health endpoints are served meanwhile.
+async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Duration) -> anyhow::Result<()> {
+    let health = Health::new(playbooks.len(), engine.store.clone());
+    let endpoints = CancellationToken::new();
+    if let Some(addr) = engine.settings.listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (settings `listen`)"))?;
+        let addr = listener.local_addr().unwrap_or(addr);
+        let (router, stop) = (health::router(health.clone()), endpoints.clone());
+        tokio::spawn(async move {
+            let served = axum::serve(listener, router)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "The health endpoints stopped.");
+            }
+        });
+        tracing::info!(%addr, "Health endpoints: /healthz, /readyz, /metrics.");
+    }
     let cancel = CancellationToken::new();
-    let engine_for_runs = engine.clone();
+    let (engine_for_runs, health_for_runs) = (engine.clone(), health.clone());
     let schedules = tokio::spawn(scheduler::run_schedules(
         playbooks.clone(),
         engine.clock.clone(),
         engine.settings.limits.concurrency as usize,
         cancel.clone(),
         move |p| {
-            let engine = engine_for_runs.clone();
+            let (engine, health) = (engine_for_runs.clone(), health_for_runs.clone());
             async move {
                 let report = engine.run_playbook(p).await;
+                health.record(&report, engine.clock.now());
                 tracing::info!(
                     playbook = %report.playbook, fetched = report.fetched, matched = report.matched,
-                    done = report.done, skipped = report.skipped, failed = report.failed, capped = report.capped,
-                    duration_ms = report.duration.as_millis() as u64, "Run finished."
+                    condition_errors = report.condition_errors, done = report.done, skipped = report.skipped,
+                    failed = report.failed, capped = report.capped, duration_ms = report.duration.as_millis() as u64,
+                    "Run finished."
                 );
             }
         },
     ));
+    health.set_ready(true);
     tracing::info!(
         playbooks = playbooks.len(),
         "Scheduler started; Ctrl-C or SIGTERM stops it."
     );
     crate::shutdown::signal().await;
+    health.set_ready(false);
     tracing::info!(
         grace_secs = grace.as_secs(),
         "Stopping: no new runs; running actions may finish."
@@ -218,9 +241,11 @@ async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Durat
     cancel.cancel();
     tokio::select! {
         _ = schedules => tracing::info!("Stopped."),
-        _ = tokio::time::sleep(grace) => tracing::warn!("The grace period is over: stopping with runs still in flight; their pending actions resume on the next start."),
+        () = engine.clock.sleep(grace) => tracing::warn!("The grace period is over: stopping with runs still in flight; their pending actions resume on the next start."),
         _ = crate::shutdown::signal() => tracing::warn!("Second signal: stopping now; pending actions resume on the next start."),
     }
+    endpoints.cancel();
+    Ok(())
 }
 
 /// The `--once` summary table (and, for dry runs, the plan).
@@ -279,6 +304,54 @@ pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
                 r.playbook, r.planned
             );
         }
+        if r.condition_errors > 0 {
+            let _ = writeln!(
+                out,
+                "warning: {}: the condition failed on {} item(s), counted as no match (the log names them)",
+                r.playbook, r.condition_errors
+            );
+        }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_failures_caps_and_condition_errors() {
+        let reports = [
+            RunReport {
+                playbook: "close-eicar".into(),
+                fetched: 12,
+                matched: 3,
+                done: 2,
+                failed: 1,
+                condition_errors: 4,
+                action_errors: vec!["update_alert da1: 404 NotFound".into()],
+                ..RunReport::default()
+            },
+            RunReport {
+                playbook: "digest".into(),
+                planned: 150,
+                capped: true,
+                ..RunReport::default()
+            },
+        ];
+        let text = summary(&reports, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("playbook"), "{text}");
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>()[..7],
+            ["close-eicar", "12", "3", "2", "0", "1", "-"]
+        );
+        for line in [
+            "error: close-eicar: update_alert da1: 404 NotFound",
+            "warning: close-eicar: the condition failed on 4 item(s), counted as no match (the log names them)",
+            "error: digest: capped: 150 actions planned, more than max_actions_per_run; none done",
+        ] {
+            assert!(lines.contains(&line), "{line:?} in\n{text}");
+        }
+    }
 }

@@ -33,7 +33,7 @@ pub async fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Connec
             cfg.writes_per_minute = 0;
             cfg.hunting_per_minute = 0;
             eprintln!(
-                "graphsoar: no settings file: using the embedded local tenant at {} (state {}, email to {}/)",
+                "graphsoar: no tenant configured (no `tenant_id`): using the embedded local tenant at {} (state {}, email to {}/)",
                 running.base_url,
                 settings.state.display(),
                 settings.outbox.display()

@@ -563,12 +563,14 @@ impl Check<'_> {
             String::new()
         });
         let credential = match (&raw.client_certificate, &raw.client_secret_file) {
-            (Some(_), Some(_)) => {
-                self.error(
-                    "client_certificate",
-                    "give either `client_certificate` or `client_secret_file`, not both",
+            // DESIGN's settings example names both; the certificate is the stronger credential.
+            (Some(cert), Some(_)) => {
+                self.warn(
+                    "client_secret_file",
+                    "both `client_certificate` and `client_secret_file` are set: the certificate is used and the \
+                     secret file ignored; remove one",
                 );
-                Credential::SecretEnv
+                Credential::Certificate(self.resolve(cert))
             }
             (Some(cert), None) => Credential::Certificate(self.resolve(cert)),
             (None, Some(file)) => Credential::SecretFile(self.resolve(file)),

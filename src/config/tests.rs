@@ -60,6 +60,54 @@ listen: 127.0.0.1:9464
     assert_eq!(s.listen, Some("127.0.0.1:9464".parse().unwrap()));
 }
 
+/// DESIGN's "settings file with every key", verbatim: valid, with a warning that of its two
+/// credentials the certificate is used.
+#[test]
+fn the_design_example_with_every_key_is_valid() {
+    let text = r#"
+tenant_id: 72f988bf-0000-0000-0000-000000000000   # absent: the embedded local tenant
+client_id: 11111111-2222-3333-4444-555555555555
+client_certificate: /etc/graphsoar/app.pem          # PEM with key; or client_secret_file,
+client_secret_file: /run/secrets/graphsoar          #   or GRAPHSOAR_CLIENT_SECRET in the environment
+cloud: global                                       # global | usgov | usgovdod
+graph_url: https://graph.microsoft.com              # override, e.g. http://127.0.0.1:8080
+login_url: https://login.microsoftonline.com        # override
+api_version: v1.0                                   # v1.0 | beta
+playbooks: playbooks/
+state: graphsoar.db
+outbox: outbox/                                     # used when smtp is absent
+smtp: { host: smtp.example.com, port: 587, tls: starttls, username: graphsoar, password_file: /run/secrets/smtp, from: soar@example.com }
+lists: { eicar_sha256: lists/eicar.txt }
+limits: { concurrency: 4, hunting_per_minute: 40, writes_per_minute: 120, max_actions_per_run: 100,
+          max_attempts: 5, request_timeout: 30s, hunting_timeout: 190s }   # writes count $batch sub-requests; 0 = unlimited (loopback only)
+cursor_overlap: 5m
+on_failure: { after_runs: 3, email: [soc-tooling@example.com] }   # tell people when a playbook keeps failing
+listen: 127.0.0.1:9464                              # /healthz, /readyz, /metrics; absent: off
+"#;
+    let dir = std::env::temp_dir().join(format!("graphsoar-design-settings-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("lists")).unwrap();
+    std::fs::write(
+        dir.join("lists/eicar.txt"),
+        "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\n",
+    )
+    .unwrap();
+    let parsed = Settings::parse_str(text, &dir.join("graphsoar.yaml"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (s, warnings) = parsed.unwrap_or_else(|e| panic!("{e:?}"));
+    let Tenant::Remote(t) = &s.tenant else {
+        panic!("expected a remote tenant")
+    };
+    assert_eq!(t.credential, Credential::Certificate("/etc/graphsoar/app.pem".into()));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].to_string();
+    assert!(
+        warning.contains(":5:")
+            && warning.contains("client_secret_file")
+            && warning.contains("the certificate is used"),
+        "{warning}"
+    );
+}
+
 #[test]
 fn inline_secrets_are_refused_with_the_way_to_do_it() {
     let e = errors("tenant_id: t\nclient_id: c\nclient_secret: hunter2\n");

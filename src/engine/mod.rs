@@ -2,6 +2,7 @@
 //! tests. It decides what to do; `action` does it; `state` remembers it. It never formats
 //! emails itself.
 
+pub mod health;
 pub mod plan;
 pub mod runner;
 pub mod scheduler;

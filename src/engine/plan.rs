@@ -130,16 +130,21 @@ pub fn dedup_key(playbook: &Playbook, item: &Value, ctx: &RunContext) -> Result<
         }
         None => match item_id(kind, item) {
             Some(id) => Ok(id),
-            None if kind == ItemKind::Row => Ok(format!(
-                "row:{:016x}",
-                crate::playbook::stable_hash(canonical_json(item).as_bytes())
-            )),
+            None if kind == ItemKind::Row => Ok(row_hash(item)),
             None => Err(PlanError {
                 field: "id".into(),
                 message: "the item has no `id`".into(),
             }),
         },
     }
+}
+
+/// A hunting row's default key and name in logs: `row:` and a hash of its canonical JSON.
+pub fn row_hash(row: &Value) -> String {
+    format!(
+        "row:{:016x}",
+        crate::playbook::stable_hash(canonical_json(row).as_bytes())
+    )
 }
 
 /// JSON with object keys sorted at every level, so equal rows hash equally.

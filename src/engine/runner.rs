@@ -62,7 +62,18 @@ const REPORTED_ERRORS: usize = 5;
 impl RunReport {
     /// A run or action failed (a guarded skip is not a failure).
     pub fn is_failure(&self) -> bool {
-        self.error.is_some() || self.failed > 0 || self.capped
+        self.status(false).is_failure()
+    }
+
+    /// The status of the finished run; `run_failed`: the run itself failed (before its error
+    /// is in the report).
+    pub fn status(&self, run_failed: bool) -> RunStatus {
+        match (run_failed || self.error.is_some(), self.capped) {
+            (true, _) => RunStatus::Failed,
+            (false, true) => RunStatus::Capped,
+            (false, false) if self.failed > 0 => RunStatus::PartiallyFailed,
+            (false, false) => RunStatus::Ok,
+        }
     }
 }
 
@@ -160,14 +171,8 @@ impl Engine {
         }
         let outcome = self.plan_and_execute(playbook, store, run, started, report).await;
         if let (Some(s), Some(run)) = (store, run) {
-            let status = match (&outcome, report.capped) {
-                (Err(_), _) => RunStatus::Failed,
-                (Ok(()), true) => RunStatus::Capped,
-                (Ok(()), false) if report.failed > 0 => RunStatus::PartiallyFailed,
-                (Ok(()), false) => RunStatus::Ok,
-            };
             let finished = RunOutcome {
-                status,
+                status: report.status(outcome.is_err()),
                 fetched: report.fetched,
                 matched: report.matched,
                 planned: report.planned,
@@ -885,8 +890,11 @@ async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -
                 Ok(false) => {}
                 Err(e) => {
                     errors += 1;
-                    let id = item.get("id").and_then(Value::as_str).unwrap_or("(row)");
-                    tracing::warn!(playbook = %playbook.name, item_id = id, error = %e, "Condition failed; counted as no match.");
+                    let id = item
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| plan::row_hash(&item), str::to_string);
+                    tracing::warn!(playbook = %playbook.name, item_id = %id, error = %e, "Condition failed; counted as no match.");
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! They resume only if their playbook still exists, is enabled and is unchanged; otherwise they
 //! are cancelled, which is what makes disabling a playbook the emergency stop.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
@@ -29,6 +29,18 @@ impl Store {
             stmt.query_map([], ledger_entry)?.collect()
         };
         query().map_err(self.sql("reading pending actions"))
+    }
+
+    /// How many entries are pending, by playbook (for `/metrics`).
+    pub fn pending_by_playbook(&self) -> Result<BTreeMap<String, u64>, StateError> {
+        let conn = self.conn();
+        let query = || -> rusqlite::Result<BTreeMap<String, u64>> {
+            let mut stmt =
+                conn.prepare_cached("SELECT playbook, count(*) FROM ledger WHERE state = 'pending' GROUP BY playbook")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?
+                .collect()
+        };
+        query().map_err(self.sql("counting pending actions"))
     }
 
     /// Cancels every pending entry of `playbook` with `reason`; returns how many.
