@@ -375,6 +375,39 @@ async fn throttling_and_server_errors_are_retried_through_the_clock() {
     );
 }
 
+/// Entra's own throttling and server errors are waited out like Graph's, honouring Retry-After;
+/// the request goes through once the token endpoint recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_or_failing_token_endpoint_is_retried() {
+    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    for (spec, at_least) in [("token=429@30:1", 30), ("token=503:1", 1)] {
+        set_faults(&running, serde_json::json!({ "clear": true, "spec": spec })).await;
+        let clock = Clock::scaled(1000.0);
+        let client = local(&running, clock.clone());
+        let before = clock.now();
+        let task = tokio::spawn(async move {
+            let query = ListQuery {
+                top: Some(5),
+                ..Default::default()
+            };
+            client.list::<Value>(Collection::Alerts, &query)?.next_page().await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        set_faults(&running, serde_json::json!({ "clear": true })).await;
+        let page = task.await.unwrap().expect("the list succeeds once Entra recovers");
+        assert_eq!(page.map(|p| p.value.len()), Some(5), "{spec}");
+        assert!(
+            clock.now() - before >= chrono::TimeDelta::seconds(at_least),
+            "{spec}: waited in clock time"
+        );
+    }
+    let s = stats(&running).await;
+    assert!(
+        s["byStatus"]["429"].as_u64().unwrap_or(0) > 0 && s["byStatus"]["503"].as_u64().unwrap_or(0) > 0,
+        "{s}"
+    );
+}
+
 /// A hunting 429 for the CPU quota pauses hunting until the next 15-minute boundary; one for the
 /// call rate waits for the next minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 
 use serde_json::{Value, json};
-use tokio::task::JoinSet;
 
 use super::{Outcome, comment_marker};
 use crate::graph::{BatchOp, Client, Collection, Error};
@@ -55,7 +54,7 @@ pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<St
     let mut to_patch = Vec::new();
     let mut after_patch = Vec::new();
     for job in jobs {
-        let current = match fresh.get(&(job.collection as u8, job.target().to_string())) {
+        let current = match fresh.get(&(job.collection, job.target().to_string())) {
             Some(Ok(v)) => Some(v.clone()),
             Some(Err(e)) => {
                 outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable())));
@@ -133,31 +132,19 @@ async fn read_fresh(
     client: &Client,
     jobs: &[UpdateJob],
     changed: &HashMap<String, Value>,
-) -> HashMap<(u8, String), Result<Value, Error>> {
+) -> HashMap<(Collection, String), Result<Value, Error>> {
     let mut out = HashMap::new();
-    let mut gets = JoinSet::new();
+    let mut gets = Vec::new();
     for job in jobs {
-        let key = (job.collection as u8, job.target().to_string());
-        if out.contains_key(&key) {
-            continue;
+        let key = (job.collection, job.target().to_string());
+        if job.needs_fresh_read() {
+            gets.push(key);
+        } else if let Some(v) = changed.get(job.target()) {
+            out.insert(key, Ok(v.clone()));
         }
-        if !job.needs_fresh_read() {
-            if let Some(v) = changed.get(job.target()) {
-                out.insert(key, Ok(v.clone()));
-            }
-            continue;
-        }
-        out.insert(key.clone(), Ok(Value::Null));
-        let client = client.clone();
-        let collection = job.collection;
-        gets.spawn(async move {
-            let result = client.get_item(collection, &key.1).await;
-            (key, result)
-        });
     }
-    while let Some(Ok((key, result))) = gets.join_next().await {
-        out.insert(key, result);
-    }
+    // A GET (for a resumed job) wins over the re-read of the same target.
+    out.extend(client.get_items(gets).await);
     out
 }
 

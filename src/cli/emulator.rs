@@ -26,7 +26,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Faults per route, such as `alerts=429:0.3,500:0.05,cut:0.1;hunting=429q:0.5;*=latency:200`
-    /// (429, 429@SECS, 429n, 429q, 429q@SECS, 429r, 500, 503, 504, drop, cut, latency).
+    /// (429, 429@SECS, 429n, 429q, 429q@SECS, 429r, 500, 503, 503@SECS, 504, drop, cut, latency).
     #[arg(long)]
     pub faults: Option<String>,
     /// Lifetime of issued tokens.

@@ -307,7 +307,7 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
         return entra_error(
             StatusCode::BAD_REQUEST,
             "invalid_scope",
-            1002012,
+            70011,
             &format!(
                 "The provided value for scope {scope} is not valid. Client credential flows must have a scope value \
                  with /.default suffixed to the resource identifier (application ID URI), e.g. \

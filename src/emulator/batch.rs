@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
 
 use super::Emulator;
-use super::error::{ApiError, ApiResult, GraphJson};
+use super::error::{ApiError, ApiResult, GraphJson, inner_error};
 use super::handlers::{ApiVersion, json_bytes};
 use super::router::{SubRequest, dispatch_router};
 
@@ -72,7 +72,15 @@ pub async fn batch_post(
                         item.id
                     ),
                 );
-                responses.push(json!({"id": item.id, "status": 424, "body": error.body()}));
+                // Not run, so no middleware fills `innerError`: its ids are made here.
+                let mut body = error.body();
+                let request_id = uuid::Uuid::new_v4().to_string();
+                let client_request_id = headers
+                    .get("client-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(&request_id);
+                body.error.inner_error = Some(inner_error(&request_id, client_request_id));
+                responses.push(json!({"id": item.id, "status": 424, "body": body}));
             } else {
                 runs.push(run(router.clone(), version, &headers, item));
             }

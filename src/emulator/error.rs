@@ -12,7 +12,17 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::graph::models::GraphErrorBody;
+use crate::graph::models::{GraphErrorBody, InnerError};
+
+/// The `innerError` of an answer: now, and the request's ids.
+pub fn inner_error(request_id: &str, client_request_id: &str) -> InnerError {
+    InnerError {
+        request_id: Some(request_id.to_owned()),
+        date: Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()),
+        client_request_id: Some(client_request_id.to_owned()),
+        extra: Default::default(),
+    }
+}
 
 /// A Graph error: HTTP status, Graph `code` and `message`, and an optional `Retry-After`.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,8 @@
 //!         | '429n' ':' P             429 without Retry-After
 //!         | '429q' ['@' SECS] ':' P  429 with the hunting CPU-quota body (Retry-After only with SECS)
 //!         | '429r' ':' P             429 without Retry-After, hunting call-rate body
-//!         | ('500' | '503' | '504') ':' P
+//!         | ('500' | '504') ':' P
+//!         | '503' ['@' SECS] ':' P  503 (with Retry-After: SECS if given)
 //!         | 'drop' ':' P             close the connection without answering
 //!         | 'cut' ':' P              answer (the request is carried out), but close the
 //!                                    connection halfway through the body
@@ -63,8 +64,10 @@ pub enum FaultKind {
     QuotaCpu(Option<u64>),
     /// 429 with the hunting call-rate body.
     QuotaRate,
-    /// 500, 503 or 504.
+    /// 500 or 504.
     Status(u16),
+    /// 503, with `Retry-After` (seconds) if given.
+    Unavailable(Option<u64>),
     /// Close the connection without a response.
     Drop,
     /// Carry the request out, then close the connection halfway through the response body.
@@ -157,19 +160,21 @@ fn parse_fault(route: &str, fault: &str) -> Result<FaultRule, FaultSpecError> {
                 "429q" => FaultKind::QuotaCpu(None),
                 "429r" => FaultKind::QuotaRate,
                 "500" => FaultKind::Status(500),
-                "503" => FaultKind::Status(503),
+                "503" => FaultKind::Unavailable(None),
                 "504" => FaultKind::Status(504),
                 "drop" => FaultKind::Drop,
                 "cut" => FaultKind::Cut,
                 other => match (
                     other.strip_prefix("429@").map(str::parse::<u64>),
                     other.strip_prefix("429q@").map(str::parse::<u64>),
+                    other.strip_prefix("503@").map(str::parse::<u64>),
                 ) {
-                    (Some(Ok(seconds)), _) => FaultKind::Throttle(Some(seconds)),
-                    (_, Some(Ok(seconds))) => FaultKind::QuotaCpu(Some(seconds)),
+                    (Some(Ok(seconds)), _, _) => FaultKind::Throttle(Some(seconds)),
+                    (_, Some(Ok(seconds)), _) => FaultKind::QuotaCpu(Some(seconds)),
+                    (_, _, Some(Ok(seconds))) => FaultKind::Unavailable(Some(seconds)),
                     _ => {
                         return Err(bad(
-                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429q@SECS, 429r, 500, 503, 504, drop, cut or latency",
+                            "unknown fault; expected 429, 429@SECS, 429n, 429q, 429q@SECS, 429r, 500, 503, 503@SECS, 504, drop, cut or latency",
                         ));
                     }
                 },
@@ -199,6 +204,8 @@ impl fmt::Display for FaultConfig {
                     FaultKind::QuotaCpu(Some(s)) => format!("429q@{s}:{}", rule.probability),
                     FaultKind::QuotaRate => format!("429r:{}", rule.probability),
                     FaultKind::Status(code) => format!("{code}:{}", rule.probability),
+                    FaultKind::Unavailable(None) => format!("503:{}", rule.probability),
+                    FaultKind::Unavailable(Some(s)) => format!("503@{s}:{}", rule.probability),
                     FaultKind::Drop => format!("drop:{}", rule.probability),
                     FaultKind::Cut => format!("cut:{}", rule.probability),
                     FaultKind::Latency(ms) => format!("latency:{ms}:{}", rule.probability),
@@ -360,6 +367,9 @@ mod tests {
         let quota: FaultConfig = "hunting=429q@0:1".parse().unwrap();
         assert_eq!(quota.rules[0].kind, FaultKind::QuotaCpu(Some(0)));
         assert_eq!(quota.to_string(), "hunting=429q@0:1");
+        let unavailable: FaultConfig = "alerts=503@7:0.5,503:0.5".parse().unwrap();
+        assert_eq!(unavailable.rules[0].kind, FaultKind::Unavailable(Some(7)));
+        assert_eq!(unavailable.to_string(), "alerts=503@7:0.5;alerts=503:0.5");
         assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
     }
 

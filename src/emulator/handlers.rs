@@ -153,9 +153,21 @@ fn patch_item(
     let mut store = emu.write();
     let entity = update::patch(&mut store, kind, id, body, &caller.display_name, now)?;
     let fragment = format!("security/{}/$entity", kind.segment());
+    // An alert's PATCH answer has `evidence: []`, as in Graph's documented response (reference
+    // §7): nobody may rely on evidence coming back from a PATCH.
+    let json = match kind {
+        Kind::Alert => {
+            let mut alert = entity.value();
+            if let Some(evidence) = alert.get_mut("evidence") {
+                *evidence = Value::Array(Vec::new());
+            }
+            Bytes::from(serde_json::to_vec(&alert).unwrap_or_default())
+        }
+        Kind::Incident => entity.json.clone(),
+    };
     Ok(json_bytes(
         StatusCode::OK,
-        entity_body(&metadata(headers, version, &fragment), &entity.json),
+        entity_body(&metadata(headers, version, &fragment), &json),
     ))
 }
 

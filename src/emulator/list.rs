@@ -297,16 +297,11 @@ pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, 
         _ => None,
     };
     let collection = store.collection(kind);
-    // Without calls a filter reads only filterable properties; with them, the whole item.
-    let whole = filter.as_ref().is_some_and(Expr::has_call);
+    // A checked filter reads filterable properties only (also inside functions).
     let matches = |entity: &Entity| {
-        filter.as_ref().is_none_or(|expr| {
-            if whole {
-                odata::eval_for(expr, kind.resource(), &entity.value())
-            } else {
-                odata::eval_for(expr, kind.resource(), entity.filterable())
-            }
-        })
+        filter
+            .as_ref()
+            .is_none_or(|expr| odata::eval_for(expr, kind.resource(), entity.filterable()))
     };
     let count = (first && options.count).then(|| collection.values().filter(|e| matches(e)).count());
     let mut token = Token {

@@ -110,7 +110,8 @@ impl EmulatorConfig {
             faults: FaultConfig::default(),
             seed: 0,
             clients: Client::builtin(),
-            request_timeout: Duration::from_secs(300),
+            // Graph ends a request after 3 minutes (reference §8: advanced hunting's limit).
+            request_timeout: Duration::from_secs(180),
         }
     }
 

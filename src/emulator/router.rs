@@ -21,12 +21,11 @@ use futures_util::StreamExt as _;
 use super::Emulator;
 use super::admin;
 use super::auth::{self, TokenContext};
-use super::error::{ApiError, ErrorMarker};
+use super::error::{ApiError, ErrorMarker, inner_error};
 use super::faults::FaultKind;
 use super::handlers::{self as h, ApiVersion};
 use super::server::Connection;
 use super::stats::{CUT, DROPPED};
-use crate::graph::models::InnerError;
 
 /// Marks a `$batch` sub-request (no `drop` or `cut` faults).
 #[derive(Debug, Clone, Copy)]
@@ -181,12 +180,7 @@ async fn request_ids(request: Request, next: Next) -> Response {
         .unwrap_or_else(|| request_id.clone());
     let mut response = next.run(request).await;
     if let Some(ErrorMarker(mut body)) = response.extensions_mut().remove::<ErrorMarker>() {
-        body.error.inner_error = Some(InnerError {
-            request_id: Some(request_id.clone()),
-            date: Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string()),
-            client_request_id: Some(client_request_id.clone()),
-            extra: Default::default(),
-        });
+        body.error.inner_error = Some(inner_error(&request_id, &client_request_id));
         let bytes = serde_json::to_vec(&body).unwrap_or_default();
         response.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
         *response.body_mut() = Body::from(bytes);
@@ -257,6 +251,7 @@ async fn faults(State(emu): State<Emulator>, request: Request, next: Next) -> Re
             response
         }
         Some(FaultKind::Cut) => cut(next.run(request).await).await,
+        Some(kind) if route == "token" => token_fault(kind),
         Some(kind) => fault_error(kind).into_response(),
     };
     let firing = super::lock(&emu.inner.faults).count(route);
@@ -290,6 +285,51 @@ async fn cut(response: Response) -> Response {
     response
 }
 
+/// A fault on the token endpoint, in Entra's shape (`error`, `error_description`,
+/// `error_codes`, ...), not Graph's. The AADSTS codes are the emulator's choice: 90055 for
+/// throttling, 90033 ("a transient error") otherwise.
+fn token_fault(kind: FaultKind) -> Response {
+    let (status, code, description, retry_after) = match kind {
+        FaultKind::Throttle(retry_after) | FaultKind::QuotaCpu(retry_after) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            90055,
+            "Too many requests for this tenant. Retry later.",
+            retry_after,
+        ),
+        FaultKind::QuotaRate => (
+            StatusCode::TOO_MANY_REQUESTS,
+            90055,
+            "Too many requests for this tenant. Retry later.",
+            None,
+        ),
+        FaultKind::Unavailable(retry_after) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            90033,
+            "A transient error has occurred. Please try again.",
+            retry_after,
+        ),
+        FaultKind::Status(status) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            90033,
+            "A transient error has occurred. Please try again.",
+            None,
+        ),
+        FaultKind::Drop | FaultKind::Cut | FaultKind::Latency(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            90033,
+            "A transient error has occurred. Please try again.",
+            None,
+        ),
+    };
+    let mut response = auth::entra_error(status, "temporarily_unavailable", code, description);
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 fn fault_error(kind: FaultKind) -> ApiError {
     let throttled = |message: &str| ApiError::new(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", message);
     match kind {
@@ -306,11 +346,12 @@ fn fault_error(kind: FaultKind) -> ApiError {
             "Too many requests: the tenant exceeded the allowed advanced hunting call rate (45 calls per minute). \
              Retry after the next minute.",
         ),
-        FaultKind::Status(503) => ApiError::new(
+        FaultKind::Unavailable(retry_after) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "ServiceUnavailable",
             "The service is temporarily unavailable. Retry later.",
-        ),
+        )
+        .with_retry_after(retry_after),
         FaultKind::Status(504) => {
             ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.")
         }

@@ -4,8 +4,7 @@
 //! each incident (for `$expand=alerts`), advanced-hunting tables (compact rows, see [`Table`])
 //! and recorded hunting answers.
 //!
-//! An item is parsed and re-serialised only when it changes (PATCH, comment, load) or when a
-//! filter calls a function. The store does no I/O and knows nothing of HTTP except the
+//! An item is parsed and re-serialised only when it changes (PATCH, comment, load). The store does no I/O and knows nothing of HTTP except the
 //! [`ApiError`]s its updates return.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -162,8 +161,8 @@ impl Entity {
     }
 
     /// An object holding `id` and the properties the OData table lets `$filter` compare
-    /// (documented or not), which is all a filter without function calls can read: filter on
-    /// it instead of [`Entity::value`].
+    /// (documented or not), which is all a checked filter can read (also inside functions):
+    /// filter on it instead of [`Entity::value`].
     pub fn filterable(&self) -> &Value {
         &self.filterable
     }

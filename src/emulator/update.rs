@@ -13,12 +13,9 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use super::store::{Entity, Kind, Store};
-use crate::graph::enums::canonical;
+use crate::graph::enums::{NOT_SETTABLE, canonical};
 use crate::graph::models::wire::format_datetime;
 use crate::odata;
-
-/// Status values no client may set.
-const REFUSED: &[&str] = &["redirected", "awaitingAction", "unknownFutureValue"];
 
 /// The comment `@odata.type`, as the docs send it (without `#`).
 const COMMENT_TYPE: &str = "microsoft.graph.security.alertComment";
@@ -138,7 +135,7 @@ fn check_value(kind: Kind, key: &str, value: &Value) -> Result<Value, ApiError> 
                 }
             };
             match canonical(members, text) {
-                Some(member) if REFUSED.contains(&member) => Err(ApiError::bad_request(format!(
+                Some(member) if NOT_SETTABLE.contains(&member) => Err(ApiError::bad_request(format!(
                     "The value '{member}' of property '{key}' is set by the service and cannot be written."
                 ))),
                 Some(member) => Ok(Value::String(member.to_owned())),

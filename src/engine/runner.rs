@@ -379,40 +379,22 @@ impl Engine {
     /// target that does not exist is left to fail when written (and abandon the item's later
     /// actions); any other failure to read fails the run before anything is recorded.
     async fn record_targets_at_match(&self, planned: &mut [PlannedAction]) -> Result<(), String> {
-        const AT_ONCE: usize = 8;
-        let mut targets: Vec<(Collection, String)> = planned
+        let target = |p: &PlannedAction| Some((update_collection(p.action)?, p.params["target"].as_str()?.to_string()));
+        let targets: Vec<(Collection, String)> = planned
             .iter()
             .filter(|p| plan::needs_matched(&p.params))
-            .filter_map(|p| Some((update_collection(p.action)?, p.params["target"].as_str()?.to_string())))
+            .filter_map(target)
             .collect();
-        targets.sort_unstable_by(|a, b| (a.0 as u8, &a.1).cmp(&(b.0 as u8, &b.1)));
-        targets.dedup();
-        let mut states: HashMap<(u8, String), Value> = HashMap::new();
-        for chunk in targets.chunks(AT_ONCE) {
-            let mut reads = tokio::task::JoinSet::new();
-            for (collection, id) in chunk.iter().cloned() {
-                let client = self.client.clone();
-                reads.spawn(async move {
-                    let result = client.get_item(collection, &id).await;
-                    ((collection as u8, id), result)
-                });
-            }
-            while let Some(joined) = reads.join_next().await {
-                let (key, result) = joined.map_err(|e| format!("cannot read an update's target: {e}"))?;
-                match result {
-                    Ok(state) => {
-                        states.insert(key, state);
-                    }
-                    Err(e) if e.status() == Some(404) => {}
-                    Err(e) => return Err(format!("cannot read {} before planning its update: {e}", key.1)),
-                }
+        let states = self.client.get_items(targets).await;
+        for (key, result) in &states {
+            if let Err(e) = result
+                && e.status() != Some(404)
+            {
+                return Err(format!("cannot read {} before planning its update: {e}", key.1));
             }
         }
         for p in planned.iter_mut().filter(|p| plan::needs_matched(&p.params)) {
-            let key = update_collection(p.action)
-                .zip(p.params["target"].as_str())
-                .map(|(c, id)| (c as u8, id.to_string()));
-            if let Some(state) = key.and_then(|k| states.get(&k)) {
+            if let Some(Ok(state)) = target(p).and_then(|key| states.get(&key)) {
                 plan::record_matched(&mut p.params, state);
             }
         }

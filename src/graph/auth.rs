@@ -137,14 +137,16 @@ impl Certificate {
             AssertionAlgorithm::Ps256 => header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(self.sha256_thumbprint)),
             AssertionAlgorithm::Rs256 => header.x5t = Some(URL_SAFE_NO_PAD.encode(self.sha1_thumbprint)),
         }
+        // A minute of clock skew before now; `exp` 10 minutes after `nbf` (reference §10: 5–10).
+        let nbf = now - TimeDelta::minutes(1);
         let claims = Claims {
             aud: audience,
             iss: client_id,
             sub: client_id,
             jti: uuid::Uuid::new_v4().to_string(),
-            nbf: now.timestamp() - 60,
+            nbf: nbf.timestamp(),
             iat: now.timestamp(),
-            exp: (now + TimeDelta::minutes(10)).timestamp(),
+            exp: (nbf + TimeDelta::minutes(10)).timestamp(),
         };
         jsonwebtoken::encode(&header, &claims, &self.key)
             .map_err(|e| Error::Config(format!("cannot sign the client assertion: {e}")))
@@ -315,22 +317,37 @@ impl TokenProvider {
                 renew_ahead,
             });
         }
-        match serde_json::from_slice::<TokenErrorResponse>(&body) {
-            Ok(e) if status.is_client_error() => Err(Error::Auth {
-                client_id: inner.client_id.clone(),
-                error: e.error,
-                description: e.error_description.unwrap_or_default(),
-            }),
-            _ => Err(Error::Api(Box::new(ApiError {
-                method: "POST".into(),
-                path,
-                status: status.as_u16(),
-                code: "TokenEndpointError".into(),
-                message: String::from_utf8_lossy(&body).chars().take(300).collect(),
-                request_id: None,
-                retry_after: super::client::retry_after(&headers),
-                permission: None,
-            }))),
+        let parsed = serde_json::from_slice::<TokenErrorResponse>(&body).ok();
+        match parsed {
+            // Refused credentials or request: retrying does not help.
+            Some(e) if status.is_client_error() && status != reqwest::StatusCode::TOO_MANY_REQUESTS => {
+                Err(Error::Auth {
+                    client_id: inner.client_id.clone(),
+                    error: e.error,
+                    description: e.error_description.unwrap_or_default(),
+                })
+            }
+            // Throttling and server errors (retryable), in Entra's shape or not.
+            parsed => {
+                let (code, message) = match parsed {
+                    Some(e) => (e.error, e.error_description.unwrap_or_default()),
+                    None => (
+                        "TokenEndpointError".into(),
+                        String::from_utf8_lossy(&body).chars().take(300).collect(),
+                    ),
+                };
+                Err(Error::Api(Box::new(ApiError {
+                    method: "POST".into(),
+                    path,
+                    status: status.as_u16(),
+                    code,
+                    message,
+                    request_id: None,
+                    client_request_id: None,
+                    retry_after: super::client::retry_after(&headers),
+                    permission: None,
+                })))
+            }
         }
     }
 }

@@ -80,7 +80,7 @@ pub enum Error {
 
 /// An error status from Graph, with what was asked and what came back.
 #[derive(Debug, Clone, Error)]
-#[error("{method} {path}: HTTP {status} {code}: {message}{}{}", hint(.status, .permission), request_id_suffix(.request_id))]
+#[error("{method} {path}: HTTP {status} {code}: {message}{}{}", hint(.status, .permission), ids_suffix(.request_id, .client_request_id))]
 pub struct ApiError {
     pub method: String,
     pub path: String,
@@ -89,6 +89,8 @@ pub struct ApiError {
     pub code: String,
     pub message: String,
     pub request_id: Option<String>,
+    /// The `client-request-id` of the call (graphsoar sends one with every request).
+    pub client_request_id: Option<String>,
     /// From `Retry-After`, when sent.
     pub retry_after: Option<Duration>,
     /// For a 403: the application permission this call needs.
@@ -123,8 +125,17 @@ fn hint(status: &u16, permission: &Option<&'static str>) -> String {
     }
 }
 
-fn request_id_suffix(id: &Option<String>) -> String {
-    id.as_ref().map(|id| format!(" [request-id {id}]")).unwrap_or_default()
+/// The ids Microsoft support asks for: ` [request-id R, client-request-id C]`.
+fn ids_suffix(request_id: &Option<String>, client_request_id: &Option<String>) -> String {
+    let ids: Vec<String> = [("request-id", request_id), ("client-request-id", client_request_id)]
+        .into_iter()
+        .filter_map(|(name, id)| id.as_ref().map(|id| format!("{name} {id}")))
+        .collect();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", ids.join(", "))
+    }
 }
 
 impl Error {
@@ -178,12 +189,13 @@ mod tests {
             code: "Forbidden".into(),
             message: "Missing role".into(),
             request_id: Some("r1".into()),
+            client_request_id: Some("c1".into()),
             retry_after: None,
             permission: Operation::WriteAlerts.permission(),
         }));
         let text = e.to_string();
         assert!(
-            text.contains("SecurityAlert.ReadWrite.All") && text.contains("[request-id r1]"),
+            text.contains("SecurityAlert.ReadWrite.All") && text.contains("[request-id r1, client-request-id c1]"),
             "{text}"
         );
         assert!(!e.is_retryable());
@@ -199,6 +211,7 @@ mod tests {
                 code: String::new(),
                 message: String::new(),
                 request_id: None,
+                client_request_id: None,
                 retry_after: None,
                 permission: None,
             }))

@@ -55,21 +55,6 @@ pub enum Expr {
     Value(Operand),
 }
 
-impl Expr {
-    /// Whether a function call (`contains(...)`, `evidence/any(...)`) appears anywhere: only
-    /// calls may read properties that are not filterable.
-    pub fn has_call(&self) -> bool {
-        let operand = |o: &Operand| matches!(o, Operand::Call(_));
-        match self {
-            Expr::Or(items) | Expr::And(items) => items.iter().any(Expr::has_call),
-            Expr::Not { expr, .. } => expr.has_call(),
-            Expr::Compare { left, right, .. } => operand(left) || operand(right),
-            Expr::In { left, list, .. } => operand(left) || list.iter().any(operand),
-            Expr::Value(value) => operand(value),
-        }
-    }
-}
-
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompareOp {

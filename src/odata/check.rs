@@ -193,7 +193,7 @@ impl Checker {
                 offset: call.span.offset,
                 len: target.len(),
             };
-            self.known_property(target, span);
+            self.filterable(target, span);
         }
         if let Some(var) = &call.lambda {
             self.lambda.push(var.clone());
@@ -237,23 +237,27 @@ impl Checker {
     }
 
     /// Checks that a compared property exists and is filterable; returns it when its values
-    /// are worth checking.
+    /// are worth checking (not inside a function call).
     fn property_operand(&mut self, operand: &Operand) -> Option<&'static Property> {
         let Operand::Property { path, span } = operand else {
             self.operand(operand);
             return None;
         };
-        let in_lambda = self.resource_path(path).is_none();
-        let prop = self.known_property(path, *span)?;
-        if in_lambda || self.calls > 0 {
-            return None;
-        }
+        let prop = self.filterable(path, *span)?;
+        (self.calls == 0 && !path.contains('/')).then_some(prop)
+    }
+
+    /// Checks that the property `path` starts with exists and may be filtered on, also inside
+    /// a function or lambda (Graph rejects non-filterable properties there too, reference §6);
+    /// returns it. A lambda variable's path is not a resource property: `None`.
+    fn filterable(&mut self, path: &str, span: Span) -> Option<&'static Property> {
+        let prop = self.known_property(path, span)?;
         let resource = self.resource.name();
         match prop.filter {
             Filter::No => {
                 let list = self.filterable_list();
                 self.error(
-                    *span,
+                    span,
                     format!(
                         "`{path}` cannot be used in a filter on {resource} (Graph answers 400); \
                          filterable properties are: {list}; test `{path}` in the playbook's \
@@ -264,16 +268,16 @@ impl Checker {
             }
             Filter::Undocumented => {
                 self.warn(
-                    *span,
+                    span,
                     format!(
                         "`{path}` is not a documented filterable property of {resource}; Graph \
                          may reject it with 400 (documented: {})",
                         self.filterable_list()
                     ),
                 );
-                (!path.contains('/')).then_some(prop)
+                Some(prop)
             }
-            Filter::Documented => (!path.contains('/')).then_some(prop),
+            Filter::Documented => Some(prop),
         }
     }
 
@@ -455,6 +459,28 @@ mod tests {
         assert_eq!(found[0].severity, Severity::Warning);
         let found = findings("assignedTo eq status", Resource::Alerts);
         assert_eq!((found.len(), found[0].severity), (1, Severity::Warning));
+    }
+
+    #[test]
+    fn functions_and_lambdas_may_read_only_filterable_properties() {
+        let found = findings("contains(title,'EICAR')", Resource::Alerts);
+        let errors: Vec<&Finding> = found.iter().filter(|f| f.severity == Severity::Error).collect();
+        assert_eq!(errors.len(), 1, "{found:?}");
+        assert!(
+            errors[0].message.starts_with("`title` cannot be used in a filter"),
+            "{found:?}"
+        );
+        assert_eq!(errors[0].offset, 9);
+        let found = findings("evidence/any(e: e/verdict eq 'malicious')", Resource::Alerts);
+        assert!(
+            found
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.message.starts_with("`evidence` cannot be used")),
+            "{found:?}"
+        );
+        // A filterable property in a function: only the function is a warning.
+        let found = findings("startswith(assignedTo,'soc')", Resource::Alerts);
+        assert!(found.iter().all(|f| f.severity == Severity::Warning), "{found:?}");
     }
 
     #[test]

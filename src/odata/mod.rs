@@ -280,7 +280,7 @@ mod tests {
             (1, Severity::Warning, "not")
         );
 
-        let text = "status eq 'new' and contains(title,'EICAR')";
+        let text = "status eq 'new' and contains(assignedTo,'soc')";
         let found = validate(text, Resource::Alerts);
         assert_eq!(
             (found.len(), found[0].severity, at(text, &found[0])),
@@ -288,10 +288,16 @@ mod tests {
         );
         assert!(found[0].message.contains("test the rest in the playbook's `condition`"));
 
+        // Inside a function or lambda, a property that is not filterable is still an error.
+        let text = "status eq 'new' and contains(title,'EICAR')";
+        let found = validate(text, Resource::Alerts);
+        let kinds: Vec<(Severity, &str)> = found.iter().map(|f| (f.severity, at(text, f))).collect();
+        assert_eq!(kinds, [(Severity::Warning, "contains"), (Severity::Error, "title")]);
+
         let text = "evidence/any(e: e/verdict eq 'malicious')";
         let found = validate(text, Resource::Alerts);
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert_eq!(at(text, &found[0]), "any");
+        let kinds: Vec<(Severity, &str)> = found.iter().map(|f| (f.severity, at(text, f))).collect();
+        assert_eq!(kinds, [(Severity::Error, "evidence"), (Severity::Warning, "any")]);
 
         let text = "incidentId eq '28282'";
         let found = validate(text, Resource::Alerts);

@@ -527,6 +527,9 @@ impl<'a> Compiler<'a> {
                 ),
             );
         }
+        // `AlertInfo.AlertId` is expected to equal the alerts_v2 `id`; the reference marks that
+        // unverified (§13), which is why a hunting update of an id Graph does not know fails
+        // visibly (404, the row's later actions abandoned) rather than being skipped.
         match (trigger, &raw.id) {
             (Trigger::Hunting(_), None) => self.error(
                 path,

@@ -151,7 +151,7 @@ async fn token_errors_are_entra_shaped() {
     assert_entra_error(&tenant.token_form(&grant).await, 400, "unsupported_grant_type", 70003);
     let mut scope = base("graphsoar-local", "local-secret");
     scope[3].1 = "https://graph.microsoft.com/SecurityAlert.Read.All";
-    assert_entra_error(&tenant.token_form(&scope).await, 400, "invalid_scope", 1002012);
+    assert_entra_error(&tenant.token_form(&scope).await, 400, "invalid_scope", 70011);
     let no_secret = tenant
         .token_form(&[
             ("grant_type", "client_credentials"),

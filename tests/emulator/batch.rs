@@ -112,6 +112,8 @@ async fn depends_on_runs_in_order_and_failed_dependencies_are_424() {
     assert_eq!(by_id("3")["body"]["error"]["code"], "NotFound");
     assert_eq!(by_id("4")["status"], 424);
     assert_eq!(by_id("5")["status"], 424);
+    let inner = &by_id("4")["body"]["error"]["innerError"];
+    assert!(inner["request-id"].is_string() && inner["date"].is_string(), "{inner}");
     assert!(
         by_id("1")["body"]["@odata.context"]
             .as_str()

@@ -77,11 +77,21 @@ async fn server_errors_and_token_faults() {
             .await
             .assert_error(status, code);
     }
-    set(&tenant, "token=503:1").await;
-    let answer = tenant
-        .token_form(&[("grant_type", "client_credentials"), ("client_id", "graphsoar-local")])
-        .await;
-    assert_eq!(answer.status.as_u16(), 503);
+    set(&tenant, "incidents=503@7:1").await;
+    let unavailable = tenant.get(&token, "/beta/security/incidents").await;
+    unavailable.assert_error(503, "ServiceUnavailable");
+    assert_eq!(unavailable.header("retry-after"), Some("7"));
+    // The token endpoint answers its faults in Entra's shape, not Graph's.
+    for (spec, status, retry_after) in [("token=503:1", 503, None), ("token=429@3:1", 429, Some("3"))] {
+        set(&tenant, spec).await;
+        let answer = tenant
+            .token_form(&[("grant_type", "client_credentials"), ("client_id", "graphsoar-local")])
+            .await;
+        assert_eq!(answer.status.as_u16(), status);
+        assert_eq!(answer.body["error"], "temporarily_unavailable", "{:#}", answer.body);
+        assert!(answer.body["error_codes"].is_array(), "{:#}", answer.body);
+        assert_eq!(answer.header("retry-after"), retry_after);
+    }
 }
 
 #[tokio::test]

@@ -34,7 +34,8 @@ pub struct HuntingColumn {
     /// The column name, e.g. `Timestamp`.
     #[serde(alias = "Name")]
     pub name: String,
-    /// The column type as Graph names it, e.g. `DateTime`, `String`, `Int64`.
+    /// The column type as Graph names it, e.g. `DateTime` or `String` (the reference verifies
+    /// only these two; others such as `Int64` or `Boolean` are kept as sent, unverified, §8).
     #[serde(rename = "type", alias = "Type")]
     pub column_type: String,
 }
