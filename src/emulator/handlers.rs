@@ -84,15 +84,9 @@ fn write_permission(kind: Kind) -> Permission {
 
 fn list_items(emu: &Emulator, kind: Kind, version: ApiVersion, headers: &HeaderMap, query: Option<&str>) -> ApiResult {
     let options = list::parse_options(kind, query, false)?;
-    let expand = options.expand_alerts;
     let page = {
         let store = emu.read();
         list::list(&store, &emu.inner.snapshots, kind, options)?
-    };
-    let fragment = if expand {
-        format!("security/{}(alerts())", kind.segment())
-    } else {
-        format!("security/{}", kind.segment())
     };
     let next_link = page.next.as_ref().map(|token| {
         format!(
@@ -103,7 +97,7 @@ fn list_items(emu: &Emulator, kind: Kind, version: ApiVersion, headers: &HeaderM
         )
     });
     let body = page_body(
-        &metadata(headers, version, &fragment),
+        &metadata(headers, version, &page.fragment),
         page.count,
         next_link.as_deref(),
         &page.items,
@@ -125,14 +119,15 @@ fn get_item(
         .collection(kind)
         .get(id)
         .ok_or_else(|| ApiError::not_found(kind.noun(), id))?;
-    let (fragment, json) = if options.expand_alerts {
-        (
-            format!("security/{}(alerts())/$entity", kind.segment()),
-            with_alerts(&store, entity),
-        )
+    let expand = options.expand_alerts;
+    let select = options.select.as_deref();
+    let fragment = list::context_fragment(kind, select, expand, true);
+    let json = if expand {
+        with_alerts(&store, entity)
     } else {
-        (format!("security/{}/$entity", kind.segment()), entity.json.clone())
+        entity.json.clone()
     };
+    let json = list::project(&json, select, expand);
     Ok(json_bytes(
         StatusCode::OK,
         entity_body(&metadata(headers, version, &fragment), &json),

@@ -2,8 +2,9 @@
 //!
 //! Options: `$filter` (parsed and checked by [`crate::odata`]; what Graph would reject is a 400,
 //! what it merely does not document is accepted), `$top`, `$skip`, `$count`, `$orderby`
-//! (`createdDateTime` or `lastUpdateDateTime`, `asc`/`desc`), `$expand=alerts` (incidents only)
-//! and `$skiptoken` (from a next link). Any other `$` option, or one given twice, is a 400.
+//! (`createdDateTime` or `lastUpdateDateTime`, `asc`/`desc`), `$expand=alerts` (incidents only),
+//! `$select` (known properties; also on a single item) and `$skiptoken` (from a next link). Any
+//! other `$` option, or one given twice, is a 400.
 //!
 //! Page sizes: `$top` is the page size, as in Graph (`@odata.nextLink` continues with the same
 //! size). Alerts: default and maximum 1000. Incidents: default and maximum 50 (the size
@@ -72,6 +73,8 @@ pub struct ListOptions {
     order: Order,
     /// `$expand=alerts`.
     pub expand_alerts: bool,
+    /// `$select`: the properties to return, in the order asked.
+    pub select: Option<Vec<String>>,
     token: Option<Token>,
 }
 
@@ -84,6 +87,9 @@ struct Token {
     t: usize,
     x: bool,
     o: Order,
+    /// `$select`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    l: Option<Vec<String>>,
     /// Keyset cursor: the last item served (seconds, nanoseconds, id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     c: Option<(i64, u32, String)>,
@@ -102,6 +108,7 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
         count: false,
         order: Order::CreatedDesc,
         expand_alerts: false,
+        select: None,
         token: None,
     };
     let mut seen: Vec<String> = Vec::new();
@@ -116,7 +123,7 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
             )));
         }
         seen.push(name.clone());
-        let allowed_on_single = name == "$expand";
+        let allowed_on_single = name == "$expand" || name == "$select";
         if single && !allowed_on_single {
             return Err(ApiError::bad_request(format!(
                 "The query option '{key}' is not supported on a single {}.",
@@ -159,11 +166,12 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
                     )));
                 }
             },
+            "$select" => options.select = Some(parse_select(kind, &value)?),
             "$skiptoken" => options.token = Some(decode_token(kind, &value)?),
             _ => {
                 return Err(ApiError::bad_request(format!(
                     "The query option '{key}' is not supported by /security/{}; supported: $filter, $top, $skip, \
-                     $count, $orderby{}.",
+                     $count, $orderby, $select{}.",
                     kind.segment(),
                     if kind == Kind::Incident { ", $expand" } else { "" }
                 )));
@@ -186,6 +194,57 @@ fn parse_filter(kind: Kind, text: &str) -> Result<Expr, ApiError> {
         )));
     }
     Ok(expr)
+}
+
+/// `$select=id,status`: known properties of the resource (undocumented for the security API,
+/// but the CSDL marks both sets selectable).
+fn parse_select(kind: Kind, text: &str) -> Result<Vec<String>, ApiError> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if kind.resource().property(name).is_none() {
+            return Err(ApiError::bad_request(format!(
+                "Could not find a property named '{name}' on type '{}'.",
+                &kind.odata_type()[1..]
+            )));
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// The `@odata.context` fragment of a list (or, `single`, of one item): the collection, with the
+/// selected properties and the expansion in parentheses as Graph writes them.
+pub fn context_fragment(kind: Kind, select: Option<&[String]>, expand: bool, single: bool) -> String {
+    let mut parts: Vec<String> = select.map(<[String]>::to_vec).unwrap_or_default();
+    if expand {
+        parts.push("alerts()".into());
+    }
+    let mut fragment = format!("security/{}", kind.segment());
+    if !parts.is_empty() {
+        fragment = format!("{fragment}({})", parts.join(","));
+    }
+    if single {
+        fragment.push_str("/$entity");
+    }
+    fragment
+}
+
+/// `json` (an item, with `alerts` when expanded) with only the `select`ed properties (and the
+/// expansion) left.
+pub fn project(json: &Bytes, select: Option<&[String]>, expanded: bool) -> Bytes {
+    let Some(select) = select else { return json.clone() };
+    let Ok(serde_json::Value::Object(mut item)) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return json.clone();
+    };
+    let kept: serde_json::Map<String, serde_json::Value> = select
+        .iter()
+        .map(String::as_str)
+        .chain(expanded.then_some("alerts"))
+        .filter_map(|name| Some((name.to_owned(), item.shift_remove(name)?)))
+        .collect();
+    Bytes::from(serde_json::to_vec(&kept).unwrap_or_default())
 }
 
 fn parse_count_option(name: &str, value: &str) -> Result<usize, ApiError> {
@@ -264,15 +323,18 @@ pub struct PageOut {
     pub count: Option<usize>,
     /// The `$skiptoken` of the next page.
     pub next: Option<String>,
+    /// The `@odata.context` fragment (see [`context_fragment`]).
+    pub fragment: String,
 }
 
 /// Runs a listing over `store`.
 pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, options: ListOptions) -> ApiResultPage {
-    let (filter_text, top, expand, order, cursor, snapshot, first) = match &options.token {
+    let (filter_text, top, expand, select, order, cursor, snapshot, first) = match &options.token {
         Some(token) => (
             token.f.clone(),
             token.t,
             token.x,
+            token.l.clone(),
             token.o,
             token.c.clone(),
             token.s.clone(),
@@ -284,6 +346,7 @@ pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, 
                 options.filter_text.clone(),
                 top,
                 options.expand_alerts,
+                options.select.clone(),
                 options.order,
                 None,
                 None,
@@ -304,11 +367,13 @@ pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, 
             .is_none_or(|expr| odata::eval_for(expr, kind.resource(), entity.filterable()))
     };
     let count = (first && options.count).then(|| collection.values().filter(|e| matches(e)).count());
+    let fragment = context_fragment(kind, select.as_deref(), expand, false);
     let mut token = Token {
         r: kind.segment().to_owned(),
         f: filter_text,
         t: top,
         x: expand,
+        l: select.clone(),
         o: order,
         c: None,
         s: None,
@@ -379,17 +444,19 @@ pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, 
     let items = page
         .into_iter()
         .map(|entity| {
-            if expand {
+            let json = if expand {
                 with_alerts(store, entity)
             } else {
                 entity.json.clone()
-            }
+            };
+            project(&json, select.as_deref(), expand)
         })
         .collect();
     Ok(PageOut {
         items,
         count,
         next: more.then(|| encode_token(&token)),
+        fragment,
     })
 }
 

@@ -16,7 +16,7 @@
 //! Every response carries `request-id` and `client-request-id`; every Graph error is
 //! `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`.
 //! Not emulated: hiding evolvable enum members without `Prefer: include-unknown-enum-members`,
-//! `$select`, `moveAlerts`/`mergeIncidents`, and KQL (recorded answers only).
+//! `moveAlerts`/`mergeIncidents`, and KQL (recorded answers only).
 //!
 //! Production code uses this module only for the embedded default (`graphsoar run` with no
 //! settings, through [`spawn`]); `graph` never imports it.
