@@ -301,6 +301,41 @@ async fn certificate_authentication_with_ps256_and_rs256() {
             .unwrap();
         assert!(!page.value.is_empty(), "{alg:?}");
     }
+    // A tenant that takes only RS256: refused with PS256, the client switches to RS256 once.
+    let (old_cert, old_key) = rsa_certificate();
+    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut app = emulator::Client::local();
+    app.client_id = "graphsoar-rs256".into();
+    app.secret = None;
+    app.certificates = vec![old_cert.clone()];
+    app.assertion_algorithms = vec!["RS256".into()];
+    config.clients.push(app);
+    config.token_lifetime = Duration::from_secs(2);
+    let rs256_only = start(config).await;
+    let certificate = Certificate::from_pem(&format!("{old_cert}\n{old_key}"), AssertionAlgorithm::Ps256).unwrap();
+    let client = client_with(
+        &rs256_only,
+        "graphsoar-rs256",
+        Credentials::Certificate(Box::new(certificate)),
+        Clock::system(),
+    );
+    assert!(!first_page(&client, Collection::Incidents, 2).await.is_empty());
+    // Tokens renewed later (these live 2 s) are signed with RS256 straight away.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert!(!first_page(&client, Collection::Incidents, 2).await.is_empty());
+    let tokens: Vec<(String, u64)> = stats(&rs256_only).await["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["route"].as_str().unwrap_or("").contains("token"))
+        .map(|r| (r["status"].as_str().unwrap().to_string(), r["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        tokens,
+        [("200".to_string(), 2), ("401".to_string(), 1)],
+        "one refusal, then RS256"
+    );
+
     // Another key with the same subject: refused.
     let (_, other_key) = rsa_certificate();
     let forged = Certificate::from_pem(&format!("{cert}\n{other_key}"), AssertionAlgorithm::Ps256).unwrap();

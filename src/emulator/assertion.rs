@@ -51,14 +51,22 @@ pub fn parse_certificates(client: &Client) -> Result<Vec<CertKey>, String> {
 }
 
 /// Checks a client assertion; the error is an AADSTS code and description.
-pub fn verify(client_id: &str, certs: &[CertKey], assertion: &str, audience: &str) -> Result<(), (u32, String)> {
+pub fn verify(client: &Client, certs: &[CertKey], assertion: &str, audience: &str) -> Result<(), (u32, String)> {
+    let client_id = client.client_id.as_str();
     let malformed = || (50027, "JWT token is invalid or malformed.".to_owned());
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
-    if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
+    let accepted =
+        |name: &str| client.assertion_algorithms.is_empty() || client.assertion_algorithms.iter().any(|a| a == name);
+    let allowed = match header.alg {
+        Algorithm::RS256 => accepted("RS256"),
+        Algorithm::PS256 => accepted("PS256"),
+        _ => false,
+    };
+    if !allowed {
         return Err((
             5002738,
             format!(
-                "The client assertion algorithm {:?} is not supported; sign with RS256 or PS256.",
+                "The client assertion algorithm {:?} is not supported by this tenant.",
                 header.alg
             ),
         ));

@@ -39,7 +39,8 @@ const GRAPH_RESOURCES: &[&str] = &[
 ];
 
 /// A client application: how it authenticates and which application roles it holds. Built in,
-/// or read from JSON (`{"clientId", "displayName", "secret", "certificates": [PEM], "roles"}`).
+/// or read from JSON (`{"clientId", "displayName", "secret", "certificates": [PEM],
+/// "assertionAlgorithms"?: ["RS256"], "roles"}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Client {
@@ -54,6 +55,10 @@ pub struct Client {
     /// PEM certificates whose keys may sign client assertions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<String>,
+    /// The assertion algorithms accepted (`RS256`, `PS256`); empty: both. For tenants that
+    /// take only one of them (reference §10: which one is unverified).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assertion_algorithms: Vec<String>,
     /// Application roles, e.g. `SecurityAlert.ReadWrite.All`.
     pub roles: Vec<String>,
 }
@@ -66,6 +71,7 @@ impl Client {
             display_name: "graphsoar (local)".into(),
             secret: Some("local-secret".into()),
             certificates: Vec::new(),
+            assertion_algorithms: Vec::new(),
             roles: vec![
                 "SecurityAlert.ReadWrite.All".into(),
                 "SecurityIncident.ReadWrite.All".into(),
@@ -81,6 +87,7 @@ impl Client {
             display_name: "graphsoar reader".into(),
             secret: Some("reader-secret".into()),
             certificates: Vec::new(),
+            assertion_algorithms: Vec::new(),
             roles: vec![
                 "SecurityAlert.Read.All".into(),
                 "SecurityIncident.Read.All".into(),
@@ -335,7 +342,7 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
         },
         (None, Some(JWT_BEARER), Some(assertion)) => {
             let audience = format!("{}/{tenant}/oauth2/v2.0/token", context.origin);
-            assertion::verify(&client.client.client_id, &client.certs, assertion, &audience)
+            assertion::verify(&client.client, &client.certs, assertion, &audience)
         }
         (None, Some(other), _) => Err((
             50027,

@@ -13,6 +13,10 @@
 //!                      [{"query": "...", "schema": [{"name", "type"}], "results": [{...}]}]
 //! tables/<Table>.jsonl optional: one advanced-hunting row (a JSON object) per line, e.g.
 //!                      tables/DeviceProcessEvents.jsonl; blank lines are ignored
+//! clients.json         optional: more client applications, beside the built-in ones (one with
+//!                      a built-in's id replaces it): [{"clientId", "displayName"?, "secret"?,
+//!                      "certificates"?: [PEM], "assertionAlgorithms"?: ["RS256"|"PS256"],
+//!                      "roles": ["SecurityAlert.Read.All", ...]}]
 //! ```
 //!
 //! Column names and types of the tables follow [`TABLE_SCHEMAS`]; datetimes are ISO strings, `Dynamic`
@@ -38,6 +42,8 @@ use chrono::{DateTime, FixedOffset, TimeDelta, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::auth::Client;
+
 /// The instant every dataset datetime is written relative to; it stands for the emulator's start.
 pub const ANCHOR: &str = "2030-01-01T00:00:00Z";
 
@@ -48,6 +54,8 @@ pub struct Dataset {
     pub incidents: Vec<Value>,
     pub tables: BTreeMap<String, Vec<Value>>,
     pub hunting: Vec<RecordedAnswer>,
+    /// Client applications beyond the built-in ones (`clients.json`).
+    pub clients: Vec<Client>,
 }
 
 /// A recorded answer of `runHuntingQuery` for one query text.
@@ -388,6 +396,7 @@ pub fn bundled() -> Result<Dataset, DatasetError> {
         incidents: parse_entities(&base.join("incidents.json"), BUNDLED_INCIDENTS, "incident")?,
         hunting: parse_hunting(&base.join("hunting.json"), BUNDLED_HUNTING)?,
         tables: BTreeMap::new(),
+        clients: Vec::new(),
     };
     for (name, text) in BUNDLED_TABLES {
         let path = base.join("tables").join(format!("{name}.jsonl"));
@@ -415,6 +424,10 @@ pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
     let hunting_path = dir.join("hunting.json");
     if hunting_path.exists() {
         ds.hunting = parse_hunting(&hunting_path, &read(&hunting_path)?)?;
+    }
+    let clients_path = dir.join("clients.json");
+    if clients_path.exists() {
+        ds.clients = parse_clients(&clients_path, &read(&clients_path)?)?;
     }
     let tables_dir = dir.join("tables");
     if tables_dir.is_dir() {
@@ -489,6 +502,36 @@ fn parse_entities(path: &Path, text: &str, what: &str) -> Result<Vec<Value>, Dat
         }
     }
     Ok(items)
+}
+
+fn parse_clients(path: &Path, text: &str) -> Result<Vec<Client>, DatasetError> {
+    let clients: Vec<Client> = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
+    let invalid = |message: String| DatasetError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    for (i, client) in clients.iter().enumerate() {
+        let id = &client.client_id;
+        if id.trim().is_empty() {
+            return Err(invalid(format!("client #{i} has an empty clientId")));
+        }
+        if client.secret.is_none() && client.certificates.is_empty() {
+            return Err(invalid(format!(
+                "client #{i} (`{id}`) has neither a secret nor certificates: give one, or it can never get a token"
+            )));
+        }
+        if let Some(bad) = client
+            .assertion_algorithms
+            .iter()
+            .find(|a| !matches!(a.as_str(), "RS256" | "PS256"))
+        {
+            return Err(invalid(format!(
+                "client #{i} (`{id}`): assertion algorithm `{bad}` is not RS256 or PS256"
+            )));
+        }
+        super::assertion::parse_certificates(client).map_err(|e| invalid(format!("client #{i}: {e}")))?;
+    }
+    Ok(clients)
 }
 
 fn parse_hunting(path: &Path, text: &str) -> Result<Vec<RecordedAnswer>, DatasetError> {
@@ -1149,6 +1192,7 @@ mod tests {
                 schema: vec![],
                 results: vec![serde_json::json!({"Timestamp": "2029-12-31T12:00:00.0000000Z"})],
             }],
+            clients: Vec::new(),
         };
         let start = time("2031-06-15T10:00:00.5Z");
         ds.shift_times(start);
@@ -1303,6 +1347,35 @@ mod tests {
         assert!(err.contains("hunting.json") && err.contains("extra"), "{err}");
 
         std::fs::remove_file(dir.join("hunting.json")).expect("remove");
+        for (clients, needle) in [
+            (
+                r#"[{"clientId": "x", "secret": "s", "roles": [], "colour": 1}]"#,
+                "unknown field `colour`",
+            ),
+            (
+                r#"[{"clientId": "x", "roles": []}]"#,
+                "client #0 (`x`) has neither a secret nor certificates",
+            ),
+            (
+                r#"[{"clientId": "x", "secret": "s", "assertionAlgorithms": ["HS256"], "roles": []}]"#,
+                "assertion algorithm `HS256`",
+            ),
+            (
+                r#"[{"clientId": "x", "certificates": ["nope"], "roles": []}]"#,
+                "client #0: client `x` certificate #0",
+            ),
+        ] {
+            std::fs::write(dir.join("clients.json"), clients).expect("write");
+            let err = load_dir(&dir).expect_err(needle).to_string();
+            assert!(err.contains("clients.json") && err.contains(needle), "{err}");
+        }
+        std::fs::write(
+            dir.join("clients.json"),
+            r#"[{"clientId": "soc-app", "secret": "s3", "roles": ["SecurityAlert.Read.All"]}]"#,
+        )
+        .expect("write");
+        assert_eq!(load_dir(&dir).expect("clients").clients[0].client_id, "soc-app");
+        std::fs::remove_file(dir.join("clients.json")).expect("remove");
         let ok = load_dir(&dir).expect("minimal dataset");
         assert_eq!(ok.alerts.len(), 1);
         assert_eq!(ok.tables["DeviceInfo"].len(), 1);

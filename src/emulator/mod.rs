@@ -92,9 +92,16 @@ pub struct EmulatorConfig {
 }
 
 impl EmulatorConfig {
-    /// `dataset`, starting now, one-hour tokens, no faults, seed 0, the built-in clients.
-    pub fn new(dataset: Dataset) -> Self {
-        EmulatorConfig::with_data(Data::Dataset(dataset))
+    /// `dataset`, starting now, one-hour tokens, no faults, seed 0, the built-in clients and the
+    /// dataset's (one with a built-in's id replaces it).
+    pub fn new(mut dataset: Dataset) -> Self {
+        let extra = std::mem::take(&mut dataset.clients);
+        let mut config = EmulatorConfig::with_data(Data::Dataset(dataset));
+        for client in extra {
+            config.clients.retain(|c| c.client_id != client.client_id);
+            config.clients.push(client);
+        }
+        config
     }
 
     /// [`EmulatorConfig::new`] with a generated tenant of `alerts` alerts.

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -118,7 +119,13 @@ impl Certificate {
     }
 
     /// A signed client assertion for `audience` (the token endpoint URL).
-    fn assertion(&self, client_id: &str, audience: &str, now: DateTime<Utc>) -> Result<String, Error> {
+    fn assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        now: DateTime<Utc>,
+        algorithm: AssertionAlgorithm,
+    ) -> Result<String, Error> {
         #[derive(Serialize)]
         struct Claims<'a> {
             aud: &'a str,
@@ -129,11 +136,11 @@ impl Certificate {
             iat: i64,
             exp: i64,
         }
-        let mut header = match self.algorithm {
+        let mut header = match algorithm {
             AssertionAlgorithm::Ps256 => Header::new(Algorithm::PS256),
             AssertionAlgorithm::Rs256 => Header::new(Algorithm::RS256),
         };
-        match self.algorithm {
+        match algorithm {
             AssertionAlgorithm::Ps256 => header.x5t_s256 = Some(URL_SAFE_NO_PAD.encode(self.sha256_thumbprint)),
             AssertionAlgorithm::Rs256 => header.x5t = Some(URL_SAFE_NO_PAD.encode(self.sha1_thumbprint)),
         }
@@ -190,6 +197,8 @@ struct Inner {
     credentials: Credentials,
     clock: Clock,
     cached: Mutex<Option<Cached>>,
+    /// Entra refused a PS256 assertion and took an RS256 one: sign with RS256 from then on.
+    rs256: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -234,6 +243,7 @@ impl TokenProvider {
                 credentials,
                 clock,
                 cached: Mutex::new(None),
+                rs256: AtomicBool::new(false),
             }),
         })
     }
@@ -248,10 +258,38 @@ impl TokenProvider {
         {
             return Ok(c.token.clone());
         }
-        let fresh = self.fetch().await?;
+        let fresh = match self.fetch().await {
+            // Which algorithm a tenant takes is unverified (reference §10): Entra recommends PS256
+            // with `x5t#S256`, older guidance RS256 with `x5t`. Refused with PS256, try RS256 once.
+            Err(refused @ Error::Auth { .. }) if self.may_fall_back(&refused) => {
+                self.inner.rs256.store(true, Ordering::SeqCst);
+                match self.fetch().await {
+                    Ok(fresh) => {
+                        tracing::warn!(
+                            client_id = %self.inner.client_id,
+                            "Entra refused the PS256 client assertion and accepted RS256: signing with RS256 from now on."
+                        );
+                        fresh
+                    }
+                    Err(_) => {
+                        self.inner.rs256.store(false, Ordering::SeqCst);
+                        return Err(refused);
+                    }
+                }
+            }
+            other => other?,
+        };
         let token = fresh.token.clone();
         *cached = Some(fresh);
         Ok(token)
+    }
+
+    /// Whether `refused` (the token endpoint's answer to a PS256 assertion) may be retried with
+    /// RS256: a certificate set to PS256, not switched yet, refused as `invalid_client`.
+    fn may_fall_back(&self, refused: &Error) -> bool {
+        matches!(&self.inner.credentials, Credentials::Certificate(c) if c.algorithm == AssertionAlgorithm::Ps256)
+            && !self.inner.rs256.load(Ordering::SeqCst)
+            && matches!(refused, Error::Auth { error, .. } if error == "invalid_client")
     }
 
     /// Forgets `token` after Graph refused it (401), unless another task already replaced it.
@@ -272,7 +310,13 @@ impl TokenProvider {
         match &inner.credentials {
             Credentials::Secret(secret) => form.push(("client_secret", secret.clone())),
             Credentials::Certificate(cert) => {
-                let assertion = cert.assertion(&inner.client_id, inner.token_url.as_str(), inner.clock.now())?;
+                let algorithm = if inner.rs256.load(Ordering::SeqCst) {
+                    AssertionAlgorithm::Rs256
+                } else {
+                    cert.algorithm
+                };
+                let assertion =
+                    cert.assertion(&inner.client_id, inner.token_url.as_str(), inner.clock.now(), algorithm)?;
                 form.push((
                     "client_assertion_type",
                     "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),

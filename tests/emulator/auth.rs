@@ -56,6 +56,7 @@ async fn with_cert_client(cert: &Cert) -> Tenant {
         display_name: "Cert App".into(),
         secret: None,
         certificates: vec![cert.pem.clone()],
+        assertion_algorithms: Vec::new(),
         roles: vec!["SecurityAlert.Read.All".into()],
     });
     start(config).await
@@ -314,4 +315,39 @@ async fn reader_is_forbidden_to_write_and_told_which_role() {
     let admin = tenant.admin().await;
     let alert = tenant.get(&admin, "/v1.0/security/alerts_v2/a00").await;
     assert_eq!(alert.body["status"], "new");
+}
+
+/// A dataset's `clients.json` adds clients (and may replace a built-in one) with their roles.
+#[tokio::test]
+async fn clients_of_the_dataset_get_tokens_with_their_roles() {
+    let mut dataset = small_dataset(2);
+    dataset.clients = serde_json::from_value(json!([
+        {"clientId": "incident-bot", "secret": "bot-secret", "roles": ["SecurityIncident.ReadWrite.All"]},
+        {"clientId": "graphsoar-reader", "secret": "rotated", "roles": ["SecurityAlert.Read.All"]}
+    ]))
+    .unwrap();
+    let tenant = start(EmulatorConfig::new(dataset)).await;
+    let bot = tenant.token("incident-bot", "bot-secret").await;
+    let patched = tenant
+        .patch(&bot, "/v1.0/security/incidents/1", &json!({"status": "inProgress"}))
+        .await;
+    assert_eq!(patched.status.as_u16(), 200, "{:#}", patched.body);
+    tenant
+        .get(&bot, "/v1.0/security/alerts_v2")
+        .await
+        .assert_error(403, "Forbidden");
+    let old = tenant
+        .token_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "graphsoar-reader"),
+            ("client_secret", "reader-secret"),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .await;
+    assert_entra_error(&old, 401, "invalid_client", 7000215);
+    let reader = tenant.token("graphsoar-reader", "rotated").await;
+    assert_eq!(
+        tenant.get(&reader, "/v1.0/security/alerts_v2").await.status.as_u16(),
+        200
+    );
 }

@@ -116,6 +116,7 @@ pub fn small_dataset(n: usize) -> Dataset {
             ],
             results: vec![json!({"AlertId": "a00", "Timestamp": "2029-12-31T23:59:00Z"})],
         }],
+        clients: Vec::new(),
     }
 }
 
