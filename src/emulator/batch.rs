@@ -102,7 +102,12 @@ async fn run(router: axum::Router, version: ApiVersion, outer: &HeaderMap, item:
     let mut builder = Request::builder()
         .method(item.method.clone())
         .uri(format!("/{}/{url}", version.segment()));
-    for name in [header::AUTHORIZATION, header::HOST] {
+    // The batch's `Prefer` (include-unknown-enum-members) holds for its requests too.
+    for name in [
+        header::AUTHORIZATION,
+        header::HOST,
+        header::HeaderName::from_static("prefer"),
+    ] {
         if let Some(value) = outer.get(&name) {
             builder = builder.header(name, value);
         }

@@ -15,8 +15,9 @@
 //!
 //! Every response carries `request-id` and `client-request-id`; every Graph error is
 //! `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`.
-//! Not emulated: hiding evolvable enum members without `Prefer: include-unknown-enum-members`,
-//! `moveAlerts`/`mergeIncidents`, and KQL (recorded answers only).
+//! Without `Prefer: include-unknown-enum-members`, evolvable enum members are answered as
+//! `unknownFutureValue`, as Graph does. Not emulated: `moveAlerts`/`mergeIncidents`, and KQL
+//! (recorded answers only).
 //!
 //! Production code uses this module only for the embedded default (`graphsoar run` with no
 //! settings, through [`spawn`]); `graph` never imports it.

@@ -90,7 +90,51 @@ fn graph_routes(emu: &Emulator) -> Router<Emulator> {
             post(h::hunting_run),
         )
         .route("/$batch", post(super::batch::batch_post))
+        .route_layer(middleware::from_fn(evolvable_members))
         .route_layer(middleware::from_fn_with_state(emu.clone(), require_token))
+}
+
+/// Whether the request asks for evolvable enum members (`Prefer: include-unknown-enum-members`).
+fn wants_evolvable_members(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("include-unknown-enum-members"))
+}
+
+/// Without `Prefer: include-unknown-enum-members`, Graph answers the enum members declared after
+/// `unknownFutureValue` as `unknownFutureValue` (reference §2); so does the emulator, for alerts
+/// and incidents (with embedded alerts). Requests that send the header, as graphsoar's client
+/// does, are served the stored bytes untouched.
+async fn evolvable_members(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let hide: Option<fn(&mut serde_json::Value)> = if path.contains("/security/alerts_v2") {
+        Some(crate::graph::models::hide_evolvable_alert)
+    } else if path.contains("/security/incidents") {
+        Some(crate::graph::models::hide_evolvable_incident)
+    } else {
+        None
+    };
+    let hide = hide.filter(|_| !wants_evolvable_members(request.headers()));
+    let response = next.run(request).await;
+    let Some(hide) = hide.filter(|_| response.status().is_success()) else {
+        return response;
+    };
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    match json.get_mut("value") {
+        Some(serde_json::Value::Array(items)) => items.iter_mut().for_each(hide),
+        _ => hide(&mut json),
+    }
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(serde_json::to_vec(&json).unwrap_or_default()))
 }
 
 fn with_common_layers(emu: &Emulator, app: Router<Emulator>) -> Router<Emulator> {

@@ -298,3 +298,65 @@ async fn incidents_list_get_expand_and_patch() {
         .await;
     assert_eq!(resolved.ids(), ["1"]);
 }
+
+/// Evolvable enum members (after `unknownFutureValue`) come back as `unknownFutureValue` unless
+/// the request (or its `$batch`) sends `Prefer: include-unknown-enum-members`, as in Graph.
+#[tokio::test]
+async fn evolvable_members_need_the_prefer_header() {
+    let mut dataset = super::support::small_dataset(2);
+    dataset.alerts[0]["serviceSource"] = json!("microsoftSentinel");
+    dataset.incidents[0]["status"] = json!("awaitingAction");
+    let tenant = super::support::start(graphsoar::emulator::EmulatorConfig::new(dataset)).await;
+    let token = tenant.admin().await;
+    const PREFER: (&str, &str) = ("Prefer", "include-unknown-enum-members");
+    let get = |path: &'static str, prefer: bool| {
+        let mut request = tenant.http.get(tenant.url(path)).bearer_auth(&token);
+        if prefer {
+            request = request.header(PREFER.0, PREFER.1);
+        }
+        async move { answer(request.send().await.unwrap()).await.body }
+    };
+    let hidden = get("/v1.0/security/alerts_v2/a00", false).await;
+    assert_eq!(hidden["serviceSource"], "unknownFutureValue");
+    assert_eq!(hidden["status"], "new", "ordinary members stay");
+    let shown = get("/v1.0/security/alerts_v2/a00", true).await;
+    assert_eq!(shown["serviceSource"], "microsoftSentinel");
+    let list = get("/v1.0/security/incidents?$expand=alerts", false).await;
+    let incident = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "1")
+        .unwrap();
+    assert_eq!(incident["status"], "unknownFutureValue");
+    assert!(
+        incident["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["serviceSource"] == "unknownFutureValue")
+    );
+    let list = get("/v1.0/security/incidents?$expand=alerts", true).await;
+    assert!(
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["status"] == "awaitingAction")
+    );
+    // A `$batch` with the header passes it to its requests.
+    let batch = json!({"requests": [{"id": "1", "method": "GET", "url": "/security/alerts_v2/a00"}]});
+    let answer_of = |prefer: bool| {
+        let mut request = tenant
+            .http
+            .post(tenant.url("/v1.0/$batch"))
+            .bearer_auth(&token)
+            .json(&batch);
+        if prefer {
+            request = request.header(PREFER.0, PREFER.1);
+        }
+        async move { answer(request.send().await.unwrap()).await.body["responses"][0]["body"]["serviceSource"].clone() }
+    };
+    assert_eq!(answer_of(true).await, "microsoftSentinel");
+    assert_eq!(answer_of(false).await, "unknownFutureValue");
+}

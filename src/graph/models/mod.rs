@@ -40,7 +40,7 @@ pub use evidence_parts::*;
 pub use evidence_types::*;
 pub use hunting::{HuntingColumn, HuntingQueryRequest, HuntingQueryResults};
 pub use incident::{Incident, RecommendedHuntingQuery};
-pub use normalize::{normalize_alert, normalize_incident};
+pub use normalize::{hide_evolvable_alert, hide_evolvable_incident, normalize_alert, normalize_incident};
 pub use update::{AlertUpdate, CommentRequest, IncidentUpdate};
 
 use serde::{Deserialize, Serialize};

@@ -38,37 +38,58 @@ const EVIDENCE_ENUMS: &[(&str, &[&str])] = &[
 
 /// Normalises an alert's enum properties and those of its `evidence` items in place.
 pub fn normalize_alert(value: &mut Value) {
-    let Some(alert) = value.as_object_mut() else { return };
-    normalize_fields(alert, ALERT_ENUMS);
-    if let Some(Value::Array(evidence)) = alert.get_mut("evidence") {
-        evidence
-            .iter_mut()
-            .filter_map(Value::as_object_mut)
-            .for_each(normalize_evidence);
-    }
+    visit_alert(value, &mut normalize_value);
 }
 
 /// Normalises an incident's enum properties and every embedded alert (`$expand=alerts`).
 pub fn normalize_incident(value: &mut Value) {
+    visit_incident(value, &mut normalize_value);
+}
+
+/// Replaces the members declared after `unknownFutureValue` (evolvable members, reference §2)
+/// by `unknownFutureValue` in an alert (evidence included): what Graph answers a request
+/// without `Prefer: include-unknown-enum-members`.
+pub fn hide_evolvable_alert(value: &mut Value) {
+    visit_alert(value, &mut hide_evolvable);
+}
+
+/// [`hide_evolvable_alert`] for an incident and its embedded alerts.
+pub fn hide_evolvable_incident(value: &mut Value) {
+    visit_incident(value, &mut hide_evolvable);
+}
+
+/// Calls `visit` with each enum-valued property of an alert and of its `evidence` items.
+fn visit_alert(value: &mut Value, visit: &mut impl FnMut(&mut Value, &[&'static str])) {
+    let Some(alert) = value.as_object_mut() else { return };
+    visit_fields(alert, ALERT_ENUMS, visit);
+    if let Some(Value::Array(evidence)) = alert.get_mut("evidence") {
+        for item in evidence.iter_mut().filter_map(Value::as_object_mut) {
+            // `verdict`, `remediationStatus` and each of `roles`.
+            visit_fields(item, EVIDENCE_ENUMS, visit);
+            if let Some(Value::Array(roles)) = item.get_mut("roles") {
+                roles.iter_mut().for_each(|role| visit(role, EVIDENCE_ROLE));
+            }
+        }
+    }
+}
+
+/// Calls `visit` with each enum-valued property of an incident and of its embedded alerts.
+fn visit_incident(value: &mut Value, visit: &mut impl FnMut(&mut Value, &[&'static str])) {
     let Some(incident) = value.as_object_mut() else { return };
-    normalize_fields(incident, INCIDENT_ENUMS);
+    visit_fields(incident, INCIDENT_ENUMS, visit);
     if let Some(Value::Array(alerts)) = incident.get_mut("alerts") {
-        alerts.iter_mut().for_each(normalize_alert);
+        alerts.iter_mut().for_each(|alert| visit_alert(alert, visit));
     }
 }
 
-/// `verdict`, `remediationStatus` and each of `roles`.
-fn normalize_evidence(evidence: &mut Map<String, Value>) {
-    normalize_fields(evidence, EVIDENCE_ENUMS);
-    if let Some(Value::Array(roles)) = evidence.get_mut("roles") {
-        roles.iter_mut().for_each(|role| normalize_value(role, EVIDENCE_ROLE));
-    }
-}
-
-fn normalize_fields(object: &mut Map<String, Value>, fields: &[(&str, &[&'static str])]) {
+fn visit_fields(
+    object: &mut Map<String, Value>,
+    fields: &[(&str, &[&'static str])],
+    visit: &mut impl FnMut(&mut Value, &[&'static str]),
+) {
     for (key, table) in fields {
         if let Some(value) = object.get_mut(*key) {
-            normalize_value(value, table);
+            visit(value, table);
         }
     }
 }
@@ -79,6 +100,19 @@ fn normalize_value(value: &mut Value, table: &[&'static str]) {
         && member != text
     {
         *text = member.to_owned();
+    }
+}
+
+fn hide_evolvable(value: &mut Value, table: &[&'static str]) {
+    const SENTINEL: &str = "unknownFutureValue";
+    if let Value::String(text) = value
+        && let (Some(at), Some(sentinel)) = (
+            table.iter().position(|m| m == text),
+            table.iter().position(|m| *m == SENTINEL),
+        )
+        && at > sentinel
+    {
+        *text = SENTINEL.to_owned();
     }
 }
 
@@ -124,6 +158,23 @@ mod tests {
         normalize_alert(&mut not_an_object);
         normalize_incident(&mut not_an_object);
         assert_eq!(not_an_object, json!(["Active"]));
+    }
+
+    #[test]
+    fn evolvable_members_are_hidden_as_graph_does_without_the_prefer_header() {
+        let mut incident = json!({"status": "awaitingAction", "severity": "high", "alerts": [
+            {"status": "new", "serviceSource": "microsoftSentinel", "detectionSource": "antivirus",
+             "evidence": [{"verdict": "malicious", "roles": ["attacker"]}]}]});
+        hide_evolvable_incident(&mut incident);
+        assert_eq!(incident["status"], "unknownFutureValue");
+        assert_eq!(incident["severity"], "high");
+        let alert = &incident["alerts"][0];
+        assert_eq!(alert["serviceSource"], "unknownFutureValue");
+        assert_eq!(
+            (alert["status"].as_str(), alert["detectionSource"].as_str()),
+            (Some("new"), Some("antivirus"))
+        );
+        assert_eq!(alert["evidence"][0]["verdict"], "malicious");
     }
 
     #[test]
