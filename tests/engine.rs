@@ -186,6 +186,11 @@ fn the_emulator_command_serves_and_stops_on_sigterm() {
     if let Ok(out) = token {
         assert!(String::from_utf8_lossy(&out.stdout).contains("access_token"));
     }
+    stops_on_sigterm(child, 10);
+}
+
+/// Sends SIGTERM to `child` and checks it exits successfully within `secs` seconds.
+fn stops_on_sigterm(mut child: std::process::Child, secs: u64) {
     let kill = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -198,7 +203,7 @@ fn the_emulator_command_serves_and_stops_on_sigterm() {
             break;
         }
         assert!(
-            start.elapsed() < std::time::Duration::from_secs(10),
+            start.elapsed() < std::time::Duration::from_secs(secs),
             "did not stop on SIGTERM"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
@@ -276,21 +281,5 @@ fn run_serves_health_endpoints_when_listen_is_set() {
         stderr(&out)
     );
 
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let start = std::time::Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "{status:?}");
-            break;
-        }
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(20),
-            "did not stop on SIGTERM"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    stops_on_sigterm(child, 20);
 }
