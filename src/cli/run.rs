@@ -91,6 +91,15 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     }
     let playbooks: Vec<Arc<Playbook>> = playbooks.into_iter().filter(|p| p.enabled).map(Arc::new).collect();
     let clock = Clock::system();
+    // The health endpoints answer from the start (`/readyz` says 503 until the scheduler runs).
+    let health = Health::new(playbooks.len());
+    let endpoints = CancellationToken::new();
+    if let (false, Some(addr)) = (args.once || args.dry_run, settings.listen) {
+        let bound = health::serve(addr, health.clone(), endpoints.clone())
+            .await
+            .with_context(|| format!("cannot listen on {addr} (settings `listen`)"))?;
+        tracing::info!(addr = %bound, "Health endpoints: /healthz, /readyz, /metrics.");
+    }
 
     // The tenant: the embedded local one (the emulator in-process on a loopback port), or the
     // configured one.
@@ -106,6 +115,9 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     } else {
         Some(Arc::new(Store::open(&settings.state, &tenant_id)?))
     };
+    if let Some(store) = &store {
+        health.attach_store(store.clone());
+    }
     let mailer = crate::action::email::Mailer::from_settings(&settings).context("cannot set up email delivery")?;
     let engine = Arc::new(Engine {
         mailer,
@@ -124,9 +136,10 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         let failed = reports.iter().any(RunReport::is_failure) || bad_playbooks > 0;
         if failed { EXIT_ERROR } else { EXIT_OK }
     } else {
-        serve(&engine, playbooks, grace).await?;
+        serve(&engine, playbooks, grace, &health).await;
         EXIT_OK
     };
+    endpoints.cancel();
     if let Some(local) = connection.local {
         let _ = local.shutdown().await;
     }
@@ -186,26 +199,8 @@ async fn run_once(engine: &Arc<Engine>, playbooks: &[Arc<Playbook>]) -> Vec<RunR
 }
 
 /// The scheduler until Ctrl-C/SIGTERM; then running actions get `grace` to finish; a second
-/// signal exits at once. With settings `listen`, the health endpoints are served meanwhile.
-async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Duration) -> anyhow::Result<()> {
-    let health = Health::new(playbooks.len(), engine.store.clone());
-    let endpoints = CancellationToken::new();
-    if let Some(addr) = engine.settings.listen {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} (settings `listen`)"))?;
-        let addr = listener.local_addr().unwrap_or(addr);
-        let (router, stop) = (health::router(health.clone()), endpoints.clone());
-        tokio::spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "The health endpoints stopped.");
-            }
-        });
-        tracing::info!(%addr, "Health endpoints: /healthz, /readyz, /metrics.");
-    }
+/// signal exits at once. Runs are counted in `health`, which is ready while the scheduler runs.
+async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Duration, health: &Arc<Health>) {
     let cancel = CancellationToken::new();
     let (engine_for_runs, health_for_runs) = (engine.clone(), health.clone());
     let schedules = tokio::spawn(scheduler::run_schedules(
@@ -244,8 +239,6 @@ async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Durat
         () = engine.clock.sleep(grace) => tracing::warn!("The grace period is over: stopping with runs still in flight; their pending actions resume on the next start."),
         _ = crate::shutdown::signal() => tracing::warn!("Second signal: stopping now; pending actions resume on the next start."),
     }
-    endpoints.cancel();
-    Ok(())
 }
 
 /// The `--once` summary table (and, for dry runs, the plan).

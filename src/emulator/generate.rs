@@ -1653,23 +1653,26 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             .into_iter()
             .map(|alert| Entity::new(EntityKind::Alert, alert))
             .collect::<Result<Vec<_>, _>>();
-        let incidents = out
-            .incidents
-            .into_iter()
-            .map(|incident| Entity::new(EntityKind::Incident, incident))
-            .collect::<Result<Vec<_>, _>>();
-        (alerts, incidents, out.tables)
+        (alerts, out.incidents, out.tables)
     });
     let mut store = Store::default();
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut built = 0;
     for (alerts, incidents, chunk_tables) in chunks {
-        alerts?.into_iter().for_each(|alert| store.put_alert(alert));
-        for incident in incidents? {
-            store.incidents.insert(incident);
+        let alerts = alerts?;
+        built += alerts.len();
+        alerts.into_iter().for_each(|alert| store.put_alert(alert));
+        for incident in incidents {
+            store.put_incident(incident)?;
         }
         for (name, rows) in chunk_tables {
             tables.entry(name.to_owned()).or_default().append(rows);
         }
+    }
+    if built != alerts {
+        return Err(format!(
+            "the generator built {built} of {alerts} alerts (a generator thread failed)"
+        ));
     }
     tables.entry("DeviceInfo".to_owned()).or_default().append(device_info);
     store.tables = Arc::new(tables);

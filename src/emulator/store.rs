@@ -74,7 +74,7 @@ pub struct Entity {
     /// The normalised object serialised (`@odata.type` first, enums camelCase): what GET, list
     /// and `$expand` responses splice in.
     pub json: Bytes,
-    /// `id` and the properties `$filter` may compare (see [`Entity::filterable`]).
+    /// `id`, `incidentId` and the properties `$filter` may compare (see [`Entity::filterable`]).
     filterable: Value,
     /// `createdDateTime`, the immutable half of the sort key.
     pub created: DateTime<Utc>,
@@ -125,7 +125,9 @@ impl Entity {
                 .unwrap_or(DateTime::<Utc>::MIN_UTC)
         };
         let (created, updated) = (time("createdDateTime"), time("lastUpdateDateTime"));
-        let filterable: Map<String, Value> = std::iter::once("id")
+        // `incidentId` also keys the incident index (`$expand=alerts`), filterable or not.
+        let filterable: Map<String, Value> = ["id", "incidentId"]
+            .into_iter()
             .chain(
                 kind.resource()
                     .properties()
@@ -160,7 +162,7 @@ impl Entity {
         self.filterable.get(name).and_then(Value::as_str)
     }
 
-    /// An object holding `id` and the properties the OData table lets `$filter` compare
+    /// An object holding `id`, `incidentId` and the properties the OData table lets `$filter` compare
     /// (documented or not), which is all a checked filter can read (also inside functions):
     /// filter on it instead of [`Entity::value`].
     pub fn filterable(&self) -> &Value {

@@ -12,8 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::Router;
 use axum::extract::State;
@@ -21,6 +22,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 use super::runner::RunReport;
 use crate::state::Store;
@@ -29,7 +31,7 @@ use crate::state::Store;
 pub struct Health {
     ready: AtomicBool,
     playbooks: usize,
-    store: Option<Arc<Store>>,
+    store: OnceLock<Arc<Store>>,
     runs: Mutex<BTreeMap<String, PlaybookRuns>>,
 }
 
@@ -50,13 +52,18 @@ struct PlaybookRuns {
 
 impl Health {
     /// Not ready yet; `playbooks` is how many enabled playbooks the scheduler runs.
-    pub fn new(playbooks: usize, store: Option<Arc<Store>>) -> Arc<Health> {
+    pub fn new(playbooks: usize) -> Arc<Health> {
         Arc::new(Health {
             ready: AtomicBool::new(false),
             playbooks,
-            store,
+            store: OnceLock::new(),
             runs: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// The state, once open, for the pending-actions gauge.
+    pub fn attach_store(&self, store: Arc<Store>) {
+        let _ = self.store.set(store);
     }
 
     /// Whether `/readyz` answers 200.
@@ -183,7 +190,7 @@ impl Health {
             "When the last run that did not fail finished (Unix time; 0: none yet).",
             per(&|r| r.last_success.map_or(0, |t| t.timestamp()).to_string()),
         );
-        if let Some(store) = &self.store {
+        if let Some(store) = self.store.get() {
             match store.pending_by_playbook() {
                 Ok(pending) => family(
                     "graphsoar_pending_actions",
@@ -204,6 +211,23 @@ impl Health {
 /// A label value with `\`, `"` and newlines escaped, as the text format wants.
 fn label(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Binds `addr` and serves the endpoints until `stop` is cancelled. Binding happens before the
+/// engine connects or resumes anything, so liveness answers from the start, and an address in
+/// use stops `graphsoar run` before it has done anything.
+pub async fn serve(addr: SocketAddr, health: Arc<Health>, stop: CancellationToken) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router(health))
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "The health endpoints stopped.");
+        }
+    });
+    Ok(bound)
 }
 
 /// The endpoints' router.
@@ -228,11 +252,15 @@ async fn readyz_get(State(health): State<Arc<Health>>) -> Response {
 }
 
 async fn metrics_get(State(health): State<Arc<Health>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        health.metrics(),
-    )
-        .into_response()
+    // Counting pending actions reads SQLite: off the async threads.
+    match tokio::task::spawn_blocking(move || health.metrics()).await {
+        Ok(text) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            text,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 #[cfg(test)]
@@ -241,7 +269,7 @@ mod tests {
 
     #[test]
     fn metrics_count_runs_and_escape_names() {
-        let health = Health::new(2, None);
+        let health = Health::new(2);
         let ok = RunReport {
             playbook: "close-eicar".into(),
             fetched: 10,

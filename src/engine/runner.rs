@@ -375,9 +375,8 @@ impl Engine {
 
     /// Reads the targets of planned updates that are not the matched item itself (an incident
     /// updated from an alert, an alert or incident named by a hunting row's `id:`) and records
-    /// the state they are in as the state at the match, so the guard protects them too. A
-    /// target that does not exist is left to fail when written (and abandon the item's later
-    /// actions); any other failure to read fails the run before anything is recorded.
+    /// the state they are in as the state at the match, so the guard protects them too (DESIGN
+    /// mentions the per-item GET for resumed actions only; these need one as well).
     async fn record_targets_at_match(&self, planned: &mut [PlannedAction]) -> Result<(), String> {
         let target = |p: &PlannedAction| Some((update_collection(p.action)?, p.params["target"].as_str()?.to_string()));
         let targets: Vec<(Collection, String)> = planned
@@ -386,9 +385,12 @@ impl Engine {
             .filter_map(target)
             .collect();
         let states = self.client.get_items(targets).await;
+        // A passing failure fails the run (the next one plans again); a target Graph refuses
+        // for good (404, a malformed id) is left to fail when written, abandoning the item's
+        // later actions, so one bad row never stalls its playbook.
         for (key, result) in &states {
             if let Err(e) = result
-                && e.status() != Some(404)
+                && e.is_retryable()
             {
                 return Err(format!("cannot read {} before planning its update: {e}", key.1));
             }

@@ -199,6 +199,8 @@ struct Inner {
     cached: Mutex<Option<Cached>>,
     /// Entra refused a PS256 assertion and took an RS256 one: sign with RS256 from then on.
     rs256: AtomicBool,
+    /// Entra refused the RS256 assertion too: no more fallback attempts.
+    fallback_refused: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -244,6 +246,7 @@ impl TokenProvider {
                 clock,
                 cached: Mutex::new(None),
                 rs256: AtomicBool::new(false),
+                fallback_refused: AtomicBool::new(false),
             }),
         })
     }
@@ -258,37 +261,62 @@ impl TokenProvider {
         {
             return Ok(c.token.clone());
         }
-        let fresh = match self.fetch().await {
-            // Which algorithm a tenant takes is unverified (reference §10): Entra recommends PS256
-            // with `x5t#S256`, older guidance RS256 with `x5t`. Refused with PS256, try RS256 once.
-            Err(refused @ Error::Auth { .. }) if self.may_fall_back(&refused) => {
-                self.inner.rs256.store(true, Ordering::SeqCst);
-                match self.fetch().await {
-                    Ok(fresh) => {
-                        tracing::warn!(
-                            client_id = %self.inner.client_id,
-                            "Entra refused the PS256 client assertion and accepted RS256: signing with RS256 from now on."
-                        );
-                        fresh
-                    }
-                    Err(_) => {
-                        self.inner.rs256.store(false, Ordering::SeqCst);
-                        return Err(refused);
-                    }
+        let fresh = match self.fetch_with_fallback().await {
+            Ok(fresh) => fresh,
+            // A renewal that fails for a passing reason keeps a token that is still valid.
+            Err(e) if e.is_retryable() => match cached.as_ref() {
+                Some(c) if c.expires > now + TimeDelta::seconds(30) => {
+                    tracing::warn!(error = %e, "Cannot renew the token yet; using the current one until it expires.");
+                    return Ok(c.token.clone());
                 }
-            }
-            other => other?,
+                _ => return Err(e),
+            },
+            Err(e) => return Err(e),
         };
         let token = fresh.token.clone();
         *cached = Some(fresh);
         Ok(token)
     }
 
+    /// [`TokenProvider::fetch`], and for a certificate refused with PS256, once, with RS256:
+    /// which algorithm a tenant takes is unverified (reference §10; Entra recommends PS256 with
+    /// `x5t#S256`, older guidance RS256 with `x5t`). A tenant that takes RS256 keeps it; when
+    /// RS256 is refused as well, the PS256 refusal is the answer and the fallback is not tried
+    /// again (a wrong certificate does not send two assertions per renewal).
+    async fn fetch_with_fallback(&self) -> Result<Cached, Error> {
+        let refused = match self.fetch().await {
+            Err(refused @ Error::Auth { .. }) if self.may_fall_back(&refused) => refused,
+            other => return other,
+        };
+        self.inner.rs256.store(true, Ordering::SeqCst);
+        match self.fetch().await {
+            Ok(fresh) => {
+                tracing::warn!(
+                    client_id = %self.inner.client_id,
+                    "Entra refused the PS256 client assertion and accepted RS256: signing with RS256 from now on."
+                );
+                Ok(fresh)
+            }
+            // A passing failure says nothing about the algorithm: try again later, with PS256.
+            Err(e) if e.is_retryable() => {
+                self.inner.rs256.store(false, Ordering::SeqCst);
+                Err(e)
+            }
+            Err(_) => {
+                self.inner.rs256.store(false, Ordering::SeqCst);
+                self.inner.fallback_refused.store(true, Ordering::SeqCst);
+                Err(refused)
+            }
+        }
+    }
+
     /// Whether `refused` (the token endpoint's answer to a PS256 assertion) may be retried with
-    /// RS256: a certificate set to PS256, not switched yet, refused as `invalid_client`.
+    /// RS256: a certificate set to PS256, not switched yet and not refused with RS256 before,
+    /// refused as `invalid_client`.
     fn may_fall_back(&self, refused: &Error) -> bool {
         matches!(&self.inner.credentials, Credentials::Certificate(c) if c.algorithm == AssertionAlgorithm::Ps256)
             && !self.inner.rs256.load(Ordering::SeqCst)
+            && !self.inner.fallback_refused.load(Ordering::SeqCst)
             && matches!(refused, Error::Auth { error, .. } if error == "invalid_client")
     }
 

@@ -359,35 +359,20 @@ impl Client {
     }
 
     /// Several items by GET, a few at a time (Graph budgets about 150 alert calls a minute,
-    /// reference §11: no burst of hundreds); each with its own result.
+    /// reference §11: no burst of hundreds); each key gets its own result.
     pub async fn get_items(
         &self,
         items: impl IntoIterator<Item = (Collection, String)>,
     ) -> HashMap<(Collection, String), Result<serde_json::Value, Error>> {
         const AT_ONCE: usize = 8;
+        let mut keys: Vec<(Collection, String)> = items.into_iter().collect();
+        keys.sort_by(|a, b| (a.0 as u8, &a.1).cmp(&(b.0 as u8, &b.1)));
+        keys.dedup();
         let mut out = HashMap::new();
-        let mut gets = tokio::task::JoinSet::new();
-        for key in items {
-            if out.contains_key(&key) {
-                continue;
-            }
-            // A placeholder keeps duplicates out; the GET's result replaces it.
-            out.insert(key.clone(), Ok(serde_json::Value::Null));
-            if gets.len() >= AT_ONCE
-                && let Some(Ok((key, result))) = gets.join_next().await
-            {
-                out.insert(key, result);
-            }
-            let client = self.clone();
-            gets.spawn(async move {
-                let result = client.get_item(key.0, &key.1).await;
-                (key, result)
-            });
-        }
-        while let Some(joined) = gets.join_next().await {
-            if let Ok((key, result)) = joined {
-                out.insert(key, result);
-            }
+        for chunk in keys.chunks(AT_ONCE) {
+            let reads = chunk.iter().map(|(collection, id)| self.get_item(*collection, id));
+            let results = futures_util::future::join_all(reads).await;
+            out.extend(chunk.iter().cloned().zip(results));
         }
         out
     }
@@ -481,17 +466,7 @@ impl Client {
         let mut hunting_timeouts = 0;
         loop {
             attempt += 1;
-            if req.op == Operation::Hunting {
-                let paused = *inner.hunting_paused_until.lock().await;
-                if let Some(until) = paused {
-                    inner.clock.sleep_until(until).await;
-                }
-                inner.hunting.acquire(1).await;
-            }
-            // `$batch` counts its sub-requests itself (see `post_batch`).
-            if req.method != Method::GET && !matches!(req.op, Operation::Hunting | Operation::Batch) {
-                inner.writes.acquire(1).await;
-            }
+            // The token first: a failure to get one must not spend a rate-limit permit.
             let token = match inner.token.token().await {
                 Ok(token) => token,
                 // Entra's own passing failures (throttling, 5xx, no connection): the Graph request
@@ -507,6 +482,17 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             };
+            if req.op == Operation::Hunting {
+                let paused = *inner.hunting_paused_until.lock().await;
+                if let Some(until) = paused {
+                    inner.clock.sleep_until(until).await;
+                }
+                inner.hunting.acquire(1).await;
+            }
+            // `$batch` counts its sub-requests itself (see `post_batch`).
+            if req.method != Method::GET && !matches!(req.op, Operation::Hunting | Operation::Batch) {
+                inner.writes.acquire(1).await;
+            }
             let err = match self.send_once(&req, &token).await {
                 Ok(bytes) => return Ok(bytes),
                 Err(e) => e,
