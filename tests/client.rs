@@ -415,7 +415,9 @@ async fn a_throttled_or_failing_token_endpoint_is_retried() {
     let running = start(EmulatorConfig::bundled().unwrap()).await;
     for (spec, at_least) in [("token=429@30:1", 30), ("token=503:1", 1)] {
         set_faults(&running, serde_json::json!({ "clear": true, "spec": spec })).await;
-        let clock = Clock::scaled(1000.0);
+        // Slow enough that twelve attempts outlast the 100 ms before the faults are cleared,
+        // even on a loaded machine.
+        let clock = Clock::scaled(100.0);
         let client = local(&running, clock.clone());
         let before = clock.now();
         let task = tokio::spawn(async move {
@@ -450,8 +452,8 @@ async fn a_failed_renewal_keeps_the_valid_token() {
     assert_eq!(first_page(&client, Collection::Alerts, 1).await.len(), 1);
     // 55.5 minutes on (3.3 s here): inside the last 5 minutes of the one-hour token, when it
     // is renewed, with room for a slow machine (0.1 s here is 100 s of the clock).
-    clock.sleep(Duration::from_secs(55 * 60 + 30)).await;
     set_faults(&running, serde_json::json!({ "clear": true, "spec": "token=503:1" })).await;
+    clock.sleep(Duration::from_secs(55 * 60 + 30)).await;
     assert_eq!(first_page(&client, Collection::Alerts, 1).await.len(), 1);
     let s = stats(&running).await;
     assert!(
