@@ -1607,6 +1607,25 @@ fn build_incident(w: &World, seed: u64, idx: usize, plan: &Plan, out: &mut Out) 
         vec![]
     };
     let score = i64::from(sev_rank(&severity)) * 20 + ctx.r.range(0, 19);
+    // Beta-only properties (`/v1.0` leaves them out).
+    let (advice, hunt) = match plan.kind {
+        Kind::Phishing => (
+            "Reset the user's password, revoke their sessions, and purge the message from every mailbox.",
+            "EmailEvents | where Timestamp > ago(7d) | where ThreatTypes has 'Phish' | summarize count() by SenderFromAddress",
+        ),
+        Kind::Ransomware => (
+            "Isolate the device, collect an investigation package, and look for lateral movement from it.",
+            "DeviceProcessEvents | where Timestamp > ago(7d) | where ProcessCommandLine has 'vssadmin' and ProcessCommandLine has 'delete'",
+        ),
+        Kind::OAuth => (
+            "Revoke the application's consent and review what it read.",
+            "CloudAppEvents | where Timestamp > ago(7d) | where ActionType == 'Consent to application.'",
+        ),
+        _ => (
+            "Review the alerts and the related activity on the devices and accounts involved.",
+            "AlertEvidence | where Timestamp > ago(7d) | summarize count() by EntityType",
+        ),
+    };
     let inc = json!({
         "@odata.type": "#microsoft.graph.security.incident", "id": inc_id, "tenantId": TENANT, "displayName": name,
         "description": null, "summary": null, "severity": severity, "status": status,
@@ -1616,7 +1635,8 @@ fn build_incident(w: &World, seed: u64, idx: usize, plan: &Plan, out: &mut Out) 
         "lastModifiedBy": assigned.unwrap_or_else(|| "Microsoft 365 Defender-AlertCorrelation".into()),
         "incidentWebUrl": format!("https://security.microsoft.com/incidents/{inc_id}?tid={TENANT}"),
         "redirectIncidentId": null, "resolvingComment": null, "priorityScore": score, "customTags": tags,
-        "systemTags": [], "comments": [],
+        "systemTags": [], "comments": [], "recommendedActions": advice,
+        "recommendedHuntingQueries": [{"kqlText": hunt}],
     });
     ctx.out.incidents.push(inc);
 }

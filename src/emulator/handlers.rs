@@ -83,7 +83,8 @@ fn write_permission(kind: Kind) -> Permission {
 }
 
 fn list_items(emu: &Emulator, kind: Kind, version: ApiVersion, headers: &HeaderMap, query: Option<&str>) -> ApiResult {
-    let options = list::parse_options(kind, query, false)?;
+    let mut options = list::parse_options(kind, query, false)?;
+    options.beta = version == ApiVersion::Beta;
     let page = {
         let store = emu.read();
         list::list(&store, &emu.inner.snapshots, kind, options)?
@@ -122,10 +123,11 @@ fn get_item(
     let expand = options.expand_alerts;
     let select = options.select.as_deref();
     let fragment = list::context_fragment(kind, select, expand, true);
+    let beta = version == ApiVersion::Beta;
     let json = if expand {
-        with_alerts(&store, entity)
+        with_alerts(&store, entity, beta)
     } else {
-        entity.json.clone()
+        entity.json_for(beta).clone()
     };
     let json = list::project(&json, select, expand);
     Ok(json_bytes(
@@ -158,7 +160,7 @@ fn patch_item(
             }
             Bytes::from(serde_json::to_vec(&alert).unwrap_or_default())
         }
-        Kind::Incident => entity.json.clone(),
+        Kind::Incident => entity.json_for(version == ApiVersion::Beta).clone(),
     };
     Ok(json_bytes(
         StatusCode::OK,

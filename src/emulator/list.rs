@@ -75,6 +75,8 @@ pub struct ListOptions {
     pub expand_alerts: bool,
     /// `$select`: the properties to return, in the order asked.
     pub select: Option<Vec<String>>,
+    /// Served under `/beta` (set by the handler): incidents keep their beta-only properties.
+    pub beta: bool,
     token: Option<Token>,
 }
 
@@ -109,6 +111,7 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
         order: Order::CreatedDesc,
         expand_alerts: false,
         select: None,
+        beta: false,
         token: None,
     };
     let mut seen: Vec<String> = Vec::new();
@@ -445,9 +448,9 @@ pub fn list(store: &Store, snapshots: &std::sync::Mutex<Snapshots>, kind: Kind, 
         .into_iter()
         .map(|entity| {
             let json = if expand {
-                with_alerts(store, entity)
+                with_alerts(store, entity, options.beta)
             } else {
-                entity.json.clone()
+                entity.json_for(options.beta).clone()
             };
             project(&json, select.as_deref(), expand)
         })
@@ -471,10 +474,10 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// An incident's JSON with `"alerts": [...]` appended.
-pub fn with_alerts(store: &Store, incident: &Entity) -> Bytes {
+/// An incident's JSON (as `/beta` or `/v1.0` serves it) with `"alerts": [...]` appended.
+pub fn with_alerts(store: &Store, incident: &Entity, beta: bool) -> Bytes {
     let alerts = store.alerts_of(incident.id());
-    let json = &incident.json;
+    let json = incident.json_for(beta);
     let size = json.len() + 12 + alerts.iter().map(|a| a.len() + 1).sum::<usize>();
     let mut out = BytesMut::with_capacity(size);
     out.put_slice(&json[..json.len() - 1]);

@@ -4,7 +4,8 @@
 //! - `POST /{tenant}/oauth2/v2.0/token`: client credentials, secret or JWT assertion
 //!   ([`auth`]); tenant `local`; built-in clients `graphsoar-local` / `local-secret` (every
 //!   security role) and `graphsoar-reader` / `reader-secret` (read roles only).
-//! - under `/v1.0` and `/beta` (same handlers, [`handlers`]): `GET /security/alerts_v2`,
+//! - under `/v1.0` and `/beta` (same handlers, [`handlers`]; `/v1.0` leaves out the beta-only
+//!   incident properties `recommendedActions` and `recommendedHuntingQueries`): `GET /security/alerts_v2`,
 //!   `GET`/`PATCH /security/alerts_v2/{id}`, `POST …/{id}/comments`, the same for
 //!   `/security/incidents` (with `$expand=alerts`), `POST /security/runHuntingQuery` (also by its
 //!   qualified name `microsoft.graph.security.runHuntingQuery`, as Microsoft's SDKs call it;

@@ -66,14 +66,19 @@ impl Kind {
     }
 }
 
+/// Incident properties that only `/beta` serves (reference §5).
+const BETA_ONLY: &[&str] = &["recommendedActions", "recommendedHuntingQueries"];
+
 /// One stored alert or incident: its normalised JSON as bytes, and the few properties `$filter`
 /// and the indexes read, so that a tenant of 100,000 alerts is not kept as 100,000 `Value` trees.
 #[derive(Debug, Clone)]
 pub struct Entity {
     kind: Kind,
     /// The normalised object serialised (`@odata.type` first, enums camelCase): what GET, list
-    /// and `$expand` responses splice in.
+    /// and `$expand` responses splice in (under `/beta`; see [`Entity::json_for`]).
     pub json: Bytes,
+    /// For an incident with beta-only properties, the object without them, as `/v1.0` serves it.
+    json_v1: Option<Bytes>,
     /// `id`, `incidentId` and the properties `$filter` may compare (see [`Entity::filterable`]).
     filterable: Value,
     /// `createdDateTime`, the immutable half of the sort key.
@@ -137,13 +142,36 @@ impl Entity {
             )
             .filter_map(|name| Some((name.to_owned(), value.get(name)?.clone())))
             .collect();
+        let serialise = |value: &Value| {
+            // A `Value` always serialises.
+            exact_json(|text| serde_json::to_writer(text, value), Bytes::copy_from_slice).unwrap_or_default()
+        };
+        let json_v1 = match (kind, &value) {
+            (Kind::Incident, Value::Object(object)) if BETA_ONLY.iter().any(|k| object.contains_key(*k)) => {
+                let mut v1 = object.clone();
+                BETA_ONLY.iter().for_each(|k| {
+                    v1.shift_remove(*k);
+                });
+                Some(serialise(&Value::Object(v1)))
+            }
+            _ => None,
+        };
         Entity {
             kind,
-            // A `Value` always serialises.
-            json: exact_json(|text| serde_json::to_writer(text, &value), Bytes::copy_from_slice).unwrap_or_default(),
+            json: serialise(&value),
+            json_v1,
             filterable: Value::Object(filterable),
             created,
             updated,
+        }
+    }
+
+    /// The serialised object as `/beta` (`beta`) or `/v1.0` serves it: `/v1.0` has no
+    /// `recommendedActions` or `recommendedHuntingQueries` on incidents (reference §5).
+    pub fn json_for(&self, beta: bool) -> &Bytes {
+        match (&self.json_v1, beta) {
+            (Some(v1), false) => v1,
+            _ => &self.json,
         }
     }
 

@@ -360,3 +360,54 @@ async fn evolvable_members_need_the_prefer_header() {
     assert_eq!(answer_of(true).await, "microsoftSentinel");
     assert_eq!(answer_of(false).await, "unknownFutureValue");
 }
+
+/// `recommendedActions` and `recommendedHuntingQueries` are beta-only incident properties:
+/// `/beta` serves them, `/v1.0` leaves them out, in every answer.
+#[tokio::test]
+async fn beta_only_incident_properties_stay_out_of_v1() {
+    let mut dataset = super::support::small_dataset(2);
+    dataset.incidents[0]["recommendedActions"] = json!("Isolate the device.");
+    dataset.incidents[0]["recommendedHuntingQueries"] = json!([{"kqlText": "DeviceInfo | take 1"}]);
+    let tenant = super::support::start(graphsoar::emulator::EmulatorConfig::new(dataset)).await;
+    let token = tenant.admin().await;
+    let beta = tenant.get(&token, "/beta/security/incidents/1").await.body;
+    assert_eq!(beta["recommendedActions"], "Isolate the device.");
+    assert_eq!(beta["recommendedHuntingQueries"][0]["kqlText"], "DeviceInfo | take 1");
+    for path in [
+        "/v1.0/security/incidents/1",
+        "/v1.0/security/incidents/1?$expand=alerts",
+    ] {
+        let v1 = tenant.get(&token, path).await.body;
+        assert_eq!(v1["id"], "1", "{path}");
+        assert!(
+            v1.get("recommendedActions").is_none() && v1.get("recommendedHuntingQueries").is_none(),
+            "{path}: {v1}"
+        );
+    }
+    let list = tenant.get(&token, "/v1.0/security/incidents?$expand=alerts").await.body;
+    assert!(
+        list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i.get("recommendedActions").is_none())
+    );
+    let beta_list = tenant.get(&token, "/beta/security/incidents").await.body;
+    assert!(
+        beta_list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i.get("recommendedActions").is_some())
+    );
+    let patched = tenant
+        .patch(
+            &token,
+            "/v1.0/security/incidents/1",
+            &json!({"assignedTo": "soc@contoso.com"}),
+        )
+        .await
+        .body;
+    assert_eq!(patched["assignedTo"], "soc@contoso.com");
+    assert!(patched.get("recommendedActions").is_none(), "{patched}");
+}
