@@ -83,8 +83,7 @@ fn write_permission(kind: Kind) -> Permission {
 }
 
 fn list_items(emu: &Emulator, kind: Kind, version: ApiVersion, headers: &HeaderMap, query: Option<&str>) -> ApiResult {
-    let mut options = list::parse_options(kind, query, false)?;
-    options.beta = version == ApiVersion::Beta;
+    let options = list::parse_options(kind, query, false, version == ApiVersion::Beta)?;
     let page = {
         let store = emu.read();
         list::list(&store, &emu.inner.snapshots, kind, options)?
@@ -114,7 +113,8 @@ fn get_item(
     id: &str,
     query: Option<&str>,
 ) -> ApiResult {
-    let options = list::parse_options(kind, query, true)?;
+    let beta = version == ApiVersion::Beta;
+    let options = list::parse_options(kind, query, true, beta)?;
     let store = emu.read();
     let entity = store
         .collection(kind)
@@ -123,7 +123,6 @@ fn get_item(
     let expand = options.expand_alerts;
     let select = options.select.as_deref();
     let fragment = list::context_fragment(kind, select, expand, true);
-    let beta = version == ApiVersion::Beta;
     let json = if expand {
         with_alerts(&store, entity, beta)
     } else {

@@ -75,7 +75,7 @@ pub struct ListOptions {
     pub expand_alerts: bool,
     /// `$select`: the properties to return, in the order asked.
     pub select: Option<Vec<String>>,
-    /// Served under `/beta` (set by the handler): incidents keep their beta-only properties.
+    /// Served under `/beta`: incidents keep their beta-only properties.
     pub beta: bool,
     token: Option<Token>,
 }
@@ -100,8 +100,9 @@ struct Token {
     s: Option<(String, usize)>,
 }
 
-/// Parses the raw query string of a list (or get, with `single`) request.
-pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Result<ListOptions, ApiError> {
+/// Parses the raw query string of a list (or get, with `single`) request under `/beta`
+/// (`beta`) or `/v1.0`.
+pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool, beta: bool) -> Result<ListOptions, ApiError> {
     let mut options = ListOptions {
         filter_text: None,
         filter: None,
@@ -111,7 +112,7 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
         order: Order::CreatedDesc,
         expand_alerts: false,
         select: None,
-        beta: false,
+        beta,
         token: None,
     };
     let mut seen: Vec<String> = Vec::new();
@@ -169,7 +170,7 @@ pub fn parse_options(kind: Kind, raw_query: Option<&str>, single: bool) -> Resul
                     )));
                 }
             },
-            "$select" => options.select = Some(parse_select(kind, &value)?),
+            "$select" => options.select = Some(parse_select(kind, &value, beta)?),
             "$skiptoken" => options.token = Some(decode_token(kind, &value)?),
             _ => {
                 return Err(ApiError::bad_request(format!(
@@ -201,10 +202,11 @@ fn parse_filter(kind: Kind, text: &str) -> Result<Expr, ApiError> {
 
 /// `$select=id,status`: known properties of the resource (undocumented for the security API,
 /// but the CSDL marks both sets selectable).
-fn parse_select(kind: Kind, text: &str) -> Result<Vec<String>, ApiError> {
+fn parse_select(kind: Kind, text: &str, beta: bool) -> Result<Vec<String>, ApiError> {
     let mut names: Vec<String> = Vec::new();
     for name in text.split(',').map(str::trim) {
-        if kind.resource().property(name).is_none() {
+        let beta_only = kind == Kind::Incident && super::store::BETA_ONLY.contains(&name);
+        if kind.resource().property(name).is_none() || (beta_only && !beta) {
             return Err(ApiError::bad_request(format!(
                 "Could not find a property named '{name}' on type '{}'.",
                 &kind.odata_type()[1..]

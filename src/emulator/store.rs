@@ -67,7 +67,7 @@ impl Kind {
 }
 
 /// Incident properties that only `/beta` serves (reference §5).
-const BETA_ONLY: &[&str] = &["recommendedActions", "recommendedHuntingQueries"];
+pub(crate) const BETA_ONLY: &[&str] = &["recommendedActions", "recommendedHuntingQueries"];
 
 /// One stored alert or incident: its normalised JSON as bytes, and the few properties `$filter`
 /// and the indexes read, so that a tenant of 100,000 alerts is not kept as 100,000 `Value` trees.

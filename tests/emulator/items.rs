@@ -410,4 +410,14 @@ async fn beta_only_incident_properties_stay_out_of_v1() {
         .body;
     assert_eq!(patched["assignedTo"], "soc@contoso.com");
     assert!(patched.get("recommendedActions").is_none(), "{patched}");
+    // Selecting one: a property `/v1.0` does not know.
+    let selected = tenant
+        .get(&token, "/beta/security/incidents/1?$select=recommendedActions")
+        .await
+        .body;
+    assert_eq!(selected["recommendedActions"], "Isolate the device.");
+    tenant
+        .get(&token, "/v1.0/security/incidents/1?$select=recommendedActions")
+        .await
+        .assert_error(400, "BadRequest");
 }
