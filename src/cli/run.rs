@@ -1,6 +1,6 @@
 //! `graphsoar run`: the engine, on the configured tenant or the embedded local one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,6 +89,11 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     if bad_playbooks > 0 {
         eprintln!("graphsoar run: {bad_playbooks} problem(s) in playbooks: those playbooks do not run; the others do");
     }
+    let disabled: HashSet<String> = playbooks
+        .iter()
+        .filter(|p| !p.enabled)
+        .map(|p| p.name.clone())
+        .collect();
     let playbooks: Vec<Arc<Playbook>> = playbooks.into_iter().filter(|p| p.enabled).map(Arc::new).collect();
     let clock = Clock::system();
     // The health endpoints answer from the start (`/readyz` says 503 until the scheduler runs).
@@ -128,7 +133,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         dry_run: args.dry_run,
     });
     if !args.dry_run {
-        resume(&engine, &playbooks).await?;
+        resume(&engine, &playbooks, &disabled, bad_playbooks == 0).await?;
     }
     let code = if args.once || args.dry_run {
         let reports = run_once(&engine, &playbooks).await;
@@ -147,13 +152,19 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
 }
 
 /// At start: actions left pending by a crash are completed if their playbook still exists, is
-/// enabled and unchanged; the others are cancelled with the reason.
-async fn resume(engine: &Engine, playbooks: &[Arc<Playbook>]) -> anyhow::Result<()> {
+/// enabled and unchanged; the others are cancelled with the reason (but not those of a playbook
+/// that may only have failed to load: `complete` says every file loaded).
+async fn resume(
+    engine: &Engine,
+    playbooks: &[Arc<Playbook>],
+    disabled: &HashSet<String>,
+    complete: bool,
+) -> anyhow::Result<()> {
     let Some(store) = &engine.store else { return Ok(()) };
     let now = engine.clock.now();
     store.finish_interrupted_runs(now)?;
     let live: HashMap<String, String> = playbooks.iter().map(|p| (p.name.clone(), playbook_hash(p))).collect();
-    let pending = store.reconcile_pending(&live, now)?;
+    let pending = store.reconcile_pending(&live, disabled, complete, now)?;
     if pending.is_empty() {
         return Ok(());
     }

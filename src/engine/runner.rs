@@ -344,24 +344,22 @@ impl Engine {
                 params: p.params.clone(),
             })
             .collect();
-        // Audit mode records what it would do, and keeps no dedup keys: turning the playbook on
-        // later acts on what it finds then.
+        // Audit mode records what it would do, as skipped in the same transaction (nothing of
+        // it can ever be executed), and keeps no dedup keys: turning the playbook on later acts
+        // on what it finds then.
         let audit = playbook.mode == Mode::Audit;
-        if !audit {
+        if audit {
+            commit.skip_all = Some("audit mode: planned, not executed".into());
+        } else {
             commit.dedup_keys = keys;
         }
         store.commit_plan(commit).map_err(|e| e.to_string())?;
         let entries = store.entries_of_run(run).map_err(|e| e.to_string())?;
         if audit {
-            for e in entries.iter().filter(|e| e.state == state::ActionState::Pending) {
+            for e in &entries {
                 tracing::info!(playbook = %playbook.name, item_id = %e.item_id, action = %e.action, params = %e.params, "Audit mode: would act.");
-                if store
-                    .mark_skipped(e.id, "audit mode: planned, not executed", self.clock.now())
-                    .is_ok()
-                {
-                    report.skipped += 1;
-                }
             }
+            report.skipped += u32::try_from(entries.len()).unwrap_or(u32::MAX);
             return Ok(());
         }
         let pending: Vec<LedgerEntry> = entries

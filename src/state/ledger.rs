@@ -92,6 +92,9 @@ pub struct PlanCommit {
     /// The trigger's new position; `None` leaves it (e.g. a capped run).
     pub cursor: Option<CursorAdvance>,
     pub now: DateTime<Utc>,
+    /// Record the entries as `skipped` with this reason instead of `pending` (`mode: audit`):
+    /// in the same transaction, so no crash can leave an audit plan to be executed.
+    pub skip_all: Option<String>,
 }
 
 impl PlanCommit {
@@ -105,6 +108,7 @@ impl PlanCommit {
             dedup_keys: Vec::new(),
             cursor: None,
             now,
+            skip_all: None,
         }
     }
 }
@@ -216,9 +220,14 @@ impl Store {
 fn insert_entries(tx: &Transaction<'_>, plan: &PlanCommit) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO ledger (run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params,
-                             state, attempts, created, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, ?9)",
+                             state, reason, attempts, created, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)",
     )?;
+    let state = if plan.skip_all.is_some() {
+        ActionState::Skipped
+    } else {
+        ActionState::Pending
+    };
     let mut ids = Vec::with_capacity(plan.entries.len());
     for e in &plan.entries {
         ids.push(stmt.insert(params![
@@ -230,6 +239,8 @@ fn insert_entries(tx: &Transaction<'_>, plan: &PlanCommit) -> rusqlite::Result<V
             e.action_index,
             e.action,
             e.params,
+            state,
+            plan.skip_all,
             Ts(plan.now)
         ])?);
     }

@@ -70,6 +70,26 @@ fn commit_plan_writes_entries_keys_and_cursor_together() {
     assert_eq!(store.cursor("p", "th").unwrap().unwrap().position, at(9, 59));
 }
 
+/// `mode: audit`: the plan is recorded as skipped in its own transaction, so nothing of it is
+/// ever pending, resumed or executed.
+#[test]
+fn an_audit_plan_is_never_pending() {
+    let (_dir, store) = store();
+    let run = store.start_run("p", "ph", at(10, 0), RunMode::Audit).unwrap();
+    let mut plan = PlanCommit::new(run, "p", "ph", at(10, 0));
+    plan.entries = vec![alert_entry("a1", 0), alert_entry("a1", 1)];
+    plan.skip_all = Some("audit mode: planned, not executed".into());
+    store.commit_plan(plan).unwrap();
+    let entries = store.entries_of_run(run).unwrap();
+    assert!(
+        entries.iter().all(
+            |e| e.state == ActionState::Skipped && e.reason.as_deref() == Some("audit mode: planned, not executed")
+        ),
+        "{entries:?}"
+    );
+    assert!(store.pending_entries().unwrap().is_empty());
+}
+
 #[test]
 fn commit_plan_failing_midway_writes_nothing() {
     let (_dir, store) = store();

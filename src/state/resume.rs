@@ -2,7 +2,7 @@
 //! They resume only if their playbook still exists, is enabled and is unchanged; otherwise they
 //! are cancelled, which is what makes disabling a playbook the emergency stop.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
@@ -59,15 +59,21 @@ impl Store {
         Ok(n)
     }
 
-    /// At engine start: given the enabled playbooks (name → hash), cancels the pending entries
-    /// of playbooks that are gone, disabled or changed, and returns the others, to resume, in
-    /// [`pending_entries`](Store::pending_entries) order.
+    /// At engine start: given the enabled playbooks (name → hash) and the disabled ones, cancels
+    /// the pending entries of playbooks that are disabled, changed or gone, and returns the
+    /// others, to resume, in [`pending_entries`](Store::pending_entries) order. A playbook is
+    /// gone only when every playbook file `complete`ly loaded: the entries of one that may just
+    /// have failed to load (a broken file, a folder not mounted yet) stay pending, neither
+    /// cancelled (its dedup keys would stop it forever) nor resumed.
     pub fn reconcile_pending(
         &self,
         live: &HashMap<String, String>,
+        disabled: &HashSet<String>,
+        complete: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<LedgerEntry>, StateError> {
         let mut conn = self.conn();
+        let mut unknown: HashSet<String> = HashSet::new();
         let mut reconcile = || -> rusqlite::Result<(Vec<LedgerEntry>, Vec<Cancelled>)> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let pending: Vec<LedgerEntry> = {
@@ -80,10 +86,14 @@ impl Store {
                     .prepare_cached("UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3 WHERE id = ?1")?;
                 for e in pending {
                     let reason = match live.get(&e.playbook) {
-                        None => REASON_PLAYBOOK_GONE,
-                        Some(hash) if *hash != e.playbook_hash => REASON_PLAYBOOK_CHANGED,
-                        Some(_) => {
+                        Some(hash) if *hash == e.playbook_hash => {
                             keep.push(e);
+                            continue;
+                        }
+                        Some(_) => REASON_PLAYBOOK_CHANGED,
+                        None if complete || disabled.contains(&e.playbook) => REASON_PLAYBOOK_GONE,
+                        None => {
+                            unknown.insert(e.playbook);
                             continue;
                         }
                     };
@@ -101,6 +111,12 @@ impl Store {
         }
         for ((playbook, reason), n) in cancelled {
             tracing::warn!(playbook, cancelled = n, reason, "Pending actions cancelled.");
+        }
+        for playbook in &unknown {
+            tracing::warn!(
+                playbook = %playbook,
+                "Pending actions of a playbook that did not load are left pending: fix the playbooks so they resume."
+            );
         }
         if !keep.is_empty() {
             tracing::info!(pending = keep.len(), "Resuming pending actions.");

@@ -33,8 +33,23 @@ fn reconcile_cancels_removed_disabled_and_changed_playbooks() {
     let (_, done) = plan(&store, "changed", &["a4"], 1, at(10, 0));
     store.mark_done(done[0], at(10, 1)).unwrap();
     // `plan` records hash "ph"; "changed" is now at "ph2"; "removed" is absent (or disabled).
+    // A start where some playbook file did not load: nothing unknown is cancelled.
     let resumed = store
-        .reconcile_pending(&live(&[("kept", "ph"), ("changed", "ph2")]), at(12, 0))
+        .reconcile_pending(&live(&[("kept", "ph")]), &HashSet::new(), false, at(11, 0))
+        .unwrap();
+    assert_eq!(resumed.iter().map(|e| e.id).collect::<Vec<_>>(), kept);
+    assert_eq!(
+        store.pending_entries().unwrap().len(),
+        4,
+        "removed and changed stay pending"
+    );
+    let resumed = store
+        .reconcile_pending(
+            &live(&[("kept", "ph"), ("changed", "ph2")]),
+            &HashSet::new(),
+            true,
+            at(12, 0),
+        )
         .unwrap();
     assert_eq!(resumed.iter().map(|e| e.id).collect::<Vec<_>>(), kept);
     let gone = store.entry(removed[0]).unwrap();
@@ -56,6 +71,18 @@ fn reconcile_cancels_removed_disabled_and_changed_playbooks() {
     assert_eq!(store.pending_entries().unwrap().len(), 2);
     // Dedup keys stay: a cancelled action is not planned again.
     assert_eq!(store.seen_keys("removed", &["a2".into()], at(12, 0)).unwrap().len(), 1);
+}
+
+#[test]
+fn a_disabled_playbook_is_cancelled_even_when_another_did_not_load() {
+    let (_dir, store) = store();
+    let (_, stopped) = plan(&store, "stopped", &["a1"], 1, at(10, 0));
+    let disabled: HashSet<String> = ["stopped".to_string()].into();
+    let resumed = store
+        .reconcile_pending(&live(&[]), &disabled, false, at(11, 0))
+        .unwrap();
+    assert!(resumed.is_empty());
+    assert_eq!(store.entry(stopped[0]).unwrap().state, ActionState::Cancelled);
 }
 
 #[test]
