@@ -283,3 +283,28 @@ fn run_serves_health_endpoints_when_listen_is_set() {
 
     stops_on_sigterm(child, 20);
 }
+
+/// A dedup window longer than the calendar can hold is forever, not a crash (it used to overflow
+/// the date arithmetic and end the run).
+#[test]
+fn an_enormous_dedup_window_means_forever() {
+    let dir = TempDir::new("run-window");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    for entry in std::fs::read_dir(dir.path().join("playbooks")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") && !path.ends_with("close-eicar-test-alerts.yaml") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let playbook = dir.path().join("playbooks/close-eicar-test-alerts.yaml");
+    let text = std::fs::read_to_string(&playbook).unwrap();
+    std::fs::write(&playbook, format!("{text}\ndedup: {{ window: 99999999999w }}\n")).unwrap();
+    let out = graphsoar_in(dir.path(), &["run", "--once"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let row = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("close-eicar-test-alerts"))
+        .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(row.len() > 3 && row[3] != "0", "acted: {row:?}\n{}", stdout(&out));
+}

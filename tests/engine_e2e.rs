@@ -663,3 +663,32 @@ async fn a_failing_expand_falls_back_to_alerts_by_incident() {
         .count();
     assert!(done >= 2);
 }
+
+/// A first run whose filter matches nothing still records where its window began, so the next
+/// runs continue from there (not `since` back from their own time, which leaves gaps for a
+/// playbook that runs less often than `since`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_first_run_keeps_its_window_start() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let dir = tenant("e2e-quiet", &running, &[], ("graphsoar-local", "local-secret"));
+    let text = "name: quiet\nschedule: '0 8 * * *'\ntrigger: { alerts: { filter: \"severity eq 'unknown'\", since: 1h } }\nactions: [ { log: { message: x } } ]\n";
+    dir.write("playbooks/quiet.yaml", text);
+    let before = chrono::Utc::now();
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
+    let settings = graphsoar::config::Settings::embedded();
+    let playbook = graphsoar::playbook::parse_str(text, Path::new("quiet.yaml"), Path::new("."), &settings)
+        .playbook
+        .unwrap();
+    let store = Store::open_read_only(&dir.path().join("state.db")).unwrap();
+    let cursor = store
+        .cursor("quiet", &graphsoar::engine::runner::trigger_hash(&playbook))
+        .unwrap()
+        .expect("a cursor after an empty run")
+        .position;
+    let hour = chrono::TimeDelta::hours(1);
+    assert!(
+        cursor >= before - hour - chrono::TimeDelta::minutes(1) && cursor <= chrono::Utc::now() - hour,
+        "{cursor} is where the window began"
+    );
+}

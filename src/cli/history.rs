@@ -53,7 +53,8 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
     let filter = HistoryFilter {
         playbook: args.playbook.clone(),
         item: args.item.clone(),
-        since: Some(chrono::Utc::now() - args.since.to_chrono()),
+        // A `--since` longer than representable time: everything.
+        since: chrono::Utc::now().checked_sub_signed(args.since.to_chrono()),
         limit: Some(1000),
     };
     let runs = store.recent_runs(&filter)?;

@@ -196,7 +196,7 @@ async fn run_once(engine: &Arc<Engine>, playbooks: &[Arc<Playbook>]) -> Vec<RunR
         let (engine, p, permits) = (engine.clone(), p.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            (i, engine.run_playbook(p).await)
+            (i, engine.run_playbook_isolated(p).await)
         });
     }
     let mut reports: Vec<(usize, RunReport)> = Vec::new();
@@ -222,7 +222,7 @@ async fn serve(engine: &Arc<Engine>, playbooks: Vec<Arc<Playbook>>, grace: Durat
         move |p| {
             let (engine, health) = (engine_for_runs.clone(), health_for_runs.clone());
             async move {
-                let report = engine.run_playbook(p).await;
+                let report = engine.run_playbook_isolated(p).await;
                 health.record(&report, engine.clock.now());
                 tracing::info!(
                     playbook = %report.playbook, fetched = report.fetched, matched = report.matched,

@@ -140,6 +140,24 @@ impl Engine {
         report
     }
 
+    /// [`Engine::run_playbook`] in a task of its own: a panic (a bug, never input) becomes a
+    /// failed report instead of silently ending the playbook's schedule or dropping it from the
+    /// summary. Its run stays `running` in the state until the next start closes it as failed.
+    pub async fn run_playbook_isolated(self: &Arc<Self>, playbook: Arc<Playbook>) -> RunReport {
+        let (engine, name) = (self.clone(), playbook.name.clone());
+        match tokio::spawn(async move { engine.run_playbook(playbook).await }).await {
+            Ok(report) => report,
+            Err(e) => {
+                tracing::error!(playbook = %name, error = %e, "A playbook run panicked; the playbook stays scheduled.");
+                RunReport {
+                    playbook: name,
+                    error: Some(format!("the run stopped unexpectedly: {e}")),
+                    ..RunReport::default()
+                }
+            }
+        }
+    }
+
     async fn run_inner(&self, playbook: &Arc<Playbook>, report: &mut RunReport) -> Result<(), String> {
         let started = self.clock.now();
         let store = self.store.as_ref().filter(|_| !self.dry_run);
@@ -425,7 +443,10 @@ impl Engine {
                     Collection::Incidents
                 };
                 let overlap = self.settings.cursor_overlap.to_chrono();
-                let since = cursor.map_or_else(|| now - t.since.to_chrono(), |c| c - overlap);
+                let since = cursor.map_or_else(
+                    || now - t.since.to_chrono(),
+                    |c| c.checked_sub_signed(overlap).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                );
                 let filter = cursor_filter(t.filter.as_ref(), since);
                 let expand = t.expand_alerts && collection == Collection::Incidents;
                 let query = ListQuery {
@@ -480,7 +501,10 @@ impl Engine {
                     }
                     other => other?,
                 }
-                out.cursor = max_seen;
+                // A first run that sees nothing still keeps where its window began, so the next
+                // runs continue from there instead of looking back only `since` from their own
+                // time (a quiet daily playbook would miss whatever changed in between).
+                out.cursor = max_seen.or(Some(since));
             }
             Trigger::Hunting(h) => {
                 let interval = playbook.schedule.interval(playbook.timezone, now);
@@ -782,7 +806,11 @@ impl<'a> Collector<'a> {
             planned: Vec::new(),
             keys: Vec::new(),
             digest: Vec::new(),
-            expires: playbook.dedup.window.map(|w| now + w.to_chrono()),
+            // A window past the end of representable time is forever.
+            expires: playbook
+                .dedup
+                .window
+                .and_then(|w| now.checked_add_signed(w.to_chrono())),
             error: None,
         }
     }
