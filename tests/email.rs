@@ -360,7 +360,7 @@ async fn message_arrives_with_envelope_headers_and_both_parts() {
         "body": "Grüße: the text part.\nSecond line.\n",
         "html": "<p>Grüße: the <b>HTML</b> part.</p>\n",
     });
-    let message = email::build(&params, 41, "notify-high-severity-incidents").unwrap();
+    let message = email::build(&params, 41, None, "notify-high-severity-incidents").unwrap();
     assert_eq!(mailer.send(&message).await, Outcome::Done);
 
     let got = server.received();
@@ -417,7 +417,7 @@ async fn several_messages_share_the_mailer() {
     let mailer = Mailer::smtp(&smtp_settings(server.port, SmtpTls::None, None, None)).unwrap();
     for i in 0..3 {
         let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": format!("n{i}"), "body": "only text"});
-        let message = email::build(&params, i, "p").unwrap();
+        let message = email::build(&params, i, None, "p").unwrap();
         assert_eq!(mailer.send(&message).await, Outcome::Done);
     }
     let got = server.received();
@@ -445,7 +445,7 @@ async fn starttls_and_auth_plain_deliver() {
     let shown = format!("{mailer:?}");
     assert!(!shown.contains("correct horse"), "{shown}");
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "over TLS", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 5, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&params, 5, None, "p").unwrap()).await;
     assert_eq!(outcome, Outcome::Done);
     let got = server.received();
     assert_eq!(got.len(), 1);
@@ -470,7 +470,7 @@ async fn auth_failure_is_permanent_and_says_what_to_check() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, Some("graphsoar"), Some(password_file));
     let mailer = Mailer::smtp_with_root(&settings, pki.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 6, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&params, 6, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     let expected = format!(
@@ -496,7 +496,7 @@ async fn untrusted_certificate_is_refused() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, None, None);
     let mailer = Mailer::smtp_with_root(&settings, other.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 7, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&params, 7, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(
@@ -515,7 +515,7 @@ async fn starttls_is_required_not_optional() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, None, None);
     let mailer = Mailer::smtp_with_root(&settings, pki.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 8, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&params, 8, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     assert!(error.contains("STARTTLS"), "{error}");
@@ -528,7 +528,7 @@ async fn server_down_is_retryable() {
     let port = closed_port();
     let mailer = Mailer::smtp(&smtp_settings(port, SmtpTls::None, None, None)).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 9, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&params, 9, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
@@ -540,13 +540,13 @@ async fn transient_and_permanent_replies() {
     let server = start_server(None, None);
     let mailer = Mailer::smtp(&smtp_settings(server.port, SmtpTls::None, None, None)).unwrap();
     let busy = json!({"from": "soar@example.com", "to": ["busy@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&busy, 10, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&busy, 10, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(error.contains("451") && error.contains("Mailbox busy"), "{error}");
 
     let nobody = json!({"from": "soar@example.com", "to": ["nobody@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&nobody, 11, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&nobody, 11, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     assert!(
@@ -557,7 +557,10 @@ async fn transient_and_permanent_replies() {
 
     // The pool recovers: the next good message goes through.
     let ok = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    assert_eq!(mailer.send(&email::build(&ok, 12, "p").unwrap()).await, Outcome::Done);
+    assert_eq!(
+        mailer.send(&email::build(&ok, 12, None, "p").unwrap()).await,
+        Outcome::Done
+    );
     assert_eq!(server.received().len(), 1);
 }
 
@@ -611,7 +614,7 @@ actions:
 
     let server = start_server(None, None);
     let mailer = Mailer::smtp(&smtp_settings(server.port, SmtpTls::None, None, None)).unwrap();
-    let message = email::build(params, 77, &pb.name).unwrap();
+    let message = email::build(params, 77, None, &pb.name).unwrap();
     assert_eq!(mailer.send(&message).await, Outcome::Done);
     let got = server.received();
     assert_eq!(got.len(), 1);
@@ -714,7 +717,7 @@ fn shipped(name: &str) -> Playbook {
 /// (`UPDATE_GOLDEN=1` rewrites them; review the diff), after checking that the built message
 /// carries exactly those texts.
 fn check_golden(name: &str, params: &Value, ledger_id: i64) {
-    let message = email::build(params, ledger_id, name).unwrap();
+    let message = email::build(params, ledger_id, None, name).unwrap();
     let raw = String::from_utf8(message.formatted()).unwrap();
     let (head, _) = split_message(&raw);
     let subject = params["subject"].as_str().unwrap();

@@ -214,6 +214,18 @@ async fn shipped_playbooks_do_what_they_say() {
         .filter(|m| m.contains("X-Graphsoar-Playbook: notify-high-severity-incidents"))
         .count();
     assert_eq!(incident_mails, notified.len(), "one email per incident");
+    // Message-IDs carry the state database's instance: unique across engines and state files.
+    let instance = Store::open_read_only(&dir.path().join("state.db"))
+        .unwrap()
+        .instance_id()
+        .unwrap()
+        .to_string();
+    assert!(
+        emails
+            .iter()
+            .all(|m| m.contains("Message-ID: <graphsoar.") && m.contains(&instance)),
+        "{instance}"
+    );
 
     // Running again acts once: no new writes, no new email.
     let writes_before = stats(&running).await["byRoute"].clone();

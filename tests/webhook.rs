@@ -171,14 +171,22 @@ async fn teams_card_for_an_incident() {
     let pb = incident_playbook(&rx.url("/teams"), "teams");
     let incident = fixture("incidents/high-severity.json");
     let planned = plan_one(&pb, &incident);
-    let outcome = webhook::execute(&http(), &fast(), &planned.params, 41, &pb.name, 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &planned.params,
+        &webhook::idempotency_key(41, None, &pb.name),
+        &pb.name,
+        5,
+    )
+    .await;
     assert_eq!(outcome, Outcome::Done);
 
     let seen = rx.seen();
     assert_eq!(seen.len(), 1);
     let req = &seen[0];
     assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/teams"));
-    assert_eq!(req.header("idempotency-key"), "graphsoar-41");
+    assert_eq!(req.header("idempotency-key"), "graphsoar-webhook-incidents-41");
     assert_eq!(req.header("x-graphsoar-playbook"), "webhook-incidents");
     assert_eq!(req.header("content-type"), "application/json");
     let body = req.json();
@@ -316,11 +324,19 @@ async fn retries_429_honouring_retry_after() {
     ])
     .await;
     let params = json!({ "url": rx.url("/hook"), "method": "POST", "format": "json", "body": { "a": 1 } });
-    let outcome = webhook::execute(&http(), &fast(), &params, 7, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(7, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     assert_eq!(outcome, Outcome::Done);
     let seen = rx.seen();
     assert_eq!(seen.len(), 3);
-    assert!(seen.iter().all(|s| s.header("idempotency-key") == "graphsoar-7"));
+    assert!(seen.iter().all(|s| s.header("idempotency-key") == "graphsoar-p-7"));
     assert!(seen.iter().all(|s| s.json() == json!({ "a": 1 })));
 }
 
@@ -329,14 +345,22 @@ async fn retries_429_honouring_retry_after() {
 async fn retries_503_with_backoff() {
     let rx = Receiver::start(vec![(503, vec![], "busy")]).await;
     let params = json!({ "url": rx.url("/hook"), "body": { "a": 1 } });
-    let outcome = webhook::execute(&http(), &fast(), &params, 8, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(8, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     assert_eq!(outcome, Outcome::Done);
     let keys: Vec<String> = rx
         .seen()
         .iter()
         .map(|s| s.header("idempotency-key").to_string())
         .collect();
-    assert_eq!(keys, ["graphsoar-8", "graphsoar-8"]);
+    assert_eq!(keys, ["graphsoar-p-8", "graphsoar-p-8"]);
 }
 
 /// A receiver that keeps failing: `max_attempts` requests, then a failure the ledger retries,
@@ -345,7 +369,15 @@ async fn retries_503_with_backoff() {
 async fn gives_up_after_max_attempts_retryably() {
     let rx = Receiver::start(vec![(502, vec![], "bad gateway"); 10]).await;
     let params = json!({ "url": rx.url("/hook"), "body": {} });
-    let outcome = webhook::execute(&http(), &fast(), &params, 9, "p", 3).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(9, None, "p"),
+        "p",
+        3,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -363,7 +395,15 @@ async fn gives_up_after_max_attempts_retryably() {
 async fn no_retry_on_400() {
     let rx = Receiver::start(vec![(400, vec![], "invalid_blocks\nblock 3: text too long")]).await;
     let params = json!({ "url": rx.url("/services/T0/B0/s3cr3t"), "body": {} });
-    let outcome = webhook::execute(&http(), &fast(), &params, 10, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(10, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -382,7 +422,15 @@ async fn connection_refused_is_retried() {
         l.local_addr().unwrap().port()
     };
     let params = json!({ "url": format!("http://127.0.0.1:{port}/hook"), "body": {} });
-    let outcome = webhook::execute(&http(), &fast(), &params, 11, "p", 2).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(11, None, "p"),
+        "p",
+        2,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -419,7 +467,15 @@ async fn hostile_alert_title_stays_in_its_field() {
     ];
     for (i, pb) in cases.iter().enumerate() {
         let planned = plan_one(pb, &alert);
-        let outcome = webhook::execute(&http(), &fast(), &planned.params, 100 + i as i64, &pb.name, 5).await;
+        let outcome = webhook::execute(
+            &http(),
+            &fast(),
+            &planned.params,
+            &webhook::idempotency_key(100 + i as i64, None, &pb.name),
+            &pb.name,
+            5,
+        )
+        .await;
         assert_eq!(outcome, Outcome::Done, "{}", pb.name);
     }
     let seen = rx.seen();
@@ -481,7 +537,15 @@ async fn hostile_alert_title_stays_in_its_field() {
 async fn missing_environment_variables_are_named() {
     let missing = "GRAPHSOAR_TEST_WEBHOOK_URL_THAT_IS_NOT_SET";
     let params = json!({ "url_env": missing, "format": "teams", "body": {} });
-    let outcome = webhook::execute(&http(), &fast(), &params, 1, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(1, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -494,7 +558,15 @@ async fn missing_environment_variables_are_named() {
         "headers": { "X-Api-Key": { "env": "GRAPHSOAR_TEST_WEBHOOK_KEY_THAT_IS_NOT_SET" } },
         "body": {}
     });
-    let outcome = webhook::execute(&http(), &fast(), &params, 2, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(2, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -510,7 +582,15 @@ async fn missing_environment_variables_are_named() {
 #[tokio::test]
 async fn https_required_except_loopback() {
     let params = json!({ "url": "http://hooks.example.com/services/secret", "body": {} });
-    let outcome = webhook::execute(&http(), &fast(), &params, 1, "p", 5).await;
+    let outcome = webhook::execute(
+        &http(),
+        &fast(),
+        &params,
+        &webhook::idempotency_key(1, None, "p"),
+        "p",
+        5,
+    )
+    .await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };

@@ -1,8 +1,9 @@
 //! `email`: builds the message from frozen, rendered parameters and delivers it through the
 //! [`Mailer`]: an SMTP server (see `mailer.rs`), or the outbox folder (one `.eml` per message,
 //! lettre's file transport) when no SMTP server is configured. Delivery is at-least-once: the
-//! `Message-ID` derives from the ledger id, so a message re-sent after a crash or an uncertain
-//! SMTP answer is recognisable as the same message.
+//! `Message-ID` derives from the ledger id and the state database's instance ([`message_id`]),
+//! so a message re-sent after a crash or an uncertain SMTP answer is recognisable as the same
+//! message, and messages of engines with other state files never share one.
 //!
 //! Header values never come out of item data unfiltered: subjects are rendered as header
 //! templates (line breaks become spaces), addresses and display names come from the playbook
@@ -33,9 +34,20 @@ fn list(params: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The `Message-ID` of ledger entry `ledger_id` of `playbook`, in the state database
+/// `instance`: the same on every retry, and unique across state files (ledger ids restart in
+/// each, and one SOC mailbox may receive from several tenants' engines).
+pub fn message_id(ledger_id: i64, instance: Option<&str>, playbook: &str) -> String {
+    let instance = instance.map(|i| format!("{}.", sanitize(i))).unwrap_or_default();
+    format!(
+        "<graphsoar.{ledger_id}.{instance}{}@graphsoar.invalid>",
+        sanitize(playbook)
+    )
+}
+
 /// Builds the message. Addresses were validated at load; a rendered subject cannot add header
 /// lines (templates for headers strip line breaks).
-pub fn build(params: &Value, ledger_id: i64, playbook: &str) -> Result<Message, String> {
+pub fn build(params: &Value, ledger_id: i64, instance: Option<&str>, playbook: &str) -> Result<Message, String> {
     let mailbox = |s: &str| {
         s.parse::<Mailbox>()
             .map_err(|e| format!("`{s}` is not an address: {e}"))
@@ -44,10 +56,7 @@ pub fn build(params: &Value, ledger_id: i64, playbook: &str) -> Result<Message, 
     let mut builder = Message::builder()
         .from(mailbox(&from)?)
         .subject(text(params, "subject").unwrap_or_default())
-        .message_id(Some(format!(
-            "<graphsoar.{ledger_id}.{}@graphsoar.invalid>",
-            sanitize(playbook)
-        )));
+        .message_id(Some(message_id(ledger_id, instance, playbook)));
     for to in list(params, "to") {
         builder = builder.to(mailbox(&to)?);
     }
@@ -105,13 +114,18 @@ mod tests {
             "from": "soar@example.com", "to": ["soc@example.com"], "cc": ["lead@example.com"],
             "subject": "[HIGH] Incident ü", "body": "text", "html": "<p>html</p>"
         });
-        let m = build(&params, 42, "notify-high").unwrap();
+        let m = build(&params, 42, None, "notify-high").unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         assert!(
             raw.contains("Message-ID: <graphsoar.42.notify-high@graphsoar.invalid>"),
             "{raw}"
         );
         assert!(raw.contains("X-Graphsoar-Playbook: notify-high"));
+        // With the state database's instance: unique across engines and their state files.
+        assert_eq!(
+            message_id(42, Some("0b5d6e1c-7f2a-4c7e-9a3b-2f1e0d9c8b7a"), "notify-high"),
+            "<graphsoar.42.0b5d6e1c-7f2a-4c7e-9a3b-2f1e0d9c8b7a.notify-high@graphsoar.invalid>"
+        );
         assert!(raw.contains("multipart/alternative"));
         assert!(
             raw.contains("Subject: [HIGH] Incident =?utf-8?b?w7w=?="),
@@ -124,7 +138,7 @@ mod tests {
     #[test]
     fn raw_line_breaks_in_a_subject_add_no_header() {
         let params = json!({"to": ["a@example.com"], "subject": "s\r\nBcc: evil@example.com\nX-A: b", "body": "b"});
-        let m = build(&params, 1, "p").unwrap();
+        let m = build(&params, 1, None, "p").unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
         assert!(
@@ -137,7 +151,13 @@ mod tests {
     #[test]
     fn outbox_gets_one_file_per_message() {
         let dir = std::env::temp_dir().join(format!("graphsoar-outbox-{}", std::process::id()));
-        let m = build(&json!({"to": ["a@example.com"], "subject": "s", "body": "b"}), 1, "p").unwrap();
+        let m = build(
+            &json!({"to": ["a@example.com"], "subject": "s", "body": "b"}),
+            1,
+            None,
+            "p",
+        )
+        .unwrap();
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
         let files = std::fs::read_dir(&dir)

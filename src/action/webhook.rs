@@ -1,7 +1,8 @@
 //! `webhook`: sends the frozen, planned request (URL or `url_env`, method, headers, the rendered
 //! JSON body) and reports how it ended. At-least-once: every attempt, and every later retry
-//! from the ledger, carries the same `Idempotency-Key: graphsoar-<ledger id>`, so a receiver
-//! can drop repeats.
+//! from the ledger, carries the same `Idempotency-Key: graphsoar-<state instance>-<playbook>-
+//! <ledger id>` ([`idempotency_key`]), so a receiver can drop repeats, and keys of different
+//! playbooks or engines never meet.
 //!
 //! - The URL is the playbook's (validated when loaded) or read from `url_env` now; https, or
 //!   http only to loopback. Header values are the playbook's or read from the environment
@@ -56,35 +57,28 @@ pub fn client() -> Result<reqwest::Client, String> {
 static SHARED: LazyLock<Result<reqwest::Client, String>> = LazyLock::new(client);
 
 /// [`execute`] with the engine's shared client.
-pub async fn execute_shared(
-    clock: &Clock,
-    params: &Value,
-    ledger_id: i64,
-    playbook: &str,
-    max_attempts: u32,
-) -> Outcome {
+pub async fn execute_shared(clock: &Clock, params: &Value, key: &str, playbook: &str, max_attempts: u32) -> Outcome {
     match &*SHARED {
-        Ok(http) => execute(http, clock, params, ledger_id, playbook, max_attempts).await,
+        Ok(http) => execute(http, clock, params, key, playbook, max_attempts).await,
         Err(e) => Outcome::failed(e.clone(), true),
     }
 }
 
-/// Sends one planned webhook (`params` as `engine::plan` froze them) and reports the outcome.
+/// Sends one planned webhook (`params` as `engine::plan` froze them) with the idempotency `key`
+/// (see [`idempotency_key`]) and reports the outcome.
 pub async fn execute(
     http: &reqwest::Client,
     clock: &Clock,
     params: &Value,
-    ledger_id: i64,
+    key: &str,
     playbook: &str,
     max_attempts: u32,
 ) -> Outcome {
-    let request = match Prepared::from_params(params, ledger_id, playbook) {
+    let request = match Prepared::from_params(params, key, playbook) {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, false),
     };
-    request
-        .send(http, clock, max_attempts.max(1), playbook, ledger_id)
-        .await
+    request.send(http, clock, max_attempts.max(1), playbook, key).await
 }
 
 /// A request ready to send: everything resolved and checked.
@@ -98,7 +92,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn from_params(params: &Value, ledger_id: i64, playbook: &str) -> Result<Prepared, String> {
+    fn from_params(params: &Value, key: &str, playbook: &str) -> Result<Prepared, String> {
         let (text, source) = match (
             params.get("url").and_then(Value::as_str),
             params.get("url_env").and_then(Value::as_str),
@@ -167,7 +161,7 @@ impl Prepared {
         );
         headers.insert(
             HeaderName::from_static("idempotency-key"),
-            HeaderValue::from_str(&idempotency_key(ledger_id)).map_err(|e| e.to_string())?,
+            HeaderValue::from_str(key).map_err(|e| e.to_string())?,
         );
         if let Ok(v) = HeaderValue::from_str(playbook) {
             headers.insert(HeaderName::from_static("x-graphsoar-playbook"), v);
@@ -197,7 +191,7 @@ impl Prepared {
         clock: &Clock,
         max_attempts: u32,
         playbook: &str,
-        ledger_id: i64,
+        key: &str,
     ) -> Outcome {
         let mut backoff = backon::ExponentialBuilder::default()
             .with_min_delay(Duration::from_secs(1))
@@ -227,7 +221,7 @@ impl Prepared {
             };
             tracing::warn!(
                 playbook,
-                ledger_id,
+                idempotency_key = key,
                 target = %self.target,
                 attempt,
                 delay_ms = delay.as_millis() as u64,
@@ -298,9 +292,13 @@ enum Attempt {
     Fatal(String),
 }
 
-/// The idempotency key of a ledger entry: the same for every attempt and every retry.
-pub fn idempotency_key(ledger_id: i64) -> String {
-    format!("graphsoar-{ledger_id}")
+/// The idempotency key of ledger entry `id` of `playbook` in the state database `instance`:
+/// the same for every attempt and every retry, and unique across playbooks and state files.
+pub fn idempotency_key(id: i64, instance: Option<&str>, playbook: &str) -> String {
+    match instance {
+        Some(instance) => format!("graphsoar-{instance}-{playbook}-{id}"),
+        None => format!("graphsoar-{playbook}-{id}"),
+    }
 }
 
 /// `host[:port]` of a URL, for messages: never the path or query, which may hold a secret.
@@ -372,7 +370,7 @@ mod tests {
     use serde_json::json;
 
     fn prepare(params: Value) -> Result<Prepared, String> {
-        Prepared::from_params(&params, 7, "p")
+        Prepared::from_params(&params, &idempotency_key(7, None, "p"), "p")
     }
 
     #[test]
@@ -393,7 +391,8 @@ mod tests {
         }))
         .ok()
         .unwrap();
-        assert_eq!(r.headers["idempotency-key"], "graphsoar-7");
+        assert_eq!(r.headers["idempotency-key"], "graphsoar-p-7");
+        assert_eq!(idempotency_key(7, Some("i1"), "p"), "graphsoar-i1-p-7");
         assert_eq!(r.headers["x-team"], "soc");
         assert_eq!(r.headers["content-type"], "application/json");
         assert_eq!(r.method, Method::POST);

@@ -247,7 +247,7 @@ impl Engine {
         let mut told = false;
         if !on_failure.email.is_empty() {
             let params = serde_json::json!({ "from": self.settings.default_from(), "to": on_failure.email, "subject": subject, "body": body });
-            let outcome = match action::email::build(&params, notice_id, &playbook.name) {
+            let outcome = match action::email::build(&params, notice_id, store.instance_id(), &playbook.name) {
                 Ok(message) => self.mailer.send(&message).await,
                 Err(e) => Outcome::failed(e, false),
             };
@@ -261,10 +261,11 @@ impl Engine {
                 "url": url.as_str(), "method": "POST", "format": "json",
                 "body": { "text": subject, "playbook": playbook.name, "failedRuns": streak.count, "since": since, "error": error },
             });
+            let key = action::webhook::idempotency_key(notice_id, store.instance_id(), &playbook.name);
             let outcome = action::webhook::execute_shared(
                 &self.clock,
                 &params,
-                notice_id,
+                &key,
                 &playbook.name,
                 self.settings.limits.max_attempts,
             )
@@ -675,9 +676,14 @@ impl Engine {
                 "email" => outcomes.push((e.id, self.send_email(playbook, e).await)),
                 "webhook" => {
                     let max_attempts = self.settings.limits.max_attempts;
-                    let outcome =
-                        action::webhook::execute_shared(&self.clock, &e.params, e.id, &playbook.name, max_attempts)
-                            .await;
+                    let outcome = action::webhook::execute_shared(
+                        &self.clock,
+                        &e.params,
+                        &self.action_key(e),
+                        &playbook.name,
+                        max_attempts,
+                    )
+                    .await;
                     outcomes.push((e.id, outcome));
                 }
                 "log" => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, &e.params))),
@@ -730,8 +736,18 @@ impl Engine {
         Ok(out)
     }
 
+    /// The state database's instance id (part of Message-IDs and idempotency keys).
+    fn instance(&self) -> Option<&str> {
+        self.store.as_ref().and_then(|s| s.instance_id())
+    }
+
+    /// The idempotency key of a webhook entry.
+    fn action_key(&self, e: &LedgerEntry) -> String {
+        action::webhook::idempotency_key(e.id, self.instance(), &e.playbook)
+    }
+
     async fn send_email(&self, playbook: &Playbook, e: &LedgerEntry) -> Outcome {
-        match action::email::build(&e.params, e.id, &playbook.name) {
+        match action::email::build(&e.params, e.id, self.instance(), &playbook.name) {
             Ok(message) => self.mailer.send(&message).await,
             Err(err) => Outcome::failed(err, false),
         }
