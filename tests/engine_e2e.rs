@@ -704,3 +704,38 @@ async fn an_empty_first_run_keeps_its_window_start() {
         "{cursor} is where the window began"
     );
 }
+
+/// Actions resumed at start that fail are reported in the `--once` summary and fail the run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumed_actions_that_fail_are_reported() {
+    let mut config = EmulatorConfig::bundled().unwrap();
+    // Every `$batch` answer is cut off: the writes stay pending, their outcome unknown.
+    config.faults = "batch=cut:1".parse().unwrap();
+    let running = emulator::spawn(config).await.unwrap();
+    let dir = tenant(
+        "e2e-resume-fail",
+        &running,
+        &[EICAR],
+        ("graphsoar-local", "local-secret"),
+    );
+    let settings = std::fs::read_to_string(dir.path().join("graphsoar.yaml")).unwrap();
+    dir.write(
+        "graphsoar.yaml",
+        settings.replace("limits: {", "limits: { max_attempts: 2,"),
+    );
+    let first = run_once(dir.path()).await;
+    assert_eq!(first.status.code(), Some(2), "{}", stdout(&first));
+    assert!(
+        ledger(dir.path(), EICAR)
+            .iter()
+            .any(|e| e.state == ActionState::Pending)
+    );
+    // The next start resumes them first; they fail for good now, and the summary says so.
+    let second = run_once(dir.path()).await;
+    assert_eq!(second.status.code(), Some(2), "{}", stdout(&second));
+    assert!(
+        stdout(&second).contains(&format!("error: {EICAR}: resumed action failed")),
+        "{}",
+        stdout(&second)
+    );
+}

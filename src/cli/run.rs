@@ -132,13 +132,19 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         clock: clock.clone(),
         dry_run: args.dry_run,
     });
-    if !args.dry_run {
-        resume(&engine, &playbooks, &disabled, bad_playbooks == 0).await?;
-    }
+    // Actions resumed at start that fail are reported, and fail `--once` like any other.
+    let resumed_failures = if args.dry_run {
+        Vec::new()
+    } else {
+        resume(&engine, &playbooks, &disabled, bad_playbooks == 0).await?
+    };
     let code = if args.once || args.dry_run {
         let reports = run_once(&engine, &playbooks).await;
         print!("{}", summary(&reports, args.dry_run));
-        let failed = reports.iter().any(RunReport::is_failure) || bad_playbooks > 0;
+        for failure in &resumed_failures {
+            println!("error: {failure}");
+        }
+        let failed = reports.iter().any(RunReport::is_failure) || bad_playbooks > 0 || !resumed_failures.is_empty();
         if failed { EXIT_ERROR } else { EXIT_OK }
     } else {
         serve(&engine, playbooks, grace, &health).await;
@@ -159,14 +165,16 @@ async fn resume(
     playbooks: &[Arc<Playbook>],
     disabled: &HashSet<String>,
     complete: bool,
-) -> anyhow::Result<()> {
-    let Some(store) = &engine.store else { return Ok(()) };
+) -> anyhow::Result<Vec<String>> {
+    let Some(store) = &engine.store else {
+        return Ok(Vec::new());
+    };
     let now = engine.clock.now();
     store.finish_interrupted_runs(now)?;
     let live: HashMap<String, String> = playbooks.iter().map(|p| (p.name.clone(), playbook_hash(p))).collect();
     let pending = store.reconcile_pending(&live, disabled, complete, now)?;
     if pending.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     tracing::info!(
         actions = pending.len(),
@@ -176,6 +184,7 @@ async fn resume(
     for e in pending {
         by_playbook.entry(e.playbook.clone()).or_default().push(e);
     }
+    let mut failures = Vec::new();
     for (name, entries) in by_playbook {
         if let Some(p) = playbooks.iter().find(|p| p.name == name) {
             let mut report = RunReport {
@@ -183,9 +192,21 @@ async fn resume(
                 ..RunReport::default()
             };
             engine.execute_entries(p, store, entries, true, now, &mut report).await;
+            failures.extend(
+                report
+                    .action_errors
+                    .iter()
+                    .map(|e| format!("{}: resumed action failed: {e}", report.playbook)),
+            );
+            if report.failed as usize > report.action_errors.len() {
+                failures.push(format!(
+                    "{}: {} resumed action(s) failed in all",
+                    report.playbook, report.failed
+                ));
+            }
         }
     }
-    Ok(())
+    Ok(failures)
 }
 
 /// Every playbook once, with the tenant's concurrency limit.
