@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt as _;
 use serde_json::Value;
 
 use super::plan::{self, Evaluator, PlannedAction, RunContext, iso};
@@ -662,6 +663,7 @@ impl Engine {
     ) -> Vec<(i64, Outcome)> {
         let mut outcomes = Vec::new();
         let mut updates: HashMap<Collection, Vec<UpdateJob>> = HashMap::new();
+        let mut webhooks: Vec<futures_util::future::BoxFuture<'_, (i64, Outcome)>> = Vec::new();
         for e in phase {
             match e.action.as_str() {
                 "update_alert" | "update_incident" => {
@@ -673,18 +675,16 @@ impl Engine {
                         resumed: resumed || e.attempts > 0,
                     });
                 }
+                // One at a time: the mailer keeps one SMTP connection.
                 "email" => outcomes.push((e.id, self.send_email(playbook, e).await)),
                 "webhook" => {
-                    let max_attempts = self.settings.limits.max_attempts;
-                    let outcome = action::webhook::execute_shared(
-                        &self.clock,
-                        &e.params,
-                        &self.action_key(e),
-                        &playbook.name,
-                        max_attempts,
-                    )
-                    .await;
-                    outcomes.push((e.id, outcome));
+                    let (max_attempts, key) = (self.settings.limits.max_attempts, self.action_key(e));
+                    webhooks.push(Box::pin(async move {
+                        let outcome =
+                            action::webhook::execute_shared(&self.clock, &e.params, &key, &playbook.name, max_attempts)
+                                .await;
+                        (e.id, outcome)
+                    }));
                 }
                 "log" => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, &e.params))),
                 other => outcomes.push((
@@ -693,6 +693,15 @@ impl Engine {
                 )),
             }
         }
+        // Webhooks go out a few at a time: one slow or dead receiver (each webhook retries with
+        // backoff) does not hold up the others.
+        const WEBHOOKS_AT_ONCE: usize = 4;
+        outcomes.extend(
+            futures_util::stream::iter(webhooks)
+                .buffer_unordered(WEBHOOKS_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await,
+        );
         for (collection, jobs) in updates {
             let changed = self.changed_since(collection, fetch_start).await;
             match changed {
