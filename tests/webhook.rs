@@ -106,6 +106,12 @@ fn fast() -> Clock {
     Clock::scaled(1000.0)
 }
 
+/// Sends `params` as ledger entry `id` of `playbook` (its idempotency key without an instance).
+async fn send(params: &Value, id: i64, playbook: &str, max_attempts: u32) -> Outcome {
+    let key = webhook::idempotency_key(id, None, playbook);
+    webhook::execute(&http(), &fast(), params, &key, playbook, max_attempts).await
+}
+
 fn http() -> reqwest::Client {
     webhook::client().unwrap()
 }
@@ -171,15 +177,7 @@ async fn teams_card_for_an_incident() {
     let pb = incident_playbook(&rx.url("/teams"), "teams");
     let incident = fixture("incidents/high-severity.json");
     let planned = plan_one(&pb, &incident);
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &planned.params,
-        &webhook::idempotency_key(41, None, &pb.name),
-        &pb.name,
-        5,
-    )
-    .await;
+    let outcome = send(&planned.params, 41, &pb.name, 5).await;
     assert_eq!(outcome, Outcome::Done);
 
     let seen = rx.seen();
@@ -324,15 +322,7 @@ async fn retries_429_honouring_retry_after() {
     ])
     .await;
     let params = json!({ "url": rx.url("/hook"), "method": "POST", "format": "json", "body": { "a": 1 } });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(7, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 7, "p", 5).await;
     assert_eq!(outcome, Outcome::Done);
     let seen = rx.seen();
     assert_eq!(seen.len(), 3);
@@ -345,15 +335,7 @@ async fn retries_429_honouring_retry_after() {
 async fn retries_503_with_backoff() {
     let rx = Receiver::start(vec![(503, vec![], "busy")]).await;
     let params = json!({ "url": rx.url("/hook"), "body": { "a": 1 } });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(8, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 8, "p", 5).await;
     assert_eq!(outcome, Outcome::Done);
     let keys: Vec<String> = rx
         .seen()
@@ -369,15 +351,7 @@ async fn retries_503_with_backoff() {
 async fn gives_up_after_max_attempts_retryably() {
     let rx = Receiver::start(vec![(502, vec![], "bad gateway"); 10]).await;
     let params = json!({ "url": rx.url("/hook"), "body": {} });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(9, None, "p"),
-        "p",
-        3,
-    )
-    .await;
+    let outcome = send(&params, 9, "p", 3).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -395,15 +369,7 @@ async fn gives_up_after_max_attempts_retryably() {
 async fn no_retry_on_400() {
     let rx = Receiver::start(vec![(400, vec![], "invalid_blocks\nblock 3: text too long")]).await;
     let params = json!({ "url": rx.url("/services/T0/B0/s3cr3t"), "body": {} });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(10, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 10, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -422,15 +388,7 @@ async fn connection_refused_is_retried() {
         l.local_addr().unwrap().port()
     };
     let params = json!({ "url": format!("http://127.0.0.1:{port}/hook"), "body": {} });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(11, None, "p"),
-        "p",
-        2,
-    )
-    .await;
+    let outcome = send(&params, 11, "p", 2).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -467,15 +425,7 @@ async fn hostile_alert_title_stays_in_its_field() {
     ];
     for (i, pb) in cases.iter().enumerate() {
         let planned = plan_one(pb, &alert);
-        let outcome = webhook::execute(
-            &http(),
-            &fast(),
-            &planned.params,
-            &webhook::idempotency_key(100 + i as i64, None, &pb.name),
-            &pb.name,
-            5,
-        )
-        .await;
+        let outcome = send(&planned.params, 100 + i as i64, &pb.name, 5).await;
         assert_eq!(outcome, Outcome::Done, "{}", pb.name);
     }
     let seen = rx.seen();
@@ -537,15 +487,7 @@ async fn hostile_alert_title_stays_in_its_field() {
 async fn missing_environment_variables_are_named() {
     let missing = "GRAPHSOAR_TEST_WEBHOOK_URL_THAT_IS_NOT_SET";
     let params = json!({ "url_env": missing, "format": "teams", "body": {} });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(1, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 1, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -558,15 +500,7 @@ async fn missing_environment_variables_are_named() {
         "headers": { "X-Api-Key": { "env": "GRAPHSOAR_TEST_WEBHOOK_KEY_THAT_IS_NOT_SET" } },
         "body": {}
     });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(2, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 2, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -582,15 +516,7 @@ async fn missing_environment_variables_are_named() {
 #[tokio::test]
 async fn https_required_except_loopback() {
     let params = json!({ "url": "http://hooks.example.com/services/secret", "body": {} });
-    let outcome = webhook::execute(
-        &http(),
-        &fast(),
-        &params,
-        &webhook::idempotency_key(1, None, "p"),
-        "p",
-        5,
-    )
-    .await;
+    let outcome = send(&params, 1, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
