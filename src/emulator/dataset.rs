@@ -684,6 +684,20 @@ fn datetime_shape(s: &str) -> Option<usize> {
 /// The fast path of [`shift_datetime`] for the usual shape, `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` with
 /// valid fields and a result in years 1000..=9999: rewrites `s` in its own buffer (same length)
 /// and returns true; anything else returns false untouched, for [`shift_datetime`].
+/// The proleptic Gregorian `(year, month, day)` of `days` since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+pub(super) fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 fn shift_utc_in_place(s: &mut String, frac: usize, delta: TimeDelta) -> bool {
     let b = s.as_bytes();
     if frac > 9 || b.len() != 20 + frac + usize::from(frac > 0) || b[b.len() - 1] != b'Z' {
@@ -720,16 +734,7 @@ fn shift_utc_in_place(s: &mut String, frac: usize, delta: TimeDelta) -> bool {
     let (secs, nanos) = (total.div_euclid(1_000_000_000), total.rem_euclid(1_000_000_000));
     let Ok(secs) = i64::try_from(secs) else { return false };
     let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = civil_from_days(days);
     if !(1000..=9999).contains(&y) {
         return false;
     }

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::dataset::Dataset;
+use super::dataset::{Dataset, civil_from_days};
 use super::store::{Entity, Kind as EntityKind, Store};
 use super::table::Table;
 
@@ -126,16 +126,7 @@ fn iso_at(anchor: i64, secs_before: i64, ticks: u32) -> String {
     let (t, frac) = (at.div_euclid(TICKS_PER_SEC), at.rem_euclid(TICKS_PER_SEC));
     let days = t.div_euclid(86_400);
     let sod = t.rem_euclid(86_400);
-    // civil_from_days (Howard Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = civil_from_days(days);
     let mut s = String::with_capacity(28);
     push_num(&mut s, y, 4);
     s.push('-');
