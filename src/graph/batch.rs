@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use backon::BackoffBuilder;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -133,12 +132,7 @@ impl Client {
     async fn run_chunk(&self, chunk: Vec<(usize, BatchOp)>, keep_bodies: bool) -> Vec<(usize, Result<Value, Error>)> {
         let mut pending = chunk;
         let mut done = Vec::new();
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(500))
-            .with_max_delay(Duration::from_secs(60))
-            .with_jitter()
-            .without_max_times()
-            .build();
+        let mut backoff = super::client::backoff();
         for round in 1..=self.max_attempts() {
             let request = BatchRequest {
                 requests: pending

@@ -455,12 +455,7 @@ impl Client {
     /// Sends `request` until it succeeds or fails for good (see the module doc).
     async fn execute(&self, req: Request<'_>) -> Result<bytes::Bytes, Error> {
         let inner = &self.inner;
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(500))
-            .with_max_delay(Duration::from_secs(60))
-            .with_jitter()
-            .without_max_times()
-            .build();
+        let mut backoff = backoff();
         let mut attempt = 0;
         let mut renewed_token = false;
         let mut hunting_timeouts = 0;
@@ -626,6 +621,17 @@ impl Client {
         }
         Err(api_error(&req.method, &path, status, &headers, &bytes, req.op))
     }
+}
+
+/// The waits between retries of a failure without `Retry-After`: jittered, from 0.5 s doubling
+/// up to a minute, unbounded (callers count attempts).
+pub(crate) fn backoff() -> backon::ExponentialBackoff {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(Duration::from_secs(60))
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// Whether a hunting 429 says the tenant's CPU quota is spent (else it is the call rate).
