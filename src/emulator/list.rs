@@ -483,15 +483,22 @@ pub fn with_alerts(store: &Store, incident: &Entity, beta: bool) -> Bytes {
     let size = json.len() + 12 + alerts.iter().map(|a| a.len() + 1).sum::<usize>();
     let mut out = BytesMut::with_capacity(size);
     out.put_slice(&json[..json.len() - 1]);
-    out.put_slice(br#","alerts":["#);
-    for (i, alert) in alerts.iter().enumerate() {
+    out.put_slice(br#","alerts":"#);
+    put_array(&mut out, &alerts);
+    out.put_u8(b'}');
+    out.freeze()
+}
+
+/// `[a,b,…]` from serialised items.
+fn put_array(out: &mut BytesMut, items: &[Bytes]) {
+    out.put_u8(b'[');
+    for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.put_u8(b',');
         }
-        out.put_slice(alert);
+        out.put_slice(item);
     }
-    out.put_slice(b"]}");
-    out.freeze()
+    out.put_u8(b']');
 }
 
 /// `{"@odata.context", "@odata.count"?, "@odata.nextLink"?, "value": [...]}` from serialised items.
@@ -507,14 +514,9 @@ pub fn page_body(context: &str, count: Option<usize>, next_link: Option<&str>, i
         out.put_slice(br#","@odata.nextLink":"#);
         out.put_slice(json_string(link).as_bytes());
     }
-    out.put_slice(br#","value":["#);
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.put_u8(b',');
-        }
-        out.put_slice(item);
-    }
-    out.put_slice(b"]}");
+    out.put_slice(br#","value":"#);
+    put_array(&mut out, items);
+    out.put_u8(b'}');
     out.freeze()
 }
 

@@ -175,16 +175,7 @@ impl Drop for Running {
 pub async fn spawn(config: EmulatorConfig) -> Result<Running, EmulatorError> {
     let clients = config.clients.clone();
     let emulator = Emulator::new(config)?;
-    let listener = TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|source| EmulatorError::Io {
-            what: "cannot bind 127.0.0.1:0".into(),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Io {
-        what: "cannot read the bound address".into(),
-        source,
-    })?;
+    let (listener, addr) = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let task = tokio::spawn(serve(listener, emulator.clone(), async move { stop.cancelled().await }));
@@ -239,6 +230,19 @@ impl Default for ServeOptions {
     }
 }
 
+/// A listener on `addr` and the address it got (the port, for port 0).
+async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmulatorError> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| EmulatorError::Io {
+        what: format!("cannot listen on {addr}"),
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(|source| EmulatorError::Io {
+        what: "cannot read the bound address".into(),
+        source,
+    })?;
+    Ok((listener, bound))
+}
+
 /// `graphsoar emulator`: prints where it listens and the credentials it accepts, then serves
 /// until Ctrl-C or SIGTERM.
 pub async fn run_cli(options: ServeOptions) -> Result<(), EmulatorError> {
@@ -259,16 +263,7 @@ pub async fn run_cli(options: ServeOptions) -> Result<(), EmulatorError> {
     }
     let clients = config.clients.clone();
     let emulator = Emulator::new(config)?;
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| EmulatorError::Io {
-            what: format!("cannot listen on {}", options.listen),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(|source| EmulatorError::Io {
-        what: "cannot read the bound address".into(),
-        source,
-    })?;
+    let (listener, addr) = bind(options.listen).await?;
     let counts = emulator.read().counts();
     println!("graphsoar emulator listening on http://{addr} (tenant `{TENANT_ID}`)");
     println!("  graph_url and login_url: http://{addr}");
