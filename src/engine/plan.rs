@@ -179,30 +179,27 @@ pub fn plan_item(
         ItemKind::Incident => (item_id(kind, item).unwrap_or_default(), "incident"),
         ItemKind::Row => (key.to_string(), "row"),
     };
-    playbook
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(i, action)| {
-            // Every action of an item carries the item's id (a row's: its dedup key), also an
-            // update of another item (`params.target`): action k+1 runs only if the item's
-            // earlier actions succeeded, and a failure abandons the item's later ones.
-            Ok(PlannedAction {
-                action_index: i,
-                action: action.name(),
-                item_id: item_id.clone(),
-                item_kind,
-                params: render_action(playbook, action, i, &context, Some(item))?,
-            })
-        })
-        .collect()
+    // Every action of an item carries the item's id (a row's: its dedup key), also an update of
+    // another item (`params.target`): action k+1 runs only if the item's earlier actions
+    // succeeded, and a failure abandons the item's later ones.
+    plan_actions(playbook, &context, &item_id, item_kind, Some(item))
 }
 
 /// Plans the digest for `group: all`: actions run once with `items`.
 pub fn plan_digest(playbook: &Playbook, items: &[Value], ctx: &RunContext) -> Result<Vec<PlannedAction>, PlanError> {
     let mut c = ctx.common(playbook);
     c.insert("items".into(), Value::Array(items.to_vec()));
-    let context = Value::Object(c);
+    plan_actions(playbook, &Value::Object(c), "digest", "digest", None)
+}
+
+/// Every action of `playbook` rendered in `context`, for one item (or the digest).
+fn plan_actions(
+    playbook: &Playbook,
+    context: &Value,
+    item_id: &str,
+    item_kind: &'static str,
+    item: Option<&Value>,
+) -> Result<Vec<PlannedAction>, PlanError> {
     playbook
         .actions
         .iter()
@@ -211,9 +208,9 @@ pub fn plan_digest(playbook: &Playbook, items: &[Value], ctx: &RunContext) -> Re
             Ok(PlannedAction {
                 action_index: i,
                 action: action.name(),
-                item_id: "digest".into(),
-                item_kind: "digest",
-                params: render_action(playbook, action, i, &context, None)?,
+                item_id: item_id.to_owned(),
+                item_kind,
+                params: render_action(playbook, action, i, context, item)?,
             })
         })
         .collect()
