@@ -15,14 +15,13 @@ use graphsoar::emulator::generate::generate;
 use graphsoar::script::{Context, ItemKind, compile_condition};
 use serde_json::{Value, json};
 
+#[expect(dead_code, reason = "the condition bench reports no memory figures")]
+mod support;
+
+use support::loadavg;
+
 const CONDITION: &str =
     "alert.title.contains(\"EICAR\") && alert.evidence.some(|e| e.fileDetails?.sha256 in lists.eicar_sha256)";
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
 
 /// Runs `f` repeatedly for about `for_` and returns calls per second (best of 3 rounds).
 fn rate(for_: Duration, mut f: impl FnMut()) -> f64 {

@@ -15,26 +15,13 @@ use std::time::{Duration, Instant};
 
 use graphsoar::emulator::{Emulator, EmulatorConfig, serve};
 
+mod support;
+
+use support::{loadavg, vm};
+
 // As the `graphsoar` binary does.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn vm(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .map(|l| l[field.len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into())
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
 
 /// The `@odata.nextLink` of a page body, found without parsing (it precedes `value`).
 fn next_link(body: &[u8]) -> Option<String> {

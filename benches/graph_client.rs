@@ -26,22 +26,9 @@ use graphsoar::graph::models::{AlertStatus, AlertUpdate};
 use graphsoar::graph::{BatchOp, Client, ClientConfig, Collection, Credentials, ListQuery};
 use serde_json::Value;
 
-fn vm(field: &str) -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .map(|l| l[field.len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "?".into())
-}
+mod support;
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
+use support::{loadavg, vm};
 
 fn main() {
     let n: usize = std::env::var("GRAPHSOAR_BENCH_ALERTS")

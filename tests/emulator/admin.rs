@@ -111,15 +111,7 @@ async fn stats_count_by_method_route_and_status() {
     tenant.get(&token, "/beta/security/alerts_v2").await;
     tenant.get(&token, "/v1.0/security/alerts_v2/zzz").await;
     tenant.get("bad", "/v1.0/security/incidents").await;
-    let stats: Value = tenant
-        .http
-        .get(tenant.url("/_emulator/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = crate::support::emulator_stats(&tenant.running.base_url).await;
     assert_eq!(stats["byRoute"]["GET /v1.0/security/alerts_v2"], 1, "{stats:#}");
     assert_eq!(stats["byRoute"]["GET /beta/security/alerts_v2"], 1);
     assert_eq!(stats["byRoute"]["POST /{tenant}/oauth2/v2.0/token"], 1);

@@ -41,15 +41,7 @@ async fn twenty_requests_run_and_come_back_by_id_in_another_order() {
                 .starts_with("application/json")
         );
     }
-    let stats: Value = tenant
-        .http
-        .get(tenant.url("/_emulator/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = crate::support::emulator_stats(&tenant.running.base_url).await;
     assert_eq!(stats["byRoute"]["GET /v1.0/security/alerts_v2/{id}"], 20, "{stats:#}");
     assert_eq!(stats["byRoute"]["POST /v1.0/$batch"], 1, "{stats:#}");
 }

@@ -120,8 +120,7 @@ async fn dropped_connection_is_a_client_error_and_counted() {
         .await;
     let error = result.expect_err("the connection is closed without a response");
     assert!(!error.is_status() && !error.is_timeout(), "{error:?}");
-    let stats = tenant.http.get(tenant.url("/_emulator/stats")).send().await.unwrap();
-    let stats: serde_json::Value = stats.json().await.unwrap();
+    let stats = crate::support::emulator_stats(&tenant.running.base_url).await;
     assert_eq!(stats["byStatus"]["dropped"], 1, "{stats:#}");
     set(&tenant, "").await;
     assert_eq!(
@@ -148,8 +147,7 @@ async fn a_cut_answer_is_carried_out_but_its_body_breaks_off() {
     assert!(length > 100, "the whole length is announced: {length}");
     let error = response.bytes().await.expect_err("the body breaks off");
     assert!(error.is_body() || error.is_decode(), "{error:?}");
-    let stats = tenant.http.get(tenant.url("/_emulator/stats")).send().await.unwrap();
-    let stats: serde_json::Value = stats.json().await.unwrap();
+    let stats = crate::support::emulator_stats(&tenant.running.base_url).await;
     assert_eq!(stats["byStatus"]["cut"], 1, "{stats:#}");
     set(&tenant, "").await;
     let alert = tenant.get(&token, "/v1.0/security/alerts_v2/a00").await;
