@@ -13,6 +13,7 @@ pub mod duration;
 pub mod emulator;
 pub mod engine;
 pub mod graph;
+pub mod kql;
 pub mod odata;
 pub mod playbook;
 pub mod script;

@@ -54,6 +54,7 @@ fn golden_invalid_playbooks_are_judged_as_expected() {
         "duplicate-a.yaml",
         "duplicate-b.yaml",
         "filter-syntax.yaml",
+        "hunting-kql-errors.yaml",
         "hunting-warnings.yaml",
         "invalid-filter.yaml",
         "path-escape.yaml",

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::clock::Clock;
+use crate::kql;
 
 /// Output formats of `hunt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +49,21 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<u8> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
+    // Checked before it is sent: a query Kusto would refuse costs no hunting quota.
+    let origin = args
+        .file
+        .as_ref()
+        .map_or_else(|| "query".to_string(), |f| f.display().to_string());
+    let diagnostics = kql::check(&query, &settings.hunting_schema);
+    for d in &diagnostics {
+        let (line, column) = d.line_col(&query);
+        let label = if d.is_error() { "" } else { "warning: " };
+        eprintln!("{origin}:{line}:{column}: {label}{}", d.message);
+    }
+    if diagnostics.iter().any(kql::Diagnostic::is_error) {
+        eprintln!("graphsoar hunt: the query has errors; nothing was sent");
+        return Ok(EXIT_FAILED);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

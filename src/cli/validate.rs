@@ -7,6 +7,7 @@ use clap::{Args, ValueEnum};
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::config::Settings;
 use crate::diag::{self, Diagnostic, Pos, Severity};
+use crate::kql;
 use crate::playbook;
 
 /// Output formats.
@@ -24,7 +25,7 @@ pub struct ValidateArgs {
     /// Settings file (lists, defaults). Default: graphsoar.yaml if present, else the embedded settings.
     #[arg(long, env = "GRAPHSOAR_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Playbook files, folders (searched recursively for .yaml/.yml) and .kql files.
+    /// Playbook files, folders (searched recursively for .yaml, .yml and .kql) and .kql files.
     /// Default: the settings' playbooks folder.
     pub paths: Vec<PathBuf>,
     /// Output format.
@@ -76,21 +77,25 @@ pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, u
     } else {
         paths.to_vec()
     };
-    let (kql, yaml): (Vec<PathBuf>, Vec<PathBuf>) = paths
+    let (mut kql, yaml): (Vec<PathBuf>, Vec<PathBuf>) = paths
         .into_iter()
         .partition(|p| p.extension().is_some_and(|e| e == "kql"));
+    for dir in yaml.iter().filter(|p| p.is_dir()) {
+        // Folders hold .kql files too; an unreadable folder is reported by the playbook loader.
+        playbook::load::walk(dir, &["kql"], &mut kql, &mut Vec::new());
+    }
     let (playbooks, diagnostics) = playbook::load_paths(&yaml, &settings);
     report.extend(diagnostics);
     for file in kql {
-        report.extend(check_kql(&file));
+        report.extend(check_kql(&file, &settings.hunting_schema));
     }
     diag::sort(&mut report);
     (report, playbooks.len())
 }
 
-/// A `.kql` file: readable, UTF-8, not empty, with a time filter. (Full KQL checks come with the
-/// KQL engine.)
-fn check_kql(path: &Path) -> Vec<Diagnostic> {
+/// A `.kql` file: readable, UTF-8, not empty, and a query the KQL checker accepts; every
+/// diagnostic at its line and column.
+fn check_kql(path: &Path, schema: &kql::Schema) -> Vec<Diagnostic> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => {
@@ -109,14 +114,15 @@ fn check_kql(path: &Path) -> Vec<Diagnostic> {
     if text.trim().is_empty() {
         return vec![Diagnostic::error(path, Pos::START, "", "the query file is empty")];
     }
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("ago(") && !lower.contains("between") {
-        return vec![Diagnostic::warning(
-            path,
-            Pos::START,
-            "",
-            "the query has no time filter (such as `| where Timestamp > ago(1h)`): it scans all 30 days",
-        )];
-    }
-    Vec::new()
+    kql::check(text, schema)
+        .into_iter()
+        .map(|d| {
+            let (line, column) = d.line_col(text);
+            let pos = Pos::new(line, column);
+            match d.severity {
+                kql::Severity::Error => Diagnostic::error(path, pos, "", d.message),
+                kql::Severity::Warning => Diagnostic::warning(path, pos, "", d.message),
+            }
+        })
+        .collect()
 }

@@ -10,6 +10,7 @@ mod lists;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -17,6 +18,7 @@ use url::Url;
 
 use crate::diag::{Diagnostic, Pos};
 use crate::duration::Duration;
+use crate::kql;
 use crate::yaml::{self, PositionIndex};
 use crate::yaml_de;
 
@@ -68,6 +70,9 @@ pub struct SettingsConfig {
     pub on_failure: Option<OnFailureConfig>,
     /// Address for /healthz, /readyz and /metrics, such as `127.0.0.1:9464`. Absent: off.
     pub listen: Option<String>,
+    /// A JSON file of more advanced-hunting tables and columns (custom or newer tables), in the
+    /// format `graphsoar schema --kql` prints, added to the bundled schema the KQL checker uses.
+    pub hunting_schema: Option<PathBuf>,
 }
 
 /// National clouds.
@@ -261,6 +266,9 @@ pub struct Settings {
     pub cursor_overlap: Duration,
     pub on_failure: Option<OnFailure>,
     pub listen: Option<SocketAddr>,
+    /// The advanced-hunting schema queries are checked against: the bundled one, plus the
+    /// settings' `hunting_schema` file.
+    pub hunting_schema: Arc<kql::Schema>,
 }
 
 impl Settings {
@@ -280,6 +288,7 @@ impl Settings {
             cursor_overlap: Duration::from_mins(5),
             on_failure: None,
             listen: None,
+            hunting_schema: kql::Schema::bundled(),
         }
     }
 
@@ -413,6 +422,37 @@ impl Check<'_> {
             .push(Diagnostic::warning(self.origin, pos, field, message));
     }
 
+    /// The bundled schema, extended by the `hunting_schema` file when there is one.
+    fn hunting_schema(&mut self, file: Option<&Path>) -> Arc<kql::Schema> {
+        let Some(file) = file else {
+            return kql::Schema::bundled();
+        };
+        let path = self.resolve(file);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error("hunting_schema", format!("cannot read {}: {e}", path.display()));
+                return kql::Schema::bundled();
+            }
+        };
+        let mut schema = kql::Schema::advanced_hunting().clone();
+        match schema.extend_json(&text) {
+            Ok(()) => Arc::new(schema),
+            Err(errors) => {
+                for e in errors {
+                    self.error(
+                        "hunting_schema",
+                        format!(
+                            "{}: {e} (the format is that of `graphsoar schema --kql`)",
+                            path.display()
+                        ),
+                    );
+                }
+                kql::Schema::bundled()
+            }
+        }
+    }
+
     fn resolve(&self, p: &Path) -> PathBuf {
         if p.is_absolute() {
             return p.to_path_buf();
@@ -509,6 +549,7 @@ impl Check<'_> {
                 "an overlap above 1h re-reads many items each run; 5m is usually enough",
             );
         }
+        let hunting_schema = self.hunting_schema(raw.hunting_schema.as_deref());
         let local = tenant == Tenant::Local;
         Settings {
             origin: Some(self.origin.to_path_buf()),
@@ -530,6 +571,7 @@ impl Check<'_> {
             cursor_overlap,
             on_failure,
             listen,
+            hunting_schema,
         }
     }
 

@@ -19,9 +19,10 @@
 //!                      "roles": ["SecurityAlert.Read.All", ...]}]
 //! ```
 //!
-//! Column names and types of the tables follow [`TABLE_SCHEMAS`]; datetimes are ISO strings, `Dynamic`
-//! columns are JSON values, `String` columns that hold JSON (e.g. `AdditionalFields` in the Device*
-//! tables) are JSON text.
+//! Column names and types of the tables follow the advanced-hunting schema of the KQL module
+//! ([`crate::kql::Schema::advanced_hunting`]); a row may leave columns out. Datetimes are ISO
+//! strings, `dynamic` columns are JSON values, `string` columns that hold JSON (e.g.
+//! `AdditionalFields` in the Device* tables) are JSON text.
 //!
 //! # Time convention
 //!
@@ -92,273 +93,6 @@ pub enum DatasetError {
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
 }
-
-/// Advanced-hunting column names and types (as `runHuntingQuery` names them) of the bundled tables.
-#[rustfmt::skip]
-pub const TABLE_SCHEMAS: &[(&str, &[(&str, &str)])] = &[
-    ("DeviceProcessEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
-        ("MD5", "String"), ("FileSize", "Int64"), ("ProcessVersionInfoCompanyName", "String"),
-        ("ProcessVersionInfoProductName", "String"), ("ProcessVersionInfoProductVersion", "String"),
-        ("ProcessVersionInfoInternalFileName", "String"), ("ProcessVersionInfoOriginalFileName", "String"),
-        ("ProcessVersionInfoFileDescription", "String"), ("ProcessId", "Int64"), ("ProcessCommandLine", "String"),
-        ("ProcessIntegrityLevel", "String"), ("ProcessTokenElevation", "String"),
-        ("ProcessCreationTime", "DateTime"), ("AccountDomain", "String"), ("AccountName", "String"),
-        ("AccountSid", "String"), ("AccountUpn", "String"), ("AccountObjectId", "String"), ("LogonId", "Int64"),
-        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
-        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
-        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
-        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
-        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
-        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
-        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
-        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
-        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
-        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
-        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
-        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
-        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
-    ]),
-    ("DeviceNetworkEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("RemoteIP", "String"), ("RemotePort", "Int32"), ("RemoteUrl", "String"), ("LocalIP", "String"),
-        ("LocalPort", "Int32"), ("Protocol", "String"), ("LocalIPType", "String"), ("RemoteIPType", "String"),
-        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
-        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
-        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
-        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
-        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
-        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
-        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
-        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
-        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
-        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
-        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
-        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("InitiatingProcessSessionId", "Int64"),
-        ("IsInitiatingProcessRemoteSession", "Boolean"), ("InitiatingProcessRemoteSessionDeviceName", "String"),
-        ("InitiatingProcessRemoteSessionIP", "String"), ("ReportId", "Int64"), ("AppGuardContainerId", "String"),
-        ("AdditionalFields", "String"),
-    ]),
-    ("DeviceFileEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
-        ("MD5", "String"), ("FileSize", "Int64"), ("FileOriginUrl", "String"), ("FileOriginReferrerUrl", "String"),
-        ("FileOriginIP", "String"), ("PreviousFolderPath", "String"), ("PreviousFileName", "String"),
-        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
-        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
-        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
-        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
-        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
-        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
-        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
-        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
-        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
-        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
-        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
-        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("RequestProtocol", "String"),
-        ("RequestSourceIP", "String"), ("RequestSourcePort", "Int32"), ("RequestAccountName", "String"),
-        ("RequestAccountDomain", "String"), ("RequestAccountSid", "String"), ("ShareName", "String"),
-        ("SensitivityLabel", "String"), ("SensitivitySubLabel", "String"),
-        ("IsAzureInfoProtectionApplied", "Boolean"), ("ReportId", "Int64"), ("AppGuardContainerId", "String"),
-        ("AdditionalFields", "String"),
-    ]),
-    ("DeviceRegistryEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("RegistryKey", "String"), ("RegistryValueType", "String"), ("RegistryValueName", "String"),
-        ("RegistryValueData", "String"), ("PreviousRegistryKey", "String"), ("PreviousRegistryValueName", "String"),
-        ("PreviousRegistryValueData", "String"), ("InitiatingProcessAccountDomain", "String"),
-        ("InitiatingProcessAccountName", "String"), ("InitiatingProcessAccountSid", "String"),
-        ("InitiatingProcessAccountUpn", "String"), ("InitiatingProcessAccountObjectId", "String"),
-        ("InitiatingProcessMD5", "String"), ("InitiatingProcessSHA1", "String"),
-        ("InitiatingProcessSHA256", "String"), ("InitiatingProcessFileName", "String"),
-        ("InitiatingProcessFileSize", "Int64"), ("InitiatingProcessFolderPath", "String"),
-        ("InitiatingProcessId", "Int64"), ("InitiatingProcessCommandLine", "String"),
-        ("InitiatingProcessCreationTime", "DateTime"), ("InitiatingProcessParentId", "Int64"),
-        ("InitiatingProcessParentFileName", "String"), ("InitiatingProcessParentCreationTime", "DateTime"),
-        ("InitiatingProcessLogonId", "Int64"), ("InitiatingProcessIntegrityLevel", "String"),
-        ("InitiatingProcessTokenElevation", "String"), ("InitiatingProcessSignerType", "String"),
-        ("InitiatingProcessSignatureStatus", "String"), ("InitiatingProcessVersionInfoCompanyName", "String"),
-        ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
-        ("AppGuardContainerId", "String"),
-    ]),
-    ("DeviceLogonEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("LogonType", "String"), ("AccountDomain", "String"), ("AccountName", "String"), ("AccountSid", "String"),
-        ("Protocol", "String"), ("FailureReason", "String"), ("IsLocalAdmin", "Boolean"), ("LogonId", "Int64"),
-        ("RemoteDeviceName", "String"), ("RemoteIP", "String"), ("RemoteIPType", "String"), ("RemotePort", "Int32"),
-        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
-        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
-        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
-        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
-        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
-        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
-        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
-        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
-        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
-        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
-        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
-        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
-        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
-    ]),
-    ("DeviceEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
-        ("MD5", "String"), ("FileSize", "Int64"), ("AccountDomain", "String"), ("AccountName", "String"),
-        ("AccountSid", "String"), ("RemoteUrl", "String"), ("RemoteDeviceName", "String"), ("ProcessId", "Int64"),
-        ("ProcessCommandLine", "String"), ("ProcessCreationTime", "DateTime"), ("ProcessTokenElevation", "String"),
-        ("LogonId", "Int64"), ("RegistryKey", "String"), ("RegistryValueName", "String"),
-        ("RegistryValueData", "String"), ("RemoteIP", "String"), ("RemotePort", "Int32"), ("LocalIP", "String"),
-        ("LocalPort", "Int32"), ("FileOriginUrl", "String"), ("FileOriginIP", "String"),
-        ("InitiatingProcessAccountDomain", "String"), ("InitiatingProcessAccountName", "String"),
-        ("InitiatingProcessAccountSid", "String"), ("InitiatingProcessAccountUpn", "String"),
-        ("InitiatingProcessAccountObjectId", "String"), ("InitiatingProcessMD5", "String"),
-        ("InitiatingProcessSHA1", "String"), ("InitiatingProcessSHA256", "String"),
-        ("InitiatingProcessFileName", "String"), ("InitiatingProcessFileSize", "Int64"),
-        ("InitiatingProcessFolderPath", "String"), ("InitiatingProcessId", "Int64"),
-        ("InitiatingProcessCommandLine", "String"), ("InitiatingProcessCreationTime", "DateTime"),
-        ("InitiatingProcessParentId", "Int64"), ("InitiatingProcessParentFileName", "String"),
-        ("InitiatingProcessParentCreationTime", "DateTime"), ("InitiatingProcessLogonId", "Int64"),
-        ("InitiatingProcessIntegrityLevel", "String"), ("InitiatingProcessTokenElevation", "String"),
-        ("InitiatingProcessSignerType", "String"), ("InitiatingProcessSignatureStatus", "String"),
-        ("InitiatingProcessVersionInfoCompanyName", "String"), ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
-        ("AppGuardContainerId", "String"), ("AdditionalFields", "String"),
-    ]),
-    ("DeviceInfo", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ClientVersion", "String"),
-        ("PublicIP", "String"), ("OSArchitecture", "String"), ("OSPlatform", "String"), ("OSBuild", "Int64"),
-        ("IsAzureADJoined", "Boolean"), ("JoinType", "String"), ("AadDeviceId", "String"),
-        ("LoggedOnUsers", "String"), ("RegistryDeviceTag", "String"), ("OSVersion", "String"),
-        ("MachineGroup", "String"), ("OnboardingStatus", "String"), ("SensorHealthState", "String"),
-        ("DeviceCategory", "String"), ("DeviceType", "String"), ("DeviceSubtype", "String"), ("Model", "String"),
-        ("Vendor", "String"), ("OSDistribution", "String"), ("MergedDeviceIds", "String"),
-        ("MergedToDeviceId", "String"), ("IsInternetFacing", "Boolean"), ("IsExcluded", "Boolean"),
-        ("ExclusionReason", "String"), ("ExposureLevel", "String"), ("AssetValue", "String"),
-        ("DeviceManualTags", "String"), ("DeviceDynamicTags", "String"), ("ConnectivityType", "String"),
-        ("HostDeviceId", "String"), ("ReportId", "Int64"), ("AdditionalFields", "String"),
-    ]),
-    ("DeviceImageLoadEvents", &[
-        ("Timestamp", "DateTime"), ("DeviceId", "String"), ("DeviceName", "String"), ("ActionType", "String"),
-        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
-        ("MD5", "String"), ("FileSize", "Int64"), ("InitiatingProcessAccountDomain", "String"),
-        ("InitiatingProcessAccountName", "String"), ("InitiatingProcessAccountSid", "String"),
-        ("InitiatingProcessAccountUpn", "String"), ("InitiatingProcessAccountObjectId", "String"),
-        ("InitiatingProcessMD5", "String"), ("InitiatingProcessSHA1", "String"),
-        ("InitiatingProcessSHA256", "String"), ("InitiatingProcessFileName", "String"),
-        ("InitiatingProcessFileSize", "Int64"), ("InitiatingProcessFolderPath", "String"),
-        ("InitiatingProcessId", "Int64"), ("InitiatingProcessCommandLine", "String"),
-        ("InitiatingProcessCreationTime", "DateTime"), ("InitiatingProcessParentId", "Int64"),
-        ("InitiatingProcessParentFileName", "String"), ("InitiatingProcessParentCreationTime", "DateTime"),
-        ("InitiatingProcessLogonId", "Int64"), ("InitiatingProcessIntegrityLevel", "String"),
-        ("InitiatingProcessTokenElevation", "String"), ("InitiatingProcessSignerType", "String"),
-        ("InitiatingProcessSignatureStatus", "String"), ("InitiatingProcessVersionInfoCompanyName", "String"),
-        ("InitiatingProcessVersionInfoProductName", "String"),
-        ("InitiatingProcessVersionInfoProductVersion", "String"),
-        ("InitiatingProcessVersionInfoInternalFileName", "String"),
-        ("InitiatingProcessVersionInfoOriginalFileName", "String"),
-        ("InitiatingProcessVersionInfoFileDescription", "String"), ("ReportId", "Int64"),
-        ("AppGuardContainerId", "String"),
-    ]),
-    ("EmailEvents", &[
-        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("InternetMessageId", "String"),
-        ("SenderMailFromAddress", "String"), ("SenderFromAddress", "String"), ("SenderDisplayName", "String"),
-        ("SenderObjectId", "String"), ("SenderMailFromDomain", "String"), ("SenderFromDomain", "String"),
-        ("SenderIPv4", "String"), ("SenderIPv6", "String"), ("RecipientEmailAddress", "String"),
-        ("RecipientObjectId", "String"), ("Subject", "String"), ("EmailClusterId", "Int64"),
-        ("EmailDirection", "String"), ("DeliveryAction", "String"), ("DeliveryLocation", "String"),
-        ("LatestDeliveryLocation", "String"), ("LatestDeliveryAction", "String"), ("ThreatTypes", "String"),
-        ("ThreatNames", "String"), ("DetectionMethods", "String"), ("ConfidenceLevel", "String"),
-        ("BulkComplaintLevel", "Int32"), ("EmailAction", "String"), ("EmailActionPolicy", "String"),
-        ("EmailActionPolicyGuid", "String"), ("OrgLevelAction", "String"), ("OrgLevelPolicy", "String"),
-        ("UserLevelAction", "String"), ("UserLevelPolicy", "String"), ("AuthenticationDetails", "String"),
-        ("AttachmentCount", "Int32"), ("UrlCount", "Int32"), ("EmailLanguage", "String"), ("Connectors", "String"),
-        ("ReportId", "String"), ("AdditionalFields", "String"),
-    ]),
-    ("EmailAttachmentInfo", &[
-        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("SenderFromAddress", "String"),
-        ("SenderDisplayName", "String"), ("SenderObjectId", "String"), ("RecipientEmailAddress", "String"),
-        ("RecipientObjectId", "String"), ("FileName", "String"), ("FileType", "String"), ("SHA256", "String"),
-        ("FileSize", "Int64"), ("ThreatTypes", "String"), ("ThreatNames", "String"), ("DetectionMethods", "String"),
-        ("ReportId", "String"),
-    ]),
-    ("EmailUrlInfo", &[
-        ("Timestamp", "DateTime"), ("NetworkMessageId", "String"), ("Url", "String"), ("UrlDomain", "String"),
-        ("UrlLocation", "String"), ("ReportId", "String"),
-    ]),
-    ("UrlClickEvents", &[
-        ("Timestamp", "DateTime"), ("Url", "String"), ("ActionType", "String"), ("AccountUpn", "String"),
-        ("Workload", "String"), ("NetworkMessageId", "String"), ("ThreatTypes", "String"),
-        ("DetectionMethods", "String"), ("IPAddress", "String"), ("IsClickedThrough", "Boolean"),
-        ("UrlChain", "String"), ("ReportId", "String"),
-    ]),
-    ("IdentityLogonEvents", &[
-        ("Timestamp", "DateTime"), ("ActionType", "String"), ("Application", "String"), ("LogonType", "String"),
-        ("Protocol", "String"), ("FailureReason", "String"), ("AccountName", "String"), ("AccountDomain", "String"),
-        ("AccountUpn", "String"), ("AccountSid", "String"), ("AccountObjectId", "String"),
-        ("AccountDisplayName", "String"), ("DeviceName", "String"), ("DeviceType", "String"),
-        ("OSPlatform", "String"), ("IPAddress", "String"), ("Port", "Int32"), ("DestinationDeviceName", "String"),
-        ("DestinationIPAddress", "String"), ("DestinationPort", "Int32"), ("TargetDeviceName", "String"),
-        ("TargetAccountDisplayName", "String"), ("Location", "String"), ("Isp", "String"), ("ReportId", "String"),
-        ("AdditionalFields", "Dynamic"),
-    ]),
-    ("CloudAppEvents", &[
-        ("Timestamp", "DateTime"), ("ActionType", "String"), ("Application", "String"), ("ApplicationId", "Int32"),
-        ("AppInstanceId", "Int32"), ("AccountObjectId", "String"), ("AccountId", "String"),
-        ("AccountDisplayName", "String"), ("IsAdminOperation", "Boolean"), ("DeviceType", "String"),
-        ("OSPlatform", "String"), ("IPAddress", "String"), ("IsAnonymousProxy", "Boolean"),
-        ("CountryCode", "String"), ("City", "String"), ("Isp", "String"), ("UserAgent", "String"),
-        ("ActivityType", "String"), ("ActivityObjects", "Dynamic"), ("ObjectName", "String"),
-        ("ObjectType", "String"), ("ObjectId", "String"), ("ReportId", "String"), ("AccountType", "String"),
-        ("IsExternalUser", "Boolean"), ("IsImpersonated", "Boolean"), ("IPTags", "Dynamic"),
-        ("IPCategory", "String"), ("UserAgentTags", "Dynamic"), ("RawEventData", "Dynamic"),
-        ("AdditionalFields", "Dynamic"), ("LastSeenForUser", "Dynamic"), ("UncommonForUser", "Dynamic"),
-        ("AuditSource", "String"), ("SessionData", "Dynamic"), ("OAuthAppId", "String"),
-    ]),
-    ("AlertInfo", &[
-        ("Timestamp", "DateTime"), ("AlertId", "String"), ("Title", "String"), ("Category", "String"),
-        ("Severity", "String"), ("ServiceSource", "String"), ("DetectionSource", "String"),
-        ("AttackTechniques", "String"),
-    ]),
-    ("AlertEvidence", &[
-        ("Timestamp", "DateTime"), ("AlertId", "String"), ("Title", "String"), ("Categories", "String"),
-        ("AttackTechniques", "String"), ("ServiceSource", "String"), ("DetectionSource", "String"),
-        ("EntityType", "String"), ("EvidenceRole", "String"), ("EvidenceDirection", "String"),
-        ("FileName", "String"), ("FolderPath", "String"), ("SHA1", "String"), ("SHA256", "String"),
-        ("FileSize", "Int64"), ("ThreatFamily", "String"), ("RemoteIP", "String"), ("RemoteUrl", "String"),
-        ("AccountName", "String"), ("AccountDomain", "String"), ("AccountSid", "String"),
-        ("AccountObjectId", "String"), ("AccountUpn", "String"), ("DeviceId", "String"), ("DeviceName", "String"),
-        ("LocalIP", "String"), ("NetworkMessageId", "String"), ("EmailSubject", "String"), ("Application", "String"),
-        ("ApplicationId", "Int32"), ("OAuthApplicationId", "String"), ("ProcessCommandLine", "String"),
-        ("RegistryKey", "String"), ("RegistryValueName", "String"), ("RegistryValueData", "String"),
-        ("AdditionalFields", "String"), ("Severity", "String"), ("CloudResource", "String"),
-        ("CloudPlatform", "String"), ("ResourceType", "String"), ("ResourceID", "String"),
-        ("SubscriptionId", "String"),
-    ]),
-];
 
 macro_rules! bundled_tables {
     ($($name:literal),* $(,)?) => {
@@ -797,6 +531,7 @@ mod tests {
 
     use super::super::generate::criteria;
     use super::*;
+    use crate::kql::Type;
 
     fn ds() -> Dataset {
         bundled().expect("the bundled dataset loads")
@@ -998,27 +733,30 @@ mod tests {
     #[test]
     fn tables_have_exactly_the_schema_columns_and_types() {
         let ds = ds();
-        let schemas: BTreeMap<&str, &[(&str, &str)]> = TABLE_SCHEMAS.iter().copied().collect();
-        assert_eq!(
-            ds.tables.keys().map(String::as_str).collect::<Vec<_>>(),
-            schemas.keys().copied().collect::<Vec<_>>()
-        );
+        let schema = crate::kql::Schema::advanced_hunting();
         let total: usize = ds.tables.values().map(Vec::len).sum();
         assert!((1000..=3500).contains(&total), "{total} rows");
         for (table, rows) in &ds.tables {
             assert!(!rows.is_empty(), "{table} is empty");
-            let cols = schemas[table.as_str()];
+            let cols = schema
+                .table(table)
+                .unwrap_or_else(|| panic!("{table} is not an advanced-hunting table"));
+            let first: Vec<&String> = rows[0].as_object().expect("row object").keys().collect();
             for (i, r) in rows.iter().enumerate() {
                 let m = r.as_object().expect("row object");
-                assert_eq!(m.len(), cols.len(), "{table} row {i}");
-                for (c, ty) in cols {
-                    let v = m.get(*c).unwrap_or_else(|| panic!("{table} row {i} lacks {c}"));
+                assert_eq!(
+                    m.keys().collect::<Vec<_>>(),
+                    first,
+                    "{table} row {i} has other columns than row 0"
+                );
+                for (c, v) in m {
+                    let ty = cols.column(c).unwrap_or_else(|| panic!("{table} has no column {c}"));
                     let ok = v.is_null()
-                        || match *ty {
-                            "DateTime" => v.as_str().is_some_and(|s| datetime_shape(s).is_some()),
-                            "String" => v.is_string(),
-                            "Int64" | "Int32" => v.is_i64(),
-                            "Boolean" => v.is_boolean(),
+                        || match ty {
+                            Type::DateTime => v.as_str().is_some_and(|s| datetime_shape(s).is_some()),
+                            Type::String => v.is_string(),
+                            Type::Long | Type::Int => v.is_i64(),
+                            Type::Bool => v.is_boolean(),
                             _ => true,
                         };
                     assert!(ok, "{table} row {i}: {c} should be {ty}, is {v}");

@@ -13,7 +13,7 @@
 //!   per evidence item (1 to 5 per alert, about 3 on average), process/file/network/logon/email/cloud rows for the
 //!   stories, and one `DeviceInfo` row per device. Rows are **sparse**: they carry only their non-null
 //!   columns (a million rows with every column would take gigabytes); every key is a column of
-//!   [`TABLE_SCHEMAS`](super::dataset::TABLE_SCHEMAS), and a column a row lacks reads as null;
+//!   the advanced-hunting schema ([`crate::kql::Schema`]), and a column a row lacks reads as null;
 //! - datetimes relative to [`ANCHOR`](super::dataset::ANCHOR), spread over the 7 days before it, with
 //!   about 5% of the incidents in the last hour.
 //!
@@ -1938,7 +1938,6 @@ mod tests {
 
     use serde_json::Value;
 
-    use super::super::dataset::TABLE_SCHEMAS;
     use super::super::store::Collection;
     use super::*;
 
@@ -2058,19 +2057,14 @@ mod tests {
         // about 10 rows per alert, every row with exactly the schema's columns
         let rows: usize = ds.tables.values().map(Vec::len).sum();
         assert!(rows >= 8 * n && rows <= 13 * n, "{rows} rows for {n} alerts");
-        let schemas: BTreeMap<&str, Vec<&str>> = TABLE_SCHEMAS
-            .iter()
-            .map(|(t, cols)| (*t, cols.iter().map(|(c, _)| *c).collect()))
-            .collect();
+        let schema = crate::kql::Schema::advanced_hunting();
         for (table, rows) in &ds.tables {
-            let cols = schemas
-                .get(table.as_str())
-                .unwrap_or_else(|| panic!("unknown table {table}"));
+            let cols = schema.table(table).unwrap_or_else(|| panic!("unknown table {table}"));
             for r in rows {
                 let m = r.as_object().expect("a row is an object");
                 assert!(m.contains_key("Timestamp"), "{table} row without Timestamp");
                 for k in m.keys() {
-                    assert!(cols.contains(&k.as_str()), "{table} has no column {k}");
+                    assert!(cols.column(k).is_some(), "{table} has no column {k}");
                 }
             }
         }

@@ -3,8 +3,9 @@
 //!
 //! Collections and entities carry `@odata.context` (built from the `Host` the client called),
 //! entities their `@odata.type`. PATCH answers 200 with the whole updated item, a comment POST
-//! 200 with every comment of the item. Runs of `runHuntingQuery` are answered from the recorded
-//! answers (matched after [`normalize_query`]); any other query is a 501 until the KQL engine
+//! 200 with every comment of the item. A `runHuntingQuery` whose query does not parse or bind is
+//! Graph's 400 with the KQL checker's diagnostic; a query that checks is answered from the recorded
+//! answers (matched after [`normalize_query`]), and any other is a 501 until the KQL evaluator
 //! lands.
 
 use axum::Extension;
@@ -21,6 +22,7 @@ use super::error::{ApiError, ApiResult, GraphJson};
 use super::list::{self, entity_body, page_body, with_alerts};
 use super::store::Kind;
 use super::update;
+use crate::kql;
 
 /// The content type Graph answers JSON with.
 pub const GRAPH_JSON: &str =
@@ -321,6 +323,17 @@ pub async fn hunting_run(
     let query = query
         .filter(|q| !q.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("The parameter 'query' is required and must not be empty."))?;
+    // A query that does not parse or bind is Graph's 400, with the KQL diagnostic.
+    if let Some(d) = kql::check(query, kql::Schema::advanced_hunting())
+        .into_iter()
+        .find(kql::Diagnostic::is_error)
+    {
+        let (line, column) = d.line_col(query);
+        return Err(ApiError::bad_request(format!(
+            "Query could not be parsed or checked at line {line}, column {column}: {}",
+            d.message
+        )));
+    }
     let wanted = normalize_query(query);
     let store = emu.read();
     let Some(answer) = store.hunting.iter().find(|a| normalize_query(&a.query) == wanted) else {

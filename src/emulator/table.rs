@@ -4,7 +4,7 @@
 //! maps (a heap `String` per key and per value) they took about 1.6 GB and most of the start-up
 //! time, as text they take about 380 MB and one allocation per row. Rows are parsed back only
 //! when somebody reads them (tests, and the KQL engine when there is one). Column names and
-//! types follow [`TABLE_SCHEMAS`](super::dataset::TABLE_SCHEMAS); a column a row lacks reads as
+//! types follow the advanced-hunting schema ([`crate::kql::Schema`]); a column a row lacks reads as
 //! null.
 
 use std::cell::RefCell;

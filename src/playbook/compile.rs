@@ -20,6 +20,7 @@ use crate::config::{self, Settings};
 use crate::diag::{Diagnostic, Pos};
 use crate::duration::Duration;
 use crate::graph::enums;
+use crate::kql;
 use crate::odata::{self, Resource};
 use crate::script::{self, ItemKind};
 use crate::suggest::did_you_mean;
@@ -111,8 +112,8 @@ impl<'a> Compiler<'a> {
         let timezone = self.timezone(raw.timezone.as_deref());
         let group = raw.group.unwrap_or_default();
         let trigger = self.trigger(&raw.trigger);
-        if let (Trigger::Hunting(h), Some(schedule)) = (&trigger, &schedule) {
-            self.hunting_window_check(h, schedule, timezone);
+        if let Trigger::Hunting(h) = &trigger {
+            self.hunting_query_check(h, schedule.as_ref(), timezone);
         }
         let kind = trigger.item_kind();
         let condition = raw
@@ -299,11 +300,6 @@ impl<'a> Compiler<'a> {
         let path = "trigger.hunting";
         if raw.query.trim().is_empty() {
             self.error("trigger.hunting.query", "the query is empty: write the KQL to run");
-        } else if !has_time_filter(&raw.query) {
-            self.warn(
-                "trigger.hunting.query",
-                "the query has no time filter of its own (such as `| where Timestamp > ago(1h)`): it relies on the engine's window alone, and `graphsoar hunt` would scan the whole 30 days",
-            );
         }
         let lag = self.duration(
             &yaml::field(path, "lag"),
@@ -319,11 +315,6 @@ impl<'a> Compiler<'a> {
                 Some(MAX_LOOKBACK),
             )
         });
-        if let (Some(filter), Some(window)) = (narrowest_ago(&raw.query), timespan)
-            && filter < window
-        {
-            self.warn("trigger.hunting.query", format!("the query's own time filter (ago({filter})) is narrower than `timespan` ({window}): rows older than {filter} are never seen"));
-        }
         HuntingTrigger {
             query: raw.query.clone(),
             lag,
@@ -331,20 +322,37 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// The engine asks for the window since the last run, ending `lag` ago: a query whose own
-    /// time filter is narrower than the time between runs plus the lag never sees part of it.
-    fn hunting_window_check(&mut self, h: &HuntingTrigger, schedule: &Schedule, tz: chrono_tz::Tz) {
-        if h.timespan.is_some() {
+    /// Checks the query with the KQL checker (every diagnostic at its place inside the YAML),
+    /// then its own time filter against the window a run asks for: `timespan`, or else the time
+    /// between runs plus the lag, so a narrower filter never sees part of it.
+    fn hunting_query_check(&mut self, h: &HuntingTrigger, schedule: Option<&Schedule>, tz: chrono_tz::Tz) {
+        const FIELD: &str = "trigger.hunting.query";
+        if h.query.trim().is_empty() {
             return;
         }
+        let analysis = kql::bind::analyze(&h.query, &self.settings.hunting_schema, &kql::CheckOptions::default());
+        for d in &analysis.diagnostics {
+            let (line, column) = d.line_col(&h.query);
+            let pos = self.index.inside(FIELD, line, column);
+            self.diagnostics.push(match d.severity {
+                kql::Severity::Error => Diagnostic::error(self.origin, pos, FIELD, &d.message),
+                kql::Severity::Warning => Diagnostic::warning(self.origin, pos, FIELD, &d.message),
+            });
+        }
+        let Some(filter) = analysis.narrowest_ago else { return };
+        if let Some(window) = h.timespan {
+            if filter < window {
+                self.warn(FIELD, format!("the query's own time filter (ago({filter})) is narrower than `timespan` ({window}): rows older than {filter} are never seen"));
+            }
+            return;
+        }
+        let Some(schedule) = schedule else { return };
         // The longest gap over many fires, so the answer does not depend on the day `validate` runs.
         let interval = Duration::from_secs(schedule.longest_gap(tz, Utc::now(), 64).as_secs());
         let window = Duration::from_secs(interval.as_secs() + h.lag.as_secs());
-        if let Some(filter) = narrowest_ago(&h.query)
-            && filter < window
-        {
+        if filter < window {
             self.warn(
-                "trigger.hunting.query",
+                FIELD,
                 format!(
                     "the query's own time filter (ago({filter})) is narrower than the window each run asks for (up to {interval} between runs plus the {} lag): events in the gap are never seen; use at least ago({window}), twice the interval is safe",
                     h.lag
@@ -1202,24 +1210,6 @@ fn clamp_to_text(text: &str, line: usize, column: usize) -> (usize, usize) {
     }
 }
 
-/// Whether a KQL query filters on time itself (until the KQL engine lands, a textual check).
-fn has_time_filter(query: &str) -> bool {
-    let q = query.to_ascii_lowercase();
-    q.contains("ago(") || q.contains("between") || (q.contains("timestamp") && (q.contains('>') || q.contains('<')))
-}
-
-/// The narrowest `ago(N)` in a query, as a duration.
-fn narrowest_ago(query: &str) -> Option<Duration> {
-    query
-        .match_indices("ago(")
-        .filter_map(|(i, _)| {
-            let rest = &query[i + 4..];
-            let arg = &rest[..rest.find(')')?];
-            Duration::parse(arg.trim()).ok()
-        })
-        .min()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1251,16 +1241,6 @@ mod tests {
         assert_eq!(line_col("abc", 2), (1, 3));
         assert_eq!(line_col("a\nbcd", 4), (2, 3));
         assert_eq!(line_col("é x", 3), (1, 3));
-    }
-
-    #[test]
-    fn reads_time_filters() {
-        assert!(has_time_filter("T | where Timestamp > ago(1h)"));
-        assert!(!has_time_filter("DeviceInfo | take 10"));
-        assert_eq!(
-            narrowest_ago("x | where Timestamp > ago(7d) | where y > ago(1h)"),
-            Some(Duration::from_hours(1))
-        );
     }
 
     #[test]

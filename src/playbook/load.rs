@@ -318,6 +318,14 @@ fn playbook_root(file: &Path, settings: &Settings) -> PathBuf {
 }
 
 fn collect(dir: &Path, root: &Path, files: &mut Vec<(PathBuf, PathBuf)>, diagnostics: &mut Vec<Diagnostic>) {
+    let mut found = Vec::new();
+    walk(dir, &["yaml", "yml"], &mut found, diagnostics);
+    files.extend(found.into_iter().map(|f| (f, root.to_path_buf())));
+}
+
+/// The files below `dir` (recursively, sorted, hidden ones skipped) whose extension is one of
+/// `extensions`; a folder that cannot be read is a diagnostic.
+pub fn walk(dir: &Path, extensions: &[&str], files: &mut Vec<PathBuf>, diagnostics: &mut Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -341,13 +349,13 @@ fn collect(dir: &Path, root: &Path, files: &mut Vec<(PathBuf, PathBuf)>, diagnos
             continue;
         }
         if path.is_dir() {
-            collect(&path, root, files, diagnostics);
+            walk(&path, extensions, files, diagnostics);
         } else if path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml")
+            .is_some_and(|e| extensions.contains(&e))
         {
-            files.push((path, root.to_path_buf()));
+            files.push(path);
         }
     }
 }

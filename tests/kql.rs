@@ -1,0 +1,267 @@
+//! KQL: graphsoar's checker agrees with Microsoft's parser on every query of the corpus, and
+//! `validate`, `hunt` and the emulator use it.
+//!
+//! The verdicts in `tests/kql/verdicts.json` are Microsoft's (`Kusto.Language`, run by
+//! `tests/kql/oracle/verdicts.mjs` with the bundled schema); CI refreshes them when the corpus,
+//! the schema or the script changes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use graphsoar::kql::{self, Schema};
+use serde_json::Value;
+
+use crate::support::{TempDir, graphsoar, root, stderr, stdout};
+
+const CORPUS: &str = "tests/kql/corpus";
+const VERDICTS: &str = "tests/kql/verdicts.json";
+
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    graphsoar::playbook::load::walk(&root().join(CORPUS), &["kql"], &mut files, &mut Vec::new());
+    files
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root().join(CORPUS))
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+fn read_query(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)
+}
+
+/// Every query of the corpus: graphsoar finds an error exactly where Microsoft's parser does.
+#[test]
+fn agrees_with_microsofts_parser_on_every_corpus_query() {
+    let verdicts: Value = serde_json::from_str(&std::fs::read_to_string(root().join(VERDICTS)).unwrap()).unwrap();
+    let verdicts = verdicts["verdicts"].as_object().expect("verdicts object");
+    let files = corpus_files();
+    assert!(
+        files.len() >= 400,
+        "the corpus has {} queries, fewer than 400",
+        files.len()
+    );
+    let names: Vec<String> = files.iter().map(|f| relative(f)).collect();
+    let stale: Vec<&String> = verdicts.keys().filter(|k| !names.contains(k)).collect();
+    assert!(
+        stale.is_empty(),
+        "verdicts for files no longer in the corpus: {stale:?}: run node tests/kql/oracle/verdicts.mjs"
+    );
+    let schema = Schema::advanced_hunting();
+    let mut disagreements = Vec::new();
+    let mut microsoft_errors = 0;
+    for (file, name) in files.iter().zip(&names) {
+        let Some(verdict) = verdicts.get(name) else {
+            disagreements.push(format!(
+                "{name}: no recorded verdict: run node tests/kql/oracle/verdicts.mjs"
+            ));
+            continue;
+        };
+        let theirs_ok = verdict["ok"].as_bool().expect("ok is a bool");
+        microsoft_errors += usize::from(!theirs_ok);
+        let text = read_query(file);
+        let ours: Vec<String> = kql::check(&text, schema)
+            .into_iter()
+            .filter(kql::Diagnostic::is_error)
+            .map(|d| {
+                let (l, c) = d.line_col(&text);
+                format!("{l}:{c}: {}", d.message)
+            })
+            .collect();
+        if ours.is_empty() != theirs_ok {
+            let theirs: Vec<String> = verdict["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    format!(
+                        "{}:{}: {} {}",
+                        e["line"],
+                        e["column"],
+                        e["code"].as_str().unwrap_or(""),
+                        e["message"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            disagreements.push(format!("{name}:\n  microsoft: {theirs:?}\n  graphsoar: {ours:?}"));
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} of {} queries judged differently:\n{}",
+        disagreements.len(),
+        files.len(),
+        disagreements.join("\n")
+    );
+    assert!(
+        microsoft_errors >= 60,
+        "only {microsoft_errors} corpus queries have errors; the corpus needs at least 60 real mistakes"
+    );
+}
+
+/// The corpus's mistakes are each reported with a position and a message that says what to do.
+#[test]
+fn mistakes_have_positions_and_useful_messages() {
+    let schema = Schema::advanced_hunting();
+    let cases = [
+        (
+            "DeviceProcessEvents\n| where FileNmae == \"x\"",
+            "2:9: unknown column 'FileNmae' in DeviceProcessEvents, did you mean 'FileName'?",
+        ),
+        (
+            "DeviceProcessEvents\n| where Timestamp > ago(1h)\n| where (FileName == \"a\" or FileName == \"b\"\n| take 1",
+            "expected ')' to close the '(' at 3:9",
+        ),
+        (
+            "DeviceProcessEvents | where ProcessCommandLine !has_any (\"a\")",
+            "1:48: `!has_any` is not an operator",
+        ),
+        (
+            "DeviceProcessEvents | where ProcessCommandLine has_any \"a\"",
+            "'(' after `has_any`",
+        ),
+        (
+            "DeviceProcessEvents | where FolderPath == \"C:\\Users\\x\"",
+            "`\\U` is not a valid escape",
+        ),
+        ("DeviceInfo\n---\n| take 1", "2:"),
+    ];
+    for (query, expected) in cases {
+        let found: Vec<String> = kql::check(query, schema)
+            .into_iter()
+            .filter(kql::Diagnostic::is_error)
+            .map(|d| {
+                let (l, c) = d.line_col(query);
+                format!("{l}:{c}: {}", d.message)
+            })
+            .collect();
+        assert!(
+            found.iter().any(|f| f.contains(expected)),
+            "{query}: expected `{expected}` in {found:?}"
+        );
+    }
+}
+
+/// `graphsoar validate` on `.kql` files and folders: errors at their line and column, in text
+/// and JSON, and exit 1.
+#[test]
+fn validate_checks_kql_files_and_folders() {
+    let dir = TempDir::new("kql-validate");
+    dir.write(
+        "q/typo.kql",
+        "DeviceProcessEvents\n| where Timestamp > ago(1h)\n| where FileNmae == \"x\"\n",
+    );
+    dir.write("q/sub/good.kql", "DeviceInfo | where Timestamp > ago(1d) | take 1\n");
+    let folder = dir.path().join("q");
+    let out = graphsoar(&["validate", folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("typo.kql:3:9: unknown column 'FileNmae' in DeviceProcessEvents, did you mean 'FileName'?"),
+        "{text}"
+    );
+    assert!(!text.contains("good.kql"), "{text}");
+    let out = graphsoar(&[
+        "validate",
+        "--format",
+        "json",
+        folder.join("typo.kql").to_str().unwrap(),
+    ]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report[0]["line"], 3);
+    assert_eq!(report[0]["column"], 9);
+    assert_eq!(report[0]["severity"], "error");
+}
+
+/// A playbook's hunting query is checked with positions inside the YAML block scalar.
+#[test]
+fn validate_maps_query_positions_into_the_playbook() {
+    let dir = TempDir::new("kql-playbook");
+    let path = dir.write(
+        "typo.yaml",
+        "name: typo\nschedule: '0 * * * *'\ntrigger:\n  hunting:\n    query: |\n      DeviceProcessEvents\n      | where Timestamp > ago(2h)\n      | where ProcessComandLine has \"x\"\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n",
+    );
+    let out = graphsoar(&["validate", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("typo.yaml:8:15: playbook \"typo\": trigger.hunting.query: unknown column 'ProcessComandLine' in DeviceProcessEvents, did you mean 'ProcessCommandLine'?"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// `graphsoar hunt` checks before it sends: errors print with positions and exit 1.
+#[test]
+fn hunt_refuses_a_query_that_does_not_check() {
+    let out = graphsoar(&["hunt", "DeviceProcessEvents | where FileNmae =~ 'x' | take 3"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("query:1:29: unknown column 'FileNmae' in DeviceProcessEvents, did you mean 'FileName'?"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("nothing was sent"));
+}
+
+/// `graphsoar schema --kql` prints the schema, extended by the settings' `hunting_schema`.
+#[test]
+fn schema_kql_prints_the_schema_with_extensions() {
+    let out = graphsoar(&["schema", "--kql"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let bundled = Schema::from_json(&stdout(&out)).expect("the printed schema reads back");
+    assert!(bundled.table("DeviceProcessEvents").is_some());
+    let dir = TempDir::new("kql-schema");
+    dir.write(
+        "extra.json",
+        r#"{"tables": {"MyCustomTable_CL": {"columns": {"Timestamp": "datetime", "Host": "string"}}}}"#,
+    );
+    let config = dir.write("graphsoar.yaml", "hunting_schema: extra.json\n");
+    let out = graphsoar(&["schema", "--kql", "--config", config.to_str().unwrap()]);
+    let extended = Schema::from_json(&stdout(&out)).unwrap();
+    assert!(extended.table("MyCustomTable_CL").is_some());
+    // And validate checks queries against it.
+    dir.write("q.kql", "MyCustomTable_CL | where Timestamp > ago(1h) | project Host\n");
+    let out = graphsoar(&[
+        "validate",
+        "--config",
+        config.to_str().unwrap(),
+        dir.path().join("q.kql").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    // A bad extension names the file, the path inside it and what is allowed.
+    dir.write("bad.json", r#"{"tables": {"T": {"columns": {"X": "strng"}}}}"#);
+    let config = dir.write("bad.yaml", "hunting_schema: bad.json\n");
+    let out = graphsoar(&[
+        "validate",
+        "--config",
+        config.to_str().unwrap(),
+        dir.path().join("q.kql").to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&out).contains("hunting_schema:")
+            && stdout(&out).contains("tables.T.columns.X: `\"strng\"` is not a Kusto type"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Every table of the bundled schema cites its docs page, and the four built-in functions are there.
+#[test]
+fn bundled_schema_cites_its_sources() {
+    let schema = Schema::advanced_hunting();
+    let missing: Vec<&str> = schema
+        .tables()
+        .filter(|t| t.docs.is_none())
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(missing.is_empty(), "tables without a docs page: {missing:?}");
+    for f in ["FileProfile", "DeviceFromIP", "SeenBy", "AssignedIPAddresses"] {
+        assert!(schema.function(f).is_some(), "{f}");
+    }
+    let by_name: BTreeMap<&str, usize> = schema.tables().map(|t| (t.name.as_str(), t.columns.len())).collect();
+    assert!(by_name.len() >= 50, "only {} tables", by_name.len());
+}
