@@ -1,7 +1,9 @@
 //! Benchmark: validating 1,000 playbooks (copies of the shipped ones, with their templates and
-//! fixtures), in process, as `graphsoar validate DIR` does. Target: under 1 s in a release build.
+//! fixtures), in process, as `graphsoar validate DIR` does; then 1,000 hunting playbooks (copies
+//! of the shipped hunting ones, each query parsed and checked by the KQL checker). Target: under
+//! 1 s each in a release build.
 //!
-//! Run: `cargo bench --bench validate` (prints the folder it made, so the CLI can be timed too:
+//! Run: `cargo bench --bench validate` (prints the folders it made, so the CLI can be timed too:
 //! `time target/release/graphsoar validate <folder>`).
 
 use std::path::{Path, PathBuf};
@@ -26,8 +28,16 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn main() {
+    measure("graphsoar-bench-validate", "playbooks", |_| true);
+    measure("graphsoar-bench-validate-hunting", "hunting playbooks", |text| {
+        text.contains("\n  hunting:")
+    });
+}
+
+/// Writes COUNT renamed copies of the shipped playbooks that `keep` selects, and times loading them.
+fn measure(folder: &str, what: &str, keep: fn(&str) -> bool) {
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("playbooks");
-    let dir = std::env::temp_dir().join("graphsoar-bench-validate");
+    let dir = std::env::temp_dir().join(folder);
     let _ = std::fs::remove_dir_all(&dir);
     // Templates and fixtures once; the playbooks themselves renamed COUNT times.
     copy_dir(&shipped.join("templates"), &dir.join("templates"));
@@ -41,7 +51,9 @@ fn main() {
             let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
             (name, text)
         })
+        .filter(|(_, text)| keep(text))
         .collect();
+    assert!(!sources.is_empty(), "no shipped {what}");
     let mut bytes = 0;
     for i in 0..COUNT {
         let (name, text) = &sources[i % sources.len()];
@@ -61,7 +73,8 @@ fn main() {
     }
     times.sort();
     println!(
-        "validate {COUNT} playbooks ({} KiB, {} cores): min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        "validate {COUNT} {what} (copies of {} shipped, {} KiB, {} cores): min {:.0} ms, median {:.0} ms, max {:.0} ms",
+        sources.len(),
         bytes / 1024,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         times[0].as_secs_f64() * 1e3,

@@ -128,7 +128,10 @@ fn mistakes_have_positions_and_useful_messages() {
             "DeviceProcessEvents | where FolderPath == \"C:\\Users\\x\"",
             "`\\U` is not a valid escape",
         ),
-        ("DeviceInfo\n---\n| take 1", "2:"),
+        (
+            "DeviceInfo\n---\n| take 1",
+            "2:1: a line of dashes (`---`, a Markdown separator?) is not KQL",
+        ),
     ];
     for (query, expected) in cases {
         let found: Vec<String> = kql::check(query, schema)

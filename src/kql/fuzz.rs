@@ -261,7 +261,8 @@ fn limits_end_with_an_error_not_a_crash() {
         ))
         .contains("levels deep")
     );
-    assert!(error_of(&format!("DeviceInfo | extend x = {}1", "-".repeat(10_000))).contains("levels deep"));
+    assert!(error_of(&format!("DeviceInfo | extend x = {}1", "- ".repeat(10_000))).contains("levels deep"));
+    assert!(error_of(&format!("DeviceInfo | extend x = {}1", "-".repeat(10_000))).contains("a line of dashes"));
     assert!(error_of(&format!("DeviceInfo | extend x = {}", "strlen(".repeat(5_000))).contains("levels deep"));
     // A long chain of one binary operator.
     assert!(

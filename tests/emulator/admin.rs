@@ -194,6 +194,37 @@ async fn hunting_answers_recorded_queries_and_501_otherwise() {
     assert_eq!(found.body["results"], json!([{"A": "x"}]));
 }
 
+/// A query that does not parse or bind is Graph's 400, with the KQL checker's diagnostic and its
+/// place, whether or not an answer is recorded for it.
+#[tokio::test]
+async fn hunting_refuses_a_query_that_does_not_check_with_the_diagnostic() {
+    let tenant = small(1).await;
+    let reader = tenant.reader().await;
+    let cases = [
+        (
+            "DeviceProcessEvents | where FileNmae == 'x'",
+            "line 1, column 29: unknown column 'FileNmae' in DeviceProcessEvents, did you mean 'FileName'?",
+        ),
+        (
+            "DeviceProcessEvents\n| where (FileName == 'x'",
+            "line 2, column 25: expected ')' to close the '(' at 2:9",
+        ),
+        (
+            "DeviceInfo | where DeviceName !has_any ('a')",
+            "`!has_any` is not an operator",
+        ),
+    ];
+    for (query, expected) in cases {
+        let recorded = json!({"hunting": [{"query": query, "schema": [], "results": []}]});
+        tenant.admin_post("/_emulator/load", &recorded).await;
+        let answer = tenant
+            .post(&reader, "/v1.0/security/runHuntingQuery", &json!({ "query": query }))
+            .await;
+        answer.assert_error(400, "BadRequest");
+        assert!(answer.message().contains(expected), "{query}: {}", answer.message());
+    }
+}
+
 #[tokio::test]
 async fn the_bundled_dataset_serves_with_times_near_now() {
     let tenant = start(EmulatorConfig::bundled().unwrap()).await;
