@@ -291,25 +291,8 @@ impl Binder<'_> {
         {
             return Ty::Scalar(t);
         }
-        if let Some(b) = self.lookup_let(&id.name) {
-            return match b.clone() {
-                Binding::Scalar(t) => Ty::Scalar(t),
-                Binding::Table(c) => Ty::Table(c),
-                Binding::Function(f) => {
-                    if f.params.iter().all(|p| p.default.is_some()) {
-                        self.call_lambda(&f, &[], id.span, None, Ctx::none())
-                    } else {
-                        self.error(
-                            id.span,
-                            format!(
-                                "`{}` is a function: call it with its arguments, as in {}(...)",
-                                id.name, id.name
-                            ),
-                        );
-                        Ty::Scalar(Type::Unknown)
-                    }
-                }
-            };
+        if let Some(b) = self.lookup_let(&id.name).cloned() {
+            return self.binding_value(b, id);
         }
         if self.schema.table(&id.name).is_some() || ctx.row.is_none() && ctx.left.is_none() {
             return self.table_name(id, ctx);
@@ -321,6 +304,27 @@ impl Binder<'_> {
             self.error(id.span, format!("unknown name '{}'", id.name));
         }
         Ty::Scalar(Type::Unknown)
+    }
+
+    /// What a `let` name stands for; a function without required parameters is called.
+    pub(super) fn binding_value(&mut self, b: Binding, id: &Ident) -> Ty {
+        match b {
+            Binding::Scalar(t) => Ty::Scalar(t),
+            Binding::Table(c) => Ty::Table(c),
+            Binding::Function(f) if f.params.iter().all(|p| p.default.is_some()) => {
+                self.call_lambda(&f, &[], id.span, None, Ctx::none())
+            }
+            Binding::Function(_) => {
+                self.error(
+                    id.span,
+                    format!(
+                        "`{}` is a function: call it with its arguments, as in {}(...)",
+                        id.name, id.name
+                    ),
+                );
+                Ty::Scalar(Type::Unknown)
+            }
+        }
     }
 
     pub(super) fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span, ctx: Ctx<'_>) -> Type {

@@ -18,24 +18,7 @@ impl Binder<'_> {
 
     pub(super) fn table_name(&mut self, id: &Ident, ctx: Ctx<'_>) -> Ty {
         if let Some(b) = self.lookup_let(&id.name).cloned() {
-            return match b {
-                Binding::Table(c) => Ty::Table(c),
-                Binding::Scalar(t) => Ty::Scalar(t),
-                Binding::Function(f) => {
-                    if f.params.iter().all(|p| p.default.is_some()) {
-                        self.call_lambda(&f, &[], id.span, None, Ctx::none())
-                    } else {
-                        self.error(
-                            id.span,
-                            format!(
-                                "`{}` is a function: call it with its arguments, as in {}(...)",
-                                id.name, id.name
-                            ),
-                        );
-                        Ty::Scalar(Type::Unknown)
-                    }
-                }
-            };
+            return self.binding_value(b, id);
         }
         if let Some(t) = self.schema.table(&id.name) {
             self.facts.first_source.get_or_insert(id.span);
@@ -93,24 +76,10 @@ impl Binder<'_> {
                 }
                 out
             }
-            OpKind::Project(items) => {
-                let mut out = input.derived();
-                let mut namer = Namer::default();
-                for item in items {
-                    let t = self.scalar(&item.expr, row);
-                    self.assign(&mut out, item, t, &input, &mut namer);
-                }
-                out
-            }
+            OpKind::Project(items) => self.project(&input, items, input.derived(), Namer::default()),
             // Each item sees the input, not the columns earlier items of the same extend add.
             OpKind::Extend(items) | OpKind::Serialize(items) => {
-                let mut out = input.clone();
-                let mut namer = Namer::extending();
-                for item in items {
-                    let t = self.scalar(&item.expr, row);
-                    self.assign(&mut out, item, t, &input, &mut namer);
-                }
-                out
+                self.project(&input, items, input.clone(), Namer::extending())
             }
             OpKind::ProjectAway(items) | OpKind::ProjectKeep(items) => {
                 let keep = matches!(op.kind, OpKind::ProjectKeep(_));
@@ -177,13 +146,7 @@ impl Binder<'_> {
                 if items.len() == 1 && matches!(items[0].expr.kind, ExprKind::Star) {
                     return input;
                 }
-                let mut out = input.derived();
-                let mut namer = Namer::default();
-                for item in items {
-                    let t = self.scalar(&item.expr, row);
-                    self.assign(&mut out, item, t, &input, &mut namer);
-                }
-                out
+                self.project(&input, items, input.derived(), Namer::default())
             }
             OpKind::Count => Columns {
                 cols: vec![("Count".into(), Type::Long)],
@@ -458,6 +421,15 @@ impl Binder<'_> {
     }
 
     /// Adds an output column for `item` (named by the user, or by Kusto's rules).
+    /// Binds each item against `input` and adds its column to `out`.
+    fn project(&mut self, input: &Columns, items: &[NamedExpr], mut out: Columns, mut namer: Namer) -> Columns {
+        for item in items {
+            let t = self.scalar(&item.expr, Ctx::row(input));
+            self.assign(&mut out, item, t, input, &mut namer);
+        }
+        out
+    }
+
     /// Adds the output column of `item` as Kusto.Language's projection builder does: a given
     /// name or a column reference is declared (a second declaration in one `project` or
     /// `summarize` is KS171; `extend` replaces), a computed column gets the name Kusto infers

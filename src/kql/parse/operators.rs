@@ -19,6 +19,22 @@ impl Parser<'_> {
         Ok(params)
     }
 
+    /// `with (name=value, ...)`, or nothing.
+    pub(super) fn with_options(&mut self) -> PResult<Vec<OpParam>> {
+        let mut with = Vec::new();
+        if self.eat_word("with") {
+            let open = self.expect_punct("(", "after `with`")?;
+            while !self.is_punct(")") {
+                with.push(self.op_param_any()?);
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+            self.close(")", open)?;
+        }
+        Ok(with)
+    }
+
     /// `name[.name]=value` where the value is a name, a literal or a simple expression.
     pub(super) fn op_param_any(&mut self) -> PResult<OpParam> {
         let mut name = self.ident("an option name")?;
@@ -418,17 +434,8 @@ impl Parser<'_> {
                         ),
                     );
                 }
-                let mut with = Vec::new();
-                if self.eat_word("with") {
-                    let open = self.expect_punct("(", "after `with`")?;
-                    while !self.is_punct(")") {
-                        with.push(self.op_param_any()?);
-                        if !self.eat_punct(",") {
-                            break;
-                        }
-                    }
-                    self.close(")", open)?;
-                } else {
+                let mut with = self.with_options()?;
+                if with.is_empty() {
                     while matches!(self.tok(), Tok::Ident(_)) && self.nth_is_punct(1, "=") {
                         with.push(self.op_param_any()?);
                     }

@@ -34,17 +34,7 @@ impl Parser<'_> {
             }
         }
         self.close("]", open)?;
-        let mut with = Vec::new();
-        if self.eat_word("with") {
-            let open = self.expect_punct("(", "after `with`")?;
-            while !self.is_punct(")") {
-                with.push(self.op_param_any()?);
-                if !self.eat_punct(",") {
-                    break;
-                }
-            }
-            self.close(")", open)?;
-        }
+        let with = self.with_options()?;
         Ok(source(
             Source::ExternalData { columns, urls, with },
             start,
