@@ -322,42 +322,41 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// Checks the query with the KQL checker (every diagnostic at its place inside the YAML),
-    /// then its own time filter against the window a run asks for: `timespan`, or else the time
-    /// between runs plus the lag, so a narrower filter never sees part of it.
+    /// Checks the query with the KQL checker, every diagnostic at its place inside the YAML,
+    /// with the window a run asks for: `timespan`, or else the longest time between runs plus
+    /// the lag (a narrower time filter of the query's own never sees part of it).
     fn hunting_query_check(&mut self, h: &HuntingTrigger, schedule: Option<&Schedule>, tz: chrono_tz::Tz) {
         const FIELD: &str = "trigger.hunting.query";
         if h.query.trim().is_empty() {
             return;
         }
-        let analysis = kql::bind::analyze(&h.query, &self.settings.hunting_schema, &kql::CheckOptions::default());
-        for d in &analysis.diagnostics {
+        let options = match (h.timespan, schedule) {
+            (Some(timespan), _) => kql::CheckOptions {
+                window: Some(timespan),
+                window_name: Some(format!("`timespan` ({timespan})")),
+            },
+            (None, Some(schedule)) => {
+                // The longest gap over many fires, so the answer does not depend on the day
+                // `validate` runs.
+                let interval = Duration::from_secs(schedule.longest_gap(tz, Utc::now(), 64).as_secs());
+                let window = Duration::from_secs(interval.as_secs() + h.lag.as_secs());
+                kql::CheckOptions {
+                    window: Some(window),
+                    window_name: Some(format!(
+                        "the window each run asks for (up to {interval} between runs plus the {} lag)",
+                        h.lag
+                    )),
+                }
+            }
+            (None, None) => kql::CheckOptions::default(),
+        };
+        for d in kql::check_with(&h.query, &self.settings.hunting_schema, &options) {
             let (line, column) = d.line_col(&h.query);
             let pos = self.index.inside(FIELD, line, column);
             self.diagnostics.push(match d.severity {
-                kql::Severity::Error => Diagnostic::error(self.origin, pos, FIELD, &d.message),
-                kql::Severity::Warning => Diagnostic::warning(self.origin, pos, FIELD, &d.message),
+                kql::Severity::Error => Diagnostic::error(self.origin, pos, FIELD, d.message),
+                kql::Severity::Warning => Diagnostic::warning(self.origin, pos, FIELD, d.message),
             });
-        }
-        let Some(filter) = analysis.narrowest_ago else { return };
-        if let Some(window) = h.timespan {
-            if filter < window {
-                self.warn(FIELD, format!("the query's own time filter (ago({filter})) is narrower than `timespan` ({window}): rows older than {filter} are never seen"));
-            }
-            return;
-        }
-        let Some(schedule) = schedule else { return };
-        // The longest gap over many fires, so the answer does not depend on the day `validate` runs.
-        let interval = Duration::from_secs(schedule.longest_gap(tz, Utc::now(), 64).as_secs());
-        let window = Duration::from_secs(interval.as_secs() + h.lag.as_secs());
-        if filter < window {
-            self.warn(
-                FIELD,
-                format!(
-                    "the query's own time filter (ago({filter})) is narrower than the window each run asks for (up to {interval} between runs plus the {} lag): events in the gap are never seen; use at least ago({window}), twice the interval is safe",
-                    h.lag
-                ),
-            );
         }
     }
 

@@ -33,7 +33,7 @@ pub struct CheckOptions {
     /// The window a scheduled run asks Graph for (`timespan`): a time filter narrower than it
     /// is a warning.
     pub window: Option<Duration>,
-    /// What to call the window in that warning (`the window each run asks for`, `timespan`).
+    /// How that warning names the window (default: `the window each run asks for (1h)`).
     pub window_name: Option<String>,
 }
 
@@ -113,11 +113,14 @@ fn lint(diags: &mut Vec<Diagnostic>, facts: &Facts, options: &CheckOptions) {
     if let (Some(window), Some(ago)) = (options.window, facts.narrowest_ago)
         && ago < window
     {
-        let name = options.window_name.as_deref().unwrap_or("the window each run asks for");
+        let name = match &options.window_name {
+            Some(name) => name.clone(),
+            None => format!("the window each run asks for ({window})"),
+        };
         diags.push(Diagnostic::warning(
             at,
             format!(
-                "the query's own time filter (ago({ago})) is narrower than {name} ({window}): rows older than {ago} are never seen"
+                "the query's own time filter (ago({ago})) is narrower than {name}: rows older than {ago} are never seen; use at least ago({window})"
             ),
         ));
     }
