@@ -86,7 +86,6 @@ impl Binder<'_> {
                     }
                 }
                 out.open |= right_cols.open;
-                out.maybe.extend(right_cols.maybe.iter().cloned());
                 out
             }
         };

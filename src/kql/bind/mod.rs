@@ -1,13 +1,19 @@
 //! The binder: resolves a parsed query against the schema and reports what Kusto would refuse.
 //!
-//! It follows every operator's output columns (project, extend, summarize with Kusto's
-//! auto-names `count_`, `dcount_X`, `max_X`, join collision names `DeviceName1`, let-bound tables
-//! and functions, union, mv-expand, parse, invoke), resolves function names and arity from
-//! [`functions`](super::functions) and the schema's built-in functions, and checks types where
-//! Kusto is certain (comparisons of numbers with strings, `ago()` of a non-timespan, a non-bool
-//! predicate). What it cannot know (a column created by `bag_unpack`, a type only the data
-//! decides) is `Unknown` and never an error. Then the lints: warnings for what runs but is
-//! probably wrong or slow.
+//! It follows every operator's output columns (project, extend, summarize, join and lookup,
+//! union, mv-expand, parse, invoke, let-bound tables and functions) with the names Kusto gives
+//! them (`count_`, `dcount_X`, `strlen_X`, `Column1`, join collisions `DeviceName1`, union's
+//! `Name_string`), resolves functions from [`functions`](super::functions) and the schema's
+//! built-in functions, and checks names, argument counts and types as Microsoft's parser
+//! (`Kusto.Language`) does: its operator signatures (`Operators.cs`), its overload choice and
+//! argument rules (`Binder_FunctionCalls.cs`), its projection rules (`Binder_Projection.cs`).
+//! What it cannot know (a column created by `bag_unpack`, a type only the data decides) is
+//! `Unknown` and never an error. Then the lints: warnings for what runs but is probably wrong
+//! or slow.
+//!
+//! The files: `tabular` (operators and their output), `join`, `summarize`, `calls` (plugins,
+//! `invoke`, let-bound functions), `scalar` (expressions and calls), `names` (how unnamed
+//! columns are named).
 
 use std::collections::HashMap;
 
@@ -154,9 +160,6 @@ fn lint(diags: &mut Vec<Diagnostic>, facts: &Facts, options: &CheckOptions) {
 struct Columns {
     cols: Vec<(String, Type)>,
     open: bool,
-    /// Names that may exist (Kusto's naming of an expression is not always certain): they
-    /// resolve without being listed.
-    maybe: Vec<String>,
     /// The table it comes from, for messages.
     source: Option<String>,
     /// Whether it reads a large event table without a time filter yet (for the join lint).
@@ -168,7 +171,7 @@ impl Columns {
         if let Some((_, t)) = self.cols.iter().find(|(n, _)| n == name) {
             return Some(*t);
         }
-        if self.open || self.maybe.iter().any(|m| m == name) {
+        if self.open {
             return Some(Type::Unknown);
         }
         None
@@ -193,7 +196,6 @@ impl Columns {
         Columns {
             cols: Vec::new(),
             open: self.open,
-            maybe: Vec::new(),
             source: self.source.clone(),
             unbounded: self.unbounded.clone(),
         }

@@ -25,7 +25,6 @@ impl Binder<'_> {
             return Ty::Table(Columns {
                 cols: t.columns.clone(),
                 open: false,
-                maybe: Vec::new(),
                 source: Some(t.name.clone()),
                 unbounded: is_large_table(&t.name).then(|| t.name.clone()),
             });
@@ -181,7 +180,6 @@ impl Binder<'_> {
                             out.set(&n, t);
                         }
                         out.open |= r.open;
-                        out.maybe.extend(r.maybe);
                     }
                     None => out.open = true,
                 }
