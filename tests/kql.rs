@@ -168,6 +168,11 @@ fn validate_checks_kql_files_and_folders() {
         "{text}"
     );
     assert!(!text.contains("good.kql"), "{text}");
+    assert!(
+        stderr(&out).contains("0 playbooks valid, 2 .kql files checked; 1 error"),
+        "{}",
+        stderr(&out)
+    );
     let out = graphsoar(&[
         "validate",
         "--format",

@@ -42,7 +42,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
         eprintln!("graphsoar validate: settings file {} does not exist", config.display());
         return Ok(EXIT_ERROR);
     }
-    let (report, count) = validate(args.config.as_deref(), &args.paths);
+    let (report, count, queries) = validate(args.config.as_deref(), &args.paths);
     match args.format {
         Format::Text => {
             for d in &report {
@@ -53,8 +53,13 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     }
     let errors = report.iter().filter(|d| d.severity == Severity::Error).count();
     let warnings = report.len() - errors;
+    let checked = if queries > 0 {
+        format!(", {queries} .kql file{} checked", if queries == 1 { "" } else { "s" })
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{count} playbook{} valid; {errors} error{}, {warnings} warning{}",
+        "{count} playbook{} valid{checked}; {errors} error{}, {warnings} warning{}",
         if count == 1 { "" } else { "s" },
         if errors == 1 { "" } else { "s" },
         if warnings == 1 { "" } else { "s" },
@@ -66,8 +71,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// All diagnostics for the settings and the given paths, sorted, and how many playbooks compiled.
-pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, usize) {
+/// All diagnostics for the settings and the given paths, sorted; how many playbooks compiled and
+/// how many `.kql` files were checked.
+pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, usize, usize) {
     let (settings, mut report) = match Settings::discover(config) {
         Ok((s, warnings)) => (s, warnings),
         Err(errors) => (Settings::embedded(), errors),
@@ -86,11 +92,11 @@ pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, u
     }
     let (playbooks, diagnostics) = playbook::load_paths(&yaml, &settings);
     report.extend(diagnostics);
-    for file in kql {
-        report.extend(check_kql(&file, &settings.hunting_schema));
+    for file in &kql {
+        report.extend(check_kql(file, &settings.hunting_schema));
     }
     diag::sort(&mut report);
-    (report, playbooks.len())
+    (report, playbooks.len(), kql.len())
 }
 
 /// A `.kql` file: readable, UTF-8, not empty, and a query the KQL checker accepts; every
