@@ -87,11 +87,12 @@ impl Binder<'_> {
             }
             return out;
         }
-        let hint = crate::suggest::did_you_mean(&func.name, self.schema.functions().map(|f| f.name.as_str()));
-        self.error(
-            func.span,
-            format!("unknown function '{}' to invoke{}", func.name, hint.replace('`', "'")),
+        let hint = hint(
+            &func.name,
+            self.schema.functions().map(|f| f.name.as_str()),
+            ": invoke takes Defender's functions (FileProfile, SeenBy, ...) or a `let` function of this query",
         );
+        self.error(func.span, format!("unknown function '{}' to invoke{hint}", func.name));
         Columns::open()
     }
 

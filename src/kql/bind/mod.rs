@@ -426,4 +426,50 @@ mod tests {
             a.diagnostics
         );
     }
+
+    #[test]
+    fn lints_warn_about_slow_or_wrong_queries() {
+        let warnings = |q: &str| -> Vec<String> {
+            check_with(q, Schema::advanced_hunting(), &CheckOptions::default())
+                .into_iter()
+                .map(|d| {
+                    assert!(!d.is_error(), "{q}: {}", d.message);
+                    d.message
+                })
+                .collect()
+        };
+        let w =
+            warnings("DeviceProcessEvents | where Timestamp > ago(1h) and ProcessCommandLine contains \"mimikatz\"");
+        assert!(w[0].contains("`has \"mimikatz\"` uses the term index"), "{w:?}");
+        // Punctuation or a short needle: `contains` is what is meant.
+        assert!(
+            warnings("DeviceProcessEvents | where Timestamp > ago(1h) and ProcessCommandLine contains \"-enc\"")
+                .is_empty()
+        );
+        let w = warnings("search * | where Timestamp > ago(1h) | take 1");
+        assert!(w.iter().any(|m| m.contains("`search *` scans every column")), "{w:?}");
+        let w = warnings("DeviceInfo | where Timestamp > ago(1h) | join kind=inner (DeviceLogonEvents) on DeviceId");
+        assert!(
+            w.iter()
+                .any(|m| m.contains("right side reads DeviceLogonEvents without a time filter")),
+            "{w:?}"
+        );
+        assert!(
+            warnings("DeviceInfo | where Timestamp > ago(1h) | join kind=inner (DeviceLogonEvents | where Timestamp > ago(1h)) on DeviceId")
+                .is_empty()
+        );
+        let narrow = check_with(
+            "DeviceInfo | where Timestamp > ago(1d)",
+            Schema::advanced_hunting(),
+            &CheckOptions {
+                window: Some(Duration::from_days(7)),
+                window_name: Some("`timespan` (7d)".into()),
+            },
+        );
+        assert_eq!(narrow.len(), 1);
+        assert_eq!(
+            narrow[0].message,
+            "the query's own time filter (ago(1d)) is narrower than `timespan` (7d): rows older than 1d are never seen; use at least ago(7d)"
+        );
+    }
 }

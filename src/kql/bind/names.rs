@@ -247,3 +247,11 @@ pub(super) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
     }
 }
+
+/// ", did you mean 'X'?" for a near name, else `otherwise` (what to do).
+pub(super) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: &str) -> String {
+    match crate::suggest::closest(word, candidates) {
+        Some(c) => format!(", did you mean '{c}'?"),
+        None => otherwise.to_string(),
+    }
+}

@@ -467,11 +467,12 @@ impl Binder<'_> {
                     format!("{name}() is an aggregate function: use it in `summarize` (or make-series), not here"),
                 );
             } else {
-                let hint = crate::suggest::did_you_mean(name, functions::names());
-                self.error(
-                    func.span,
-                    format!("unknown function '{name}'{}", hint.replace('`', "'")),
+                let hint = hint(
+                    name,
+                    functions::names(),
+                    ": it is neither a Kusto function nor a `let` function of this query",
                 );
+                self.error(func.span, format!("unknown function '{name}'{hint}"));
             }
             return Ty::Scalar(Type::Unknown);
         };

@@ -36,11 +36,12 @@ impl Binder<'_> {
             .map(|t| t.name.clone())
             .chain(self.scopes.iter().flat_map(|s| s.keys().cloned()))
             .collect();
-        let hint = crate::suggest::did_you_mean(&id.name, names.iter().map(String::as_str));
-        self.error(
-            id.span,
-            format!("unknown table '{}'{}", id.name, hint.replace('`', "'")),
+        let hint = hint(
+            &id.name,
+            names.iter().map(String::as_str),
+            ": it is neither an advanced-hunting table nor a `let` of this query (`graphsoar schema --kql` lists the tables; the settings key hunting_schema adds custom ones)",
         );
+        self.error(id.span, format!("unknown table '{}'{hint}", id.name));
         Ty::Scalar(Type::Unknown)
     }
 
@@ -475,11 +476,12 @@ impl Binder<'_> {
     }
 
     pub(super) fn unknown_column(&mut self, n: &Ident, cols: &Columns) {
-        let hint = crate::suggest::did_you_mean(&n.name, cols.names());
-        let place = cols.source.as_deref().map(|s| format!(" in {s}")).unwrap_or_default();
-        self.error(
-            n.span,
-            format!("unknown column '{}'{place}{}", n.name, hint.replace('`', "'")),
+        let hint = hint(
+            &n.name,
+            cols.names(),
+            ": check the name, and the operators before this one (project, summarize, join ...) that decide which columns remain",
         );
+        let place = cols.source.as_deref().map(|s| format!(" in {s}")).unwrap_or_default();
+        self.error(n.span, format!("unknown column '{}'{place}{hint}", n.name));
     }
 }
