@@ -29,6 +29,8 @@ pub enum Statement {
         name: Ident,
         span: Span,
     },
+    /// `declare query_parameters(Name: type [= default], ...)`.
+    Declare(Vec<LambdaParam>),
     /// A tabular (or `print`) expression whose result the query returns.
     Expr(Expr),
 }

@@ -8,12 +8,12 @@ impl Binder<'_> {
             return Columns::open();
         };
         // Plugin arguments may be aggregates (`pivot(Col, sum(X))`).
-        let ctx = Ctx {
-            aggregate: true,
-            ..Ctx::row(input)
-        };
         for a in args {
             if !matches!(a.kind, ExprKind::Star) {
+                let ctx = Ctx {
+                    aggregate: contains_aggregate(a),
+                    ..Ctx::row(input)
+                };
                 self.expr(a, ctx);
             }
         }

@@ -301,6 +301,18 @@ impl Binder<'_> {
             match s {
                 Statement::Let(l) => self.let_statement(l),
                 Statement::Set { .. } => {}
+                Statement::Declare(params) => {
+                    for p in params {
+                        if let Some(d) = &p.default {
+                            self.expr(d, Ctx::none());
+                        }
+                        let b = match &p.ty {
+                            ParamType::Scalar(t) => Binding::Scalar(*t),
+                            ParamType::Tabular(decl) => Binding::Table(declared_columns(decl.as_deref())),
+                        };
+                        self.define(&p.name.name, b);
+                    }
+                }
                 // A scalar statement is accepted, as Kusto.Language does (it returns one value).
                 Statement::Expr(e) => {
                     self.expr(e, Ctx::none());
@@ -310,6 +322,16 @@ impl Binder<'_> {
     }
 
     fn let_statement(&mut self, l: &Let) {
+        if self.scopes.last().is_some_and(|s| s.contains_key(&l.name.name)) {
+            // Kusto.Language's KS201.
+            self.error(
+                l.name.span,
+                format!(
+                    "'{}' is already defined by an earlier let: give this one another name",
+                    l.name.name
+                ),
+            );
+        }
         let b = match &l.value {
             LetValue::Function(f) => Binding::Function(f.clone()),
             LetValue::Expr(e) => match self.expr(e, Ctx::none()) {

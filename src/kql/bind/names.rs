@@ -95,11 +95,16 @@ pub(super) fn projected_name(e: &Expr, row: &Columns) -> Option<String> {
 pub(super) struct Namer {
     next: usize,
     pub(super) extend: bool,
+    /// The names this projection declared (an `extend` may not declare one twice).
+    pub(super) declared: Vec<String>,
 }
 
 impl Namer {
     pub(super) fn extending() -> Namer {
-        Namer { next: 0, extend: true }
+        Namer {
+            extend: true,
+            ..Namer::default()
+        }
     }
 
     pub(super) fn default_name(&mut self, input: &Columns, out: &Columns) -> String {

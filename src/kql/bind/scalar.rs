@@ -289,6 +289,16 @@ impl Binder<'_> {
         if let Some(row) = ctx.row
             && let Some(t) = row.get(&id.name)
         {
+            if ctx.aggregate {
+                // Kusto.Language's KS236: around aggregates, a column has no single value.
+                self.error(
+                    id.span,
+                    format!(
+                        "'{}' is a column outside an aggregate: in summarize, use it inside one (take_any({}), max({}) ...) or group by it and compute after",
+                        id.name, id.name, id.name
+                    ),
+                );
+            }
             return Ty::Scalar(t);
         }
         if let Some(b) = self.lookup_let(&id.name).cloned() {
@@ -476,9 +486,10 @@ impl Binder<'_> {
             }
             return Ty::Scalar(Type::Unknown);
         };
-        // Arguments of an aggregate are row expressions, not aggregates themselves.
+        // Arguments of an aggregate are row expressions (aggregates do not nest); a scalar
+        // function around aggregates (`round(avg(X), 1)`) keeps the aggregate context.
         let arg_ctx = Ctx {
-            aggregate: false,
+            aggregate: ctx.aggregate && def.kind != FnKind::Aggregate,
             ..ctx
         };
         let mut types = Vec::with_capacity(args.len());

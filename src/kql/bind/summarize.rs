@@ -72,7 +72,17 @@ impl Binder<'_> {
                     out.open |= input.open;
                 }
             }
-            "take_any" | "take_anyif" if item.names.len() != 1 || args.len() > 1 => {
+            // `any(*)` (legacy): one `any_X` per column.
+            "take_any" if func.name == "any" && args.iter().any(|a| matches!(a.kind, ExprKind::Star)) => {
+                for (n, t) in &input.cols {
+                    add_unique(out, &format!("any_{n}"), *t);
+                }
+                out.open |= input.open;
+            }
+            // take_any keeps its columns' names (the legacy `any(X)` is `any_X`, by its rule).
+            _ if matches!(func.name.as_str(), "take_any" | "take_anyif")
+                && (item.names.len() != 1 || args.len() > 1) =>
+            {
                 let values = if func.name.ends_with("if") {
                     &args[..1]
                 } else {

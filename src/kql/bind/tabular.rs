@@ -454,7 +454,9 @@ impl Binder<'_> {
             None => column_reference(&item.expr, ty, input),
         };
         if let Some(name) = declared {
-            if !extend && out.cols.iter().any(|(c, _)| *c == name) {
+            let twice = namer.declared.contains(&name) || !extend && out.cols.iter().any(|(c, _)| *c == name);
+            namer.declared.push(name.clone());
+            if twice {
                 self.error(
                     item.expr.span,
                     format!(

@@ -199,11 +199,14 @@ impl Parser<'_> {
         }
         let open = self.bump().span;
         self.enter()?;
+        // No trailing comma: Kusto.Language's KS006, "missing expression".
         let mut items = Vec::new();
-        while !self.is_punct(")") {
-            items.push(self.pipe_expr()?);
-            if !self.eat_punct(",") {
-                break;
+        if !self.is_punct(")") {
+            loop {
+                items.push(self.pipe_expr()?);
+                if !self.eat_punct(",") {
+                    break;
+                }
             }
         }
         self.close(")", open)?;
@@ -387,14 +390,10 @@ impl Parser<'_> {
             }
             Tok::RawLiteral { keyword, body } => {
                 self.bump();
-                let value = raw_literal(&keyword, &body);
-                match value {
-                    Some(l) => Ok(lit(l, self.prev_end())),
-                    None => {
-                        let span = start.to(self.prev_end());
-                        self.error_at(span, format!("`{keyword}({body})` is not a valid {keyword} literal"))
-                    }
-                }
+                // A body Kusto cannot read (`datetime(2024-02-30)`) is an unknown value, not an error:
+                // Kusto.Language does not check it.
+                let value = raw_literal(&keyword, &body).unwrap_or_else(|| null_of(raw_literal_type(&keyword)));
+                Ok(lit(value, self.prev_end()))
             }
             Tok::Punct("(") => {
                 let open = self.bump().span;
@@ -491,10 +490,12 @@ impl Parser<'_> {
         let open = self.bump().span;
         self.enter()?;
         let mut args = Vec::new();
-        while !self.is_punct(")") {
-            args.push(self.argument()?);
-            if !self.eat_punct(",") {
-                break;
+        if !self.is_punct(")") {
+            loop {
+                args.push(self.argument()?);
+                if !self.eat_punct(",") {
+                    break;
+                }
             }
         }
         self.close(")", open)?;

@@ -49,11 +49,28 @@ impl Parser<'_> {
             (Tok::Int(v), Type::DateTime) => parse_datetime(&v.to_string()).map(|d| Literal::DateTime(Some(d))),
             _ => None,
         };
-        let Some(value) = value else {
-            let kw = self.text[start.start as usize..start.end as usize].to_string();
-            return self.unexpected(&format!("a {} value (or null) inside {kw}(...)", ty.name()));
+        let value = match value {
+            Some(v) => {
+                self.bump();
+                v
+            }
+            None => {
+                // Kusto.Language does not check what a typed literal holds (`datetime(YYYY-MM-DD)`,
+                // `int(<port>)`): take anything up to the closing parenthesis, as an unknown value.
+                let mut depth = 0usize;
+                loop {
+                    match self.tok() {
+                        Tok::Eof => break,
+                        Tok::Punct("(") => depth += 1,
+                        Tok::Punct(")") if depth == 0 => break,
+                        Tok::Punct(")") => depth -= 1,
+                        _ => {}
+                    }
+                    self.bump();
+                }
+                null_of(ty)
+            }
         };
-        self.bump();
         self.close(")", open)?;
         Ok(Expr {
             kind: ExprKind::Literal(value),
@@ -80,11 +97,14 @@ impl Parser<'_> {
         let v = match self.tok().clone() {
             Tok::Punct("[") => {
                 let open = self.bump().span;
+                // Strict JSON, as Kusto.Language reads it: no trailing comma, quoted keys.
                 let mut items = Vec::new();
-                while !self.is_punct("]") {
-                    items.push(self.json_value()?);
-                    if !self.eat_punct(",") {
-                        break;
+                if !self.is_punct("]") {
+                    loop {
+                        items.push(self.json_value()?);
+                        if !self.eat_punct(",") {
+                            break;
+                        }
                     }
                 }
                 self.close("]", open)?;
@@ -93,19 +113,21 @@ impl Parser<'_> {
             Tok::Punct("{") => {
                 let open = self.bump().span;
                 let mut map = serde_json::Map::new();
-                while !self.is_punct("}") {
-                    let key = match self.tok().clone() {
-                        Tok::Str(s) | Tok::Ident(s) => {
-                            self.bump();
-                            s
+                if !self.is_punct("}") {
+                    loop {
+                        let key = match self.tok().clone() {
+                            Tok::Str(s) => {
+                                self.bump();
+                                s
+                            }
+                            _ => return self.unexpected("a quoted key (\"key\": value) in the dynamic bag"),
+                        };
+                        self.expect_punct(":", "after the key")?;
+                        let v = self.json_value()?;
+                        map.insert(key, v);
+                        if !self.eat_punct(",") {
+                            break;
                         }
-                        _ => return self.unexpected("a quoted key in the dynamic object"),
-                    };
-                    self.expect_punct(":", "after the key")?;
-                    let v = self.json_value()?;
-                    map.insert(key, v);
-                    if !self.eat_punct(",") {
-                        break;
                     }
                 }
                 self.close("}", open)?;
@@ -113,7 +135,13 @@ impl Parser<'_> {
             }
             Tok::Str(s) => {
                 self.bump();
-                Value::String(s)
+                // Adjacent literals are one string, here too.
+                let mut value = s;
+                while let Tok::Str(more) = self.tok().clone() {
+                    self.bump();
+                    value.push_str(&more);
+                }
+                Value::String(value)
             }
             Tok::Int(i) => {
                 self.bump();
@@ -192,6 +220,15 @@ pub(super) fn null_of(ty: Type) -> Literal {
         Type::TimeSpan => Literal::TimeSpan(None),
         Type::Guid => Literal::Guid(None),
         _ => Literal::Null,
+    }
+}
+
+/// The type of a raw literal's keyword (`datetime`, `guid`, `timespan` ...).
+pub(super) fn raw_literal_type(keyword: &str) -> Type {
+    match keyword {
+        "datetime" | "date" => Type::DateTime,
+        "guid" | "uniqueid" => Type::Guid,
+        _ => Type::TimeSpan,
     }
 }
 

@@ -327,22 +327,24 @@ impl Parser<'_> {
 
     fn query(&mut self) -> Query {
         let mut statements = Vec::new();
-        loop {
-            while self.eat_punct(";") {}
-            if matches!(self.tok(), Tok::Eof) {
-                break;
-            }
+        while !matches!(self.tok(), Tok::Eof) {
             let before = self.pos;
             match self.statement() {
+                // One `;` ends a statement; an empty statement (`;;`) is an error, as in
+                // Kusto.Language.
                 Ok(s) => {
                     statements.push(s);
-                    if self.is_punct(";") || matches!(self.tok(), Tok::Eof) {
+                    if self.eat_punct(";") || matches!(self.tok(), Tok::Eof) {
                         continue;
                     }
                     let _: PResult<()> = self.unexpected("';' or the end of the query after the statement");
                     self.sync();
+                    self.eat_punct(";");
                 }
-                Err(Fail) => self.sync(),
+                Err(Fail) => {
+                    self.sync();
+                    self.eat_punct(";");
+                }
             }
             if self.pos == before {
                 self.bump();
@@ -370,6 +372,9 @@ impl Parser<'_> {
         if self.is_word("let") && matches!(self.nth(1).tok, Tok::Ident(_) | Tok::Punct("[")) {
             return Ok(Statement::Let(self.let_statement()?));
         }
+        if self.is_word("declare") && self.nth_is_word(1, "query_parameters") && self.nth_is_punct(2, "(") {
+            return self.declare();
+        }
         if self.is_word("set") && matches!(self.nth(1).tok, Tok::Ident(_)) && !self.nth_is_punct(1, "|") {
             let start = self.bump().span;
             let name = self.ident("an option name after `set`")?;
@@ -382,6 +387,28 @@ impl Parser<'_> {
             });
         }
         Ok(Statement::Expr(self.pipe_expr()?))
+    }
+
+    /// `declare query_parameters(Name: type [= default], ...)`: values the caller supplies.
+    fn declare(&mut self) -> PResult<Statement> {
+        self.bump();
+        self.bump();
+        let open = self.bump().span;
+        let mut params = Vec::new();
+        if !self.is_punct(")") {
+            loop {
+                let name = self.name("a parameter name")?;
+                self.expect_punct(":", "and a type after the parameter name")?;
+                let ty = ParamType::Scalar(self.type_name()?);
+                let default = if self.eat_punct("=") { Some(self.unary()?) } else { None };
+                params.push(LambdaParam { name, ty, default });
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+        }
+        self.close(")", open)?;
+        Ok(Statement::Declare(params))
     }
 
     fn let_statement(&mut self) -> PResult<Let> {
