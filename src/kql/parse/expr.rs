@@ -199,16 +199,7 @@ impl Parser<'_> {
         }
         let open = self.bump().span;
         self.enter()?;
-        // No trailing comma: Kusto.Language's KS006, "missing expression".
-        let mut items = Vec::new();
-        if !self.is_punct(")") {
-            loop {
-                items.push(self.pipe_expr()?);
-                if !self.eat_punct(",") {
-                    break;
-                }
-            }
-        }
+        let items = self.separated(")", Self::pipe_expr)?;
         self.close(")", open)?;
         self.leave();
         Ok(items)
@@ -489,15 +480,7 @@ impl Parser<'_> {
         }
         let open = self.bump().span;
         self.enter()?;
-        let mut args = Vec::new();
-        if !self.is_punct(")") {
-            loop {
-                args.push(self.argument()?);
-                if !self.eat_punct(",") {
-                    break;
-                }
-            }
-        }
+        let args = self.separated(")", Self::argument)?;
         self.close(")", open)?;
         self.leave();
         let span = name.span.to(self.prev_end());

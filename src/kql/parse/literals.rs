@@ -98,39 +98,25 @@ impl Parser<'_> {
             Tok::Punct("[") => {
                 let open = self.bump().span;
                 // Strict JSON, as Kusto.Language reads it: no trailing comma, quoted keys.
-                let mut items = Vec::new();
-                if !self.is_punct("]") {
-                    loop {
-                        items.push(self.json_value()?);
-                        if !self.eat_punct(",") {
-                            break;
-                        }
-                    }
-                }
+                let items = self.separated("]", Self::json_value)?;
                 self.close("]", open)?;
                 Value::Array(items)
             }
             Tok::Punct("{") => {
                 let open = self.bump().span;
-                let mut map = serde_json::Map::new();
-                if !self.is_punct("}") {
-                    loop {
-                        let key = match self.tok().clone() {
-                            Tok::Str(s) => {
-                                self.bump();
-                                s
-                            }
-                            _ => return self.unexpected("a quoted key (\"key\": value) in the dynamic bag"),
-                        };
-                        self.expect_punct(":", "after the key")?;
-                        let v = self.json_value()?;
-                        map.insert(key, v);
-                        if !self.eat_punct(",") {
-                            break;
+                let pairs = self.separated("}", |p| {
+                    let key = match p.tok().clone() {
+                        Tok::Str(s) => {
+                            p.bump();
+                            s
                         }
-                    }
-                }
+                        _ => return p.unexpected("a quoted key (\"key\": value) in the dynamic bag"),
+                    };
+                    p.expect_punct(":", "after the key")?;
+                    Ok((key, p.json_value()?))
+                })?;
                 self.close("}", open)?;
+                let map: serde_json::Map<String, Value> = pairs.into_iter().collect();
                 Value::Object(map)
             }
             Tok::Str(s) => {

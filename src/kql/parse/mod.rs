@@ -238,6 +238,21 @@ impl Parser<'_> {
         }
     }
 
+    /// Items separated by commas up to (not including) `close`; none is fine, a trailing comma
+    /// is not (Kusto.Language's KS006, "missing expression").
+    fn separated<T>(&mut self, close: &str, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
+        let mut items = Vec::new();
+        if !self.is_punct(close) {
+            loop {
+                items.push(item(self)?);
+                if !self.eat_punct(",") {
+                    break;
+                }
+            }
+        }
+        Ok(items)
+    }
+
     fn line_col(&self, offset: usize) -> (usize, usize) {
         super::line_col(self.text, offset)
     }

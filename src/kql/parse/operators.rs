@@ -21,17 +21,12 @@ impl Parser<'_> {
 
     /// `with (name=value, ...)`, or nothing.
     pub(super) fn with_options(&mut self) -> PResult<Vec<OpParam>> {
-        let mut with = Vec::new();
-        if self.eat_word("with") {
-            let open = self.expect_punct("(", "after `with`")?;
-            while !self.is_punct(")") {
-                with.push(self.op_param_any()?);
-                if !self.eat_punct(",") {
-                    break;
-                }
-            }
-            self.close(")", open)?;
+        if !self.eat_word("with") {
+            return Ok(Vec::new());
         }
+        let open = self.expect_punct("(", "after `with`")?;
+        let with = self.separated(")", Self::op_param_any)?;
+        self.close(")", open)?;
         Ok(with)
     }
 
