@@ -124,7 +124,7 @@ impl Binder<'_> {
 
     pub(super) fn call_lambda(
         &mut self,
-        f: &Lambda,
+        f: &FunctionDef,
         args: &[Expr],
         span: Span,
         input: Option<&Columns>,
@@ -139,7 +139,7 @@ impl Binder<'_> {
             );
             return Ty::Scalar(Type::Unknown);
         }
-        let mut params = f.params.iter();
+        let mut params = f.lambda.params.iter();
         // The body is checked against each tabular parameter's declared schema
         // (`T: (DeviceId: string)`, all it may use); its result has the columns of the tables
         // actually passed (`actual`), as Kusto.Language rebinds a call.
@@ -220,16 +220,18 @@ impl Binder<'_> {
         result
     }
 
-    fn lambda_body(&mut self, f: &Lambda, scope: HashMap<String, Binding>) -> Ty {
+    /// Binds a function's body in the scopes of its definition, plus `scope` (its parameters).
+    pub(super) fn lambda_body(&mut self, f: &FunctionDef, scope: HashMap<String, Binding>) -> Ty {
+        let outer = std::mem::replace(&mut self.scopes, f.scopes.clone());
         self.scopes.push(scope);
-        for l in &f.lets {
+        for l in &f.lambda.lets {
             self.let_statement(l);
         }
-        let result = match &f.result {
+        let result = match &f.lambda.result {
             Some(r) => self.expr(r, Ctx::none()),
             None => Ty::Scalar(Type::Unknown),
         };
-        self.scopes.pop();
+        self.scopes = outer;
         result
     }
 

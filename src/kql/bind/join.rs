@@ -62,6 +62,7 @@ impl Binder<'_> {
             self.facts.unbounded_joins.push((right.span, table.clone()));
         }
         let right_cols = right_cols.unwrap_or_else(Columns::open);
+        self.join_hints(params, left, &right_cols);
         let mut keys = Vec::new();
         for cond in on {
             self.join_condition(cond, left, &right_cols, &mut keys);

@@ -16,6 +16,7 @@
 //! columns are named).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::ast::*;
 use super::functions::{self, Kind as FnKind, Param};
@@ -27,6 +28,7 @@ use crate::duration::Duration;
 mod calls;
 mod join;
 mod names;
+mod options;
 mod scalar;
 mod summarize;
 mod tabular;
@@ -221,7 +223,15 @@ enum Ty {
 enum Binding {
     Scalar(Type),
     Table(Columns),
-    Function(Lambda),
+    Function(Rc<FunctionDef>),
+}
+
+/// A `let` function, with the names in scope where it is defined: its body sees those, not the
+/// lets after it, nor itself (Kusto.Language binds a function where it is written).
+#[derive(Debug)]
+struct FunctionDef {
+    lambda: Lambda,
+    scopes: Vec<HashMap<String, Binding>>,
 }
 
 /// Where an expression is bound.
@@ -333,24 +343,37 @@ impl Binder<'_> {
             );
         }
         let b = match &l.value {
-            LetValue::Function(f) => Binding::Function(f.clone()),
+            LetValue::Function(f) => {
+                let def = Rc::new(FunctionDef {
+                    lambda: f.clone(),
+                    scopes: self.scopes.clone(),
+                });
+                self.check_function(&def);
+                Binding::Function(def)
+            }
             LetValue::Expr(e) => match self.expr(e, Ctx::none()) {
                 Ty::Scalar(t) => Binding::Scalar(t),
                 Ty::Table(c) => Binding::Table(c),
             },
         };
-        if let LetValue::Function(f) = &l.value {
-            self.check_lambda_defaults(f);
-        }
         self.define(&l.name.name, b);
     }
 
-    fn check_lambda_defaults(&mut self, f: &Lambda) {
-        for p in &f.params {
+    /// Checks a function where it is defined: its defaults, and its body with its parameters
+    /// (a `(*)` table has any columns there; the call checks those).
+    fn check_function(&mut self, def: &FunctionDef) {
+        let mut scope = HashMap::new();
+        for p in &def.lambda.params {
             if let Some(d) = &p.default {
                 self.expr(d, Ctx::none());
             }
+            let b = match &p.ty {
+                ParamType::Scalar(t) => Binding::Scalar(*t),
+                ParamType::Tabular(decl) => Binding::Table(declared_columns(decl.as_deref())),
+            };
+            scope.insert(p.name.name.clone(), b);
         }
+        self.lambda_body(def, scope);
     }
 }
 

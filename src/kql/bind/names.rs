@@ -260,3 +260,34 @@ pub(super) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>
         None => otherwise.to_string(),
     }
 }
+
+/// Functions whose result is several columns (Kusto.Language's tuple results): their column
+/// suffixes; unnamed, the columns are `{function}_{argument}_{suffix}`.
+pub(super) fn tuple_outputs(function: &str) -> Option<&'static [&'static str]> {
+    Some(match function {
+        "series_fit_line" => &["rsquare", "slope", "variance", "rvariance", "interception", "line_fit"],
+        "series_fit_2lines" => &[
+            "rsquare",
+            "split_idx",
+            "variance",
+            "rvariance",
+            "line_fit",
+            "right_rsquare",
+            "right_slope",
+            "right_interception",
+            "right_variance",
+            "right_rvariance",
+            "left_rsquare",
+            "left_slope",
+            "left_interception",
+            "left_variance",
+            "left_rvariance",
+        ],
+        "series_fit_poly" => &["rsquare", "coefficients", "variance", "rvariance", "poly_fit"],
+        "series_stats" => &["min", "min_idx", "max", "max_idx", "avg", "stdev", "variance"],
+        "series_decompose" => &["baseline", "seasonal", "trend", "residual"],
+        "series_decompose_anomalies" => &["ad_flag", "ad_score", "baseline"],
+        "series_periods_detect" | "series_periods_validate" => &["periods", "scores"],
+        _ => return None,
+    })
+}

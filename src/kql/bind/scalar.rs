@@ -17,8 +17,12 @@ impl Binder<'_> {
     }
 
     pub(super) fn expect_bool(&mut self, e: &Expr, t: &Ty, what: &str) {
+        // A predicate is a bool; dynamic is not (Kusto.Language's KS141), though `and`/`or`
+        // take dynamic operands.
+        let dynamic_ok = what.starts_with("each side");
         if let Ty::Scalar(t) = t
-            && !matches!(t, Type::Bool | Type::Unknown | Type::Dynamic)
+            && !matches!(t, Type::Bool | Type::Unknown)
+            && !(dynamic_ok && *t == Type::Dynamic)
         {
             self.error(
                 e.span,
@@ -73,7 +77,12 @@ impl Binder<'_> {
             }
             ExprKind::Index { target, index } => {
                 let t = self.scalar(target, ctx);
-                self.scalar(index, ctx);
+                let i = self.scalar(index, ctx);
+                // An array (what these functions return) takes an integer index (KS141).
+                let array = matches!(&target.kind, ExprKind::Call { func, .. } if returns_array(&func.name));
+                if array && !matches!(i, Type::Int | Type::Long | Type::Unknown) {
+                    self.error(index.span, format!("an array's index is an int or long, not a {i}"));
+                }
                 if !matches!(t, Type::Dynamic | Type::Unknown) {
                     self.error(target.span, format!("only dynamic values can be indexed with [...], but this is a {t}: parse it first with parse_json(...)"));
                 }
@@ -321,7 +330,7 @@ impl Binder<'_> {
         match b {
             Binding::Scalar(t) => Ty::Scalar(t),
             Binding::Table(c) => Ty::Table(c),
-            Binding::Function(f) if f.params.iter().all(|p| p.default.is_some()) => {
+            Binding::Function(f) if f.lambda.params.iter().all(|p| p.default.is_some()) => {
                 self.call_lambda(&f, &[], id.span, None, Ctx::none())
             }
             Binding::Function(_) => {
@@ -670,8 +679,10 @@ fn arithmetic(b: &mut Binder<'_>, op: BinOp, l: Type, r: Type, span: Span) -> Ty
 fn orderable_pair(l: Type, r: Type) -> bool {
     use Type::*;
     let number_or_bool = |t: Type| t.is_numeric() || t == Bool;
-    matches!(l, Unknown | Dynamic)
-        || matches!(r, Unknown | Dynamic)
+    matches!(l, Unknown)
+        || matches!(r, Unknown)
+        || (l == Dynamic && (r == Dynamic || r.is_numeric()))
+        || (r == Dynamic && l.is_numeric())
         || (number_or_bool(l) && number_or_bool(r))
         || (l == TimeSpan && r == TimeSpan)
         || (l == DateTime && r == DateTime)
@@ -750,4 +761,13 @@ fn list_op_text(op: ListOp) -> &'static str {
         ListOp::HasAny => "has_any",
         ListOp::HasAll => "has_all",
     }
+}
+
+/// Functions that return a dynamic array (not a bag).
+fn returns_array(name: &str) -> bool {
+    matches!(
+        name,
+        "split" | "pack_array" | "extract_all" | "bag_keys" | "make_list" | "make_set" | "makelist" | "makeset"
+    ) || name.starts_with("array_")
+        || name.starts_with("set_")
 }

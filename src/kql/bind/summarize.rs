@@ -9,6 +9,7 @@ impl Binder<'_> {
         let mut namer = Namer::default();
         for item in by {
             let t = self.scalar(&item.expr, row);
+            self.not_dynamic_key(&item.expr, t);
             self.assign(&mut out, item, t, input, &mut namer);
         }
         for item in aggregates {

@@ -116,23 +116,25 @@ impl Binder<'_> {
                 }
                 out
             }
-            OpKind::Summarize { aggregates, by, .. } => self.summarize(&input, aggregates, by),
+            OpKind::Summarize { params, aggregates, by } => {
+                self.summarize_hints(params, &input);
+                self.summarize(&input, aggregates, by)
+            }
             OpKind::Sort(keys) => {
                 for k in keys {
-                    self.scalar(&k.expr, row);
+                    let t = self.scalar(&k.expr, row);
+                    self.not_dynamic_key(&k.expr, t);
                 }
                 input
             }
             OpKind::Top { count, by } => {
-                self.scalar(count, Ctx::none());
-                self.scalar(&by.expr, row);
+                self.row_count(count, &op.name.name);
+                let t = self.scalar(&by.expr, row);
+                self.not_dynamic_key(&by.expr, t);
                 input
             }
             OpKind::Take(n) | OpKind::Sample(n) => {
-                let t = self.scalar(n, Ctx::none());
-                if !t.is_numeric() && t != Type::Unknown {
-                    self.error(n.span, format!("`{}` takes a number of rows, not a {t}", op.name.name));
-                }
+                self.row_count(n, &op.name.name);
                 input
             }
             OpKind::SampleDistinct { count, of } => {
@@ -222,10 +224,7 @@ impl Binder<'_> {
                     by_names.push(self.assign(&mut out, item, t, &input, &mut namer));
                 }
                 let axis = self.scalar(on, row);
-                for e in [from.as_ref(), to.as_ref(), Some(step)].into_iter().flatten() {
-                    self.scalar(e, Ctx::none());
-                }
-                let _ = axis;
+                self.series_axis(axis, on, from.as_ref(), to.as_ref(), step);
                 for (item, default) in aggregates {
                     if let Some(d) = default {
                         self.scalar(d, Ctx::none());
@@ -275,7 +274,10 @@ impl Binder<'_> {
             }
             OpKind::Evaluate { call, .. } => self.evaluate(&input, call),
             OpKind::Invoke(call) => self.invoke(&input, call),
-            OpKind::Render { .. } => input,
+            OpKind::Render { with, .. } => {
+                self.render_properties(with, &input);
+                input
+            }
             OpKind::As { name, .. } => {
                 self.define(&name.name, Binding::Table(input.clone()));
                 input
@@ -420,6 +422,67 @@ impl Binder<'_> {
     }
 
     /// Adds an output column for `item` (named by the user, or by Kusto's rules).
+    /// make-series' axis and its bounds: a datetime axis steps by a timespan between datetimes,
+    /// a long or real one by a number of its kind (Kusto.Language's KS178 and KS141).
+    fn series_axis(&mut self, axis: Type, on: &Expr, from: Option<&Expr>, to: Option<&Expr>, step: &Expr) {
+        let step_type = self.scalar(step, Ctx::none());
+        let bounds: Vec<(Type, Span)> = [from, to]
+            .into_iter()
+            .flatten()
+            .map(|e| (self.scalar(e, Ctx::none()), e.span))
+            .collect();
+        let known = |t: Type| t != Type::Unknown;
+        if !known(axis) || !known(step_type) {
+            return;
+        }
+        let fits = match axis {
+            Type::DateTime => step_type == Type::TimeSpan,
+            Type::Long => step_type == Type::Long,
+            Type::Real | Type::Decimal => step_type.is_numeric(),
+            _ => false,
+        };
+        if !fits {
+            self.error(
+                on.span.to(step.span.end as usize),
+                format!(
+                    "make-series cannot step a {axis} axis by a {step_type}: step a datetime axis by a timespan (step 1h), a long one by a long"
+                ),
+            );
+        }
+        for (t, span) in bounds {
+            let ok = !known(t)
+                || if axis == Type::DateTime {
+                    t == Type::DateTime
+                } else {
+                    t.is_numeric()
+                };
+            if !ok {
+                self.error(
+                    span,
+                    format!("make-series' bounds must have the axis' type ({axis}), not {t}"),
+                );
+            }
+        }
+    }
+
+    /// A number of rows (`take`, `top`, `sample`): an integer (Kusto.Language's KS134).
+    fn row_count(&mut self, n: &Expr, op: &str) {
+        let t = self.scalar(n, Ctx::none());
+        if !matches!(t, Type::Int | Type::Long | Type::Unknown) {
+            self.error(n.span, format!("`{op}` takes a whole number of rows, not a {t}"));
+        }
+    }
+
+    /// Sort and group keys cannot be dynamic (Kusto.Language's KS116).
+    pub(super) fn not_dynamic_key(&mut self, e: &Expr, t: Type) {
+        if t == Type::Dynamic {
+            self.error(
+                e.span,
+                "a dynamic value cannot be a sort or group key here: convert it first, such as with tostring(...)",
+            );
+        }
+    }
+
     /// Binds each item against `input` and adds its column to `out`.
     fn project(&mut self, input: &Columns, items: &[NamedExpr], mut out: Columns, mut namer: Namer) -> Columns {
         for item in items {
@@ -442,7 +505,43 @@ impl Binder<'_> {
         input: &Columns,
         namer: &mut Namer,
     ) -> String {
+        // A function with several result columns: named by the tuple `(a, b) = f(...)`, or
+        // `f_arg_suffix`.
+        let tuple = match &item.expr.kind {
+            ExprKind::Call { func, args } => tuple_outputs(&func.name).map(|o| (func, args, o)),
+            _ => None,
+        };
+        if let Some((func, args, outputs)) = tuple
+            && item.names.len() != 1
+        {
+            if item.names.len() > outputs.len() {
+                self.error(
+                    item.names[outputs.len()].span,
+                    format!(
+                        "{}() has {} results: this name has no value to take",
+                        func.name,
+                        outputs.len()
+                    ),
+                );
+            }
+            let arg = args.first().and_then(result_name).unwrap_or_default();
+            for (i, suffix) in outputs.iter().enumerate() {
+                let name = item
+                    .names
+                    .get(i)
+                    .map_or_else(|| format!("{}_{arg}_{suffix}", func.name), |n| n.name.clone());
+                out.set(&name, Type::Unknown);
+            }
+            return item
+                .names
+                .first()
+                .map_or_else(|| format!("{}_{arg}", func.name), |n| n.name.clone());
+        }
         if item.names.len() > 1 {
+            self.error(
+                item.expr.span,
+                "this expression has one value: `(a, b) = ...` takes a function with several results (series_stats, series_fit_line ...)",
+            );
             for n in &item.names {
                 out.set(&n.name, Type::Unknown);
             }

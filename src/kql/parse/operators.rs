@@ -238,7 +238,14 @@ impl Parser<'_> {
                 loop {
                     items.push(self.pattern("a column name")?);
                     if name.name == "project-reorder" {
-                        let _ = self.eat_word("asc") || self.eat_word("desc") || self.eat_word("granny-asc");
+                        if self.is_word("granny")
+                            && self.nth_is_punct(1, "-")
+                            && (self.nth_is_word(2, "asc") || self.nth_is_word(2, "desc"))
+                        {
+                            self.pos += 3;
+                        } else {
+                            let _ = self.eat_word("asc") || self.eat_word("desc");
+                        }
                     }
                     if !self.eat_punct(",") {
                         break;

@@ -141,6 +141,10 @@ impl Parser<'_> {
             return self.unexpected("`where` and a predicate in `find`");
         }
         let predicate = self.or_expr()?;
+        // `project-smart` (three tokens): every matching column, as a bag.
+        if self.is_word("project") && self.nth_is_punct(1, "-") && self.nth_is_word(2, "smart") {
+            self.pos += 3;
+        }
         let project = if self.eat_word("project") {
             let mut cols = Vec::new();
             loop {
@@ -151,8 +155,6 @@ impl Parser<'_> {
             }
             Some(cols)
         } else {
-            // `project-smart` (or nothing): every matching column, as a bag.
-            self.eat_word("project-smart");
             None
         };
         Ok(source(
