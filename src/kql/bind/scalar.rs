@@ -283,8 +283,30 @@ impl Binder<'_> {
             }
             Source::Range { name, from, to, step } => {
                 let t = self.scalar(from, Ctx::none());
-                self.scalar(to, Ctx::none());
-                self.scalar(step, Ctx::none());
+                let end = self.scalar(to, Ctx::none());
+                let by = self.scalar(step, Ctx::none());
+                // The bounds are summable, and `from + step` must be defined (KS138, KS106).
+                for (ty, e) in [(t, from), (end, to)] {
+                    if !matches!(ty, Type::Unknown | Type::DateTime | Type::TimeSpan) && !ty.is_numeric() {
+                        self.error(
+                            e.span,
+                            format!("range's bounds are numbers, datetimes or timespans, not a {ty}"),
+                        );
+                    }
+                }
+                let steps = match t {
+                    Type::DateTime | Type::TimeSpan => matches!(by, Type::TimeSpan | Type::Unknown),
+                    x if x.is_numeric() => by.is_numeric() || by == Type::Unknown,
+                    _ => true,
+                };
+                if !steps {
+                    self.error(
+                        step.span,
+                        format!(
+                            "range cannot step a {t} by a {by}: step datetimes by a timespan (1h), numbers by a number"
+                        ),
+                    );
+                }
                 self.facts.time_filter = true;
                 Ty::Table(Columns {
                     cols: vec![(name.name.clone(), t)],
@@ -580,6 +602,12 @@ impl Binder<'_> {
                 span,
                 format!("{name}(): the arguments have no common type: convert them to one type"),
             );
+        }
+        // A type literal argument (`extract(..., typeof(long))`) gives the result its type.
+        if matches!(name, "extract" | "extract_json" | "extractjson")
+            && let Some(ExprKind::Literal(Literal::Type(t))) = args.last().map(|a| &a.kind)
+        {
+            return *t;
         }
         functions::result_type(def, sig, types)
     }

@@ -127,19 +127,24 @@ impl Binder<'_> {
                 }
                 input
             }
+            // `top` may order by a dynamic value (Kusto.Language accepts it, unlike `sort`).
             OpKind::Top { count, by } => {
-                self.row_count(count, &op.name.name);
-                let t = self.scalar(&by.expr, row);
-                self.not_dynamic_key(&by.expr, t);
+                self.row_count(count, &op.name.name, &input);
+                self.scalar(&by.expr, row);
                 input
             }
             OpKind::Take(n) | OpKind::Sample(n) => {
-                self.row_count(n, &op.name.name);
+                self.row_count(n, &op.name.name, &input);
                 input
             }
             OpKind::SampleDistinct { count, of } => {
-                self.scalar(count, Ctx::none());
+                self.row_count(count, &op.name.name, &input);
                 let t = self.scalar(of, row);
+                self.not_dynamic_key(of, t);
+                if !matches!(of.kind, ExprKind::Name(_)) {
+                    // Kusto.Language's KS109.
+                    self.error(of.span, "sample-distinct takes a column name after `of`");
+                }
                 let mut out = input.derived();
                 out.set(&projected_name(of, &input).unwrap_or_else(|| "Column1".into()), t);
                 out
@@ -147,6 +152,10 @@ impl Binder<'_> {
             OpKind::Distinct(items) => {
                 if items.len() == 1 && matches!(items[0].expr.kind, ExprKind::Star) {
                     return input;
+                }
+                for item in items {
+                    let t = self.scalar(&item.expr, row);
+                    self.not_dynamic_key(&item.expr, t);
                 }
                 self.project(&input, items, input.derived(), Namer::default())
             }
@@ -195,10 +204,8 @@ impl Binder<'_> {
                 ..
             } => {
                 self.scalar(source, row);
-                let regex = params
-                    .iter()
-                    .any(|p| p.name.name == "kind" && matches!(&p.value.kind, ExprKind::Name(n) if n.name == "regex"));
-                let _ = regex;
+                let _ = params;
+                self.parse_pattern_rules(pattern);
                 let mut out = input.clone();
                 for item in pattern {
                     if let ParseItem::Column { name, ty } = item {
@@ -301,8 +308,13 @@ impl Binder<'_> {
                 input
             }
             OpKind::Partition { by, body, .. } => {
-                if input.get(&by.name).is_none() {
-                    self.unknown_column(by, &input);
+                match input.get(&by.name) {
+                    None => self.unknown_column(by, &input),
+                    Some(Type::Dynamic) => self.error(
+                        by.span,
+                        "a dynamic value cannot be a partition key: convert it first, such as with tostring(...)",
+                    ),
+                    Some(_) => {}
                 }
                 self.subquery(body, &input).unwrap_or_else(Columns::open)
             }
@@ -465,9 +477,46 @@ impl Binder<'_> {
         }
     }
 
+    /// A parse pattern's order (Kusto.Language's KS101-KS103): a string follows every `*`, a
+    /// column follows a string (or starts the pattern), and `*` does not follow a string column.
+    fn parse_pattern_rules(&mut self, pattern: &[ParseItem]) {
+        let mut previous: Option<&ParseItem> = None;
+        for item in pattern {
+            let message = match (previous, item) {
+                (Some(ParseItem::Star), ParseItem::Star | ParseItem::Column { .. }) => {
+                    Some("in a parse pattern a string must follow a `*`")
+                }
+                (Some(ParseItem::Column { .. }), ParseItem::Column { .. }) => {
+                    Some("in a parse pattern a column must follow a string: put the text between the two columns")
+                }
+                (
+                    Some(ParseItem::Column {
+                        ty: None | Some(Type::String),
+                        ..
+                    }),
+                    ParseItem::Star,
+                ) => Some("`*` after a string column is ambiguous: put text between them, or give the column a type"),
+                _ => None,
+            };
+            if let Some(message) = message {
+                let span = match item {
+                    ParseItem::Column { name, .. } => name.span,
+                    _ => previous
+                        .and_then(|p| match p {
+                            ParseItem::Column { name, .. } => Some(name.span),
+                            _ => None,
+                        })
+                        .unwrap_or_default(),
+                };
+                self.error(span, message);
+            }
+            previous = Some(item);
+        }
+    }
+
     /// A number of rows (`take`, `top`, `sample`): an integer (Kusto.Language's KS134).
-    fn row_count(&mut self, n: &Expr, op: &str) {
-        let t = self.scalar(n, Ctx::none());
+    fn row_count(&mut self, n: &Expr, op: &str, input: &Columns) {
+        let t = self.scalar(n, Ctx::row(input));
         if !matches!(t, Type::Int | Type::Long | Type::Unknown) {
             self.error(n.span, format!("`{op}` takes a whole number of rows, not a {t}"));
         }

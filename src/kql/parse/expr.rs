@@ -200,6 +200,9 @@ impl Parser<'_> {
         let open = self.bump().span;
         self.enter()?;
         let items = self.separated(")", Self::pipe_expr)?;
+        if items.is_empty() {
+            return self.unexpected(&format!("a value in the parentheses after `{op}`"));
+        }
         self.close(")", open)?;
         self.leave();
         Ok(items)
