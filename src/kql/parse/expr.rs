@@ -372,14 +372,8 @@ impl Parser<'_> {
                 self.bump();
                 Ok(lit(Literal::TimeSpan(Some(v)), self.prev_end()))
             }
-            Tok::Str(s) => {
-                self.bump();
-                let mut value = s;
-                // Adjacent literals are one string (Kusto joins them).
-                while let Tok::Str(more) = self.tok().clone() {
-                    self.bump();
-                    value.push_str(&more);
-                }
+            Tok::Str(_) => {
+                let value = self.string_literal();
                 Ok(lit(Literal::Str(value), self.prev_end()))
             }
             Tok::RawLiteral { keyword, body } => {

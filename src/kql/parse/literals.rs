@@ -78,6 +78,17 @@ impl Parser<'_> {
         })
     }
 
+    /// A string literal at `pos`, joined with the literals right after it (Kusto joins adjacent
+    /// strings, in `dynamic(...)` too).
+    pub(super) fn string_literal(&mut self) -> String {
+        let mut value = String::new();
+        while let Tok::Str(more) = self.tok().clone() {
+            self.bump();
+            value.push_str(&more);
+        }
+        value
+    }
+
     pub(super) fn dynamic_literal(&mut self) -> PResult<Expr> {
         let start = self.bump().span;
         let open = self.bump().span;
@@ -119,16 +130,7 @@ impl Parser<'_> {
                 let map: serde_json::Map<String, Value> = pairs.into_iter().collect();
                 Value::Object(map)
             }
-            Tok::Str(s) => {
-                self.bump();
-                // Adjacent literals are one string, here too.
-                let mut value = s;
-                while let Tok::Str(more) = self.tok().clone() {
-                    self.bump();
-                    value.push_str(&more);
-                }
-                Value::String(value)
-            }
+            Tok::Str(_) => Value::String(self.string_literal()),
             Tok::Int(i) => {
                 self.bump();
                 Value::from(if negative { -i } else { i })
