@@ -198,8 +198,6 @@ impl Literal {
 pub enum UnaryOp {
     Neg,
     Plus,
-    /// `not(x)` is a call; this is never produced by the parser but kept for evaluators.
-    Not,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,22 +58,6 @@ impl Type {
         })
     }
 
-    /// The type name Graph's `runHuntingQuery` puts in `schema[].type` (.NET names).
-    pub fn graph_name(self) -> &'static str {
-        match self {
-            Type::Bool => "Boolean",
-            Type::Int => "Int32",
-            Type::Long => "Int64",
-            Type::Real => "Double",
-            Type::Decimal => "Decimal",
-            Type::String | Type::Unknown => "String",
-            Type::DateTime => "DateTime",
-            Type::TimeSpan => "TimeSpan",
-            Type::Guid => "Guid",
-            Type::Dynamic => "Object",
-        }
-    }
-
     pub fn is_numeric(self) -> bool {
         matches!(self, Type::Int | Type::Long | Type::Real | Type::Decimal)
     }

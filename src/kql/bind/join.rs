@@ -158,14 +158,13 @@ impl Binder<'_> {
     }
 
     fn side_column(&mut self, e: &Expr, left: &Columns, right: &Columns) -> Option<Type> {
-        let ExprKind::Member { target, name } = &e.kind else {
+        let ExprKind::Member { name, .. } = &e.kind else {
             return None;
         };
         let (cols, label) = match side_of(e)? {
             "$left" => (left, "left"),
             _ => (right, "right"),
         };
-        let _ = target;
         match cols.get(&name.name) {
             Some(t) => Some(t),
             None => {

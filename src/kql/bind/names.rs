@@ -97,12 +97,21 @@ pub(super) struct Namer {
     pub(super) extend: bool,
     /// The names this projection declared (an `extend` may not declare one twice).
     pub(super) declared: Vec<String>,
+    /// Whether its expressions are keys (`distinct`), which cannot be dynamic.
+    pub(super) keys: bool,
 }
 
 impl Namer {
     pub(super) fn extending() -> Namer {
         Namer {
             extend: true,
+            ..Namer::default()
+        }
+    }
+
+    pub(super) fn keys() -> Namer {
+        Namer {
+            keys: true,
             ..Namer::default()
         }
     }

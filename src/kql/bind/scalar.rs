@@ -88,12 +88,9 @@ impl Binder<'_> {
                 }
                 Ty::Scalar(Type::Dynamic)
             }
-            ExprKind::Unary { operand, op } => {
+            ExprKind::Unary { operand, .. } => {
                 let t = self.scalar(operand, ctx);
-                if *op != UnaryOp::Not
-                    && !matches!(t, Type::Unknown | Type::Dynamic | Type::TimeSpan)
-                    && !t.is_numeric()
-                {
+                if !matches!(t, Type::Unknown | Type::Dynamic | Type::TimeSpan) && !t.is_numeric() {
                     self.error(e.span, format!("a sign applies to numbers and timespans, not to a {t}"));
                 }
                 Ty::Scalar(t)
@@ -138,7 +135,7 @@ impl Binder<'_> {
             }
             ExprKind::Paren(inner) => self.expr(inner, ctx),
             ExprKind::Pipe { source, ops } => self.pipe(source, ops, ctx),
-            ExprKind::Source(s) => self.source(s, ctx),
+            ExprKind::Source(s) => self.source(s),
             ExprKind::Input => Ty::Table(ctx.row.cloned().unwrap_or_else(Columns::open)),
             ExprKind::Error => Ty::Scalar(Type::Unknown),
         }
@@ -171,7 +168,7 @@ impl Binder<'_> {
         found
     }
 
-    pub(super) fn source(&mut self, s: &Source, ctx: Ctx<'_>) -> Ty {
+    pub(super) fn source(&mut self, s: &Source) -> Ty {
         match s {
             Source::Datatable { columns, values } => {
                 for v in values {
@@ -218,14 +215,13 @@ impl Binder<'_> {
                 cols.set("$table", Type::String);
                 let row = cols.clone();
                 if !matches!(predicate.kind, ExprKind::Star) {
-                    let t = self.expr(
+                    self.expr(
                         predicate,
                         Ctx {
                             filter: true,
                             ..Ctx::row(&row)
                         },
                     );
-                    let _ = t;
                 }
                 Ty::Table(cols)
             }
@@ -278,7 +274,6 @@ impl Binder<'_> {
                     }
                 }
                 self.facts.time_filter = true;
-                let _ = ctx;
                 Ty::Table(out)
             }
             Source::Range { name, from, to, step } => {
@@ -336,7 +331,7 @@ impl Binder<'_> {
             return self.binding_value(b, id);
         }
         if self.schema.table(&id.name).is_some() || ctx.row.is_none() && ctx.left.is_none() {
-            return self.table_name(id, ctx);
+            return self.table_name(id);
         }
         if let Some(row) = ctx.row {
             let row = row.clone();
@@ -517,6 +512,18 @@ impl Binder<'_> {
             }
             return Ty::Scalar(Type::Unknown);
         };
+        Ty::Scalar(self.builtin_call(def, args, span, ctx).0)
+    }
+
+    /// Binds a built-in call's arguments and checks the call: its result type, and each
+    /// argument's type (`*` is `Unknown`).
+    pub(super) fn builtin_call(
+        &mut self,
+        def: &functions::Function,
+        args: &[Expr],
+        span: Span,
+        ctx: Ctx<'_>,
+    ) -> (Type, Vec<Type>) {
         // Arguments of an aggregate are row expressions (aggregates do not nest); a scalar
         // function around aggregates (`round(avg(X), 1)`) keeps the aggregate context.
         let arg_ctx = Ctx {
@@ -531,7 +538,8 @@ impl Binder<'_> {
             });
         }
         let stars: Vec<bool> = args.iter().map(|a| matches!(a.kind, ExprKind::Star)).collect();
-        Ty::Scalar(self.check_call(def, args, &types, &stars, span))
+        let t = self.check_call(def, args, &types, &stars, span);
+        (t, types)
     }
 
     /// Checks a built-in call the way Kusto.Language does (`Binder_FunctionCalls.cs`): the

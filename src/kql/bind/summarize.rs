@@ -34,12 +34,34 @@ impl Binder<'_> {
             self.scalar(&item.expr, ctx);
             return;
         }
-        let t = self.scalar(&item.expr, ctx);
+        // The aggregates with several outputs need their arguments' types: bind those once.
+        let several = |name: &str| {
+            matches!(
+                canonical(name),
+                "arg_max"
+                    | "arg_min"
+                    | "take_any"
+                    | "take_anyif"
+                    | "percentiles"
+                    | "percentile"
+                    | "percentilew"
+                    | "percentilesw"
+            )
+        };
+        let (t, arg_types) = match &item.expr.kind {
+            ExprKind::Call { func, args } if several(&func.name) && self.lookup_let(&func.name).is_none() => {
+                match functions::lookup_for(&func.name, true) {
+                    Some(def) => self.builtin_call(def, args, item.expr.span, ctx),
+                    None => (self.scalar(&item.expr, ctx), Vec::new()),
+                }
+            }
+            _ => (self.scalar(&item.expr, ctx), Vec::new()),
+        };
+        let arg_type = |j: usize| arg_types.get(j).copied().unwrap_or(Type::Unknown);
         let ExprKind::Call { func, args } = &item.expr.kind else {
             self.assign(out, item, t, input, namer);
             return;
         };
-        let row = Ctx::row(input);
         match canonical(&func.name) {
             "arg_max" | "arg_min" => {
                 let prefix = if func.name.starts_with("argm") {
@@ -52,7 +74,7 @@ impl Binder<'_> {
                     if matches!(a.kind, ExprKind::Star) {
                         continue;
                     }
-                    let ty = self.scalar(a, row);
+                    let ty = arg_type(j);
                     let name = match &a.kind {
                         ExprKind::Named { name, .. } => name.name.clone(),
                         ExprKind::Name(n) => n.name.clone(),
@@ -97,7 +119,7 @@ impl Binder<'_> {
                         out.open |= input.open;
                         continue;
                     }
-                    let ty = self.scalar(a, row);
+                    let ty = arg_type(j);
                     let name = match item.names.get(j) {
                         Some(n) => n.name.clone(),
                         None => match &a.kind {
@@ -111,7 +133,7 @@ impl Binder<'_> {
             "percentiles" | "percentile" | "percentilew" | "percentilesw" if item.names.len() != 1 => {
                 let weighted = func.name.ends_with('w');
                 let value = args.first().and_then(result_name).unwrap_or_default();
-                let ty = args.first().map_or(Type::Unknown, |a| self.scalar(a, row));
+                let ty = arg_type(0);
                 let skip = if weighted { 2 } else { 1 };
                 for (j, p) in args.iter().skip(skip).enumerate() {
                     let label = match &p.kind {

@@ -16,7 +16,7 @@ impl Binder<'_> {
         }
     }
 
-    pub(super) fn table_name(&mut self, id: &Ident, ctx: Ctx<'_>) -> Ty {
+    pub(super) fn table_name(&mut self, id: &Ident) -> Ty {
         if let Some(b) = self.lookup_let(&id.name).cloned() {
             return self.binding_value(b, id);
         }
@@ -29,7 +29,6 @@ impl Binder<'_> {
                 unbounded: is_large_table(&t.name).then(|| t.name.clone()),
             });
         }
-        let _ = ctx;
         let names: Vec<String> = self
             .schema
             .tables()
@@ -50,22 +49,21 @@ impl Binder<'_> {
             // Still bind the operators against an open input, so their own errors show.
             let mut cols = Columns::open();
             for op in ops {
-                cols = self.operator(cols, op, ctx);
+                cols = self.operator(cols, op);
             }
             return Ty::Scalar(Type::Unknown);
         };
         for op in ops {
-            cols = self.operator(cols, op, ctx);
+            cols = self.operator(cols, op);
         }
         Ty::Table(cols)
     }
 
-    pub(super) fn operator(&mut self, input: Columns, op: &Operator, outer: Ctx<'_>) -> Columns {
+    pub(super) fn operator(&mut self, input: Columns, op: &Operator) -> Columns {
         let row = Ctx {
             aggregate: false,
             ..Ctx::row(&input)
         };
-        let _ = outer;
         match &op.kind {
             OpKind::Where(pred) => {
                 let t = self.expr(pred, Ctx { filter: true, ..row });
@@ -153,11 +151,7 @@ impl Binder<'_> {
                 if items.len() == 1 && matches!(items[0].expr.kind, ExprKind::Star) {
                     return input;
                 }
-                for item in items {
-                    let t = self.scalar(&item.expr, row);
-                    self.not_dynamic_key(&item.expr, t);
-                }
-                self.project(&input, items, input.derived(), Namer::default())
+                self.project(&input, items, input.derived(), Namer::keys())
             }
             OpKind::Count => Columns {
                 cols: vec![("Count".into(), Type::Long)],
@@ -197,14 +191,8 @@ impl Binder<'_> {
                 }
                 out
             }
-            OpKind::Parse {
-                source,
-                pattern,
-                params,
-                ..
-            } => {
+            OpKind::Parse { source, pattern, .. } => {
                 self.scalar(source, row);
-                let _ = params;
                 self.parse_pattern_rules(pattern);
                 let mut out = input.clone();
                 for item in pattern {
@@ -328,7 +316,7 @@ impl Binder<'_> {
         };
         let mut cols = input.clone();
         for op in ops {
-            cols = self.operator(cols, op, Ctx::none());
+            cols = self.operator(cols, op);
         }
         Some(cols)
     }
@@ -433,7 +421,6 @@ impl Binder<'_> {
         }
     }
 
-    /// Adds an output column for `item` (named by the user, or by Kusto's rules).
     /// make-series' axis and its bounds: a datetime axis steps by a timespan between datetimes,
     /// a long or real one by a number of its kind (Kusto.Language's KS178 and KS141).
     fn series_axis(&mut self, axis: Type, on: &Expr, from: Option<&Expr>, to: Option<&Expr>, step: &Expr) {
@@ -536,6 +523,9 @@ impl Binder<'_> {
     fn project(&mut self, input: &Columns, items: &[NamedExpr], mut out: Columns, mut namer: Namer) -> Columns {
         for item in items {
             let t = self.scalar(&item.expr, Ctx::row(input));
+            if namer.keys {
+                self.not_dynamic_key(&item.expr, t);
+            }
             self.assign(&mut out, item, t, input, &mut namer);
         }
         out
