@@ -14,6 +14,8 @@
 
 pub mod ast;
 pub mod bind;
+pub mod data;
+pub mod eval;
 pub mod functions;
 #[cfg(test)]
 mod fuzz;
@@ -21,6 +23,7 @@ pub mod lex;
 pub mod parse;
 pub mod schema;
 pub mod types;
+pub mod value;
 
 use std::fmt;
 
@@ -127,7 +130,7 @@ pub fn check(text: &str, schema: &Schema) -> Vec<Diagnostic> {
 pub fn format_datetime(secs: i64, nanos: u32) -> String {
     match chrono::DateTime::from_timestamp(secs, nanos) {
         Some(d) if nanos == 0 => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Some(d) => d.format("%Y-%m-%dT%H:%M:%S%.7fZ").to_string(),
+        Some(d) => format!("{}.{:07}Z", d.format("%Y-%m-%dT%H:%M:%S"), nanos / 100),
         None => String::new(),
     }
 }

@@ -34,6 +34,7 @@ mod summarize;
 mod tabular;
 
 use names::*;
+pub(crate) use names::{canonical, result_name, unnamed_call_name, visit, wildcard};
 
 /// What the caller knows beyond the query text.
 #[derive(Debug, Clone, Default)]

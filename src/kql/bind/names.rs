@@ -6,7 +6,7 @@ use crate::kql::functions::ResultName;
 /// The name an unnamed expression takes in a projection, as Kusto.Language infers it
 /// (`GetExpressionResultName`): a column keeps its name, `a.b` and `a['b']` become `a_b`, a call
 /// follows its function's result-name rule; `None`: the projection's default (`Column1` ...).
-pub(super) fn result_name(e: &Expr) -> Option<String> {
+pub(crate) fn result_name(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Paren(inner) => result_name(inner),
         ExprKind::Name(n) => Some(n.name.clone()),
@@ -33,6 +33,11 @@ fn joined(left: Option<String>, right: String) -> String {
 
 /// A call's name by its function's rule (`GetFunctionResultName`); `row` answers
 /// `column_ifexists`' rule.
+/// A call's name by its function's rule, outside any row (the evaluator's summarize).
+pub(crate) fn unnamed_call_name(name: &str, args: &[Expr]) -> Option<String> {
+    call_result_name(name, args, None)
+}
+
 pub(super) fn call_result_name(name: &str, args: &[Expr], row: Option<&Columns>) -> Option<String> {
     let arg_name = || args.first().and_then(result_name).unwrap_or_default();
     let prefixed = |prefix: Option<&str>| match prefix {
@@ -130,7 +135,7 @@ impl Namer {
 }
 
 /// The function a legacy alias stands for.
-pub(super) fn canonical(name: &str) -> &str {
+pub(crate) fn canonical(name: &str) -> &str {
     match name {
         "makeset" => "make_set",
         "makelist" => "make_list",
@@ -203,7 +208,7 @@ pub(super) fn declared_columns(decl: Option<&[ColumnDecl]>) -> Columns {
 }
 
 /// `Device*Events` matches `DeviceProcessEvents`.
-pub(super) fn wildcard(pattern: &str, name: &str) -> bool {
+pub(crate) fn wildcard(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == name;
@@ -229,7 +234,7 @@ pub(super) fn wildcard(pattern: &str, name: &str) -> bool {
 
 /// Calls `f` on `e` and every sub-expression (not into sub-queries' operators). Iterative, so
 /// long `and`/`or` chains need no deep recursion.
-pub(super) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+pub(crate) fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     let mut stack = vec![e];
     while let Some(e) = stack.pop() {
         f(e);

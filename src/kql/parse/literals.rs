@@ -261,7 +261,7 @@ pub fn parse_datetime(text: &str) -> Option<(i64, u32)> {
 }
 
 /// `1.02:03:04.5`, `02:03`, or a timespan literal such as `1d`.
-pub(super) fn parse_timespan_text(text: &str) -> Option<i64> {
+pub(crate) fn parse_timespan_text(text: &str) -> Option<i64> {
     let t = text.trim();
     if let Some(Token {
         tok: Tok::TimeSpan(v), ..
@@ -289,7 +289,7 @@ pub(super) fn parse_timespan_text(text: &str) -> Option<i64> {
     Some(if neg { -ticks } else { ticks })
 }
 
-pub(super) fn parse_guid(text: &str) -> Option<String> {
+pub(crate) fn parse_guid(text: &str) -> Option<String> {
     let t = text.trim();
     let hex: String = t.chars().filter(|c| *c != '-').collect();
     (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())

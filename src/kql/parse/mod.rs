@@ -19,6 +19,7 @@ mod sources;
 
 pub use literals::parse_datetime;
 use literals::*;
+pub(crate) use literals::{parse_guid, parse_timespan_text};
 
 /// How deep parentheses, calls, sub-queries and `dynamic` literals may nest.
 pub const MAX_DEPTH: usize = 64;
