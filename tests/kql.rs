@@ -273,3 +273,91 @@ fn bundled_schema_cites_its_sources() {
     let by_name: BTreeMap<&str, usize> = schema.tables().map(|t| (t.name.as_str(), t.columns.len())).collect();
     assert!(by_name.len() >= 50, "only {} tables", by_name.len());
 }
+
+const GOLDEN: &str = "tests/kql/golden";
+
+/// The bundled dataset as the local tenant holds it, dated at its anchor (2030-01-01).
+fn bundled_tenant() -> (graphsoar::kql::eval::Tenant, chrono::DateTime<chrono::Utc>) {
+    use graphsoar::emulator::{dataset, hunting, store::Store};
+    let store = Store::from_dataset(dataset::bundled().expect("bundled dataset")).expect("store");
+    let anchor = chrono::DateTime::parse_from_rfc3339(dataset::ANCHOR).unwrap().to_utc();
+    (hunting::tenant(&store.tables, None), anchor)
+}
+
+fn sorted_rows(rows: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    out.sort();
+    out
+}
+
+/// Realistic hunting queries against the bundled dataset: each `.kql` of tests/kql/golden
+/// gives the `.json` beside it (schema and rows; rows compared in order when the query sorts).
+/// `GOLDEN_UPDATE=1` writes the engine's answers for new queries (review them before
+/// committing).
+#[test]
+fn golden_queries_give_their_expected_tables() {
+    use graphsoar::emulator::hunting::{self, Answer};
+    let (tenant, now) = bundled_tenant();
+    let mut files = Vec::new();
+    graphsoar::playbook::load::walk(&root().join(GOLDEN), &["kql"], &mut files, &mut Vec::new());
+    assert!(files.len() >= 7, "{files:?}");
+    let mut failures = Vec::new();
+    for file in &files {
+        let query = read_query(file);
+        let expected_path = file.with_extension("json");
+        let body = match hunting::answer(&query, &tenant, now, None, std::time::Duration::from_secs(120)) {
+            Answer::Ok(body) => body,
+            Answer::Err(status, code, message) => {
+                failures.push(format!("{}: {status} {code}: {message}", file.display()));
+                continue;
+            }
+        };
+        let actual = serde_json::json!({"schema": body["schema"], "results": body["results"]});
+        if !expected_path.exists() && std::env::var_os("GOLDEN_UPDATE").is_some() {
+            std::fs::write(&expected_path, serde_json::to_string_pretty(&actual).unwrap() + "\n").unwrap();
+            continue;
+        }
+        let expected: Value = serde_json::from_str(
+            &std::fs::read_to_string(&expected_path).unwrap_or_else(|e| panic!("{}: {e}", expected_path.display())),
+        )
+        .unwrap();
+        if actual["schema"] != expected["schema"] {
+            failures.push(format!(
+                "{}: schema\n  expected {}\n  actual   {}",
+                file.display(),
+                expected["schema"],
+                actual["schema"]
+            ));
+            continue;
+        }
+        let ordered = ["order by", "sort by", "| top "].iter().any(|k| query.contains(k));
+        let (exp, act) = (
+            expected["results"].as_array().unwrap(),
+            actual["results"].as_array().unwrap(),
+        );
+        let same = if ordered {
+            exp == act
+        } else {
+            sorted_rows(exp) == sorted_rows(act)
+        };
+        if !same {
+            failures.push(format!(
+                "{}: {} rows expected, {} given\n  expected {}\n  actual   {}",
+                file.display(),
+                exp.len(),
+                act.len(),
+                serde_json::to_string(exp)
+                    .unwrap()
+                    .chars()
+                    .take(1500)
+                    .collect::<String>(),
+                serde_json::to_string(act)
+                    .unwrap()
+                    .chars()
+                    .take(1500)
+                    .collect::<String>()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

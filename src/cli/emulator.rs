@@ -32,6 +32,10 @@ pub struct EmulatorArgs {
     /// Lifetime of issued tokens.
     #[arg(long, default_value = "3600s", value_parser = Duration::parse)]
     pub token_lifetime: Duration,
+    /// Time limit of one advanced-hunting query (Graph's is 3 minutes); a query that runs
+    /// longer gets the service's timeout error.
+    #[arg(long, default_value = "180s", value_parser = Duration::parse)]
+    pub hunting_timeout: Duration,
 }
 
 pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
@@ -53,6 +57,7 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
         seed: args.seed,
         faults: args.faults.clone(),
         token_lifetime: args.token_lifetime.to_std(),
+        hunting_timeout: args.hunting_timeout.to_std(),
     };
     match runtime.block_on(emulator::run_cli(options)) {
         Ok(()) => Ok(EXIT_OK),

@@ -1667,7 +1667,7 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
         (alerts, out.incidents, out.tables)
     });
     let mut store = Store::default();
-    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut tables: BTreeMap<&'static str, Table> = BTreeMap::new();
     let mut built = 0;
     for (alerts, incidents, chunk_tables) in chunks {
         let alerts = alerts?;
@@ -1677,7 +1677,7 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             store.put_incident(incident)?;
         }
         for (name, rows) in chunk_tables {
-            tables.entry(name.to_owned()).or_default().append(rows);
+            tables.entry(name).or_default().append(rows);
         }
     }
     if built != alerts {
@@ -1685,8 +1685,14 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             "the generator built {built} of {alerts} alerts (a generator thread failed)"
         ));
     }
-    tables.entry("DeviceInfo".to_owned()).or_default().append(device_info);
-    store.tables = Arc::new(tables);
+    tables.entry("DeviceInfo").or_default().append(device_info);
+    // Into the engine's columnar form, a table at a time (each one's rows then freed).
+    store.tables = Arc::new(
+        tables
+            .into_iter()
+            .map(|(name, rows)| (name.to_owned(), Arc::new(rows.into_columnar(name))))
+            .collect(),
+    );
     Ok(store)
 }
 

@@ -303,10 +303,12 @@ pub async fn hunting_run(
         ));
     };
     let mut query = None;
+    let mut timespan = None;
     for (key, value) in params {
         match (key.as_str(), value) {
-            ("query" | "Query", Value::String(text)) => query = Some(text.as_str()),
-            ("timespan" | "Timespan", Value::String(_) | Value::Null) => {}
+            ("query" | "Query", Value::String(text)) => query = Some(text.clone()),
+            ("timespan" | "Timespan", Value::String(t)) => timespan = Some(t.clone()),
+            ("timespan" | "Timespan", Value::Null) => {}
             ("query" | "Query" | "timespan" | "Timespan", _) => {
                 return Err(ApiError::bad_request(format!(
                     "The parameter '{key}' must be a string."
@@ -324,27 +326,54 @@ pub async fn hunting_run(
         .filter(|q| !q.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("The parameter 'query' is required and must not be empty."))?;
     // A query that does not parse or bind is Graph's 400, with the KQL diagnostic.
-    if let Some(d) = kql::check(query, kql::Schema::advanced_hunting())
+    if let Some(d) = kql::check(&query, kql::Schema::advanced_hunting())
         .into_iter()
         .find(kql::Diagnostic::is_error)
     {
-        let (line, column) = d.line_col(query);
+        let (line, column) = d.line_col(&query);
         return Err(ApiError::bad_request(format!(
             "Query could not be parsed or checked at line {line}, column {column}: {}",
             d.message
         )));
     }
-    let wanted = normalize_query(query);
-    let store = emu.read();
-    let Some(answer) = store.hunting.iter().find(|a| normalize_query(&a.query) == wanted) else {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "NotImplemented",
-            "The emulator answers only recorded hunting queries until its KQL engine lands, and this query has no \
-             recorded answer. Record one with POST /_emulator/load {\"hunting\": [...]}.",
-        ));
-    };
     let context = metadata(&headers, version, "microsoft.graph.security.huntingQueryResults");
-    let body = json!({"@odata.context": context, "schema": answer.schema, "results": answer.results});
+    // A recorded answer (loaded by a test with POST /_emulator/load) overrides the engine.
+    let (recorded, tenant) = {
+        let store = emu.read();
+        let wanted = normalize_query(&query);
+        let recorded = store
+            .hunting
+            .iter()
+            .find(|a| normalize_query(&a.query) == wanted)
+            .map(|a| (a.schema.clone(), a.results.clone()));
+        (
+            recorded,
+            super::hunting::tenant(&store.tables, emu.inner.external_dir.clone()),
+        )
+    };
+    if let Some((schema, results)) = recorded {
+        let body = json!({"@odata.context": context, "schema": schema, "results": results});
+        return Ok(json_bytes(StatusCode::OK, Bytes::from(body.to_string())));
+    }
+    let now = emu.now();
+    let limit = emu.inner.hunting_timeout.min(emu.inner.request_timeout);
+    let answer =
+        tokio::task::spawn_blocking(move || super::hunting::answer(&query, &tenant, now, timespan.as_deref(), limit))
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "UnknownError",
+                    format!("the query failed: {e}"),
+                )
+            })?;
+    let mut body = match answer {
+        super::hunting::Answer::Ok(body) => body,
+        super::hunting::Answer::Err(status, code, message) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            return Err(ApiError::new(status, code, message));
+        }
+    };
+    body["@odata.context"] = Value::String(context);
     Ok(json_bytes(StatusCode::OK, Bytes::from(body.to_string())))
 }

@@ -32,6 +32,7 @@ pub mod error;
 pub mod faults;
 pub mod generate;
 pub mod handlers;
+pub mod hunting;
 pub mod list;
 pub mod router;
 pub mod server;
@@ -91,6 +92,11 @@ pub struct EmulatorConfig {
     pub clients: Vec<Client>,
     /// The longest a request may take before a 504 (latency faults included).
     pub request_timeout: Duration,
+    /// The longest one advanced-hunting query may run (Graph's is 3 minutes).
+    pub hunting_timeout: Duration,
+    /// Where `externaldata` reads files from (`external/` of a dataset folder); none: it
+    /// returns empty tables with a warning.
+    pub external_dir: Option<std::path::PathBuf>,
 }
 
 impl EmulatorConfig {
@@ -121,6 +127,8 @@ impl EmulatorConfig {
             clients: Client::builtin(),
             // Graph ends a request after 3 minutes (reference §8: advanced hunting's limit).
             request_timeout: Duration::from_secs(180),
+            hunting_timeout: Duration::from_secs(180),
+            external_dir: None,
         }
     }
 
@@ -179,6 +187,8 @@ struct Inner {
     stats: Mutex<Stats>,
     clock: Mutex<DateTime<Utc>>,
     request_timeout: Duration,
+    hunting_timeout: Duration,
+    external_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -227,6 +237,8 @@ impl Emulator {
             stats: Mutex::new(Stats::new(config.start)),
             clock: Mutex::new(DateTime::<Utc>::MIN_UTC),
             request_timeout: config.request_timeout,
+            hunting_timeout: config.hunting_timeout,
+            external_dir: config.external_dir,
         };
         Ok(Emulator { inner: Arc::new(inner) })
     }

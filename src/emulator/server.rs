@@ -215,6 +215,8 @@ pub struct ServeOptions {
     pub faults: Option<String>,
     /// Token lifetime (`--token-lifetime`, default 3600 s).
     pub token_lifetime: Duration,
+    /// The time limit of one hunting query (`--hunting-timeout`, default 3 minutes).
+    pub hunting_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -226,6 +228,7 @@ impl Default for ServeOptions {
             seed: 0,
             faults: None,
             token_lifetime: Duration::from_secs(3600),
+            hunting_timeout: Duration::from_secs(180),
         }
     }
 }
@@ -258,6 +261,10 @@ pub async fn run_cli(options: ServeOptions) -> Result<(), EmulatorError> {
     };
     config.seed = options.seed;
     config.token_lifetime = options.token_lifetime;
+    config.hunting_timeout = options.hunting_timeout;
+    if let Some(dir) = &options.dataset {
+        config.external_dir = Some(dir.join("external"));
+    }
     if let Some(spec) = &options.faults {
         config.faults = spec.parse()?;
     }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::dataset::{Dataset, RecordedAnswer};
 use super::error::ApiError;
-use super::table::{Table, exact_json};
+use super::table::exact_json;
 use crate::graph::models::wire::parse_datetime;
 use crate::graph::models::{normalize_alert, normalize_incident};
 use crate::odata::{Filter, Resource};
@@ -285,7 +285,7 @@ pub struct Store {
     /// incident id → sort keys of its alerts (by `incidentId`), oldest first.
     pub incident_alerts: HashMap<String, BTreeSet<SortKey>>,
     /// Advanced-hunting tables by name (shared with the reset snapshot until loaded into).
-    pub tables: Arc<BTreeMap<String, Table>>,
+    pub tables: Arc<BTreeMap<String, Arc<crate::kql::data::Table>>>,
     /// Recorded hunting answers.
     pub hunting: Vec<RecordedAnswer>,
 }
@@ -308,6 +308,13 @@ pub struct LoadRequest {
     pub hunting: Vec<RecordedAnswer>,
 }
 
+fn into_object(v: Value) -> Option<Map<String, Value>> {
+    match v {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
 impl Store {
     /// The store holding `dataset` (times already shifted). Alerts are prepared on every core.
     pub fn from_dataset(dataset: Dataset) -> Result<Store, String> {
@@ -316,7 +323,11 @@ impl Store {
                 dataset
                     .tables
                     .into_iter()
-                    .map(|(name, rows)| (name, rows.into_iter().collect()))
+                    .into_iter()
+                    .map(|(name, rows)| {
+                        let table = super::table::columnar(&name, rows.into_iter().filter_map(into_object));
+                        (name, Arc::new(table))
+                    })
                     .collect(),
             ),
             hunting: dataset.hunting,
@@ -415,7 +426,13 @@ impl Store {
         if !request.tables.is_empty() {
             let tables = Arc::make_mut(&mut self.tables);
             for (name, rows) in request.tables {
-                tables.entry(name).or_default().extend(rows);
+                let old = tables
+                    .get(&name)
+                    .map(|t| t.objects().collect::<Vec<_>>())
+                    .unwrap_or_default();
+                let table =
+                    super::table::columnar(&name, old.into_iter().chain(rows.into_iter().filter_map(into_object)));
+                tables.insert(name, Arc::new(table));
             }
         }
         for answer in request.hunting {
@@ -432,7 +449,7 @@ impl Store {
         let tables: Map<String, Value> = self
             .tables
             .iter()
-            .map(|(name, rows)| (name.clone(), Value::from(rows.len())))
+            .map(|(name, rows)| (name.clone(), Value::from(rows.len)))
             .collect();
         serde_json::json!({
             "alerts": self.alerts.len(),

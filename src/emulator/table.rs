@@ -105,6 +105,31 @@ impl Extend<Value> for Table {
     }
 }
 
+/// A table's rows in the KQL engine's columnar form, column types from the advanced-hunting
+/// schema (a table or column it does not know takes its values' types).
+pub fn columnar(name: &str, rows: impl IntoIterator<Item = Map<String, Value>>) -> crate::kql::data::Table {
+    let schema = crate::kql::Schema::advanced_hunting();
+    let columns = schema.table(name).map(|t| t.columns.clone()).unwrap_or_default();
+    let mut b = crate::kql::data::TableBuilder::new(&columns);
+    for row in rows {
+        b.push_object(&row);
+    }
+    b.finish()
+}
+
+impl Table {
+    /// These rows in columnar form (see [`columnar`]).
+    pub fn into_columnar(self, name: &str) -> crate::kql::data::Table {
+        columnar(
+            name,
+            self.values().filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            }),
+        )
+    }
+}
+
 /// Serialises with `write` into a buffer kept per thread and returns `copy` of exactly the bytes
 /// written (`None` if `write` failed, which writing into a `Vec` only does for non-string map
 /// keys). Stored JSON is thus allocated once at its size, instead of grown by doubling and kept
