@@ -794,12 +794,23 @@ fn hunting_digest_matches_golden() {
     let Trigger::Hunting(hunting) = &pb.trigger else {
         panic!("a hunting playbook")
     };
-    let ds = graphsoar::emulator::dataset::bundled().unwrap();
-    let answer = ds.answer(&hunting.query).expect("a recorded answer for the query");
+    use graphsoar::emulator::{dataset, hunting as hunting_service, store::Store};
+    let store = Store::from_dataset(dataset::bundled().unwrap()).unwrap();
+    let tenant = hunting_service::tenant(&store.tables, None);
+    let anchor = chrono::DateTime::parse_from_rfc3339(dataset::ANCHOR).unwrap().to_utc();
+    let hunting_service::Answer::Ok(body) = hunting_service::answer(
+        &hunting.query,
+        &tenant,
+        anchor,
+        None,
+        std::time::Duration::from_secs(60),
+    ) else {
+        panic!("the engine answers the playbook's query")
+    };
+    let results: Vec<Value> = body["results"].as_array().cloned().unwrap_or_default();
     let ctx = run_context(graphsoar::emulator::dataset::ANCHOR);
     let evaluator = Evaluator::new(&pb, &ctx).unwrap();
-    let rows: Vec<Value> = answer
-        .results
+    let rows: Vec<Value> = results
         .iter()
         .filter(|r| evaluator.matches(r).unwrap())
         .cloned()

@@ -535,7 +535,7 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
     );
     dir.write(
         "playbooks/broken-hunt.yaml",
-        "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | where ActionType == 'NoSuchQueryRecorded'\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n",
+        "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | extend Filtered = series_fir(dynamic([1, 2]), dynamic([1]))\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n",
     );
     let settings = std::fs::read_to_string(dir.path().join("graphsoar.yaml")).unwrap();
     dir.write(
@@ -589,7 +589,7 @@ async fn on_failure_tells_people_once_an_hour() {
         url = running.base_url
     );
     let (settings, _) = graphsoar::config::Settings::parse_str(&text, &dir.path().join("graphsoar.yaml")).unwrap();
-    let broken = "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | where ActionType == 'NoSuchQueryRecorded'\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n";
+    let broken = "name: broken-hunt\nschedule: '@hourly'\ntrigger:\n  hunting:\n    query: DeviceEvents | where Timestamp > ago(1h) | extend Filtered = series_fir(dynamic([1, 2]), dynamic([1]))\ndedup: { key: '{{ row.ReportId }}' }\nactions: [ { log: { message: x } } ]\n";
     let playbook = Arc::new(
         graphsoar::playbook::parse_str(broken, &dir.path().join("b.yaml"), dir.path(), &settings)
             .playbook

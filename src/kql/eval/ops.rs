@@ -1152,9 +1152,18 @@ impl Ctx<'_> {
             }
             Source::ExternalData { columns, urls, with } => self.external_data(columns, urls, with, span)?,
             Source::Union { params, tables } => {
+                let fuzzy = param_word(params, "isfuzzy").as_deref() == Some("true");
                 let mut legs = Vec::new();
                 for e in tables {
-                    let t = self.tabular(e)?;
+                    let t = match self.tabular(e) {
+                        Ok(t) => t,
+                        // isfuzzy=true: a leg that cannot run is left out (with a warning).
+                        Err(err) if fuzzy && err.kind == ErrorKind::Semantic => {
+                            self.warn(format!("union isfuzzy=true left out a leg: {}", err.message));
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
                     // A wildcard leg counts as its tables (withsource names each).
                     legs.push((leg_name(e), t));
                 }
@@ -1204,12 +1213,9 @@ impl Ctx<'_> {
                     ..Table::default()
                 };
                 let mut out = self.project(&one, items, false)?;
-                for (i, n) in out.names.iter_mut().enumerate() {
-                    if n.starts_with("Column")
-                        && items
-                            .get(i)
-                            .is_some_and(|it| it.names.is_empty() && result_name(&it.expr).is_none())
-                    {
+                // Unnamed, print's columns are print_0, print_1 ... (by position).
+                for (i, (n, item)) in out.names.iter_mut().zip(items).enumerate() {
+                    if item.names.is_empty() {
                         *n = format!("print_{i}");
                     }
                 }
@@ -1423,10 +1429,8 @@ fn builtin_invoke(ctx: &mut Ctx, t: &Arc<Table>, name: &str, args: &[Expr], span
         ));
     };
     if f.kind != FunctionKind::Invoke {
-        return Err(EvalError::new(
-            span,
-            format!("{name}() is a table, not a function to invoke"),
-        ));
+        // `| invoke AssignedIPAddresses(...)`: a source function ignores its input.
+        return Ok(Arc::unwrap_or_clone(builtin_source(ctx, name, args, span)?));
     }
     let columns = f.columns.clone();
     let params = f.params.clone();

@@ -1,0 +1,1009 @@
+#!/usr/bin/env python3
+"""Differential check of graphsoar's KQL engine against duckdb-kql.
+
+    target/duckdb-venv/bin/python tests/kql/duckdb/differential.py \
+        --input target/kql-differential/graphsoar.json \
+        --known tests/kql/duckdb/known-differences.json \
+        [--report target/kql-differential/report.json]
+
+The input is written by a Rust test: the dataset's tables folder, the advanced-hunting schema,
+the clock graphsoar ran with, and for each corpus query graphsoar's answer (columns and rows) or
+its error. Every table of the schema is loaded into one DuckDB connection, each query graphsoar
+answered is run through duckdb-kql with its clock pinned to the same `now`, and the two answers
+are compared: the same column names in the same order, the same number of rows and the same rows
+(in order when graphsoar says the query is ordered, as multisets otherwise), after normalising the
+values of both sides:
+
+* datetimes as 100 ns ticks since the epoch, compared at the precision duckdb-kql's column
+  has (DuckDB's TIMESTAMP keeps microseconds, TIMESTAMP_NS nanoseconds);
+* timespans as ticks; numbers with a relative tolerance of 1e-9 (an int equals a float of the
+  same value; bools are not numbers); NaN equals NaN;
+* dynamic values (and strings holding a JSON object or array) parsed and compared structurally;
+* the empty string and null are the same in a string column (Kusto has no null string);
+* ordered results may differ in the order of rows that tie on the sort keys, when the keys of
+  the query's last sort/order/top are output columns;
+* arrays are compared as multisets when the query builds them with make_set (or make_list
+  without any sort before it), whose element order Kusto leaves undefined.
+
+A query duckdb-kql cannot run (refused construct, translation or DuckDB error, timeout) is
+counted and skipped: the check is "the same results wherever both run". A difference not listed
+in the known-differences file fails the run; a listed one that no longer differs is reported.
+
+Summary line: `differential: N queries graphsoar ran, M duckdb-kql ran too, A agree,
+K known differences, F unexplained`; exit 0 only when F == 0 and M >= 20.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import decimal
+import json
+import math
+import os
+import re
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+MIN_COVERED = 20
+SHOW_ROWS = 5
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+EPOCH = dt.datetime(1970, 1, 1)
+TICKS_PER_SECOND = 10_000_000
+
+# Kusto scalar type -> DuckDB column type, as duckdb-kql expects them (its TYPE_MAP / docs'
+# data-type table), except datetime: TIMESTAMP_NS rather than TIMESTAMP keeps the dataset's
+# seventh fraction digit (duckdb-kql reads TIMESTAMP_NS columns as datetime too).
+DUCKDB_TYPES = {
+    "datetime": "TIMESTAMP_NS",
+    "string": "VARCHAR",
+    "long": "BIGINT",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "real": "DOUBLE",
+    "dynamic": "JSON",
+    "guid": "UUID",
+    "timespan": "INTERVAL",
+    "decimal": "DECIMAL(38,9)",
+}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------------
+
+
+class Ticks:
+    """A datetime (kind "datetime") or timespan (kind "timespan") as 100 ns ticks.
+
+    `unit` is the precision the producing side keeps, in ticks (1: 100 ns, 10: 1 µs); two values
+    compare equal when they agree at the coarser of the two precisions (truncated toward the
+    past, as DuckDB and .NET both truncate).
+    """
+
+    __slots__ = ("kind", "ticks", "unit")
+
+    def __init__(self, kind: str, ticks: int, unit: int = 1):
+        self.kind = kind
+        self.ticks = ticks
+        self.unit = unit
+
+    def key(self) -> tuple:
+        return (self.kind, self.ticks // 10)
+
+    def __repr__(self) -> str:
+        return format_ticks(self)
+
+
+_DATETIME_RE = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
+    r"\s*(Z|z|[+-]\d{2}:?\d{2}|UTC)?\s*$"
+)
+_TIMESPAN_RE = re.compile(r"^\s*(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?\s*$")
+
+
+def parse_datetime_ticks(text: str) -> int | None:
+    """Ticks since 1970-01-01 of an ISO datetime (any number of fraction digits), or None."""
+    m = _DATETIME_RE.match(text)
+    if not m:
+        return None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    hour = int(m.group(4) or 0)
+    minute = int(m.group(5) or 0)
+    second = int(m.group(6) or 0)
+    frac = (m.group(7) or "")[:7].ljust(7, "0")
+    try:
+        base = dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    delta = base - EPOCH
+    ticks = (delta.days * 86400 + delta.seconds) * TICKS_PER_SECOND + int(frac)
+    zone = m.group(8)
+    if zone and zone not in ("Z", "z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        offset = (int(digits[:2]) * 3600 + int(digits[2:]) * 60) * TICKS_PER_SECOND
+        ticks -= sign * offset
+    return ticks
+
+
+def parse_timespan_ticks(text: str) -> int | None:
+    """Ticks of a Kusto timespan text (`[-][d.]hh:mm:ss[.fffffff]`), or None."""
+    m = _TIMESPAN_RE.match(text)
+    if not m:
+        return None
+    days = int(m.group(2) or 0)
+    hours, minutes, seconds = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    frac = (m.group(6) or "").ljust(7, "0")
+    ticks = ((days * 24 + hours) * 3600 + minutes * 60 + seconds) * TICKS_PER_SECOND + int(frac)
+    return -ticks if m.group(1) else ticks
+
+
+def format_ticks(value: Ticks) -> str:
+    if value.kind == "datetime":
+        seconds, frac = divmod(value.ticks, TICKS_PER_SECOND)
+        try:
+            moment = EPOCH + dt.timedelta(seconds=seconds)
+        except OverflowError:
+            return f"datetime({value.ticks} ticks)"
+        return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:07d}Z"
+    ticks = abs(value.ticks)
+    seconds, frac = divmod(ticks, TICKS_PER_SECOND)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    if days:
+        text = f"{days}.{text}"
+    if frac:
+        text += f".{frac:07d}"
+    return ("-" if value.ticks < 0 else "") + text
+
+
+def timedelta_ticks(value: dt.timedelta) -> int:
+    return ((value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds) * 10
+
+
+def _float_from_text(text: str) -> float | None:
+    special = {"nan": math.nan, "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf,
+               "inf": math.inf, "-inf": -math.inf}
+    if text.strip().lower() in special:
+        return special[text.strip().lower()]
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def normalize_graphsoar(value: Any, kusto_type: str) -> Any:
+    """graphsoar's JSON value of a column of Kusto type `kusto_type`, normalised."""
+    if kusto_type == "string":
+        return "" if value is None else value
+    if value is None:
+        return None
+    if kusto_type == "datetime" and isinstance(value, str):
+        ticks = parse_datetime_ticks(value)
+        return value if ticks is None else Ticks("datetime", ticks)
+    if kusto_type == "timespan":
+        if isinstance(value, str):
+            ticks = parse_timespan_ticks(value)
+            return value if ticks is None else Ticks("timespan", ticks)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return Ticks("timespan", int(value))
+        return value
+    if kusto_type in ("real", "decimal") and isinstance(value, str):
+        number = _float_from_text(value)
+        return value if number is None else number
+    if kusto_type in ("long", "int") and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if kusto_type == "guid" and isinstance(value, str):
+        return value.lower()
+    return value
+
+
+def duckdb_fetch_expr(name: str, duck_type: str) -> tuple[str, str]:
+    """A projection that fetches column `name` without losing precision, and how to read it."""
+    col = quote_ident(name)
+    t = duck_type.upper()
+    if t == "TIMESTAMP_NS":
+        return f"epoch_ns({col})", "ns"
+    if t in ("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP WITH TIME ZONE"):
+        return f"epoch_us({col})", "us"
+    if t == "DATE":
+        return f"epoch_us(CAST({col} AS TIMESTAMP))", "us"
+    if t == "UUID":
+        return f"CAST({col} AS VARCHAR)", "guid"
+    if t == "JSON":
+        return col, "json"
+    if t.endswith("]") or t.startswith(("STRUCT", "MAP", "UNION", "LIST")):
+        return f"CAST(to_json({col}) AS VARCHAR)", "json"
+    if t == "INTERVAL":
+        return col, "interval"
+    if t.startswith("DECIMAL") or t == "HUGEINT" or t == "UHUGEINT":
+        return col, "number"
+    if t == "VARCHAR":
+        return col, "string"
+    return col, "plain"
+
+
+def normalize_duckdb(value: Any, how: str) -> Any:
+    if how == "string":
+        return "" if value is None else value
+    if value is None:
+        return None
+    if how == "ns":
+        return Ticks("datetime", value // 100, 1)
+    if how == "us":
+        return Ticks("datetime", value * 10, 10)
+    if how == "interval":
+        return Ticks("timespan", timedelta_ticks(value), 10) if isinstance(value, dt.timedelta) else value
+    if how == "guid":
+        return value.lower()
+    if how == "json":
+        try:
+            return json.loads(value)
+        except (TypeError, ValueError):
+            return value
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.datetime):
+        delta = value.replace(tzinfo=None) - EPOCH if value.tzinfo is None else (
+            value.astimezone(dt.timezone.utc).replace(tzinfo=None) - EPOCH)
+        return Ticks("datetime", timedelta_ticks(delta), 10)
+    if isinstance(value, dt.timedelta):
+        return Ticks("timespan", timedelta_ticks(value), 10)
+    if hasattr(value, "hex") and type(value).__name__ == "UUID":
+        return str(value).lower()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _as_json_container(text: str) -> Any:
+    s = text.strip()
+    if not s or s[0] not in "[{":
+        return None
+    try:
+        parsed = json.loads(s)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, (list, dict)) else None
+
+
+class Ctx:
+    """How to compare the cells of one column."""
+
+    __slots__ = ("stringy", "unordered_arrays")
+
+    def __init__(self, stringy: bool = False, unordered_arrays: bool = False):
+        self.stringy = stringy
+        self.unordered_arrays = unordered_arrays
+
+
+PLAIN = Ctx()
+
+
+def values_equal(a: Any, b: Any, ctx: Ctx = PLAIN) -> bool:
+    if a is None or b is None:
+        if a is None and b is None:
+            return True
+        other = b if a is None else a
+        return ctx.stringy and other == ""
+    if isinstance(a, Ticks) or isinstance(b, Ticks):
+        if isinstance(a, str):
+            a = _ticks_like(a, b)
+        if isinstance(b, str):
+            b = _ticks_like(b, a)
+        if not (isinstance(a, Ticks) and isinstance(b, Ticks)) or a.kind != b.kind:
+            return False
+        unit = max(a.unit, b.unit)
+        return a.ticks // unit == b.ticks // unit
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if _is_number(a) and _is_number(b):
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
+        fa, fb = float(a), float(b)
+        if math.isnan(fa) or math.isnan(fb):
+            return math.isnan(fa) and math.isnan(fb)
+        return math.isclose(fa, fb, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(a, str) and isinstance(b, str):
+        if a == b:
+            return True
+        ja, jb = _as_json_container(a), _as_json_container(b)
+        if ja is not None and jb is not None:
+            return values_equal(ja, jb, ctx)
+        ta, tb = parse_datetime_ticks(a), parse_datetime_ticks(b)
+        if ta is not None and tb is not None and ("T" in a or " " in a.strip()):
+            return values_equal(Ticks("datetime", ta, 10), Ticks("datetime", tb, 10), ctx)
+        return False
+    if isinstance(a, str) and isinstance(b, (list, dict)):
+        parsed = _as_json_container(a)
+        return parsed is not None and values_equal(parsed, b, ctx)
+    if isinstance(b, str) and isinstance(a, (list, dict)):
+        parsed = _as_json_container(b)
+        return parsed is not None and values_equal(a, parsed, ctx)
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return False
+        if all(values_equal(x, y, ctx) for x, y in zip(a, b)):
+            return True
+        if ctx.unordered_arrays:
+            return _multiset_equal(a, b, ctx)
+        return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        if set(a) != set(b):
+            return False
+        return all(values_equal(a[k], b[k], ctx) for k in a)
+    return a == b
+
+
+def _ticks_like(text: str, other: Any) -> Any:
+    kind = other.kind if isinstance(other, Ticks) else "datetime"
+    ticks = parse_datetime_ticks(text) if kind == "datetime" else parse_timespan_ticks(text)
+    return text if ticks is None else Ticks(kind, ticks, 1)
+
+
+def _multiset_equal(a: list, b: list, ctx: Ctx) -> bool:
+    remaining = list(b)
+    for x in a:
+        for i, y in enumerate(remaining):
+            if values_equal(x, y, ctx):
+                del remaining[i]
+                break
+        else:
+            return False
+    return not remaining
+
+
+def value_key(v: Any, ctx: Ctx = PLAIN) -> Any:
+    """A hashable approximation: values_equal values get the same key in all but edge cases."""
+    if v is None:
+        return ("s", "") if ctx.stringy else ("null",)
+    if isinstance(v, Ticks):
+        return v.key()
+    if isinstance(v, bool):
+        return ("b", v)
+    if _is_number(v):
+        f = float(v)
+        if math.isnan(f):
+            return ("n", "nan")
+        return ("n", f"{f:.8g}")
+    if isinstance(v, str):
+        parsed = _as_json_container(v)
+        if parsed is not None:
+            return value_key(parsed, ctx)
+        ticks = parse_datetime_ticks(v) if ("T" in v or " " in v.strip()) else None
+        if ticks is not None:
+            return ("datetime", ticks // 10)
+        return ("s", v)
+    if isinstance(v, list):
+        keys = [value_key(x, ctx) for x in v]
+        if ctx.unordered_arrays:
+            keys.sort(key=repr)
+        return ("l", tuple(keys))
+    if isinstance(v, dict):
+        return ("d", tuple(sorted((k, value_key(x, ctx)) for k, x in v.items())))
+    return ("o", repr(v))
+
+
+def display(v: Any) -> Any:
+    """A JSON-friendly form of a normalised value, for reports."""
+    if isinstance(v, Ticks):
+        return format_ticks(v)
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return str(v)
+    if isinstance(v, list):
+        return [display(x) for x in v]
+    if isinstance(v, dict):
+        return {k: display(x) for k, x in v.items()}
+    return v
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_schema(path: str) -> dict[str, dict[str, str]]:
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    tables = doc.get("tables", doc)
+    out: dict[str, dict[str, str]] = {}
+    for name, spec in tables.items():
+        if name.startswith("$") or not isinstance(spec, dict):
+            continue
+        columns = spec.get("columns", spec)
+        out[name] = {c: t for c, t in columns.items() if isinstance(t, str)}
+    return out
+
+
+def load_tables(con, schema: dict[str, dict[str, str]], tables_dir: str) -> dict[str, int]:
+    """Creates every schema table on `con`, filled from `tables_dir/<Table>.jsonl` when present.
+
+    Missing keys are null; a null (or missing) string is loaded as the empty string, since Kusto
+    has no null string. Returns rows per loaded table. A JSONL file whose table is not in the
+    schema is loaded with DuckDB's inferred types (and reported on stderr).
+    """
+    counts: dict[str, int] = {}
+    files = {}
+    if tables_dir and os.path.isdir(tables_dir):
+        for entry in sorted(os.listdir(tables_dir)):
+            if entry.endswith(".jsonl"):
+                files[entry[: -len(".jsonl")]] = os.path.join(tables_dir, entry)
+    for table, columns in schema.items():
+        ddl = ", ".join(f"{quote_ident(c)} {DUCKDB_TYPES.get(t, 'VARCHAR')}" for c, t in columns.items())
+        con.execute(f"CREATE TABLE {quote_ident(table)} ({ddl})")
+        path = files.get(table)
+        if path is None:
+            continue
+        extra = _unknown_keys(path, columns)
+        if extra:
+            print(f"differential: {os.path.basename(path)}: keys not in the schema, ignored: "
+                  f"{', '.join(sorted(extra))}", file=sys.stderr)
+        spec = "{" + ", ".join(
+            f"{quote_string(c)}: {quote_string(DUCKDB_TYPES.get(t, 'VARCHAR'))}" for c, t in columns.items()
+        ) + "}"
+        select = ", ".join(
+            f"coalesce({quote_ident(c)}, '')" if t == "string" else quote_ident(c) for c, t in columns.items()
+        )
+        con.execute(
+            f"INSERT INTO {quote_ident(table)} SELECT {select} FROM read_json({quote_string(path)}, "
+            f"format='newline_delimited', columns={spec}, maximum_object_size=134217728)"
+        )
+        counts[table] = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+    for table, path in files.items():
+        if table not in schema:
+            print(f"differential: {os.path.basename(path)}: table not in the schema, types inferred",
+                  file=sys.stderr)
+            con.execute(
+                f"CREATE TABLE {quote_ident(table)} AS SELECT * FROM read_json_auto({quote_string(path)}, "
+                f"format='newline_delimited')"
+            )
+            counts[table] = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0]
+    return counts
+
+
+def _unknown_keys(path: str, columns: dict[str, str]) -> set[str]:
+    extra: set[str] = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                extra.update(k for k in json.loads(line) if k not in columns)
+    return extra
+
+
+# --------------------------------------------------------------------------------------------
+# Running duckdb-kql
+# --------------------------------------------------------------------------------------------
+
+
+class CouldNotRun(Exception):
+    def __init__(self, category: str, message: str):
+        super().__init__(message)
+        self.category = category
+        self.message = message
+
+
+def run_duckdb_kql(con, duckdb_kql, text: str, now: dt.datetime | None, timeout: float):
+    """(columns, duckdb types, normalised rows) of `text`, or raises CouldNotRun."""
+    from duckdb_kql import errors as kql_errors
+
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
+    try:
+        try:
+            rel = duckdb_kql.query(con, text, query_now=now)
+        except kql_errors.KqlUnsupportedError as e:
+            raise CouldNotRun("unsupported", str(e)) from e
+        except kql_errors.KqlSyntaxError as e:
+            raise CouldNotRun("syntax", str(e)) from e
+        except kql_errors.KqlError as e:
+            raise CouldNotRun("translation", f"{type(e).__name__}: {e}") from e
+        except Exception as e:  # DuckDB refusing the generated SQL
+            raise CouldNotRun(_sql_category(e), f"{type(e).__name__}: {e}") from e
+        columns = list(rel.columns)
+        types = [str(t) for t in rel.types]
+        exprs, hows = zip(*[duckdb_fetch_expr(c, t) for c, t in zip(columns, types)]) if columns else ((), ())
+        try:
+            fetched = rel.project(", ".join(exprs)).fetchall() if columns else []
+        except Exception as e:
+            raise CouldNotRun(_sql_category(e), f"{type(e).__name__}: {e}") from e
+    finally:
+        timer.cancel()
+    rows = [[normalize_duckdb(v, how) for v, how in zip(row, hows)] for row in fetched]
+    return columns, types, rows
+
+
+def _sql_category(e: Exception) -> str:
+    text = f"{type(e).__name__}: {e}"
+    if "INTERRUPT" in text.upper():
+        return "timeout"
+    return "duckdb error"
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------------
+
+_LINE_COMMENT = re.compile(r"//[^\n]*")
+_STRING = re.compile(r'@?"(?:[^"\\\n]|\\.)*"|@?\'(?:[^\'\\\n]|\\.)*\'')
+
+
+def _strip_strings_and_comments(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        m = _STRING.match(text, i)
+        if m:
+            out.append('""')
+            i = m.end()
+            continue
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _split_top_level(text: str, sep: str = ",") -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == sep and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def _pipes(text: str) -> list[str]:
+    return [p.strip() for p in _split_top_level(text, "|")]
+
+
+_SORT_RE = re.compile(r"^(?:sort|order)\s+(?:hint\.\S+\s+)?by\s+(.*)$", re.S | re.I)
+_TOP_RE = re.compile(r"^top\s+.+?\s+by\s+(.*)$", re.S | re.I)
+_IDENT_RE = re.compile(r"^(?:\[\s*['\"](.+)['\"]\s*\]|([A-Za-z_][A-Za-z0-9_]*))$")
+
+
+def sort_keys(query: str, columns: list[str]) -> list[str] | None:
+    """The output columns the query's last sort/order/top sorts by, or None when unknown."""
+    body = _strip_strings_and_comments(query)
+    # the last statement (after `let ... ;`)
+    body = _split_top_level(body, ";")[-1] if ";" in body else body
+    pipes = _pipes(body)
+    for op in reversed(pipes):
+        m = _SORT_RE.match(op) or _TOP_RE.match(op)
+        if m:
+            keys = []
+            for part in _split_top_level(m.group(1)):
+                expr = re.sub(r"\s+(asc|desc)\b.*$|\s+nulls\s+(first|last)\s*$", "", part.strip(), flags=re.I)
+                im = _IDENT_RE.match(expr.strip())
+                if not im:
+                    return None
+                name = im.group(1) or im.group(2)
+                if name not in columns:
+                    return None
+                keys.append(name)
+            return keys or None
+        if re.match(r"^(summarize|distinct|join|union|lookup|mv-expand|make-series|project-rename|"
+                    r"evaluate|partition|fork|facet)\b", op, re.I):
+            return None
+    return None
+
+
+def unordered_arrays(query: str) -> bool:
+    """make_set arrays, and make_list ones built from unsorted input, have no defined order."""
+    body = _strip_strings_and_comments(query)
+    if re.search(r"\bmake_set(_if)?\s*\(|\bmakeset\s*\(", body):
+        return True
+    m = re.search(r"\bmake_list(_if|_with_nulls)?\s*\(|\bmakelist\s*\(", body)
+    if m:
+        return not re.search(r"\b(sort|order)\s+by\b|\|\s*top\s", body[: m.start()])
+    return False
+
+
+NONDETERMINISTIC = re.compile(
+    r"\|\s*(take|limit|sample|sample-distinct|top|top-hitters)\b|\b(take_any|any|arg_max|arg_min|"
+    r"dcount|make_set|make_list|percentile|percentiles|tdigest|hll)\s*\(|\bkind\s*=\s*innerunique\b",
+    re.I,
+)
+
+
+class Table:
+    def __init__(self, columns: list[str], rows: list[list[Any]], ctxs: list[Ctx]):
+        self.columns = columns
+        self.rows = rows
+        self.ctxs = ctxs
+
+
+def row_key(row: list[Any], ctxs: list[Ctx]) -> tuple:
+    return tuple(value_key(v, c) for v, c in zip(row, ctxs))
+
+
+def rows_equal(a: list[Any], b: list[Any], ctxs: list[Ctx]) -> bool:
+    return len(a) == len(b) and all(values_equal(x, y, c) for x, y, c in zip(a, b, ctxs))
+
+
+def multiset_diff(a: list[list[Any]], b: list[list[Any]], ctxs: list[Ctx]):
+    """(rows only in a, rows only in b) as multisets, with tolerant comparison."""
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for j, row in enumerate(b):
+        buckets[row_key(row, ctxs)].append(j)
+    used = [False] * len(b)
+    left: list[int] = []
+    for i, row in enumerate(a):
+        cands = buckets.get(row_key(row, ctxs))
+        hit = None
+        while cands:
+            j = cands.pop()
+            if rows_equal(row, b[j], ctxs):
+                hit = j
+                break
+        if hit is None:
+            left.append(i)
+        else:
+            used[hit] = True
+    right = [j for j in range(len(b)) if not used[j]]
+    if left and right and len(left) * len(right) <= 4_000_000:
+        still_left = []
+        for i in left:
+            for k, j in enumerate(right):
+                if rows_equal(a[i], b[j], ctxs):
+                    del right[k]
+                    break
+            else:
+                still_left.append(i)
+        left = still_left
+    return [a[i] for i in left], [b[j] for j in right]
+
+
+def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None) -> dict | None:
+    """None when the answers agree, else a description of the difference."""
+    if gs.columns != duck.columns:
+        diff: dict[str, Any] = {
+            "what": "columns",
+            "graphsoar_columns": gs.columns,
+            "duckdb_kql_columns": duck.columns,
+        }
+        if sorted(gs.columns) == sorted(duck.columns) and len(set(gs.columns)) == len(gs.columns):
+            order = [duck.columns.index(c) for c in gs.columns]
+            reordered = Table(gs.columns, [[r[i] for i in order] for r in duck.rows], gs.ctxs)
+            inner = compare(query, gs, reordered, keys)
+            diff["rows_by_name"] = "agree" if inner is None else inner
+        return diff
+    ctxs = gs.ctxs
+    if len(gs.rows) != len(duck.rows):
+        only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
+        return {
+            "what": "row count",
+            "graphsoar_rows": len(gs.rows),
+            "duckdb_kql_rows": len(duck.rows),
+            "only_graphsoar": [[display(v) for v in r] for r in only_gs[:SHOW_ROWS]],
+            "only_duckdb_kql": [[display(v) for v in r] for r in only_duck[:SHOW_ROWS]],
+            "only_graphsoar_count": len(only_gs),
+            "only_duckdb_kql_count": len(only_duck),
+        }
+    only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
+    if only_gs or only_duck:
+        differing_columns = _differing_columns(gs, only_gs, only_duck)
+        return {
+            "what": "rows",
+            "rows": len(gs.rows),
+            "differing_columns": differing_columns,
+            "only_graphsoar": [[display(v) for v in r] for r in only_gs[:SHOW_ROWS]],
+            "only_duckdb_kql": [[display(v) for v in r] for r in only_duck[:SHOW_ROWS]],
+            "only_graphsoar_count": len(only_gs),
+            "only_duckdb_kql_count": len(only_duck),
+        }
+    if query.get("ordered"):
+        bad = _order_difference(gs, duck, keys)
+        if bad is not None:
+            return bad
+    return None
+
+
+def _differing_columns(gs: Table, only_gs: list, only_duck: list) -> list[str]:
+    """Columns in which the unmatched rows differ (pairing each with its nearest counterpart)."""
+    cols: Counter = Counter()
+    for row in only_gs[:50]:
+        best, best_bad = None, None
+        for other in only_duck[:200]:
+            bad = [c for c, x, y, ctx in zip(gs.columns, row, other, gs.ctxs) if not values_equal(x, y, ctx)]
+            if best is None or len(bad) < len(best_bad):
+                best, best_bad = other, bad
+        if best_bad:
+            cols.update(best_bad)
+    return [c for c, _ in cols.most_common()] if cols else list(gs.columns)
+
+
+def _order_difference(gs: Table, duck: Table, keys: list[str] | None) -> dict | None:
+    ctxs = gs.ctxs
+    if keys:
+        idx = [gs.columns.index(k) for k in keys]
+        kctx = [ctxs[i] for i in idx]
+        i, n = 0, len(gs.rows)
+        while i < n:
+            k = [gs.rows[i][x] for x in idx]
+            j = i + 1
+            while j < n and rows_equal([gs.rows[j][x] for x in idx], k, kctx):
+                j += 1
+            window = duck.rows[i:j]
+            if not all(rows_equal([r[x] for x in idx], k, kctx) for r in window):
+                return _order_report(gs, duck, i, f"sort keys {keys}")
+            if j - i > 1:
+                a, b = multiset_diff(gs.rows[i:j], window, ctxs)
+                if a or b:
+                    return _order_report(gs, duck, i, f"sort keys {keys}")
+            elif not rows_equal(gs.rows[i], window[0], ctxs):
+                return _order_report(gs, duck, i, f"sort keys {keys}")
+            i = j
+        return None
+    for i, (a, b) in enumerate(zip(gs.rows, duck.rows)):
+        if not rows_equal(a, b, ctxs):
+            return _order_report(gs, duck, i, "sort keys not found among the output columns: rows compared in order")
+    return None
+
+
+def _order_report(gs: Table, duck: Table, i: int, how: str) -> dict:
+    lo = max(0, i - 1)
+    return {
+        "what": "row order",
+        "how": how,
+        "first_difference_at": i,
+        "graphsoar_rows_from": lo,
+        "graphsoar": [[display(v) for v in r] for r in gs.rows[lo: lo + SHOW_ROWS]],
+        "duckdb_kql": [[display(v) for v in r] for r in duck.rows[lo: lo + SHOW_ROWS]],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+
+
+def parse_now(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    ticks = parse_datetime_ticks(text)
+    if ticks is None:
+        raise SystemExit(f"differential: cannot read `now`: {text!r}")
+    return EPOCH + dt.timedelta(microseconds=ticks // 10)
+
+
+def load_known(path: str | None) -> dict[str, dict]:
+    if not path:
+        return {}
+    if not os.path.exists(path):
+        raise SystemExit(f"differential: {path}: no such file (create it with {{}})")
+    with open(path, encoding="utf-8") as f:
+        known = json.load(f)
+    if not isinstance(known, dict):
+        raise SystemExit(f"differential: {path}: expected a JSON object keyed by corpus file")
+    for name, entry in known.items():
+        if not (isinstance(entry, dict) and isinstance(entry.get("reason"), str) and entry["reason"].strip()
+                and isinstance(entry.get("docs"), str) and entry["docs"].startswith("https://learn.microsoft.com/")):
+            raise SystemExit(
+                f"differential: {path}: entry {name!r} needs a non-empty \"reason\" (the Kusto docs' words) "
+                f"and a \"docs\" learn.microsoft.com URL"
+            )
+    return known
+
+
+def graphsoar_table(q: dict) -> Table:
+    columns = q.get("columns") or []
+    names = [c["name"] for c in columns]
+    types = [c.get("type", "dynamic") for c in columns]
+    rows = [[normalize_graphsoar(v, t) for v, t in zip(row, types)] for row in q.get("rows") or []]
+    for i, row in enumerate(q.get("rows") or []):
+        if len(row) != len(names):
+            raise SystemExit(f"differential: {q.get('file')}: row {i} has {len(row)} values for {len(names)} columns")
+    return Table(names, rows, [])
+
+
+def format_difference(entry: dict) -> str:
+    d = entry["difference"]
+    lines = [f"--- {entry['file']}: {d['what']} differ"]
+    lines += ["    " + line for line in entry["query"].strip().splitlines()]
+    if entry.get("nondeterministic"):
+        lines.append("    (the query has a construct whose result Kusto leaves undefined in part: "
+                     f"{entry['nondeterministic']})")
+    for key in ("graphsoar_columns", "duckdb_kql_columns", "graphsoar_rows", "duckdb_kql_rows", "rows",
+                "differing_columns", "how", "first_difference_at"):
+        if key in d:
+            lines.append(f"  {key}: {json.dumps(d[key], ensure_ascii=False)}")
+    if "columns" in entry:
+        lines.append(f"  columns: {json.dumps(entry['columns'], ensure_ascii=False)}")
+    if entry.get("duckdb_types"):
+        lines.append(f"  duckdb-kql types: {json.dumps(entry['duckdb_types'])}")
+    for key, label in (("only_graphsoar", "only in graphsoar"), ("only_duckdb_kql", "only in duckdb-kql"),
+                       ("graphsoar", "graphsoar"), ("duckdb_kql", "duckdb-kql")):
+        if key in d:
+            count = d.get(f"{key}_count")
+            suffix = f" ({count} rows, first {min(count, SHOW_ROWS)})" if count is not None else ""
+            lines.append(f"  {label}{suffix}:")
+            for row in d[key]:
+                lines.append("    " + json.dumps(row, ensure_ascii=False, default=str)[:600])
+    if isinstance(d.get("rows_by_name"), dict):
+        lines.append(f"  rows matched by column name: {d['rows_by_name']['what']} differ")
+    elif d.get("rows_by_name") == "agree":
+        lines.append("  rows matched by column name: agree")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--input", required=True, help="graphsoar's answers (written by the Rust test)")
+    ap.add_argument("--known", required=True, help="known differences, {file: {reason, docs}}")
+    ap.add_argument("--report", help="write a JSON report here")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per duckdb-kql query (default 60)")
+    ap.add_argument("--only", action="append", default=[], help="run only corpus files containing this text")
+    ap.add_argument("--verbose", action="store_true", help="print every query's outcome")
+    args = ap.parse_args(argv)
+
+    try:
+        import duckdb_kql
+    except ImportError:
+        print("differential: duckdb_kql is not installed: python3 -m venv target/duckdb-venv && "
+              "target/duckdb-venv/bin/pip install -r tests/kql/duckdb/requirements.txt", file=sys.stderr)
+        return 2
+
+    with open(args.input, encoding="utf-8") as f:
+        doc = json.load(f)
+    known = load_known(args.known)
+    now = parse_now(doc.get("now"))
+    schema = load_schema(doc["schema"])
+    started = time.monotonic()
+    con = duckdb_kql.connect()
+    counts = load_tables(con, schema, doc.get("tables_dir", ""))
+    load_seconds = time.monotonic() - started
+
+    queries = [q for q in doc.get("queries", []) if not args.only or any(o in q.get("file", "") for o in args.only)]
+    results: list[dict] = []
+    could_not_run: Counter = Counter()
+    n_ran = m_ran = agree = known_hits = unexplained = 0
+    for q in queries:
+        name = q.get("file", "?")
+        entry: dict[str, Any] = {"file": name, "query": q.get("query", "")}
+        if "error" in q and "columns" not in q:
+            entry["status"] = "graphsoar could not run"
+            entry["graphsoar_error"] = q["error"]
+            try:
+                cols, _, rows = run_duckdb_kql(con, duckdb_kql, q["query"], now, args.timeout)
+                entry["duckdb_kql"] = f"ran: {len(cols)} columns, {len(rows)} rows"
+            except CouldNotRun as e:
+                entry["duckdb_kql"] = f"could not run either ({e.category})"
+            results.append(entry)
+            continue
+        n_ran += 1
+        gs = graphsoar_table(q)
+        try:
+            cols, types, rows = run_duckdb_kql(con, duckdb_kql, q["query"], now, args.timeout)
+        except CouldNotRun as e:
+            could_not_run[e.category] += 1
+            entry.update(status="duckdb-kql could not run", category=e.category, message=e.message[:2000])
+            results.append(entry)
+            if args.verbose:
+                print(f"{name}: duckdb-kql could not run ({e.category}): {e.message.splitlines()[0][:200]}")
+            continue
+        m_ran += 1
+        gtypes = [c.get("type", "dynamic") for c in q.get("columns") or []]
+        dtype_by_col = dict(zip(cols, types))
+        unordered = unordered_arrays(q["query"])
+        gs.ctxs = [
+            Ctx(stringy=(t == "string" or dtype_by_col.get(c, "") == "VARCHAR"), unordered_arrays=unordered)
+            for c, t in zip(gs.columns, gtypes)
+        ]
+        duck = Table(cols, rows, gs.ctxs)
+        keys = sort_keys(q["query"], gs.columns) if q.get("ordered") else None
+        diff = compare(q, gs, duck, keys)
+        entry["columns"] = [f"{c}:{t}" for c, t in zip(gs.columns, gtypes)]
+        entry["duckdb_types"] = types
+        if diff is None:
+            entry["status"] = "agree"
+            agree += 1
+            if name in known:
+                entry["known_but_agrees"] = known[name]
+        else:
+            entry["difference"] = diff
+            nd = sorted({m.group(0).strip("|( ").split()[0].lower() for m in NONDETERMINISTIC.finditer(
+                _strip_strings_and_comments(q["query"]))})
+            if nd:
+                entry["nondeterministic"] = ", ".join(nd)
+            if name in known:
+                entry["status"] = "known difference"
+                entry["known"] = known[name]
+                known_hits += 1
+            else:
+                entry["status"] = "differs"
+                unexplained += 1
+        if args.verbose:
+            print(f"{name}: {entry['status']}")
+        results.append(entry)
+
+    differing = [r for r in results if r["status"] == "differs"]
+    for r in differing:
+        print(format_difference(r))
+        print()
+    stale = [r["file"] for r in results if r.get("known_but_agrees")]
+    files = {r["file"]: r["status"] for r in results}
+    unchecked = {k: files.get(k, "not in the input") for k in known
+                 if files.get(k) not in ("known difference", "agree")}
+    for name in stale:
+        print(f"differential: {name} is listed in {args.known} but agrees now: remove it from the list")
+    for name, why in sorted(unchecked.items()):
+        print(f"differential: {name} is listed in {args.known} but was not compared ({why})")
+    if could_not_run:
+        parts = ", ".join(f"{n} {c}" for c, n in could_not_run.most_common())
+        print(f"differential: duckdb-kql could not run {sum(could_not_run.values())} of the {n_ran} ({parts})")
+    graphsoar_errors = sum(1 for r in results if r["status"] == "graphsoar could not run")
+    if graphsoar_errors:
+        both = sum(1 for r in results if r["status"] == "graphsoar could not run" and r["duckdb_kql"].startswith("ran"))
+        print(f"differential: graphsoar could not run {graphsoar_errors} queries; duckdb-kql ran {both} of them")
+    summary = (f"differential: {n_ran} queries graphsoar ran, {m_ran} duckdb-kql ran too, {agree} agree, "
+               f"{known_hits} known differences, {unexplained} unexplained")
+    print(summary)
+    ok = unexplained == 0 and m_ran >= MIN_COVERED
+    if m_ran < MIN_COVERED:
+        print(f"differential: fewer than {MIN_COVERED} queries ran on both sides: the check covers too little")
+    if args.report:
+        os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)
+        report = {
+            "summary": {
+                "graphsoar_ran": n_ran, "both_ran": m_ran, "agree": agree, "known_differences": known_hits,
+                "unexplained": unexplained, "graphsoar_could_not_run": graphsoar_errors,
+                "duckdb_kql_could_not_run": dict(could_not_run), "ok": ok,
+                "line": summary,
+            },
+            "duckdb_kql_version": getattr(duckdb_kql, "__version__", "?"),
+            "duckdb_version": _duckdb_version(),
+            "now": doc.get("now"),
+            "tables_loaded": counts,
+            "load_seconds": round(load_seconds, 3),
+            "known_but_agree": stale,
+            "known_not_compared": unchecked,
+            "queries": results,
+        }
+        with open(args.report, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1, ensure_ascii=False, default=str)
+            f.write("\n")
+    return 0 if ok else 1
+
+
+def _duckdb_version() -> str:
+    try:
+        import duckdb
+
+        return duckdb.__version__
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
