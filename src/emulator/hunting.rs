@@ -124,7 +124,7 @@ fn iso_duration(s: &str) -> Option<i64> {
     if let Some(t) = time {
         read(t, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)])?;
     }
-    any.then(|| (total * TICKS_PER_SECOND as f64) as i64)
+    any.then_some((total * TICKS_PER_SECOND as f64) as i64)
 }
 
 /// Runs a query (already checked) and shapes Graph's answer.

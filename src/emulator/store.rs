@@ -323,7 +323,6 @@ impl Store {
                 dataset
                     .tables
                     .into_iter()
-                    .into_iter()
                     .map(|(name, rows)| {
                         let table = super::table::columnar(&name, rows.into_iter().filter_map(into_object));
                         (name, Arc::new(table))

@@ -513,11 +513,7 @@ impl Ctx<'_> {
                 }
                 for (p, label) in &ps {
                     let col = values.iter().map(|v| nearest_rank(v, *p)).collect::<Vec<_>>();
-                    let default_name = if ps.len() == 1 && name == "percentile" {
-                        Some(format!("percentile_{base}_{label}"))
-                    } else {
-                        Some(format!("percentile_{base}_{label}"))
-                    };
+                    let default_name = Some(format!("percentile_{base}_{label}"));
                     outs.push((default_name, Column::from_values(concrete(x.ty(), &col), col)));
                 }
                 Ok(outs)

@@ -133,7 +133,7 @@ fn key_ids(left: &[Vector], llen: usize, right: &[Vector], rlen: usize) -> (Vec<
         (0..len)
             .map(|r| {
                 let k: Vec<Key> = keys.iter().map(|v| value_key(&v.get(r))).collect();
-                if k.iter().any(|x| *x == Key::Null) {
+                if k.contains(&Key::Null) {
                     return u32::MAX;
                 }
                 let next = ids.len() as u32;
@@ -215,7 +215,7 @@ impl Ctx<'_> {
                 let keep: Vec<u32> = left_rows
                     .iter()
                     .copied()
-                    .filter(|&l| !bucket(lid[l as usize]).is_empty() == want)
+                    .filter(|&l| bucket(lid[l as usize]).is_empty() != want)
                     .collect();
                 return self.finish_count(left.gather(&keep), count_only);
             }

@@ -534,13 +534,7 @@ impl Ctx<'_> {
                         if last { "(.*)" } else { "(.*?)" }
                     } else {
                         match ty {
-                            Type::Int | Type::Long => {
-                                if last {
-                                    r"(-?\d+)"
-                                } else {
-                                    r"(-?\d+)"
-                                }
-                            }
+                            Type::Int | Type::Long => r"(-?\d+)",
                             Type::Real | Type::Decimal => r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)",
                             _ => {
                                 if last {
@@ -698,8 +692,8 @@ impl Ctx<'_> {
                 None => Value::Long(0),
             };
             let mut series: Vec<Vec<Json>> = vec![vec![default.to_json(); buckets]; groups];
-            for r in 0..per_bucket.len {
-                let g = if key_count == 0 { 0 } else { ids[r] as usize };
+            for (r, &id) in ids.iter().enumerate() {
+                let g = if key_count == 0 { 0 } else { id as usize };
                 if let Some(b) = bucket_idx.get(r).as_long()
                     && (b as usize) < buckets
                 {
@@ -1096,12 +1090,14 @@ fn expand_value(v: Value, as_array: bool) -> Vec<Value> {
 /// `mv-expand ... to typeof(T)`: a cast of the element, null when its kind does not fit.
 fn cast_element(v: Value, ty: Type) -> Value {
     let Value::Dynamic(j) = &v else { return v.cast(ty) };
-    let fits = match (&**j, ty) {
-        (Json::String(_), Type::String | Type::Guid | Type::DateTime | Type::TimeSpan) => true,
-        (Json::Number(_), Type::Int | Type::Long | Type::Real | Type::Decimal) => true,
-        (Json::Bool(_), Type::Bool) => true,
-        _ => false,
-    };
+    let fits = matches!(
+        (&**j, ty),
+        (
+            Json::String(_),
+            Type::String | Type::Guid | Type::DateTime | Type::TimeSpan
+        ) | (Json::Number(_), Type::Int | Type::Long | Type::Real | Type::Decimal)
+            | (Json::Bool(_), Type::Bool)
+    );
     if fits { v.cast(ty) } else { Value::Null }
 }
 

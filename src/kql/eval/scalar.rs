@@ -118,7 +118,7 @@ impl Ctx<'_> {
                 return Ok(select(&[(c, a)], &b, row.len));
             }
             "case" => {
-                if args.len() < 3 || args.len() % 2 == 0 {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
                     return Err(EvalError::new(
                         span,
                         "case() takes condition/value pairs and an else value",

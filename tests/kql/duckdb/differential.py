@@ -55,11 +55,15 @@ ABS_TOL = 1e-12
 EPOCH = dt.datetime(1970, 1, 1)
 TICKS_PER_SECOND = 10_000_000
 
-# Kusto scalar type -> DuckDB column type, as duckdb-kql expects them (its TYPE_MAP / docs'
-# data-type table), except datetime: TIMESTAMP_NS rather than TIMESTAMP keeps the dataset's
-# seventh fraction digit (duckdb-kql reads TIMESTAMP_NS columns as datetime too).
+# Kusto scalar type -> DuckDB column type, as duckdb-kql's translator assumes them (its
+# TYPE_MAP; docs/kql-support.md "Data types"). datetime is TIMESTAMP, which keeps microseconds:
+# TIMESTAMP_NS would keep the dataset's seventh fraction digit and runs the same corpus queries,
+# but duckdb-kql then renders such datetimes in DuckDB's own text form (`2029-12-30 17:59:19.6543503`
+# in tostring() and strcat()) instead of Kusto's, and rounds rather than truncates when it
+# subtracts them. With TIMESTAMP the seventh digit is lost on the duckdb-kql side only, which the
+# comparison allows for (see values_equal).
 DUCKDB_TYPES = {
-    "datetime": "TIMESTAMP_NS",
+    "datetime": "TIMESTAMP",
     "string": "VARCHAR",
     "long": "BIGINT",
     "int": "INTEGER",
@@ -89,8 +93,9 @@ class Ticks:
     """A datetime (kind "datetime") or timespan (kind "timespan") as 100 ns ticks.
 
     `unit` is the precision the producing side keeps, in ticks (1: 100 ns, 10: 1 µs); two values
-    compare equal when they agree at the coarser of the two precisions (truncated toward the
-    past, as DuckDB and .NET both truncate).
+    compare equal when they are less than the coarser unit apart: DuckDB truncates a 7-digit
+    datetime to microseconds, so a difference of two truncated datetimes can be off by up to
+    (but less than) one microsecond either way.
     """
 
     __slots__ = ("kind", "ticks", "unit")
@@ -303,6 +308,7 @@ PLAIN = Ctx()
 
 
 def values_equal(a: Any, b: Any, ctx: Ctx = PLAIN) -> bool:
+    """Whether graphsoar's normalised value `a` matches duckdb-kql's `b`."""
     if a is None or b is None:
         if a is None and b is None:
             return True
@@ -315,8 +321,7 @@ def values_equal(a: Any, b: Any, ctx: Ctx = PLAIN) -> bool:
             b = _ticks_like(b, a)
         if not (isinstance(a, Ticks) and isinstance(b, Ticks)) or a.kind != b.kind:
             return False
-        unit = max(a.unit, b.unit)
-        return a.ticks // unit == b.ticks // unit
+        return abs(a.ticks - b.ticks) < max(a.unit, b.unit)
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if _is_number(a) and _is_number(b):
@@ -332,9 +337,17 @@ def values_equal(a: Any, b: Any, ctx: Ctx = PLAIN) -> bool:
         ja, jb = _as_json_container(a), _as_json_container(b)
         if ja is not None and jb is not None:
             return values_equal(ja, jb, ctx)
-        ta, tb = parse_datetime_ticks(a), parse_datetime_ticks(b)
-        if ta is not None and tb is not None and ("T" in a or " " in a.strip()):
-            return values_equal(Ticks("datetime", ta, 10), Ticks("datetime", tb, 10), ctx)
+        # duckdb-kql renders datetimes and timespans with six significant fraction digits and a
+        # trailing 0 (`...19.6543500Z`): the seventh digit inside a text is not compared.
+        if _SEVENTH_DIGIT.sub(r"\1", a) == _SEVENTH_DIGIT.sub(r"\1", b):
+            return True
+        # A datetime rendered by graphsoar in Kusto's form against the same instant in another
+        # form (DuckDB's `2029-12-30 17:59:19.654350` inside a dynamic value); the graphsoar side
+        # (always `a`) must be in Kusto's form.
+        if _KUSTO_DATETIME.match(a):
+            tb = parse_datetime_ticks(b)
+            if tb is not None:
+                return abs(parse_datetime_ticks(a) - tb) < 10
         return False
     if isinstance(a, str) and isinstance(b, (list, dict)):
         parsed = _as_json_container(a)
@@ -355,6 +368,10 @@ def values_equal(a: Any, b: Any, ctx: Ctx = PLAIN) -> bool:
             return False
         return all(values_equal(a[k], b[k], ctx) for k in a)
     return a == b
+
+
+_SEVENTH_DIGIT = re.compile(r"(\d:\d{2}:\d{2}\.\d{6})\d")
+_KUSTO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,7})?Z$")
 
 
 def _ticks_like(text: str, other: Any) -> Any:
@@ -392,10 +409,9 @@ def value_key(v: Any, ctx: Ctx = PLAIN) -> Any:
         parsed = _as_json_container(v)
         if parsed is not None:
             return value_key(parsed, ctx)
-        ticks = parse_datetime_ticks(v) if ("T" in v or " " in v.strip()) else None
-        if ticks is not None:
-            return ("datetime", ticks // 10)
-        return ("s", v)
+        if _KUSTO_DATETIME.match(v):
+            return ("datetime", parse_datetime_ticks(v) // 10)
+        return ("s", _SEVENTH_DIGIT.sub(r"\1", v))
     if isinstance(v, list):
         keys = [value_key(x, ctx) for x in v]
         if ctx.unordered_arrays:
@@ -755,7 +771,7 @@ def _order_difference(gs: Table, duck: Table, keys: list[str] | None) -> dict | 
             while j < n and rows_equal([gs.rows[j][x] for x in idx], k, kctx):
                 j += 1
             window = duck.rows[i:j]
-            if not all(rows_equal([r[x] for x in idx], k, kctx) for r in window):
+            if not all(rows_equal(k, [r[x] for x in idx], kctx) for r in window):
                 return _order_report(gs, duck, i, f"sort keys {keys}")
             if j - i > 1:
                 a, b = multiset_diff(gs.rows[i:j], window, ctxs)
@@ -829,7 +845,8 @@ def graphsoar_table(q: dict) -> Table:
 
 def format_difference(entry: dict) -> str:
     d = entry["difference"]
-    lines = [f"--- {entry['file']}: {d['what']} differ"]
+    verb = "differ" if d["what"] in ("columns", "rows") else "differs"
+    lines = [f"--- {entry['file']}: {d['what']} {verb}"]
     lines += ["    " + line for line in entry["query"].strip().splitlines()]
     if entry.get("nondeterministic"):
         lines.append("    (the query has a construct whose result Kusto leaves undefined in part: "
