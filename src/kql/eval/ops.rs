@@ -1211,7 +1211,7 @@ impl Ctx<'_> {
                 let mut out = self.project(&one, items, false)?;
                 // Unnamed, print's columns are print_0, print_1 ... (by position).
                 for (i, (n, item)) in out.names.iter_mut().zip(items).enumerate() {
-                    if item.names.is_empty() {
+                    if item.names.is_empty() && !matches!(item.expr.kind, ExprKind::Name(_)) {
                         *n = format!("print_{i}");
                     }
                 }

@@ -645,6 +645,38 @@ def unordered_arrays(query: str) -> bool:
     return False
 
 
+_ROW_WISE = re.compile(r"^(project|project-away|project-keep|project-reorder|extend|where|filter|sort|order|"
+                       r"top|take|limit|render)\b", re.I)
+
+
+def limit_info(query: str) -> dict | None:
+    """The final pipeline's row-limiting operator, when only row-wise operators follow it.
+
+    {"kind": "top" | "sorted" | "take", "op": text}: `top N by`, or `take`/`limit` after a sort
+    (rows that tie at the cut may differ), or `take`/`limit`/`sample` on unsorted input (which
+    rows come back is unspecified).
+    """
+    body = _strip_strings_and_comments(query)
+    body = _split_top_level(body, ";")[-1] if ";" in body else body
+    pipes = _pipes(body)
+    for i in range(len(pipes) - 1, 0, -1):
+        op = pipes[i]
+        m = re.match(r"^(top|take|limit|sample)\b", op, re.I)
+        if m:
+            word = m.group(1).lower()
+            if word == "top":
+                return {"kind": "top", "op": op.split("\n")[0][:60]}
+            if word == "sample":
+                return {"kind": "take", "op": "sample"}
+            before = pipes[1:i]
+            if any(re.match(r"^(sort|order)\b", p, re.I) for p in before):
+                return {"kind": "sorted", "op": op.split("\n")[0][:60]}
+            return {"kind": "take", "op": op.split("\n")[0][:60]}
+        if not _ROW_WISE.match(op):
+            return None
+    return None
+
+
 NONDETERMINISTIC = re.compile(
     r"\|\s*(take|limit|sample|sample-distinct|top|top-hitters)\b|\b(take_any|any|arg_max|arg_min|"
     r"dcount|make_set|make_list|percentile|percentiles|tdigest|hll)\s*\(|\bkind\s*=\s*innerunique\b",
@@ -700,8 +732,14 @@ def multiset_diff(a: list[list[Any]], b: list[list[Any]], ctxs: list[Ctx]):
     return [a[i] for i in left], [b[j] for j in right]
 
 
-def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None) -> dict | None:
-    """None when the answers agree, else a description of the difference."""
+def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None,
+            limit: dict | None = None, notes: list[str] | None = None) -> dict | None:
+    """None when the answers agree, else a description of the difference.
+
+    `keys` are the output columns of the final sort (None: unknown); `limit` is what
+    `limit_info` found. Relaxations that made two answers agree are appended to `notes`.
+    """
+    notes = [] if notes is None else notes
     if gs.columns != duck.columns:
         diff: dict[str, Any] = {
             "what": "columns",
@@ -711,12 +749,12 @@ def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None) -> dict
         if sorted(gs.columns) == sorted(duck.columns) and len(set(gs.columns)) == len(gs.columns):
             order = [duck.columns.index(c) for c in gs.columns]
             reordered = Table(gs.columns, [[r[i] for i in order] for r in duck.rows], gs.ctxs)
-            inner = compare(query, gs, reordered, keys)
+            inner = compare(query, gs, reordered, keys, limit, [])
             diff["rows_by_name"] = "agree" if inner is None else inner
         return diff
     ctxs = gs.ctxs
+    only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
     if len(gs.rows) != len(duck.rows):
-        only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
         return {
             "what": "row count",
             "graphsoar_rows": len(gs.rows),
@@ -726,7 +764,23 @@ def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None) -> dict
             "only_graphsoar_count": len(only_gs),
             "only_duckdb_kql_count": len(only_duck),
         }
-    only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
+    boundary = None
+    if (only_gs or only_duck) and limit is not None:
+        if limit["kind"] == "take":
+            # `take`/`limit`/`sample` on unsorted rows: Kusto does not say which rows come back.
+            notes.append(f"rows not compared: `{limit['op']}` without a sort before it returns "
+                         f"unspecified rows (same columns and row count)")
+            return None
+        if keys:
+            idx = [gs.columns.index(k) for k in keys]
+            kctx = [ctxs[i] for i in idx]
+            boundary = [gs.rows[-1][x] for x in idx]
+            if all(rows_equal(boundary, [r[x] for x in idx], kctx) for r in only_gs + only_duck):
+                notes.append(f"rows that tie on {keys} at the `{limit['op']}` boundary differ "
+                             f"({len(only_gs)} rows)")
+                only_gs, only_duck = [], []
+            else:
+                boundary = None
     if only_gs or only_duck:
         differing_columns = _differing_columns(gs, only_gs, only_duck)
         return {
@@ -739,9 +793,11 @@ def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None) -> dict
             "only_duckdb_kql_count": len(only_duck),
         }
     if query.get("ordered"):
-        bad = _order_difference(gs, duck, keys)
+        bad = _order_difference(gs, duck, keys, boundary is not None)
         if bad is not None:
             return bad
+        if keys and len(gs.rows) > 1:
+            notes.append(f"order checked on the sort keys {keys} (rows that tie on them may come in any order)")
     return None
 
 
@@ -759,7 +815,9 @@ def _differing_columns(gs: Table, only_gs: list, only_duck: list) -> list[str]:
     return [c for c, _ in cols.most_common()] if cols else list(gs.columns)
 
 
-def _order_difference(gs: Table, duck: Table, keys: list[str] | None) -> dict | None:
+def _order_difference(gs: Table, duck: Table, keys: list[str] | None, last_run_free: bool = False) -> dict | None:
+    """Rows in the same order: with known sort keys, the same key at every position and the same
+    rows within each run of equal keys (the last run's rows may differ when `last_run_free`)."""
     ctxs = gs.ctxs
     if keys:
         idx = [gs.columns.index(k) for k in keys]
@@ -773,7 +831,9 @@ def _order_difference(gs: Table, duck: Table, keys: list[str] | None) -> dict | 
             window = duck.rows[i:j]
             if not all(rows_equal(k, [r[x] for x in idx], kctx) for r in window):
                 return _order_report(gs, duck, i, f"sort keys {keys}")
-            if j - i > 1:
+            if j == n and last_run_free:
+                pass
+            elif j - i > 1:
                 a, b = multiset_diff(gs.rows[i:j], window, ctxs)
                 if a or b:
                     return _order_report(gs, duck, i, f"sort keys {keys}")
@@ -938,8 +998,12 @@ def main(argv: list[str] | None = None) -> int:
             for c, t in zip(gs.columns, gtypes)
         ]
         duck = Table(cols, rows, gs.ctxs)
-        keys = sort_keys(q["query"], gs.columns) if q.get("ordered") else None
-        diff = compare(q, gs, duck, keys)
+        limit = limit_info(q["query"])
+        keys = sort_keys(q["query"], gs.columns) if (q.get("ordered") or limit) else None
+        notes: list[str] = []
+        diff = compare(q, gs, duck, keys, limit, notes)
+        if notes:
+            entry["notes"] = notes
         entry["columns"] = [f"{c}:{t}" for c, t in zip(gs.columns, gtypes)]
         entry["duckdb_types"] = types
         if diff is None:
