@@ -14,14 +14,22 @@ are compared: the same column names in the same order, the same number of rows a
 (in order when graphsoar says the query is ordered, as multisets otherwise), after normalising the
 values of both sides:
 
-* datetimes as 100 ns ticks since the epoch, compared at the precision duckdb-kql's column
-  has (DuckDB's TIMESTAMP keeps microseconds, TIMESTAMP_NS nanoseconds);
-* timespans as ticks; numbers with a relative tolerance of 1e-9 (an int equals a float of the
-  same value; bools are not numbers); NaN equals NaN;
+* datetimes as 100 ns ticks since the epoch; duckdb-kql's TIMESTAMP keeps microseconds, so two
+  datetimes (or timespans) agree when less than a microsecond apart, and a seventh fraction digit
+  inside a text (`...19.6543503Z` against duckdb-kql's `...19.6543500Z`) is not compared;
+* numbers with a relative tolerance of 1e-9 (an int equals a float of the same value; bools are
+  not numbers; NaN equals NaN); ints compare exactly;
 * dynamic values (and strings holding a JSON object or array) parsed and compared structurally;
 * the empty string and null are the same in a string column (Kusto has no null string);
-* ordered results may differ in the order of rows that tie on the sort keys, when the keys of
-  the query's last sort/order/top are output columns;
+* an answer is compared in order only when graphsoar says it is ordered and the final pipeline
+  ends in sort/order/top (then only order-keeping operators): rows that tie on the sort keys may
+  come in any order (keys that are expressions are computed by running the query through
+  duckdb-kql again with `| extend` of them);
+* `take`/`limit`/`sample` on unsorted rows: graphsoar's rows must be among the rows of the query
+  with the limit raised; `top`/sorted `take` whose last rows tie on the keys: graphsoar's tying
+  rows must be among the tying rows of the query with the limit raised;
+* an answer the Rust side cut (`"truncated": true`, optional `"row_count"`) is checked as a
+  prefix (ordered) or a sub-multiset of duckdb-kql's;
 * arrays are compared as multisets when the query builds them with make_set (or make_list
   without any sort before it), whose element order Kusto leaves undefined.
 
@@ -562,81 +570,157 @@ def _sql_category(e: Exception) -> str:
 # Comparing
 # --------------------------------------------------------------------------------------------
 
-_LINE_COMMENT = re.compile(r"//[^\n]*")
-_STRING = re.compile(r'@?"(?:[^"\\\n]|\\.)*"|@?\'(?:[^\'\\\n]|\\.)*\'')
+# Query text: just enough analysis to find the final pipeline's sort, limit and array builders.
+_STRING = re.compile(
+    r'@"(?:[^"\n\r]|"")*"|@\'(?:[^\'\n\r]|\'\')*\'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
+    r"|```.*?```|~~~.*?~~~",
+    re.S,
+)
 
 
-def _strip_strings_and_comments(text: str) -> str:
-    out, i = [], 0
-    while i < len(text):
+def _mask(text: str) -> str:
+    """`text` with string literals' insides replaced by `x` and comments by spaces, same length."""
+    out, i, n = [], 0, len(text)
+    while i < n:
         m = _STRING.match(text, i)
         if m:
-            out.append('""')
+            lit = m.group(0)
+            head = 2 if lit[0] == "@" else (3 if lit.startswith(("```", "~~~")) else 1)
+            tail = 3 if head == 3 else 1
+            inner = re.sub(r"[^\r\n]", "x", lit[head:-tail])
+            out.append(lit[:head] + inner + lit[-tail:])
             i = m.end()
             continue
         if text.startswith("//", i):
-            j = text.find("\n", i)
-            i = len(text) if j < 0 else j
+            j = i
+            while j < n and text[j] not in "\r\n":
+                j += 1
+            out.append(" " * (j - i))
+            i = j
             continue
         out.append(text[i])
         i += 1
     return "".join(out)
 
 
-def _split_top_level(text: str, sep: str = ",") -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in text:
+def _spans(masked: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
+    spans, depth, cur = [], 0, start
+    for k in range(start, end):
+        ch = masked[k]
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        if ch == sep and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return parts
+        elif ch == sep and depth == 0:
+            spans.append((cur, k))
+            cur = k + 1
+    spans.append((cur, end))
+    return spans
 
 
-def _pipes(text: str) -> list[str]:
-    return [p.strip() for p in _split_top_level(text, "|")]
+class Pipeline:
+    """The final statement of a query, as its `|`-separated operators."""
+
+    def __init__(self, query: str):
+        self.text = query
+        self.masked = _mask(query)
+        statements = [sp for sp in _spans(self.masked, 0, len(query), ";") if self.masked[sp[0]:sp[1]].strip()]
+        last = statements[-1] if statements else (0, len(query))
+        self.ops = _spans(self.masked, last[0], last[1], "|")
+
+    def op(self, i: int) -> str:
+        """The masked text of operator i (0 is the source)."""
+        s, e = self.ops[i]
+        return self.masked[s:e].strip()
+
+    def original(self, s: int, e: int) -> str:
+        return self.text[s:e].strip()
+
+    def __len__(self) -> int:
+        return len(self.ops)
 
 
-_SORT_RE = re.compile(r"^(?:sort|order)\s+(?:hint\.\S+\s+)?by\s+(.*)$", re.S | re.I)
-_TOP_RE = re.compile(r"^top\s+.+?\s+by\s+(.*)$", re.S | re.I)
+_SORT_RE = re.compile(r"^(?:sort|order)\s+(?:hint\.\S+\s*=\s*\S+\s+)*by\s+", re.I)
+_TOP_RE = re.compile(r"^top\s+.+?\s+by\s+", re.S | re.I)
+_TOP_NOT = re.compile(r"^top-(nested|hitters)\b", re.I)
 _IDENT_RE = re.compile(r"^(?:\[\s*['\"](.+)['\"]\s*\]|([A-Za-z_][A-Za-z0-9_]*))$")
+_KEY_SUFFIX = re.compile(r"(\s+(asc|desc))?(\s+nulls\s+(first|last))?\s*$", re.I)
+_ORDER_KEEPING = re.compile(r"^(project|project-away|project-keep|project-reorder|project-rename|extend|where|"
+                            r"filter|take|limit|render|serialize|parse|parse-where|as)\b", re.I)
+_ROW_WISE = re.compile(r"^(project|project-away|project-keep|project-reorder|extend|where|filter|sort|order|"
+                       r"top|take|limit|render)\b", re.I)
 
 
-def sort_keys(query: str, columns: list[str]) -> list[str] | None:
-    """The output columns the query's last sort/order/top sorts by, or None when unknown."""
-    body = _strip_strings_and_comments(query)
-    # the last statement (after `let ... ;`)
-    body = _split_top_level(body, ";")[-1] if ";" in body else body
-    pipes = _pipes(body)
-    for op in reversed(pipes):
-        m = _SORT_RE.match(op) or _TOP_RE.match(op)
+def sort_spec(query: str) -> dict | None:
+    """The final pipeline's last sort/order/top when only order-keeping operators follow it:
+    {"keys": [(expression, column name or None)], "last": whether nothing follows it}."""
+    p = Pipeline(query)
+    for i in range(len(p) - 1, 0, -1):
+        op = p.op(i)
+        m = None if _TOP_NOT.match(op) else (_SORT_RE.match(op) or _TOP_RE.match(op))
         if m:
+            s, e = p.ops[i]
+            lead = len(p.masked[s:e]) - len(p.masked[s:e].lstrip())
+            body_start = s + lead + m.end()
             keys = []
-            for part in _split_top_level(m.group(1)):
-                expr = re.sub(r"\s+(asc|desc)\b.*$|\s+nulls\s+(first|last)\s*$", "", part.strip(), flags=re.I)
-                im = _IDENT_RE.match(expr.strip())
-                if not im:
-                    return None
-                name = im.group(1) or im.group(2)
-                if name not in columns:
-                    return None
-                keys.append(name)
-            return keys or None
-        if re.match(r"^(summarize|distinct|join|union|lookup|mv-expand|make-series|project-rename|"
-                    r"evaluate|partition|fork|facet)\b", op, re.I):
+            for ks, ke in _spans(p.masked, body_start, e, ","):
+                masked_part = p.masked[ks:ke]
+                cut = _KEY_SUFFIX.search(masked_part)
+                ke2 = ks + (cut.start() if cut else len(masked_part))
+                expr = p.original(ks, ke2)
+                im = _IDENT_RE.match(expr)
+                keys.append((expr, (im.group(1) or im.group(2)) if im else None))
+            return {"keys": keys, "last": i == len(p) - 1} if keys else None
+        if not _ORDER_KEEPING.match(op):
+            return None
+    return None
+
+
+def final_is_sorted(query: str) -> bool:
+    """Whether the final pipeline ends in a sort/order/top followed only by operators that keep
+    row order: only then does the answer have an order to compare."""
+    return sort_spec(query) is not None
+
+
+def limit_info(query: str) -> dict | None:
+    """The final pipeline's row-limiting operator, when only row-wise operators follow it.
+
+    {"kind": "top" | "sorted" | "take", "op": text, "raised": the query with the operator's
+    count raised to 10^9 (None when it is not an integer literal)}: `top N by`, or `take`/`limit`
+    after a sort (rows that tie at the cut may differ), or `take`/`limit`/`sample` on unsorted
+    input (which rows come back is unspecified).
+    """
+    p = Pipeline(query)
+    for i in range(len(p) - 1, 0, -1):
+        op = p.op(i)
+        m = re.match(r"^(top|take|limit|sample)\b", op, re.I)
+        if m and not _TOP_NOT.match(op):
+            word = m.group(1).lower()
+            s, e = p.ops[i]
+            text = p.original(s, e).split("\n")[0][:60]
+            raised = None
+            lead = len(p.masked[s:e]) - len(p.masked[s:e].lstrip())
+            nm = re.match(r"^(top|take|limit|sample)\s+(\d+)\b", op, re.I)
+            if nm:
+                a, b = s + lead + nm.start(2), s + lead + nm.end(2)
+                raised = query[:a] + "1000000000" + query[b:]
+            if word == "top":
+                kind = "top"
+            elif word == "sample":
+                kind = "take"
+            elif any(re.match(r"^(sort|order)\b", p.op(k), re.I) for k in range(1, i)):
+                kind = "sorted"
+            else:
+                kind = "take"
+            return {"kind": kind, "op": text, "raised": raised}
+        if not _ROW_WISE.match(op):
             return None
     return None
 
 
 def unordered_arrays(query: str) -> bool:
     """make_set arrays, and make_list ones built from unsorted input, have no defined order."""
-    body = _strip_strings_and_comments(query)
+    body = _mask(query)
     if re.search(r"\bmake_set(_if)?\s*\(|\bmakeset\s*\(", body):
         return True
     m = re.search(r"\bmake_list(_if|_with_nulls)?\s*\(|\bmakelist\s*\(", body)
@@ -645,43 +729,16 @@ def unordered_arrays(query: str) -> bool:
     return False
 
 
-_ROW_WISE = re.compile(r"^(project|project-away|project-keep|project-reorder|extend|where|filter|sort|order|"
-                       r"top|take|limit|render)\b", re.I)
-
-
-def limit_info(query: str) -> dict | None:
-    """The final pipeline's row-limiting operator, when only row-wise operators follow it.
-
-    {"kind": "top" | "sorted" | "take", "op": text}: `top N by`, or `take`/`limit` after a sort
-    (rows that tie at the cut may differ), or `take`/`limit`/`sample` on unsorted input (which
-    rows come back is unspecified).
-    """
-    body = _strip_strings_and_comments(query)
-    body = _split_top_level(body, ";")[-1] if ";" in body else body
-    pipes = _pipes(body)
-    for i in range(len(pipes) - 1, 0, -1):
-        op = pipes[i]
-        m = re.match(r"^(top|take|limit|sample)\b", op, re.I)
-        if m:
-            word = m.group(1).lower()
-            if word == "top":
-                return {"kind": "top", "op": op.split("\n")[0][:60]}
-            if word == "sample":
-                return {"kind": "take", "op": "sample"}
-            before = pipes[1:i]
-            if any(re.match(r"^(sort|order)\b", p, re.I) for p in before):
-                return {"kind": "sorted", "op": op.split("\n")[0][:60]}
-            return {"kind": "take", "op": op.split("\n")[0][:60]}
-        if not _ROW_WISE.match(op):
-            return None
-    return None
-
-
 NONDETERMINISTIC = re.compile(
     r"\|\s*(take|limit|sample|sample-distinct|top|top-hitters)\b|\b(take_any|any|arg_max|arg_min|"
     r"dcount|make_set|make_list|percentile|percentiles|tdigest|hll)\s*\(|\bkind\s*=\s*innerunique\b",
     re.I,
 )
+
+
+def nondeterministic_constructs(query: str) -> str:
+    found = sorted({m.group(0).strip("|( ").split()[0].lower() for m in NONDETERMINISTIC.finditer(_mask(query))})
+    return ", ".join(found)
 
 
 class Table:
@@ -699,45 +756,63 @@ def rows_equal(a: list[Any], b: list[Any], ctxs: list[Ctx]) -> bool:
     return len(a) == len(b) and all(values_equal(x, y, c) for x, y, c in zip(a, b, ctxs))
 
 
-def multiset_diff(a: list[list[Any]], b: list[list[Any]], ctxs: list[Ctx]):
-    """(rows only in a, rows only in b) as multisets, with tolerant comparison."""
+def match_rows(a: list[list[Any]], b: list[list[Any]], ctxs: list[Ctx]) -> list[int | None]:
+    """For each row of `a` (graphsoar's) the index of an equal row of `b`, each used once."""
     buckets: dict[tuple, list[int]] = defaultdict(list)
-    for j, row in enumerate(b):
-        buckets[row_key(row, ctxs)].append(j)
+    for j in range(len(b) - 1, -1, -1):
+        buckets[row_key(b[j], ctxs)].append(j)
     used = [False] * len(b)
-    left: list[int] = []
+    match: list[int | None] = [None] * len(a)
     for i, row in enumerate(a):
         cands = buckets.get(row_key(row, ctxs))
-        hit = None
-        while cands:
-            j = cands.pop()
+        if not cands:
+            continue
+        for k in range(len(cands) - 1, -1, -1):
+            j = cands[k]
             if rows_equal(row, b[j], ctxs):
-                hit = j
+                del cands[k]
+                used[j] = True
+                match[i] = j
                 break
-        if hit is None:
-            left.append(i)
-        else:
-            used[hit] = True
+    left = [i for i, m in enumerate(match) if m is None]
     right = [j for j in range(len(b)) if not used[j]]
     if left and right and len(left) * len(right) <= 4_000_000:
-        still_left = []
         for i in left:
             for k, j in enumerate(right):
                 if rows_equal(a[i], b[j], ctxs):
+                    match[i] = j
+                    used[j] = True
                     del right[k]
                     break
-            else:
-                still_left.append(i)
-        left = still_left
-    return [a[i] for i in left], [b[j] for j in right]
+    return match
 
 
-def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None,
+def multiset_diff(a: list[list[Any]], b: list[list[Any]], ctxs: list[Ctx]):
+    """(rows only in a, rows only in b) as multisets, with tolerant comparison."""
+    match = match_rows(a, b, ctxs)
+    used = {j for j in match if j is not None}
+    return [a[i] for i, j in enumerate(match) if j is None], [b[j] for j in range(len(b)) if j not in used]
+
+
+def _rows_report(what: str, gs: Table, only_gs: list, only_duck: list, **extra) -> dict:
+    return {
+        "what": what,
+        **extra,
+        "only_graphsoar": [[display(v) for v in r] for r in only_gs[:SHOW_ROWS]],
+        "only_duckdb_kql": [[display(v) for v in r] for r in only_duck[:SHOW_ROWS]],
+        "only_graphsoar_count": len(only_gs),
+        "only_duckdb_kql_count": len(only_duck),
+    }
+
+
+def compare(query: dict, gs: Table, duck: Table, sort: dict | None = None,
             limit: dict | None = None, notes: list[str] | None = None) -> dict | None:
     """None when the answers agree, else a description of the difference.
 
-    `keys` are the output columns of the final sort (None: unknown); `limit` is what
-    `limit_info` found. Relaxations that made two answers agree are appended to `notes`.
+    `sort` says how to check the order of an ordered answer: {"cols": [names]} (the sort keys
+    are output columns), {"duck_keys": [per duckdb row], "exprs": [...]} (computed by duckdb-kql)
+    or None (rows compared in order). `limit` is what `limit_info` found. Relaxations that made
+    the answers agree are appended to `notes`.
     """
     notes = [] if notes is None else notes
     if gs.columns != duck.columns:
@@ -749,55 +824,88 @@ def compare(query: dict, gs: Table, duck: Table, keys: list[str] | None,
         if sorted(gs.columns) == sorted(duck.columns) and len(set(gs.columns)) == len(gs.columns):
             order = [duck.columns.index(c) for c in gs.columns]
             reordered = Table(gs.columns, [[r[i] for i in order] for r in duck.rows], gs.ctxs)
-            inner = compare(query, gs, reordered, keys, limit, [])
+            inner = compare(query, gs, reordered, sort if sort and "cols" in sort else None, limit, [])
             diff["rows_by_name"] = "agree" if inner is None else inner
         return diff
     ctxs = gs.ctxs
-    only_gs, only_duck = multiset_diff(gs.rows, duck.rows, ctxs)
+    cols = (sort or {}).get("cols")
+    if query.get("truncated"):
+        total = query.get("row_count")
+        if (total is not None and total != len(duck.rows)) or len(duck.rows) < len(gs.rows):
+            return {"what": "row count", "graphsoar_rows": total if total is not None else f">{len(gs.rows)}",
+                    "duckdb_kql_rows": len(duck.rows), "only_graphsoar": [], "only_duckdb_kql": []}
+        if query.get("ordered") and cols:
+            head = Table(duck.columns, duck.rows[: len(gs.rows)], ctxs)
+            notes.append(f"graphsoar's answer was cut at {len(gs.rows)} rows: compared with duckdb-kql's first rows")
+            cut = {"kind": "sorted", "op": f"first {len(gs.rows)} rows", "pool": lambda: duck.rows}
+            return compare({**query, "truncated": False}, gs, head, sort, cut, notes)
+        only_gs, _ = multiset_diff(gs.rows, duck.rows, ctxs)
+        notes.append(f"graphsoar's answer was cut at {len(gs.rows)} rows: checked that duckdb-kql's "
+                     f"{len(duck.rows)} rows contain them")
+        return _rows_report("rows", gs, only_gs, [], rows=len(gs.rows)) if only_gs else None
+    match = match_rows(gs.rows, duck.rows, ctxs)
+    used = {j for j in match if j is not None}
+    only_gs = [gs.rows[i] for i, j in enumerate(match) if j is None]
+    only_duck = [duck.rows[j] for j in range(len(duck.rows)) if j not in used]
     if len(gs.rows) != len(duck.rows):
-        return {
-            "what": "row count",
-            "graphsoar_rows": len(gs.rows),
-            "duckdb_kql_rows": len(duck.rows),
-            "only_graphsoar": [[display(v) for v in r] for r in only_gs[:SHOW_ROWS]],
-            "only_duckdb_kql": [[display(v) for v in r] for r in only_duck[:SHOW_ROWS]],
-            "only_graphsoar_count": len(only_gs),
-            "only_duckdb_kql_count": len(only_duck),
-        }
-    boundary = None
+        return _rows_report("row count", gs, only_gs, only_duck,
+                            graphsoar_rows=len(gs.rows), duckdb_kql_rows=len(duck.rows))
+    boundary = False
     if (only_gs or only_duck) and limit is not None:
+        pool_fn = limit.get("pool")
+        pool = pool_fn() if pool_fn else None
         if limit["kind"] == "take":
-            # `take`/`limit`/`sample` on unsorted rows: Kusto does not say which rows come back.
-            notes.append(f"rows not compared: `{limit['op']}` without a sort before it returns "
-                         f"unspecified rows (same columns and row count)")
+            # `take`/`limit`/`sample` on unsorted rows: Kusto does not say which rows come back, so
+            # graphsoar's rows need only be among the rows the query gives without the limit.
+            if pool is None:
+                notes.append(f"rows not compared: `{limit['op']}` without a sort before it returns "
+                             f"unspecified rows (same columns and row count)")
+                return None
+            missing, _ = multiset_diff(gs.rows, pool, ctxs)
+            if missing:
+                return _rows_report("rows", gs, missing, [], rows=len(gs.rows),
+                                    how=f"graphsoar's rows are not among the {len(pool)} rows of the query "
+                                        f"without `{limit['op']}`")
+            notes.append(f"`{limit['op']}` without a sort: graphsoar's rows are among the {len(pool)} rows "
+                         f"of the query without the limit")
             return None
-        if keys:
-            idx = [gs.columns.index(k) for k in keys]
+        if cols:
+            idx = [gs.columns.index(k) for k in cols]
             kctx = [ctxs[i] for i in idx]
-            boundary = [gs.rows[-1][x] for x in idx]
-            if all(rows_equal(boundary, [r[x] for x in idx], kctx) for r in only_gs + only_duck):
-                notes.append(f"rows that tie on {keys} at the `{limit['op']}` boundary differ "
-                             f"({len(only_gs)} rows)")
-                only_gs, only_duck = [], []
-            else:
-                boundary = None
+            last = [gs.rows[-1][x] for x in idx]
+            if all(rows_equal(last, [r[x] for x in idx], kctx) for r in only_gs + only_duck) and pool is not None:
+                ties = [r for r in pool if rows_equal(last, [r[x] for x in idx], kctx)]
+                missing, _ = multiset_diff(only_gs, ties, ctxs)
+                if not missing:
+                    notes.append(f"rows that tie on {cols} at the `{limit['op']}` boundary differ "
+                                 f"({len(only_gs)} rows; graphsoar's are among the {len(ties)} tying rows "
+                                 f"of the query without the limit)")
+                    only_gs, only_duck, boundary = [], [], True
     if only_gs or only_duck:
-        differing_columns = _differing_columns(gs, only_gs, only_duck)
-        return {
-            "what": "rows",
-            "rows": len(gs.rows),
-            "differing_columns": differing_columns,
-            "only_graphsoar": [[display(v) for v in r] for r in only_gs[:SHOW_ROWS]],
-            "only_duckdb_kql": [[display(v) for v in r] for r in only_duck[:SHOW_ROWS]],
-            "only_graphsoar_count": len(only_gs),
-            "only_duckdb_kql_count": len(only_duck),
-        }
+        return _rows_report("rows", gs, only_gs, only_duck, rows=len(gs.rows),
+                            differing_columns=_differing_columns(gs, only_gs, only_duck))
     if query.get("ordered"):
-        bad = _order_difference(gs, duck, keys, boundary is not None)
-        if bad is not None:
-            return bad
-        if keys and len(gs.rows) > 1:
-            notes.append(f"order checked on the sort keys {keys} (rows that tie on them may come in any order)")
+        if cols:
+            idx = [gs.columns.index(k) for k in cols]
+            kctx = [ctxs[i] for i in idx]
+            gs_keys = [[r[x] for x in idx] for r in gs.rows]
+            duck_keys = [[r[x] for x in idx] for r in duck.rows]
+            how = f"sort keys {cols}"
+        elif sort and "duck_keys" in sort and not boundary and all(j is not None for j in match):
+            duck_keys = sort["duck_keys"]
+            gs_keys = [duck_keys[j] for j in match]
+            kctx = [PLAIN] * len(sort["exprs"])
+            how = f"sort keys {sort['exprs']} (computed by duckdb-kql)"
+        else:
+            for i, (a, b) in enumerate(zip(gs.rows, duck.rows)):
+                if not rows_equal(a, b, ctxs):
+                    return _order_report(gs, duck, i, "sort keys unknown: rows compared in order")
+            return None
+        for i, (a, b) in enumerate(zip(gs_keys, duck_keys)):
+            if not rows_equal(a, b, kctx):
+                return _order_report(gs, duck, i, how)
+        if len(gs.rows) > 1:
+            notes.append(f"order checked on {how}; rows that tie on them may come in any order")
     return None
 
 
@@ -805,46 +913,14 @@ def _differing_columns(gs: Table, only_gs: list, only_duck: list) -> list[str]:
     """Columns in which the unmatched rows differ (pairing each with its nearest counterpart)."""
     cols: Counter = Counter()
     for row in only_gs[:50]:
-        best, best_bad = None, None
+        best_bad = None
         for other in only_duck[:200]:
             bad = [c for c, x, y, ctx in zip(gs.columns, row, other, gs.ctxs) if not values_equal(x, y, ctx)]
-            if best is None or len(bad) < len(best_bad):
-                best, best_bad = other, bad
+            if best_bad is None or len(bad) < len(best_bad):
+                best_bad = bad
         if best_bad:
             cols.update(best_bad)
     return [c for c, _ in cols.most_common()] if cols else list(gs.columns)
-
-
-def _order_difference(gs: Table, duck: Table, keys: list[str] | None, last_run_free: bool = False) -> dict | None:
-    """Rows in the same order: with known sort keys, the same key at every position and the same
-    rows within each run of equal keys (the last run's rows may differ when `last_run_free`)."""
-    ctxs = gs.ctxs
-    if keys:
-        idx = [gs.columns.index(k) for k in keys]
-        kctx = [ctxs[i] for i in idx]
-        i, n = 0, len(gs.rows)
-        while i < n:
-            k = [gs.rows[i][x] for x in idx]
-            j = i + 1
-            while j < n and rows_equal([gs.rows[j][x] for x in idx], k, kctx):
-                j += 1
-            window = duck.rows[i:j]
-            if not all(rows_equal(k, [r[x] for x in idx], kctx) for r in window):
-                return _order_report(gs, duck, i, f"sort keys {keys}")
-            if j == n and last_run_free:
-                pass
-            elif j - i > 1:
-                a, b = multiset_diff(gs.rows[i:j], window, ctxs)
-                if a or b:
-                    return _order_report(gs, duck, i, f"sort keys {keys}")
-            elif not rows_equal(gs.rows[i], window[0], ctxs):
-                return _order_report(gs, duck, i, f"sort keys {keys}")
-            i = j
-        return None
-    for i, (a, b) in enumerate(zip(gs.rows, duck.rows)):
-        if not rows_equal(a, b, ctxs):
-            return _order_report(gs, duck, i, "sort keys not found among the output columns: rows compared in order")
-    return None
 
 
 def _order_report(gs: Table, duck: Table, i: int, how: str) -> dict:
@@ -857,6 +933,46 @@ def _order_report(gs: Table, duck: Table, i: int, how: str) -> dict:
         "graphsoar": [[display(v) for v in r] for r in gs.rows[lo: lo + SHOW_ROWS]],
         "duckdb_kql": [[display(v) for v in r] for r in duck.rows[lo: lo + SHOW_ROWS]],
     }
+
+
+def _pool(con, duckdb_kql, text: str, duck: Table, now, timeout):
+    """A function giving duckdb-kql's rows for `text` (the query with its limit raised), or None."""
+    def run():
+        try:
+            cols, _, rows = run_duckdb_kql(con, duckdb_kql, text, now, timeout)
+        except CouldNotRun:
+            return None
+        return rows if cols == duck.columns else None
+    return run
+
+
+def expression_sort_keys(con, duckdb_kql, query: str, spec: dict, duck: Table, now, timeout) -> dict | None:
+    """The values of the final sort's key expressions for each of duckdb-kql's rows: the query is
+    run again with `| extend __dk0 = (key0), ...` appended, and its rows matched to the first run's."""
+    if not spec.get("last"):
+        return None
+    exprs = [e for e, _ in spec["keys"]]
+    body = query.rstrip()
+    while body.endswith(";"):
+        body = body[:-1].rstrip()
+    text = body + "\n| extend " + ", ".join(f"__dk{i} = ({e})" for i, e in enumerate(exprs))
+    try:
+        cols, _, rows = run_duckdb_kql(con, duckdb_kql, text, now, timeout)
+    except CouldNotRun:
+        return None
+    n = len(duck.columns)
+    if cols[:n] != duck.columns or len(rows) != len(duck.rows):
+        return None
+    by_row: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        by_row[row_key(r[:n], duck.ctxs)].append(r[n:])
+    keys = []
+    for r in duck.rows:
+        found = by_row.get(row_key(r, duck.ctxs))
+        if not found:
+            return None
+        keys.append(found.pop())
+    return {"duck_keys": keys, "exprs": exprs}
 
 
 # --------------------------------------------------------------------------------------------
@@ -892,12 +1008,28 @@ def load_known(path: str | None) -> dict[str, dict]:
     return known
 
 
+# Graph's runHuntingQuery schema names (graphsoar's `graph_type_name`), accepted beside Kusto's.
+GRAPH_TYPE_NAMES = {
+    "boolean": "bool", "int32": "int", "int64": "long", "double": "real", "decimal": "decimal",
+    "string": "string", "datetime": "datetime", "timespan": "timespan", "guid": "guid", "object": "dynamic",
+    "sbyte": "bool", "single": "real",
+}
+
+
+def kusto_type_name(name: str) -> str:
+    low = (name or "dynamic").strip().lower()
+    if low in DUCKDB_TYPES:
+        return low
+    return GRAPH_TYPE_NAMES.get(low, "dynamic")
+
+
 def graphsoar_table(q: dict) -> Table:
     columns = q.get("columns") or []
     names = [c["name"] for c in columns]
-    types = [c.get("type", "dynamic") for c in columns]
-    rows = [[normalize_graphsoar(v, t) for v, t in zip(row, types)] for row in q.get("rows") or []]
-    for i, row in enumerate(q.get("rows") or []):
+    types = [kusto_type_name(c.get("type", "dynamic")) for c in columns]
+    raw = [[r.get(n) for n in names] if isinstance(r, dict) else r for r in q.get("rows") or []]
+    rows = [[normalize_graphsoar(v, t) for v, t in zip(row, types)] for row in raw]
+    for i, row in enumerate(raw):
         if len(row) != len(names):
             raise SystemExit(f"differential: {q.get('file')}: row {i} has {len(row)} values for {len(names)} columns")
     return Table(names, rows, [])
@@ -990,7 +1122,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: duckdb-kql could not run ({e.category}): {e.message.splitlines()[0][:200]}")
             continue
         m_ran += 1
-        gtypes = [c.get("type", "dynamic") for c in q.get("columns") or []]
+        gtypes = [kusto_type_name(c.get("type", "dynamic")) for c in q.get("columns") or []]
         dtype_by_col = dict(zip(cols, types))
         unordered = unordered_arrays(q["query"])
         gs.ctxs = [
@@ -999,9 +1131,19 @@ def main(argv: list[str] | None = None) -> int:
         ]
         duck = Table(cols, rows, gs.ctxs)
         limit = limit_info(q["query"])
-        keys = sort_keys(q["query"], gs.columns) if (q.get("ordered") or limit) else None
+        if limit and limit.get("raised"):
+            limit["pool"] = _pool(con, duckdb_kql, limit["raised"], duck, now, args.timeout)
+        spec = sort_spec(q["query"])
+        if q.get("ordered") and spec is None:
+            q = {**q, "ordered": False}
+            entry["ordered"] = "compared as a multiset: the final pipeline does not end in a sort/top"
+        sort = None
+        if spec and all(name in gs.columns for _, name in spec["keys"]):
+            sort = {"cols": [name for _, name in spec["keys"]]}
+        elif spec and q.get("ordered"):
+            sort = expression_sort_keys(con, duckdb_kql, q["query"], spec, duck, now, args.timeout)
         notes: list[str] = []
-        diff = compare(q, gs, duck, keys, limit, notes)
+        diff = compare(q, gs, duck, sort, limit, notes)
         if notes:
             entry["notes"] = notes
         entry["columns"] = [f"{c}:{t}" for c, t in zip(gs.columns, gtypes)]
@@ -1013,10 +1155,9 @@ def main(argv: list[str] | None = None) -> int:
                 entry["known_but_agrees"] = known[name]
         else:
             entry["difference"] = diff
-            nd = sorted({m.group(0).strip("|( ").split()[0].lower() for m in NONDETERMINISTIC.finditer(
-                _strip_strings_and_comments(q["query"]))})
+            nd = nondeterministic_constructs(q["query"])
             if nd:
-                entry["nondeterministic"] = ", ".join(nd)
+                entry["nondeterministic"] = nd
             if name in known:
                 entry["status"] = "known difference"
                 entry["known"] = known[name]
