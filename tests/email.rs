@@ -807,7 +807,7 @@ fn hunting_digest_matches_golden() {
     ) else {
         panic!("the engine answers the playbook's query")
     };
-    let results: Vec<Value> = body["results"].as_array().cloned().unwrap_or_default();
+    let results: Vec<Value> = body.to_value()["results"].as_array().cloned().unwrap_or_default();
     let ctx = run_context(graphsoar::emulator::dataset::ANCHOR);
     let evaluator = Evaluator::new(&pb, &ctx).unwrap();
     let rows: Vec<Value> = results

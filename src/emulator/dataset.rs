@@ -54,6 +54,9 @@ pub struct Dataset {
     pub alerts: Vec<Value>,
     pub incidents: Vec<Value>,
     pub tables: BTreeMap<String, Vec<Value>>,
+    /// Tables read from a dataset folder, straight into the KQL engine's columnar form (a
+    /// million-row file never exists as JSON values).
+    pub columnar: BTreeMap<String, crate::kql::data::Table>,
     pub hunting: Vec<RecordedAnswer>,
     /// Client applications beyond the built-in ones (`clients.json`).
     pub clients: Vec<Client>,
@@ -131,6 +134,7 @@ pub fn bundled() -> Result<Dataset, DatasetError> {
         // explicit override (`hunting.json` of a dataset folder, POST /_emulator/load).
         hunting: Vec::new(),
         tables: BTreeMap::new(),
+        columnar: BTreeMap::new(),
         clients: Vec::new(),
     };
     for (name, text) in BUNDLED_TABLES {
@@ -195,8 +199,8 @@ pub fn load_dir(dir: &Path) -> Result<Dataset, DatasetError> {
                     message: format!("`{name}` is not a table name (letters, digits and `_` only)"),
                 });
             }
-            let rows = parse_jsonl(&path, &read(&path)?)?;
-            ds.tables.insert(name, rows);
+            let table = parse_jsonl_columnar(&path, &name)?;
+            ds.columnar.insert(name, table);
         }
     }
     Ok(ds)
@@ -324,6 +328,82 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Value>, DatasetError> {
     Ok(rows)
 }
 
+/// Reads a JSONL table file line by line into columns (types from the schema).
+fn parse_jsonl_columnar(path: &Path, name: &str) -> Result<crate::kql::data::Table, DatasetError> {
+    use std::io::BufRead as _;
+    let io = |source| DatasetError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let columns = crate::kql::Schema::advanced_hunting()
+        .table(name)
+        .map(|t| t.columns.clone())
+        .unwrap_or_default();
+    let mut builder = crate::kql::data::TableBuilder::new(&columns);
+    for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
+        let line = line.map_err(io)?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let lineno = i + 1;
+        let value: Value = serde_json::from_str(line).map_err(|e| DatasetError::Line {
+            path: path.to_path_buf(),
+            line: lineno,
+            message: format!("invalid JSON at column {}: {e}", e.column()),
+        })?;
+        let Value::Object(row) = value else {
+            return Err(DatasetError::Line {
+                path: path.to_path_buf(),
+                line: lineno,
+                message: "expected one JSON object (a row) per line".into(),
+            });
+        };
+        builder.push_object(&row);
+    }
+    Ok(builder.finish())
+}
+
+/// Moves a columnar table's datetimes by `delta`: datetime columns, datetime strings in
+/// dynamic values, and string cells that are a whole datetime (as [`Dataset::shift_times`]
+/// does to JSON).
+fn shift_table(table: &mut crate::kql::data::Table, delta: TimeDelta) {
+    use crate::kql::data::{Column, Data, Interner, Strings};
+    let ticks = delta.num_microseconds().map_or(0, |us| us * 10);
+    for column in &mut table.columns {
+        let col: &mut Column = std::sync::Arc::make_mut(column);
+        match (&mut col.data, col.ty) {
+            (Data::Long(v), crate::kql::Type::DateTime) => v.iter_mut().flatten().for_each(|t| *t += ticks),
+            (Data::Dyn(v), _) => {
+                for j in v.iter_mut().flatten() {
+                    shift_value(std::sync::Arc::make_mut(j), delta);
+                }
+            }
+            (Data::Str(strings), _) => {
+                let dict = &strings.dict;
+                if !(0..dict.len() as u32).any(|c| datetime_shape(dict.get(c)).is_some()) {
+                    continue;
+                }
+                let mut interner = Interner::default();
+                let remap: Vec<u32> = (0..dict.len() as u32)
+                    .map(|c| {
+                        let mut v = Value::String(dict.get(c).to_string());
+                        shift_value(&mut v, delta);
+                        interner.intern(v.as_str().unwrap_or_default())
+                    })
+                    .collect();
+                let codes = strings.codes.iter().map(|&c| remap[c as usize]).collect();
+                *strings = Strings {
+                    dict: interner.finish(),
+                    codes,
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Trims the query and turns CRLF into LF: the form recorded answers are matched on.
 pub fn normalize_query(q: &str) -> String {
     q.trim().replace("\r\n", "\n")
@@ -349,6 +429,9 @@ impl Dataset {
             .chain(self.tables.values_mut().flatten())
             .chain(self.hunting.iter_mut().flat_map(|a| a.results.iter_mut()))
             .collect();
+        for table in self.columnar.values_mut() {
+            shift_table(table, delta);
+        }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 16);
         if threads == 1 || values.len() < 1024 {
             values.into_iter().for_each(|v| shift_value(v, delta));
@@ -887,7 +970,7 @@ mod tests {
             let answer =
                 crate::emulator::hunting::answer(q, &tenant, anchor(), None, std::time::Duration::from_secs(60));
             let body = match answer {
-                crate::emulator::hunting::Answer::Ok(body) => body,
+                crate::emulator::hunting::Answer::Ok(results) => results.to_value(),
                 crate::emulator::hunting::Answer::Err(status, _, m) => panic!("{path}: {status} {m}"),
             };
             let results = body["results"].as_array().expect("results");
@@ -913,6 +996,17 @@ mod tests {
                 "T".to_string(),
                 vec![serde_json::json!({"Timestamp": "2029-12-31T12:00:00.0000000Z"})],
             )]),
+            columnar: BTreeMap::from([(
+                "DeviceInfo".to_string(),
+                crate::emulator::table::columnar(
+                    "DeviceInfo",
+                    [serde_json::json!({"Timestamp": "2029-12-31T12:00:00.0000000Z", "DeviceName": "2029-12-31T12:00:00Z",
+                                        "OSPlatform": "Windows11"})
+                    .as_object()
+                    .cloned()
+                    .unwrap()],
+                ),
+            )]),
             hunting: vec![RecordedAnswer {
                 query: "T".into(),
                 schema: vec![],
@@ -922,6 +1016,10 @@ mod tests {
         };
         let start = time("2031-06-15T10:00:00.5Z");
         ds.shift_times(start);
+        let row = ds.columnar["DeviceInfo"].row_object(0);
+        assert_eq!(row["Timestamp"], "2031-06-14T22:00:00.5000000Z");
+        assert_eq!(row["DeviceName"], "2031-06-14T22:00:00Z");
+        assert_eq!(row["OSPlatform"], "Windows11");
         let a = &ds.alerts[0];
         assert_eq!(a["createdDateTime"], "2031-06-15T09:40:00.6234567Z");
         assert_eq!(a["evidence"][0]["createdDateTime"], "2031-06-15T09:40:00Z");
@@ -1104,7 +1202,7 @@ mod tests {
         std::fs::remove_file(dir.join("clients.json")).expect("remove");
         let ok = load_dir(&dir).expect("minimal dataset");
         assert_eq!(ok.alerts.len(), 1);
-        assert_eq!(ok.tables["DeviceInfo"].len(), 1);
+        assert_eq!(ok.columnar["DeviceInfo"].len, 1);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -367,13 +367,14 @@ pub async fn hunting_run(
                     format!("the query failed: {e}"),
                 )
             })?;
-    let mut body = match answer {
-        super::hunting::Answer::Ok(body) => body,
+    match answer {
+        super::hunting::Answer::Ok(results) => match results.write(Some(&context)) {
+            Ok(body) => Ok(json_bytes(StatusCode::OK, Bytes::from(body))),
+            Err(message) => Err(ApiError::bad_request(message)),
+        },
         super::hunting::Answer::Err(status, code, message) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            return Err(ApiError::new(status, code, message));
+            Err(ApiError::new(status, code, message))
         }
-    };
-    body["@odata.context"] = Value::String(context);
-    Ok(json_bytes(StatusCode::OK, Bytes::from(body.to_string())))
+    }
 }

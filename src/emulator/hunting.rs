@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::kql::data::{Table, graph_type_name};
 use crate::kql::eval::{self, ErrorKind, Options, Tenant};
@@ -22,10 +22,16 @@ pub const MAX_ROWS: usize = 100_000;
 /// The most bytes of results one answer carries (the Defender API's 124 MB).
 pub const MAX_RESULT_BYTES: usize = 124 * 1000 * 1000;
 
-/// What a query's run gave: the body of a 200, or an error's status, code and message.
+/// What a query's run gave: its results, or an error's status, code and message.
 pub enum Answer {
-    Ok(Value),
+    Ok(Results),
     Err(u16, &'static str, String),
+}
+
+/// A query's result table and the engine's warnings.
+pub struct Results {
+    pub table: Table,
+    pub warnings: Vec<String>,
 }
 
 /// Every table of the schema, empty (a query over a table the dataset has no rows of runs and
@@ -168,58 +174,159 @@ pub fn answer(query: &str, tenant: &Tenant, now: DateTime<Utc>, timespan: Option
             };
         }
     };
-    results_body(&out.table, &out.warnings)
+    Answer::Ok(Results {
+        table: out.table,
+        warnings: out.warnings,
+    })
 }
 
-/// `{"schema": [...], "results": [...]}`, the results cut at [`MAX_ROWS`].
-pub fn results_body(table: &Table, warnings: &[String]) -> Answer {
-    let schema: Vec<Value> = table
-        .names
-        .iter()
-        .zip(&table.columns)
-        .map(|(n, c)| json!({"name": n, "type": graph_type_name(c.ty)}))
-        .collect();
-    let rows = table.len.min(MAX_ROWS);
-    let mut results = Vec::with_capacity(rows);
-    let mut bytes = 0usize;
-    for r in 0..rows {
-        let mut m = Map::new();
-        for (n, c) in table.names.iter().zip(&table.columns) {
-            let v = c.get(r).to_json();
-            bytes += n.len() + json_size(&v) + 4;
-            m.insert(n.clone(), v);
+impl Results {
+    /// Graph's body, `{"@odata.context": ..., "schema": [...], "results": [...]}`, written
+    /// straight from the columns (a row is never a JSON tree); the results cut at
+    /// [`MAX_ROWS`]. `Err`: the results pass [`MAX_RESULT_BYTES`] (the Defender API's 400).
+    pub fn write(&self, context: Option<&str>) -> Result<Vec<u8>, String> {
+        let t = &self.table;
+        let mut out = Vec::with_capacity(4096);
+        out.push(b'{');
+        if let Some(c) = context {
+            out.extend_from_slice(b"\"@odata.context\":");
+            write_str(&mut out, c);
+            out.push(b',');
         }
-        if bytes > MAX_RESULT_BYTES {
-            return Answer::Err(
-                400,
-                "BadRequest",
-                "Query execution has exceeded the allowed result size. Optimize your query by reducing the number of results and columns, and try again.".into(),
-            );
+        out.extend_from_slice(b"\"schema\":[");
+        for (i, (n, c)) in t.names.iter().zip(&t.columns).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"name\":");
+            write_str(&mut out, n);
+            out.extend_from_slice(b",\"type\":");
+            write_str(&mut out, graph_type_name(c.ty));
+            out.push(b'}');
         }
-        results.push(Value::Object(m));
+        out.extend_from_slice(b"],\"results\":[");
+        let keys: Vec<Vec<u8>> = t
+            .names
+            .iter()
+            .map(|n| {
+                let mut k = Vec::new();
+                write_str(&mut k, n);
+                k.push(b':');
+                k
+            })
+            .collect();
+        let start = out.len();
+        for r in 0..t.len.min(MAX_ROWS) {
+            if r > 0 {
+                out.push(b',');
+            }
+            out.push(b'{');
+            for (i, (k, c)) in keys.iter().zip(&t.columns).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(k);
+                write_cell(&mut out, c, r);
+            }
+            out.push(b'}');
+            if out.len() - start > MAX_RESULT_BYTES {
+                return Err("Query execution has exceeded the allowed result size. Optimize your query by reducing the number of results and columns, and try again.".into());
+            }
+        }
+        out.push(b']');
+        if !self.warnings.is_empty() {
+            // Not a Graph property: the local tenant's notes (externaldata not read,
+            // functions without data), which clients ignore.
+            out.extend_from_slice(b",\"@graphsoar.warnings\":");
+            out.extend_from_slice(serde_json::to_string(&self.warnings).unwrap_or_default().as_bytes());
+        }
+        out.push(b'}');
+        Ok(out)
     }
-    let mut body = json!({"schema": schema, "results": results});
-    if !warnings.is_empty() {
-        // Not a Graph property: the local tenant's notes (externaldata not read, functions
-        // without data), which clients ignore.
-        body["@graphsoar.warnings"] = json!(warnings);
+
+    /// The body as JSON (tests and tools).
+    pub fn to_value(&self) -> Value {
+        self.write(None)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null)
     }
-    Answer::Ok(body)
 }
 
-fn json_size(v: &Value) -> usize {
-    match v {
-        Value::String(s) => s.len() + 2,
-        Value::Null => 4,
-        Value::Bool(_) => 5,
-        Value::Number(_) => 12,
-        other => other.to_string().len(),
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json's escaping; writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write_cell(out: &mut Vec<u8>, c: &crate::kql::data::Column, r: usize) {
+    use crate::kql::Type;
+    use crate::kql::data::Data;
+    use std::io::Write as _;
+    match &c.data {
+        Data::Str(s) => write_str(out, s.get(r)),
+        Data::Long(v) => match (v[r], c.ty) {
+            (None, _) => out.extend_from_slice(b"null"),
+            (Some(t), Type::DateTime) => write_str(out, &crate::kql::value::format_datetime(t)),
+            (Some(t), Type::TimeSpan) => write_str(out, &crate::kql::format_timespan(t)),
+            (Some(x), _) => {
+                let _ = write!(out, "{x}");
+            }
+        },
+        Data::Bool(v) => out.extend_from_slice(match v[r] {
+            None => b"null",
+            Some(true) => b"true",
+            Some(false) => b"false",
+        }),
+        Data::Real(v) => match v[r] {
+            None => out.extend_from_slice(b"null"),
+            Some(x) if x.is_finite() => {
+                let _ = serde_json::to_writer(&mut *out, &x);
+            }
+            Some(x) => write_str(out, &crate::kql::value::format_real(x)),
+        },
+        Data::Dyn(v) => match &v[r] {
+            None => out.extend_from_slice(b"null"),
+            Some(j) => {
+                let _ = serde_json::to_writer(&mut *out, &**j);
+            }
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn results_stop_at_100000_rows_and_keep_every_column() {
+        let tenant = Tenant::default();
+        let now = parse_datetime_ticks("2030-01-01T00:00:00Z").unwrap();
+        let _ = now;
+        let Answer::Ok(results) = answer(
+            "range x from 1 to 100005 step 1 | extend s = strcat('v', x), n = long(null), d = datetime(2030-01-01)",
+            &tenant,
+            chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")
+                .unwrap()
+                .to_utc(),
+            None,
+            Duration::from_secs(60),
+        ) else {
+            panic!("runs")
+        };
+        let body: Value = serde_json::from_slice(&results.write(Some("ctx")).unwrap()).unwrap();
+        assert_eq!(body["@odata.context"], "ctx");
+        let rows = body["results"].as_array().unwrap();
+        assert_eq!(rows.len(), MAX_ROWS);
+        assert_eq!(
+            rows[0],
+            serde_json::json!({"x": 1, "s": "v1", "n": null, "d": "2030-01-01T00:00:00.0000000Z"})
+        );
+        assert_eq!(
+            body["schema"],
+            serde_json::json!([{"name": "x", "type": "Int64"}, {"name": "s", "type": "String"},
+                               {"name": "n", "type": "Int64"}, {"name": "d", "type": "DateTime"}])
+        );
+    }
 
     #[test]
     fn timespans_in_every_iso_form() {

@@ -327,6 +327,7 @@ impl Store {
                         let table = super::table::columnar(&name, rows.into_iter().filter_map(into_object));
                         (name, Arc::new(table))
                     })
+                    .chain(dataset.columnar.into_iter().map(|(name, t)| (name, Arc::new(t))))
                     .collect(),
             ),
             hunting: dataset.hunting,

@@ -160,6 +160,13 @@ impl Strings {
     pub fn get(&self, row: usize) -> &str {
         self.dict.get(self.codes[row])
     }
+
+    /// Whether deciding a predicate once per dictionary entry beats deciding it per row: the
+    /// dictionary is not much larger than the rows (a column of distinct strings has one entry
+    /// more than rows, the empty string; after a selective filter it is far larger).
+    pub fn per_entry(&self) -> bool {
+        self.dict.len() <= self.codes.len().saturating_mul(2).saturating_add(16)
+    }
 }
 
 /// A column's values.

@@ -122,7 +122,7 @@ impl Lexer<'_> {
                     self.pos += c.len_utf8();
                     spaced = true;
                 } else if self.rest().starts_with("//") {
-                    let end = self.rest().find('\n').map_or(self.text.len(), |i| self.pos + i);
+                    let end = self.rest().find(['\n', '\r']).map_or(self.text.len(), |i| self.pos + i);
                     self.pos = end;
                     spaced = true;
                 } else {

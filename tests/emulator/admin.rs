@@ -154,7 +154,14 @@ async fn hunting_is_answered_by_the_engine_and_recordings_override_it() {
             answer.body["@odata.context"],
             tenant.url("/v1.0/$metadata#microsoft.graph.security.huntingQueryResults")
         );
-        assert_eq!(answer.body["schema"][0], json!({"name": "AlertId", "type": "String"}));
+        assert!(
+            answer.body["schema"]
+                .as_array()
+                .unwrap()
+                .contains(&json!({"name": "AlertId", "type": "String"})),
+            "{:#}",
+            answer.body["schema"]
+        );
         assert_eq!(answer.body["results"][0]["AlertId"], "a00");
         let shifted = answer.body["results"][0]["Timestamp"].as_str().unwrap();
         assert!(!shifted.starts_with("2029"), "row times are shifted: {shifted}");

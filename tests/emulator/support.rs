@@ -1,7 +1,7 @@
 //! Helpers for the emulator contract tests: a running emulator on 127.0.0.1:0, tokens, and JSON
 //! calls that return status, headers and body.
 
-use graphsoar::emulator::dataset::{Dataset, RecordedAnswer};
+use graphsoar::emulator::dataset::Dataset;
 use graphsoar::emulator::{EmulatorConfig, Running, spawn};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -107,15 +107,22 @@ pub fn small_dataset(n: usize) -> Dataset {
     Dataset {
         alerts,
         incidents,
-        tables: Default::default(),
-        hunting: vec![RecordedAnswer {
-            query: "AlertInfo | take 1".into(),
-            schema: vec![
-                json!({"name": "AlertId", "type": "String"}),
-                json!({"name": "Timestamp", "type": "DateTime"}),
-            ],
-            results: vec![json!({"AlertId": "a00", "Timestamp": "2029-12-31T23:59:00Z"})],
-        }],
+        // One AlertInfo row per alert, for hunting queries (answered by the KQL engine).
+        tables: [(
+            "AlertInfo".to_string(),
+            (0..n)
+                .map(|i| {
+                    let minute = 1 + i;
+                    let at = format!("2029-12-31T{:02}:{:02}:00.1234567Z", 23 - minute / 60, 59 - minute % 60);
+                    json!({"Timestamp": at, "AlertId": format!("a{i:02}"), "Title": format!("Alert {i}"),
+                           "Severity": if i % 4 == 0 { "High" } else { "Low" }})
+                })
+                .collect(),
+        )]
+        .into_iter()
+        .collect(),
+        columnar: Default::default(),
+        hunting: Vec::new(),
         clients: Vec::new(),
     }
 }

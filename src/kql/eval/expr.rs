@@ -123,18 +123,36 @@ impl Ctx<'_> {
         } = &e.kind
             && terms.len() > 1
         {
+            // `rows`: the input rows `current` holds; `keep`: which of them are still true.
+            // A term that drops most rows narrows the table the next terms see; otherwise the
+            // next term runs on the same table and the results are combined (copying a table
+            // to drop a few rows costs more than testing them).
             let mut rows: Vec<u32> = (0..row.len as u32).collect();
             let mut current: Option<Table> = None;
+            let mut keep: Option<Vec<bool>> = None;
             for t in terms {
                 let input = current.as_ref().unwrap_or(row);
-                let keep = self.predicate_rows(t, input)?;
-                if keep.len() == input.len {
-                    continue;
+                let v = self.eval(t, input)?;
+                let mut mask = keep.take().unwrap_or_else(|| vec![true; input.len]);
+                for i in true_rows_not(&v, input.len) {
+                    mask[i as usize] = false;
                 }
-                rows = keep.iter().map(|&k| rows[k as usize]).collect();
-                current = Some(row.gather(&rows));
+                let kept = mask.iter().filter(|k| **k).count();
+                if kept * 4 < input.len || kept == 0 {
+                    let local: Vec<u32> = (0..input.len as u32).filter(|&i| mask[i as usize]).collect();
+                    rows = local.iter().map(|&k| rows[k as usize]).collect();
+                    current = Some(row.gather(&rows));
+                    if rows.is_empty() {
+                        return Ok(rows);
+                    }
+                } else {
+                    keep = Some(mask);
+                }
             }
-            return Ok(rows);
+            return Ok(match keep {
+                Some(mask) => rows.into_iter().zip(mask).filter(|(_, k)| *k).map(|(r, _)| r).collect(),
+                None => rows,
+            });
         }
         let v = self.eval(e, row)?;
         Ok(true_rows(&v, row.len))
@@ -308,6 +326,26 @@ pub(super) fn true_rows(v: &Vector, len: usize) -> Vec<u32> {
     }
 }
 
+/// The rows of a boolean vector that are not true (false or null).
+fn true_rows_not(v: &Vector, len: usize) -> Vec<u32> {
+    match v {
+        Vector::Col(c) if matches!(c.data, Data::Bool(_)) => {
+            let Data::Bool(b) = &c.data else { unreachable!() };
+            b.iter()
+                .enumerate()
+                .filter(|(_, x)| **x != Some(true))
+                .map(|(i, _)| i as u32)
+                .collect()
+        }
+        other => {
+            let yes = true_rows(other, len);
+            let mut is = vec![false; len];
+            yes.iter().for_each(|&i| is[i as usize] = true);
+            (0..len as u32).filter(|&i| !is[i as usize]).collect()
+        }
+    }
+}
+
 /// Applies `f` to every row (once for a constant).
 pub(super) fn map1(v: &Vector, len: usize, ty: Type, f: impl Fn(Value) -> Value) -> Vector {
     match v {
@@ -350,7 +388,7 @@ pub(super) fn string_predicate(
         ),
         Vector::Col(c) => match &c.data {
             Data::Str(s) => {
-                let out: Vec<Option<bool>> = if s.dict.len() <= s.codes.len() {
+                let out: Vec<Option<bool>> = if s.per_entry() {
                     let hits: Vec<bool> = (0..s.dict.len() as u32).map(|code| on_str(s.dict.get(code))).collect();
                     s.codes.iter().map(|&c| Some(hits[c as usize])).collect()
                 } else {
@@ -508,7 +546,7 @@ pub(super) fn binary(op: BinOp, a: &Vector, b: &Vector, len: usize) -> Result<Ve
             BinOp::Str(sop) => {
                 let m = Matcher::new(sop, &needle)?;
                 if let Data::Str(s) = &c.data
-                    && s.dict.len() <= s.codes.len()
+                    && s.per_entry()
                 {
                     let hits = m.test_dict(&s.dict);
                     return Ok(bool_column(s.codes.iter().map(|&c| Some(hits[c as usize])).collect()));

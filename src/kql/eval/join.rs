@@ -286,31 +286,30 @@ impl Ctx<'_> {
         let lk = pairs.iter().map(|(l, _)| self.eval(l, left)).collect::<R<Vec<_>>>()?;
         let rk = pairs.iter().map(|(_, r)| self.eval(r, &right)).collect::<R<Vec<_>>>()?;
         let (lid, rid, n) = key_ids(&lk, left.len, &rk, right.len);
-        let mut first = vec![u32::MAX; n];
+        // Every matching right row, as join kind=leftouter (or inner) does.
+        let mut by_id: Vec<Vec<u32>> = vec![Vec::new(); n];
         for (r, &id) in rid.iter().enumerate() {
-            if id != u32::MAX && first[id as usize] == u32::MAX {
-                first[id as usize] = r as u32;
+            if id != u32::MAX {
+                by_id[id as usize].push(r as u32);
             }
         }
         let mut lidx = Vec::new();
         let mut ridx = Vec::new();
-        for l in 0..left.len {
-            let m = if lid[l] == u32::MAX {
-                u32::MAX
-            } else {
-                first[lid[l] as usize]
-            };
-            if m == u32::MAX {
-                if kind == Kind::Inner {
-                    continue;
+        for (l, &id) in lid.iter().enumerate() {
+            let matches: &[u32] = if id == u32::MAX { &[] } else { &by_id[id as usize] };
+            if matches.is_empty() {
+                if kind != Kind::Inner {
+                    lidx.push(Some(l as u32));
+                    ridx.push(None);
                 }
-                lidx.push(Some(l as u32));
-                ridx.push(None);
-            } else {
+                continue;
+            }
+            for &m in matches {
                 lidx.push(Some(l as u32));
                 ridx.push(Some(m));
             }
         }
+        self.check_rows(lidx.len(), span)?;
         let skip: Vec<String> = pairs
             .iter()
             .filter_map(|(_, r)| match &r.kind {

@@ -290,7 +290,13 @@ pub(crate) fn parse_timespan_text(text: &str) -> Option<i64> {
 }
 
 pub(crate) fn parse_guid(text: &str) -> Option<String> {
+    // .NET's forms: bare, or in braces (as the registry writes CLSIDs).
     let t = text.trim();
+    let t = t
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(t)
+        .trim();
     let hex: String = t.chars().filter(|c| *c != '-').collect();
     (hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
 }
