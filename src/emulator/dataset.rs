@@ -1103,7 +1103,16 @@ mod tests {
             let text: String = rows.iter().map(|r| format!("{r}\n\n")).collect();
             std::fs::write(dir.join("tables").join(format!("{t}.jsonl")), text).expect("write");
         }
-        assert_eq!(load_dir(&dir).expect("load_dir"), ds);
+        let loaded = load_dir(&dir).expect("load_dir");
+        assert_eq!(
+            (&loaded.alerts, &loaded.incidents, &loaded.hunting),
+            (&ds.alerts, &ds.incidents, &ds.hunting)
+        );
+        assert_eq!(loaded.columnar.len(), ds.tables.len());
+        for (t, rows) in &ds.tables {
+            let expected = crate::emulator::table::columnar(t, rows.iter().filter_map(|r| r.as_object().cloned()));
+            assert!(loaded.columnar[t] == expected, "{t}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

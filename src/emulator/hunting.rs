@@ -284,6 +284,10 @@ fn write_cell(out: &mut Vec<u8>, c: &crate::kql::data::Column, r: usize) {
             }
             Some(x) => write_str(out, &crate::kql::value::format_real(x)),
         },
+        Data::Nulls(_) => out.extend_from_slice(match c.ty {
+            Type::String | Type::Guid => b"\"\"",
+            _ => b"null",
+        }),
         Data::Dyn(v) => match &v[r] {
             None => out.extend_from_slice(b"null"),
             Some(j) => {

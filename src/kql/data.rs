@@ -179,6 +179,9 @@ pub enum Data {
     /// string and guid.
     Str(Strings),
     Dyn(Vec<Option<Arc<Json>>>),
+    /// This many rows, every one null (the empty string for a string column): a column the
+    /// schema has and the data never fills takes no memory per row.
+    Nulls(usize),
 }
 
 /// A typed column.
@@ -196,6 +199,7 @@ impl Column {
             Data::Real(v) => v.len(),
             Data::Str(s) => s.codes.len(),
             Data::Dyn(v) => v.len(),
+            Data::Nulls(n) => *n,
         }
     }
 
@@ -217,6 +221,10 @@ impl Column {
             Data::Real(v) => v[row].map_or(Value::Null, Value::Real),
             Data::Str(s) => Value::str(s.get(row)),
             Data::Dyn(v) => v[row].clone().map_or(Value::Null, Value::Dynamic),
+            Data::Nulls(_) => match self.ty {
+                Type::String | Type::Guid => Value::str(""),
+                _ => Value::Null,
+            },
         }
     }
 
@@ -234,12 +242,16 @@ impl Column {
                 codes: pick(&s.codes, rows),
             }),
             Data::Dyn(v) => Data::Dyn(pick(v, rows)),
+            Data::Nulls(_) => Data::Nulls(rows.len()),
         };
         Column { ty: self.ty, data }
     }
 
     /// Like [`Column::gather`], with `None` for a null row (the unmatched side of an outer join).
     pub fn gather_opt(&self, rows: &[Option<u32>]) -> Column {
+        if let Data::Nulls(_) = self.data {
+            return Column::nulls(self.ty, rows.len());
+        }
         if rows.iter().all(Option::is_some) {
             let rows: Vec<u32> = rows.iter().flatten().copied().collect();
             return self.gather(&rows);
@@ -252,17 +264,10 @@ impl Column {
     }
 
     pub fn nulls(ty: Type, len: usize) -> Column {
-        let data = match storage(ty) {
-            Storage::Bool => Data::Bool(vec![None; len]),
-            Storage::Long => Data::Long(vec![None; len]),
-            Storage::Real => Data::Real(vec![None; len]),
-            Storage::Str => Data::Str(Strings {
-                dict: Interner::default().finish(),
-                codes: vec![0; len],
-            }),
-            Storage::Dyn => Data::Dyn(vec![None; len]),
-        };
-        Column { ty: concrete(ty), data }
+        Column {
+            ty: concrete(ty),
+            data: Data::Nulls(len),
+        }
     }
 
     /// `len` copies of one value.
@@ -307,6 +312,7 @@ impl Column {
             Data::Real(v) => v.capacity() * 16,
             Data::Str(s) => s.codes.capacity() * 4 + s.dict.heap_bytes(),
             Data::Dyn(v) => v.capacity() * 8 + v.iter().flatten().map(|j| j.to_string().len() + 32).sum::<usize>(),
+            Data::Nulls(_) => 0,
         }
     }
 }
@@ -342,7 +348,10 @@ fn concrete(ty: Type) -> Type {
 #[derive(Debug)]
 pub struct ColumnBuilder {
     ty: Type,
-    data: BuilderData,
+    /// `None` while every value so far was null (then `nulls` counts them).
+    data: Option<BuilderData>,
+    nulls: usize,
+    capacity: usize,
 }
 
 #[derive(Debug)]
@@ -356,14 +365,24 @@ enum BuilderData {
 
 impl ColumnBuilder {
     pub fn new(ty: Type, capacity: usize) -> ColumnBuilder {
-        let data = match storage(ty) {
-            Storage::Bool => BuilderData::Bool(Vec::with_capacity(capacity)),
-            Storage::Long => BuilderData::Long(Vec::with_capacity(capacity)),
-            Storage::Real => BuilderData::Real(Vec::with_capacity(capacity)),
-            Storage::Str => BuilderData::Str(Interner::default(), Vec::with_capacity(capacity)),
-            Storage::Dyn => BuilderData::Dyn(Vec::with_capacity(capacity)),
-        };
-        ColumnBuilder { ty: concrete(ty), data }
+        ColumnBuilder {
+            ty: concrete(ty),
+            data: None,
+            nulls: 0,
+            capacity,
+        }
+    }
+
+    /// The values' storage, made (with the nulls so far) at the first non-null value.
+    fn data(&mut self) -> &mut BuilderData {
+        let (ty, nulls, capacity) = (self.ty, self.nulls, self.capacity.max(self.nulls + 1));
+        self.data.get_or_insert_with(|| match storage(ty) {
+            Storage::Bool => BuilderData::Bool(with_nulls(capacity, nulls, None)),
+            Storage::Long => BuilderData::Long(with_nulls(capacity, nulls, None)),
+            Storage::Real => BuilderData::Real(with_nulls(capacity, nulls, None)),
+            Storage::Str => BuilderData::Str(Interner::default(), with_nulls(capacity, nulls, 0)),
+            Storage::Dyn => BuilderData::Dyn(with_nulls(capacity, nulls, None)),
+        })
     }
 
     pub fn ty(&self) -> Type {
@@ -372,11 +391,12 @@ impl ColumnBuilder {
 
     pub fn len(&self) -> usize {
         match &self.data {
-            BuilderData::Bool(v) => v.len(),
-            BuilderData::Long(v) => v.len(),
-            BuilderData::Real(v) => v.len(),
-            BuilderData::Str(_, v) => v.len(),
-            BuilderData::Dyn(v) => v.len(),
+            None => self.nulls,
+            Some(BuilderData::Bool(v)) => v.len(),
+            Some(BuilderData::Long(v)) => v.len(),
+            Some(BuilderData::Real(v)) => v.len(),
+            Some(BuilderData::Str(_, v)) => v.len(),
+            Some(BuilderData::Dyn(v)) => v.len(),
         }
     }
 
@@ -385,9 +405,17 @@ impl ColumnBuilder {
     }
 
     pub fn push(&mut self, v: Value) {
-        match &mut self.data {
+        if self.data.is_none()
+            && (v.is_null()
+                || matches!(&v, Value::Str(s) if s.is_empty() && matches!(self.ty, Type::String | Type::Guid)))
+        {
+            self.nulls += 1;
+            return;
+        }
+        let ty = self.ty;
+        match self.data() {
             BuilderData::Bool(c) => c.push(v.as_bool()),
-            BuilderData::Long(c) => c.push(match self.ty {
+            BuilderData::Long(c) => c.push(match ty {
                 Type::DateTime => v.as_datetime(),
                 Type::TimeSpan => v.as_timespan(),
                 _ => v.as_long(),
@@ -407,7 +435,11 @@ impl ColumnBuilder {
     }
 
     pub fn push_str(&mut self, s: &str) {
-        match &mut self.data {
+        if s.is_empty() && self.data.is_none() {
+            self.nulls += 1;
+            return;
+        }
+        match self.data() {
             BuilderData::Str(i, c) => c.push(i.intern(s)),
             _ => self.push(Value::str(s)),
         }
@@ -415,9 +447,14 @@ impl ColumnBuilder {
 
     /// Appends a JSON cell (a dataset row's).
     pub fn push_json(&mut self, j: &Json) {
-        match (&mut self.data, j) {
+        if j.is_null() && self.data.is_none() {
+            self.nulls += 1;
+            return;
+        }
+        let ty = self.ty;
+        match (self.data(), j) {
             (BuilderData::Str(i, c), Json::String(s)) => c.push(i.intern(s)),
-            (BuilderData::Long(c), Json::Number(n)) if matches!(self.ty, Type::Int | Type::Long) => {
+            (BuilderData::Long(c), Json::Number(n)) if matches!(ty, Type::Int | Type::Long) => {
                 c.push(n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)));
             }
             (BuilderData::Dyn(c), j) => c.push((!j.is_null()).then(|| Arc::new(j.clone()))),
@@ -427,17 +464,24 @@ impl ColumnBuilder {
 
     pub fn finish(self) -> Column {
         let data = match self.data {
-            BuilderData::Bool(v) => Data::Bool(v),
-            BuilderData::Long(v) => Data::Long(v),
-            BuilderData::Real(v) => Data::Real(v),
-            BuilderData::Str(i, codes) => Data::Str(Strings {
+            None => Data::Nulls(self.nulls),
+            Some(BuilderData::Bool(v)) => Data::Bool(v),
+            Some(BuilderData::Long(v)) => Data::Long(v),
+            Some(BuilderData::Real(v)) => Data::Real(v),
+            Some(BuilderData::Str(i, codes)) => Data::Str(Strings {
                 dict: i.finish(),
                 codes,
             }),
-            BuilderData::Dyn(v) => Data::Dyn(v),
+            Some(BuilderData::Dyn(v)) => Data::Dyn(v),
         };
         Column { ty: self.ty, data }
     }
+}
+
+fn with_nulls<T: Clone>(capacity: usize, n: usize, null: T) -> Vec<T> {
+    let mut v = Vec::with_capacity(capacity);
+    v.resize(n, null);
+    v
 }
 
 /// A table: named columns of one length.
