@@ -40,7 +40,7 @@ use serde_json::{Map, Value, json};
 
 use super::dataset::{Dataset, civil_from_days};
 use super::store::{Entity, Kind as EntityKind, Store};
-use super::table::Table;
+use crate::kql::data::{Table, TableBuilder};
 
 const ANCHOR_UNIX: i64 = 1_893_456_000; // 2030-01-01T00:00:00Z
 const TICKS_PER_SEC: i64 = 10_000_000;
@@ -283,14 +283,26 @@ impl World {
 struct Out {
     alerts: Vec<Value>,
     incidents: Vec<Value>,
-    tables: BTreeMap<&'static str, Table>,
+    tables: BTreeMap<&'static str, TableBuilder>,
 }
 
 impl Out {
     /// A sparse row: the given non-null columns only (see the module documentation).
     fn row<'k>(&mut self, table: &'static str, fields: impl IntoIterator<Item = (&'k str, Value)>) {
-        self.tables.entry(table).or_default().push_fields(fields);
+        self.tables
+            .entry(table)
+            .or_insert_with(|| builder(table))
+            .push_fields(fields);
     }
+}
+
+/// A table's rows, typed by the advanced-hunting schema.
+fn builder(table: &str) -> TableBuilder {
+    let columns = crate::kql::Schema::advanced_hunting()
+        .table(table)
+        .map(|t| t.columns.clone())
+        .unwrap_or_default();
+    TableBuilder::new(&columns)
 }
 
 fn s(x: &str) -> Value {
@@ -1642,13 +1654,17 @@ pub fn generate(alerts: usize, seed: u64) -> Dataset {
         ds.alerts.extend(out.alerts);
         ds.incidents.extend(out.incidents);
         for (name, rows) in out.tables {
-            ds.tables.entry(name.to_owned()).or_default().extend(rows.values());
+            let rows = rows.finish();
+            ds.tables
+                .entry(name.to_owned())
+                .or_default()
+                .extend(rows.objects().map(Value::Object));
         }
     }
     ds.tables
         .entry("DeviceInfo".to_owned())
         .or_default()
-        .extend(device_info.values());
+        .extend(device_info.objects().map(Value::Object));
     ds
 }
 
@@ -1664,10 +1680,12 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             .into_iter()
             .map(|alert| Entity::new(EntityKind::Alert, alert))
             .collect::<Result<Vec<_>, _>>();
-        (alerts, out.incidents, out.tables)
+        // Each chunk's rows into columns on the thread that made them.
+        let tables: Vec<(&'static str, Table)> = out.tables.into_iter().map(|(n, b)| (n, b.finish())).collect();
+        (alerts, out.incidents, tables)
     });
     let mut store = Store::default();
-    let mut tables: BTreeMap<&'static str, Table> = BTreeMap::new();
+    let mut tables: BTreeMap<&'static str, Vec<Table>> = BTreeMap::new();
     let mut built = 0;
     for (alerts, incidents, chunk_tables) in chunks {
         let alerts = alerts?;
@@ -1677,7 +1695,7 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             store.put_incident(incident)?;
         }
         for (name, rows) in chunk_tables {
-            tables.entry(name).or_default().append(rows);
+            tables.entry(name).or_default().push(rows);
         }
     }
     if built != alerts {
@@ -1685,12 +1703,11 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             "the generator built {built} of {alerts} alerts (a generator thread failed)"
         ));
     }
-    tables.entry("DeviceInfo").or_default().append(device_info);
-    // Into the engine's columnar form, a table at a time (each one's rows then freed).
+    tables.entry("DeviceInfo").or_default().push(device_info);
     store.tables = Arc::new(
         tables
             .into_iter()
-            .map(|(name, rows)| (name.to_owned(), Arc::new(rows.into_columnar(name))))
+            .map(|(name, parts)| (name.to_owned(), Arc::new(Table::concat(parts))))
             .collect(),
     );
     Ok(store)
@@ -1773,7 +1790,7 @@ fn build<R: Send>(alerts: usize, seed: u64, anchor: i64, finish: impl Fn(Out) ->
     let chunks = done.into_iter().map(|(_, chunk)| chunk).collect();
 
     // one DeviceInfo row per device
-    let mut info = Table::with_capacity(w.devices.len() + w.servers.len());
+    let mut info = builder("DeviceInfo");
     for (i, d) in w.devices.iter().chain(w.servers.iter()).enumerate() {
         let u = &w.users[d.user];
         info.push_fields([
@@ -1803,7 +1820,7 @@ fn build<R: Send>(alerts: usize, seed: u64, anchor: i64, finish: impl Fn(Out) ->
             ("IsInternetFacing", Value::Bool(false)),
         ]);
     }
-    (chunks, info)
+    (chunks, info.finish())
 }
 
 /// The shipped auto-close playbooks' trigger filters and conditions, restated in Rust for tests.

@@ -459,6 +459,7 @@ pub enum Source {
     },
     /// `find [in (T, ...)] where predicate [project ...]`.
     Find {
+        params: Vec<OpParam>,
         tables: Vec<Expr>,
         predicate: Expr,
         project: Option<Vec<Expr>>,

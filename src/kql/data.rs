@@ -555,6 +555,120 @@ impl Table {
         self.columns.iter().map(|c| c.heap_bytes()).sum()
     }
 
+    /// The tables' rows one after the other, columns matched by name (a column a part lacks
+    /// is null there). Strings are re-interned once per distinct string of each part, not per
+    /// row.
+    pub fn concat(parts: Vec<Table>) -> Table {
+        let len: usize = parts.iter().map(|t| t.len).sum();
+        let mut names: Vec<String> = Vec::new();
+        let mut types: Vec<Type> = Vec::new();
+        for t in &parts {
+            for (n, c) in t.names.iter().zip(&t.columns) {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                    types.push(c.ty);
+                }
+            }
+        }
+        let mut columns = Vec::with_capacity(names.len());
+        for (name, &ty) in names.iter().zip(&types) {
+            let pieces: Vec<(usize, Option<&Column>)> = parts
+                .iter()
+                .map(|t| (t.len, t.column(name).map(|c| &**c).filter(|c| c.ty == ty)))
+                .collect();
+            columns.push(Arc::new(concat_column(ty, len, &pieces)));
+        }
+        Table { names, columns, len }
+    }
+}
+
+/// One column of [`Table::concat`]: `pieces` of (rows, the part's column if it has one).
+fn concat_column(ty: Type, len: usize, pieces: &[(usize, Option<&Column>)]) -> Column {
+    if pieces
+        .iter()
+        .all(|(_, c)| c.is_none_or(|c| matches!(c.data, Data::Nulls(_))))
+    {
+        return Column::nulls(ty, len);
+    }
+    fn extend<T: Clone>(out: &mut Vec<T>, piece: Option<&Vec<T>>, n: usize, null: T) {
+        match piece {
+            Some(v) => out.extend_from_slice(v),
+            None => out.resize(out.len() + n, null),
+        }
+    }
+    let data = match storage(ty) {
+        Storage::Str => {
+            let mut interner = Interner::default();
+            let mut codes = Vec::with_capacity(len);
+            for (n, c) in pieces {
+                match c.map(|c| &c.data) {
+                    Some(Data::Str(s)) => {
+                        let remap: Vec<u32> = (0..s.dict.len() as u32)
+                            .map(|k| interner.intern(s.dict.get(k)))
+                            .collect();
+                        codes.extend(s.codes.iter().map(|&k| remap[k as usize]));
+                    }
+                    Some(Data::Nulls(_)) | None => codes.resize(codes.len() + n, 0),
+                    Some(_) => {
+                        let c = c.expect("matched Some");
+                        codes.extend((0..*n).map(|r| interner.intern(&c.get(r).to_text())));
+                    }
+                }
+            }
+            Data::Str(Strings {
+                dict: interner.finish(),
+                codes,
+            })
+        }
+        Storage::Long => {
+            let mut v = Vec::with_capacity(len);
+            for (n, c) in pieces {
+                let piece = match c.map(|c| &c.data) {
+                    Some(Data::Long(x)) => Some(x),
+                    _ => None,
+                };
+                extend(&mut v, piece, *n, None);
+            }
+            Data::Long(v)
+        }
+        Storage::Real => {
+            let mut v = Vec::with_capacity(len);
+            for (n, c) in pieces {
+                let piece = match c.map(|c| &c.data) {
+                    Some(Data::Real(x)) => Some(x),
+                    _ => None,
+                };
+                extend(&mut v, piece, *n, None);
+            }
+            Data::Real(v)
+        }
+        Storage::Bool => {
+            let mut v = Vec::with_capacity(len);
+            for (n, c) in pieces {
+                let piece = match c.map(|c| &c.data) {
+                    Some(Data::Bool(x)) => Some(x),
+                    _ => None,
+                };
+                extend(&mut v, piece, *n, None);
+            }
+            Data::Bool(v)
+        }
+        Storage::Dyn => {
+            let mut v = Vec::with_capacity(len);
+            for (n, c) in pieces {
+                let piece = match c.map(|c| &c.data) {
+                    Some(Data::Dyn(x)) => Some(x),
+                    _ => None,
+                };
+                extend(&mut v, piece, *n, None);
+            }
+            Data::Dyn(v)
+        }
+    };
+    Column { ty, data }
+}
+
+impl Table {
     /// Row `i` as a JSON object, leaving out nulls and empty strings (how datasets keep rows).
     pub fn row_object(&self, row: usize) -> Map<String, Json> {
         let mut m = Map::new();
@@ -722,6 +836,36 @@ mod tests {
         for (w, c) in words.iter().zip(&codes) {
             assert_eq!(dict.get(*c), w);
         }
+    }
+
+    #[test]
+    fn concat_matches_columns_by_name_and_reinterns_strings() {
+        let t = |rows: Json| {
+            let mut b = TableBuilder::new(&[("S".to_string(), Type::String), ("N".to_string(), Type::Long)]);
+            for r in rows.as_array().unwrap() {
+                b.push_object(r.as_object().unwrap());
+            }
+            b.finish()
+        };
+        let a = t(json!([{"S": "x", "N": 1}, {"S": "y"}]));
+        let b = t(json!([{"S": "y", "Extra": true}, {"N": 3}]));
+        let c = Table::concat(vec![a, b]);
+        assert_eq!(c.names, ["S", "N", "Extra"]);
+        assert_eq!(c.len, 4);
+        let col = |n: &str| (0..4).map(|r| c.column(n).unwrap().get(r)).collect::<Vec<_>>();
+        assert_eq!(
+            col("S"),
+            [Value::str("x"), Value::str("y"), Value::str("y"), Value::str("")]
+        );
+        assert_eq!(col("N"), [Value::Long(1), Value::Null, Value::Null, Value::Long(3)]);
+        assert_eq!(col("Extra"), [Value::Null, Value::Null, Value::Bool(true), Value::Null]);
+        let Data::Str(s) = &c.column("S").unwrap().data else {
+            panic!("strings")
+        };
+        assert_eq!(s.dict.len(), 3, "one entry per distinct string");
+        // A column no part fills is one null per table.
+        let empty = Table::concat(vec![t(json!([{}])), t(json!([{}]))]);
+        assert!(matches!(empty.columns[0].data, Data::Nulls(2)));
     }
 
     #[test]

@@ -229,6 +229,7 @@ impl Binder<'_> {
                 tables,
                 predicate,
                 project,
+                ..
             } => {
                 let mut cols = Columns::default();
                 if tables.is_empty() {

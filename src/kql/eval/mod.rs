@@ -148,7 +148,26 @@ pub fn run(text: &str, tenant: &Tenant, options: &Options) -> R<Output> {
     for statement in &query.statements {
         match statement {
             Statement::Let(l) => ctx.bind_let(l)?,
-            Statement::Set { .. } | Statement::Declare(_) => {}
+            Statement::Set { .. } => {}
+            // `declare query_parameters(...)`: each parameter as its default (the API supplies
+            // values; the local tenant runs the query as written).
+            Statement::Declare(params) => {
+                for p in params {
+                    let ty = match &p.ty {
+                        ParamType::Scalar(t) => *t,
+                        ParamType::Tabular(_) => continue,
+                    };
+                    let v = match &p.default {
+                        Some(d) => ctx.scalar_const(d)?,
+                        None => Vector::Const(Value::Null, ty),
+                    };
+                    let v = match v {
+                        Vector::Const(x, _) => Vector::Const(x.cast(ty), ty),
+                        other => other,
+                    };
+                    ctx.bind(&p.name.name, Binding::Scalar(v));
+                }
+            }
             Statement::Expr(e) => last = Some(ctx.tabular(e)?),
         }
     }

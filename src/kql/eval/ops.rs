@@ -285,6 +285,11 @@ impl Ctx<'_> {
                     let part = Arc::new(t.gather(&rows));
                     legs.push((String::new(), self.with_input(part, |ctx| ctx.tabular(body))?));
                 }
+                if legs.is_empty() {
+                    // No partitions: the body on no rows gives the columns.
+                    let none = Arc::new(t.head(0));
+                    return self.with_input(none, |ctx| ctx.tabular(body));
+                }
                 union_tables(&legs, None, false)
             }
             OpKind::Other => {
@@ -1188,11 +1193,11 @@ impl Ctx<'_> {
                     };
                     legs.push((n, Arc::new(hit)));
                 }
-                let source_name = if matches!(s, Source::Find { .. }) {
-                    "source_"
-                } else {
-                    "$table"
+                let source_name = match s {
+                    Source::Find { params, .. } => param_word(params, "withsource").unwrap_or_else(|| "source_".into()),
+                    _ => "$table".into(),
                 };
+                let source_name = source_name.as_str();
                 let mut out = union_tables(&legs, Some(source_name), false);
                 if let Source::Find {
                     project: Some(cols), ..

@@ -124,7 +124,7 @@ impl Parser<'_> {
 
     pub(super) fn find(&mut self) -> PResult<Expr> {
         let start = self.bump().span;
-        self.op_params(&["withsource", "kind", "isfuzzy"])?;
+        let params = self.op_params(&["withsource", "kind", "isfuzzy"])?;
         let mut tables = Vec::new();
         if self.is_word("in") {
             self.bump();
@@ -159,6 +159,7 @@ impl Parser<'_> {
         };
         Ok(source(
             Source::Find {
+                params,
                 tables,
                 predicate,
                 project,
