@@ -338,9 +338,8 @@ fn parse_jsonl_columnar(path: &Path, name: &str) -> Result<crate::kql::data::Tab
     let file = std::fs::File::open(path).map_err(io)?;
     let columns = crate::kql::Schema::advanced_hunting()
         .table(name)
-        .map(|t| t.columns.clone())
-        .unwrap_or_default();
-    let mut builder = crate::kql::data::TableBuilder::new(&columns);
+        .map_or(&[][..], |t| t.columns.as_slice());
+    let mut builder = crate::kql::data::TableBuilder::new(columns);
     for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
         let line = line.map_err(io)?;
         let line = line.trim();

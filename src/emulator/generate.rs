@@ -40,7 +40,7 @@ use serde_json::{Map, Value, json};
 
 use super::dataset::{Dataset, civil_from_days};
 use super::store::{Entity, Kind as EntityKind, Store};
-use crate::kql::data::{Table, TableBuilder};
+use crate::kql::data::{Appender, Table, TableBuilder};
 
 const ANCHOR_UNIX: i64 = 1_893_456_000; // 2030-01-01T00:00:00Z
 const TICKS_PER_SEC: i64 = 10_000_000;
@@ -283,7 +283,7 @@ impl World {
 struct Out {
     alerts: Vec<Value>,
     incidents: Vec<Value>,
-    tables: BTreeMap<&'static str, TableBuilder>,
+    tables: BTreeMap<&'static str, TableBuilder<'static>>,
 }
 
 impl Out {
@@ -297,12 +297,15 @@ impl Out {
 }
 
 /// A table's rows, typed by the advanced-hunting schema.
-fn builder(table: &str) -> TableBuilder {
-    let columns = crate::kql::Schema::advanced_hunting()
+fn builder(table: &str) -> TableBuilder<'static> {
+    TableBuilder::new(schema_columns(table))
+}
+
+/// A table's columns in the advanced-hunting schema (none for a table it does not know).
+fn schema_columns(table: &str) -> &'static [(String, crate::kql::Type)] {
+    crate::kql::Schema::advanced_hunting()
         .table(table)
-        .map(|t| t.columns.clone())
-        .unwrap_or_default();
-    TableBuilder::new(&columns)
+        .map_or(&[], |t| t.columns.as_slice())
 }
 
 fn s(x: &str) -> Value {
@@ -1681,11 +1684,18 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             .map(|alert| Entity::new(EntityKind::Alert, alert))
             .collect::<Result<Vec<_>, _>>();
         // Each chunk's rows into columns on the thread that made them.
-        let tables: Vec<(&'static str, Table)> = out.tables.into_iter().map(|(n, b)| (n, b.finish())).collect();
+        let tables: Vec<(&'static str, Table)> = out.tables.into_iter().map(|(n, b)| (n, b.finish_sparse())).collect();
         (alerts, out.incidents, tables)
     });
     let mut store = Store::default();
-    let mut tables: BTreeMap<&'static str, Vec<Table>> = BTreeMap::new();
+    // Each chunk's rows are appended, and freed, as the chunk is taken.
+    let mut tables: BTreeMap<&'static str, Appender> = BTreeMap::new();
+    for (_, _, chunk_tables) in &chunks {
+        for (name, rows) in chunk_tables {
+            let a = tables.entry(name).or_default();
+            *a = Appender::with_capacity(a.capacity() + rows.len);
+        }
+    }
     let mut built = 0;
     for (alerts, incidents, chunk_tables) in chunks {
         let alerts = alerts?;
@@ -1695,7 +1705,7 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             store.put_incident(incident)?;
         }
         for (name, rows) in chunk_tables {
-            tables.entry(name).or_default().push(rows);
+            tables.entry(name).or_default().append(rows);
         }
     }
     if built != alerts {
@@ -1703,11 +1713,11 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
             "the generator built {built} of {alerts} alerts (a generator thread failed)"
         ));
     }
-    tables.entry("DeviceInfo").or_default().push(device_info);
+    tables.entry("DeviceInfo").or_default().append(device_info);
     store.tables = Arc::new(
         tables
             .into_iter()
-            .map(|(name, parts)| (name.to_owned(), Arc::new(Table::concat(parts))))
+            .map(|(name, rows)| (name.to_owned(), Arc::new(rows.finish().conform(schema_columns(name)))))
             .collect(),
     );
     Ok(store)

@@ -11,9 +11,10 @@ use serde_json::{Map, Value};
 /// A table's rows in the KQL engine's columnar form, column types from the advanced-hunting
 /// schema (a table or column it does not know takes its values' types).
 pub fn columnar(name: &str, rows: impl IntoIterator<Item = Map<String, Value>>) -> crate::kql::data::Table {
-    let schema = crate::kql::Schema::advanced_hunting();
-    let columns = schema.table(name).map(|t| t.columns.clone()).unwrap_or_default();
-    let mut b = crate::kql::data::TableBuilder::new(&columns);
+    let columns = crate::kql::Schema::advanced_hunting()
+        .table(name)
+        .map_or(&[][..], |t| t.columns.as_slice());
+    let mut b = crate::kql::data::TableBuilder::new(columns);
     for row in rows {
         b.push_object(&row);
     }

@@ -7,7 +7,7 @@
 //! Columns are shared (`Arc`) between the tables of a query: `project`, `extend` and
 //! `project-rename` copy no data.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value as Json};
@@ -463,16 +463,20 @@ impl ColumnBuilder {
     }
 
     pub fn finish(self) -> Column {
+        fn exact<T>(mut v: Vec<T>) -> Vec<T> {
+            v.shrink_to_fit();
+            v
+        }
         let data = match self.data {
             None => Data::Nulls(self.nulls),
-            Some(BuilderData::Bool(v)) => Data::Bool(v),
-            Some(BuilderData::Long(v)) => Data::Long(v),
-            Some(BuilderData::Real(v)) => Data::Real(v),
+            Some(BuilderData::Bool(v)) => Data::Bool(exact(v)),
+            Some(BuilderData::Long(v)) => Data::Long(exact(v)),
+            Some(BuilderData::Real(v)) => Data::Real(exact(v)),
             Some(BuilderData::Str(i, codes)) => Data::Str(Strings {
                 dict: i.finish(),
-                codes,
+                codes: exact(codes),
             }),
-            Some(BuilderData::Dyn(v)) => Data::Dyn(v),
+            Some(BuilderData::Dyn(v)) => Data::Dyn(exact(v)),
         };
         Column { ty: self.ty, data }
     }
@@ -556,116 +560,154 @@ impl Table {
     }
 
     /// The tables' rows one after the other, columns matched by name (a column a part lacks
-    /// is null there). Strings are re-interned once per distinct string of each part, not per
-    /// row.
+    /// is null there). See [`Appender`].
     pub fn concat(parts: Vec<Table>) -> Table {
-        let len: usize = parts.iter().map(|t| t.len).sum();
-        let mut names: Vec<String> = Vec::new();
-        let mut types: Vec<Type> = Vec::new();
-        for t in &parts {
-            for (n, c) in t.names.iter().zip(&t.columns) {
-                if !names.contains(n) {
-                    names.push(n.clone());
-                    types.push(c.ty);
-                }
-            }
+        let mut a = Appender::default();
+        for p in parts {
+            a.append(p);
         }
-        let mut columns = Vec::with_capacity(names.len());
-        for (name, &ty) in names.iter().zip(&types) {
-            let pieces: Vec<(usize, Option<&Column>)> = parts
-                .iter()
-                .map(|t| (t.len, t.column(name).map(|c| &**c).filter(|c| c.ty == ty)))
-                .collect();
-            columns.push(Arc::new(concat_column(ty, len, &pieces)));
-        }
-        Table { names, columns, len }
+        a.finish()
     }
 }
 
-/// One column of [`Table::concat`]: `pieces` of (rows, the part's column if it has one).
-fn concat_column(ty: Type, len: usize, pieces: &[(usize, Option<&Column>)]) -> Column {
-    if pieces
-        .iter()
-        .all(|(_, c)| c.is_none_or(|c| matches!(c.data, Data::Nulls(_))))
-    {
-        return Column::nulls(ty, len);
-    }
-    fn extend<T: Clone>(out: &mut Vec<T>, piece: Option<&Vec<T>>, n: usize, null: T) {
-        match piece {
-            Some(v) => out.extend_from_slice(v),
-            None => out.resize(out.len() + n, null),
+/// Builds a table by appending tables (a generator's chunks), each freed once appended.
+/// Columns are matched by name; strings are re-interned once per distinct string of each part,
+/// not per row; a column no part fills stays one null per table.
+#[derive(Debug, Default)]
+pub struct Appender {
+    names: Vec<String>,
+    columns: Vec<(Type, Acc)>,
+    len: usize,
+    /// The rows expected in all (columns are allocated for them once, not grown).
+    capacity: usize,
+}
+
+#[derive(Debug)]
+enum Acc {
+    /// Only nulls so far: how many.
+    Nulls(usize),
+    Bool(Vec<Option<bool>>),
+    Long(Vec<Option<i64>>),
+    Real(Vec<Option<f64>>),
+    Str(Interner, Vec<u32>),
+    Dyn(Vec<Option<Arc<Json>>>),
+}
+
+impl Acc {
+    fn nulls(&mut self, n: usize) {
+        match self {
+            Acc::Nulls(k) => *k += n,
+            Acc::Bool(v) => v.resize(v.len() + n, None),
+            Acc::Long(v) => v.resize(v.len() + n, None),
+            Acc::Real(v) => v.resize(v.len() + n, None),
+            Acc::Str(_, v) => v.resize(v.len() + n, 0),
+            Acc::Dyn(v) => v.resize(v.len() + n, None),
         }
     }
-    let data = match storage(ty) {
-        Storage::Str => {
-            let mut interner = Interner::default();
-            let mut codes = Vec::with_capacity(len);
-            for (n, c) in pieces {
-                match c.map(|c| &c.data) {
-                    Some(Data::Str(s)) => {
-                        let remap: Vec<u32> = (0..s.dict.len() as u32)
-                            .map(|k| interner.intern(s.dict.get(k)))
-                            .collect();
-                        codes.extend(s.codes.iter().map(|&k| remap[k as usize]));
-                    }
-                    Some(Data::Nulls(_)) | None => codes.resize(codes.len() + n, 0),
-                    Some(_) => {
-                        let c = c.expect("matched Some");
-                        codes.extend((0..*n).map(|r| interner.intern(&c.get(r).to_text())));
-                    }
+
+    /// Leaves the all-null state for storage of type `ty`, with room for `capacity` rows.
+    fn materialize(&mut self, ty: Type, capacity: usize) {
+        if let Acc::Nulls(k) = *self {
+            let cap = capacity.max(k);
+            *self = match storage(ty) {
+                Storage::Bool => Acc::Bool(with_nulls(cap, k, None)),
+                Storage::Long => Acc::Long(with_nulls(cap, k, None)),
+                Storage::Real => Acc::Real(with_nulls(cap, k, None)),
+                Storage::Str => Acc::Str(Interner::default(), with_nulls(cap, k, 0)),
+                Storage::Dyn => Acc::Dyn(with_nulls(cap, k, None)),
+            };
+        }
+    }
+
+    fn extend(&mut self, ty: Type, c: &Column, capacity: usize) {
+        if let Data::Nulls(n) = c.data {
+            return self.nulls(n);
+        }
+        self.materialize(ty, capacity);
+        match (self, &c.data) {
+            (Acc::Bool(v), Data::Bool(x)) => v.extend_from_slice(x),
+            (Acc::Long(v), Data::Long(x)) if c.ty == ty => v.extend_from_slice(x),
+            (Acc::Real(v), Data::Real(x)) => v.extend_from_slice(x),
+            (Acc::Dyn(v), Data::Dyn(x)) => v.extend_from_slice(x),
+            (Acc::Str(interner, v), Data::Str(s)) => {
+                let remap: Vec<u32> = (0..s.dict.len() as u32)
+                    .map(|k| interner.intern(s.dict.get(k)))
+                    .collect();
+                v.extend(s.codes.iter().map(|&k| remap[k as usize]));
+            }
+            // A part that typed the column differently: value by value.
+            (acc, _) => {
+                let mut b = ColumnBuilder::new(ty, c.len());
+                (0..c.len()).for_each(|r| b.push(c.get(r)));
+                acc.extend(ty, &b.finish(), capacity);
+            }
+        }
+    }
+}
+
+impl Appender {
+    /// An appender that expects about `rows` rows in all.
+    pub fn with_capacity(rows: usize) -> Appender {
+        Appender {
+            capacity: rows,
+            ..Appender::default()
+        }
+    }
+
+    /// The rows it expects in all.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn append(&mut self, t: Table) {
+        let mut seen = vec![false; self.columns.len()];
+        for (name, col) in t.names.iter().zip(&t.columns) {
+            let i = match self.names.iter().position(|n| n == name) {
+                Some(i) => i,
+                None => {
+                    self.names.push(name.clone());
+                    self.columns.push((col.ty, Acc::Nulls(self.len)));
+                    seen.push(false);
+                    self.columns.len() - 1
                 }
+            };
+            seen[i] = true;
+            let (ty, acc) = &mut self.columns[i];
+            acc.extend(*ty, col, self.capacity);
+        }
+        for (i, (_, acc)) in self.columns.iter_mut().enumerate() {
+            if !seen[i] {
+                acc.nulls(t.len);
             }
-            Data::Str(Strings {
-                dict: interner.finish(),
-                codes,
+        }
+        self.len += t.len;
+    }
+
+    pub fn finish(self) -> Table {
+        let columns = self
+            .columns
+            .into_iter()
+            .map(|(ty, acc)| {
+                let data = match acc {
+                    Acc::Nulls(n) => Data::Nulls(n),
+                    Acc::Bool(v) => Data::Bool(v),
+                    Acc::Long(v) => Data::Long(v),
+                    Acc::Real(v) => Data::Real(v),
+                    Acc::Str(i, codes) => Data::Str(Strings {
+                        dict: i.finish(),
+                        codes,
+                    }),
+                    Acc::Dyn(v) => Data::Dyn(v),
+                };
+                Arc::new(Column { ty, data })
             })
+            .collect();
+        Table {
+            names: self.names,
+            columns,
+            len: self.len,
         }
-        Storage::Long => {
-            let mut v = Vec::with_capacity(len);
-            for (n, c) in pieces {
-                let piece = match c.map(|c| &c.data) {
-                    Some(Data::Long(x)) => Some(x),
-                    _ => None,
-                };
-                extend(&mut v, piece, *n, None);
-            }
-            Data::Long(v)
-        }
-        Storage::Real => {
-            let mut v = Vec::with_capacity(len);
-            for (n, c) in pieces {
-                let piece = match c.map(|c| &c.data) {
-                    Some(Data::Real(x)) => Some(x),
-                    _ => None,
-                };
-                extend(&mut v, piece, *n, None);
-            }
-            Data::Real(v)
-        }
-        Storage::Bool => {
-            let mut v = Vec::with_capacity(len);
-            for (n, c) in pieces {
-                let piece = match c.map(|c| &c.data) {
-                    Some(Data::Bool(x)) => Some(x),
-                    _ => None,
-                };
-                extend(&mut v, piece, *n, None);
-            }
-            Data::Bool(v)
-        }
-        Storage::Dyn => {
-            let mut v = Vec::with_capacity(len);
-            for (n, c) in pieces {
-                let piece = match c.map(|c| &c.data) {
-                    Some(Data::Dyn(x)) => Some(x),
-                    _ => None,
-                };
-                extend(&mut v, piece, *n, None);
-            }
-            Data::Dyn(v)
-        }
-    };
-    Column { ty, data }
+    }
 }
 
 impl Table {
@@ -716,34 +758,35 @@ pub fn graph_type_name(ty: Type) -> &'static str {
 }
 
 /// Builds a table from JSON rows, column types from a schema (a column the schema lacks takes
-/// the type of its first non-null value; a row without a column reads it as null).
+/// the type of its first non-null value; a row without a column reads it as null). Columns are
+/// made when a row first fills them; [`TableBuilder::finish`] lays them out in the schema's
+/// order with every schema column present.
 #[derive(Debug)]
-pub struct TableBuilder {
+pub struct TableBuilder<'s> {
+    schema: &'s [(String, Type)],
     names: Vec<String>,
     columns: Vec<ColumnBuilder>,
-    index: BTreeMap<String, usize>,
+    index: HashMap<String, usize>,
     len: usize,
+    /// Which columns the row being pushed has set (kept between rows).
+    set: Vec<bool>,
 }
 
-impl TableBuilder {
-    pub fn new(schema: &[(String, Type)]) -> TableBuilder {
-        let mut b = TableBuilder {
+impl<'s> TableBuilder<'s> {
+    pub fn new(schema: &'s [(String, Type)]) -> TableBuilder<'s> {
+        TableBuilder {
+            schema,
             names: Vec::new(),
             columns: Vec::new(),
-            index: BTreeMap::new(),
+            index: HashMap::new(),
             len: 0,
-        };
-        for (name, ty) in schema {
-            b.add_column(name, *ty);
+            set: Vec::new(),
         }
-        b
     }
 
     fn add_column(&mut self, name: &str, ty: Type) -> usize {
         let mut col = ColumnBuilder::new(ty, self.len);
-        for _ in 0..self.len {
-            col.push(Value::Null);
-        }
+        col.nulls = self.len;
         self.index.insert(name.to_string(), self.columns.len());
         self.names.push(name.to_string());
         self.columns.push(col);
@@ -760,27 +803,40 @@ impl TableBuilder {
 
     /// Appends a row of `(column, value)` pairs.
     pub fn push_fields<'k>(&mut self, fields: impl IntoIterator<Item = (&'k str, Json)>) {
-        let mut set = vec![false; self.columns.len()];
+        let mut set = std::mem::take(&mut self.set);
+        set.clear();
+        set.resize(self.columns.len(), false);
         for (name, value) in fields {
             self.cell(name, &value, &mut set);
         }
         self.end_row(&set);
+        self.set = set;
     }
 
     /// Appends a row given as a JSON object.
     pub fn push_object(&mut self, row: &Map<String, Json>) {
-        let mut set = vec![false; self.columns.len()];
+        let mut set = std::mem::take(&mut self.set);
+        set.clear();
+        set.resize(self.columns.len(), false);
         for (name, value) in row {
             self.cell(name, value, &mut set);
         }
         self.end_row(&set);
+        self.set = set;
     }
 
     fn cell(&mut self, name: &str, value: &Json, set: &mut Vec<bool>) {
         let i = match self.index.get(name) {
             Some(&i) => i,
             None if value.is_null() => return,
-            None => self.add_column(name, json_type(value)),
+            None => {
+                let ty = self
+                    .schema
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or_else(|| json_type(value), |(_, t)| *t);
+                self.add_column(name, ty)
+            }
         };
         if set.len() <= i {
             set.resize(i + 1, false);
@@ -800,10 +856,52 @@ impl TableBuilder {
         self.len += 1;
     }
 
-    pub fn finish(self) -> Table {
+    /// The columns rows filled, in the order they were first filled.
+    pub fn finish_sparse(self) -> Table {
         Table {
             names: self.names,
             columns: self.columns.into_iter().map(|c| Arc::new(c.finish())).collect(),
+            len: self.len,
+        }
+    }
+
+    /// Every schema column in the schema's order (null where no row filled it), then the
+    /// columns the schema lacks.
+    pub fn finish(self) -> Table {
+        let schema = self.schema;
+        self.finish_sparse().conform(schema)
+    }
+}
+
+impl Table {
+    /// This table laid out as `schema`: its columns in the schema's order, a missing one as
+    /// nulls, then the columns the schema lacks in their order.
+    pub fn conform(self, schema: &[(String, Type)]) -> Table {
+        let mut taken = vec![false; self.names.len()];
+        let mut names = Vec::with_capacity(schema.len() + self.names.len());
+        let mut columns = Vec::with_capacity(names.capacity());
+        for (name, ty) in schema {
+            match self.index(name) {
+                Some(i) => {
+                    taken[i] = true;
+                    names.push(name.clone());
+                    columns.push(self.columns[i].clone());
+                }
+                None => {
+                    names.push(name.clone());
+                    columns.push(Arc::new(Column::nulls(*ty, self.len)));
+                }
+            }
+        }
+        for ((n, c), t) in self.names.into_iter().zip(self.columns).zip(taken) {
+            if !t {
+                names.push(n);
+                columns.push(c);
+            }
+        }
+        Table {
+            names,
+            columns,
             len: self.len,
         }
     }
@@ -841,7 +939,8 @@ mod tests {
     #[test]
     fn concat_matches_columns_by_name_and_reinterns_strings() {
         let t = |rows: Json| {
-            let mut b = TableBuilder::new(&[("S".to_string(), Type::String), ("N".to_string(), Type::Long)]);
+            let schema = [("S".to_string(), Type::String), ("N".to_string(), Type::Long)];
+            let mut b = TableBuilder::new(&schema);
             for r in rows.as_array().unwrap() {
                 b.push_object(r.as_object().unwrap());
             }

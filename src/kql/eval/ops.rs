@@ -245,12 +245,13 @@ impl Ctx<'_> {
                 return Ok(t);
             }
             OpKind::GetSchema => {
-                let mut b = TableBuilder::new(&[
+                let columns = [
                     ("ColumnName".to_string(), Type::String),
                     ("ColumnOrdinal".to_string(), Type::Int),
                     ("DataType".to_string(), Type::String),
                     ("ColumnType".to_string(), Type::String),
-                ]);
+                ];
+                let mut b = TableBuilder::new(&columns);
                 for (i, (n, ty)) in t.schema().into_iter().enumerate() {
                     b.push_fields([
                         ("ColumnName", Json::String(n)),
