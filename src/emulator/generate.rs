@@ -1688,38 +1688,48 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
         (alerts, out.incidents, tables)
     });
     let mut store = Store::default();
-    // Each chunk's rows are appended, and freed, as the chunk is taken.
-    let mut tables: BTreeMap<&'static str, Appender> = BTreeMap::new();
-    for (_, _, chunk_tables) in &chunks {
-        for (name, rows) in chunk_tables {
-            let a = tables.entry(name).or_default();
-            *a = Appender::with_capacity(a.capacity() + rows.len);
-        }
-    }
-    let mut built = 0;
+    let mut entities = Vec::with_capacity(chunks.len());
+    let mut parts: BTreeMap<&'static str, Vec<Table>> = BTreeMap::new();
     for (alerts, incidents, chunk_tables) in chunks {
-        let alerts = alerts?;
-        built += alerts.len();
-        alerts.into_iter().for_each(|alert| store.put_alert(alert));
-        for incident in incidents {
-            store.put_incident(incident)?;
-        }
+        entities.push((alerts?, incidents));
         for (name, rows) in chunk_tables {
-            tables.entry(name).or_default().append(rows);
+            parts.entry(name).or_default().push(rows);
         }
     }
+    parts.entry("DeviceInfo").or_default().push(device_info);
+    // The tables are joined on a second thread while this one indexes the alerts and
+    // incidents; each chunk's table is freed once appended.
+    let (tables, indexed) = std::thread::scope(|scope| {
+        let joiner = scope.spawn(move || {
+            parts
+                .into_iter()
+                .map(|(name, chunks)| {
+                    let mut rows = Appender::with_capacity(chunks.iter().map(|t| t.len).sum());
+                    chunks.into_iter().for_each(|t| rows.append(t));
+                    (name.to_owned(), Arc::new(rows.finish().conform(schema_columns(name))))
+                })
+                .collect::<BTreeMap<_, _>>()
+        });
+        let mut built = 0;
+        let mut indexed = Ok(());
+        for (alerts, incidents) in entities {
+            built += alerts.len();
+            alerts.into_iter().for_each(|alert| store.put_alert(alert));
+            for incident in incidents {
+                if let Err(e) = store.put_incident(incident) {
+                    indexed = Err(e);
+                }
+            }
+        }
+        (joiner.join(), indexed.map(|()| built))
+    });
+    let built = indexed?;
     if built != alerts {
         return Err(format!(
             "the generator built {built} of {alerts} alerts (a generator thread failed)"
         ));
     }
-    tables.entry("DeviceInfo").or_default().append(device_info);
-    store.tables = Arc::new(
-        tables
-            .into_iter()
-            .map(|(name, rows)| (name.to_owned(), Arc::new(rows.finish().conform(schema_columns(name)))))
-            .collect(),
-    );
+    store.tables = Arc::new(tables.map_err(|_| "the thread joining the generated tables failed".to_string())?);
     Ok(store)
 }
 
