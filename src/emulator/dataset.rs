@@ -306,26 +306,32 @@ fn parse_hunting(path: &Path, text: &str) -> Result<Vec<RecordedAnswer>, Dataset
 fn parse_jsonl(path: &Path, text: &str) -> Result<Vec<Value>, DatasetError> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
+        if let Some(row) = jsonl_row(path, i + 1, line)? {
+            rows.push(Value::Object(row));
         }
-        let lineno = i + 1;
-        let value: Value = serde_json::from_str(line).map_err(|e| DatasetError::Line {
-            path: path.to_path_buf(),
-            line: lineno,
-            message: format!("invalid JSON at column {}: {e}", e.column()),
-        })?;
-        if !value.is_object() {
-            return Err(DatasetError::Line {
-                path: path.to_path_buf(),
-                line: lineno,
-                message: "expected one JSON object (a row) per line".into(),
-            });
-        }
-        rows.push(value);
     }
     Ok(rows)
+}
+
+/// Line `lineno` of a JSONL file: its row, or `None` for a blank line.
+fn jsonl_row(path: &Path, lineno: usize, line: &str) -> Result<Option<serde_json::Map<String, Value>>, DatasetError> {
+    let line = line.trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_str(line).map_err(|e| DatasetError::Line {
+        path: path.to_path_buf(),
+        line: lineno,
+        message: format!("invalid JSON at column {}: {e}", e.column()),
+    })?;
+    match value {
+        Value::Object(row) => Ok(Some(row)),
+        _ => Err(DatasetError::Line {
+            path: path.to_path_buf(),
+            line: lineno,
+            message: "expected one JSON object (a row) per line".into(),
+        }),
+    }
 }
 
 /// Reads a JSONL table file line by line into columns (types from the schema).
@@ -341,25 +347,9 @@ fn parse_jsonl_columnar(path: &Path, name: &str) -> Result<crate::kql::data::Tab
         .map_or(&[][..], |t| t.columns.as_slice());
     let mut builder = crate::kql::data::TableBuilder::new(columns);
     for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
-        let line = line.map_err(io)?;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
+        if let Some(row) = jsonl_row(path, i + 1, &line.map_err(io)?)? {
+            builder.push_object(&row);
         }
-        let lineno = i + 1;
-        let value: Value = serde_json::from_str(line).map_err(|e| DatasetError::Line {
-            path: path.to_path_buf(),
-            line: lineno,
-            message: format!("invalid JSON at column {}: {e}", e.column()),
-        })?;
-        let Value::Object(row) = value else {
-            return Err(DatasetError::Line {
-                path: path.to_path_buf(),
-                line: lineno,
-                message: "expected one JSON object (a row) per line".into(),
-            });
-        };
-        builder.push_object(&row);
     }
     Ok(builder.finish())
 }
@@ -442,12 +432,6 @@ impl Dataset {
                 scope.spawn(move || part.iter_mut().for_each(|v| shift_value(v, delta)));
             }
         });
-    }
-
-    /// The recorded answer for `query`, compared after [`normalize_query`].
-    pub fn answer(&self, query: &str) -> Option<&RecordedAnswer> {
-        let q = normalize_query(query);
-        self.hunting.iter().find(|a| normalize_query(&a.query) == q)
     }
 }
 

@@ -57,11 +57,6 @@ impl Dict {
         self.lower
             .get_or_init(|| self.bytes.as_bytes().to_ascii_lowercase().into_boxed_slice())
     }
-
-    /// Bytes held (the arena and its offsets).
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.ends.capacity() * 8 + self.lower.get().map_or(0, |l| l.len())
-    }
 }
 
 /// Interns strings into a [`Dict`]: an open-addressing table of codes, probing by a hash of the
@@ -303,18 +298,6 @@ impl Column {
         }
         b.finish()
     }
-
-    /// Approximate bytes held (for the result-size cap and the figures).
-    pub fn heap_bytes(&self) -> usize {
-        match &self.data {
-            Data::Bool(v) => v.capacity(),
-            Data::Long(v) => v.capacity() * 16,
-            Data::Real(v) => v.capacity() * 16,
-            Data::Str(s) => s.codes.capacity() * 4 + s.dict.heap_bytes(),
-            Data::Dyn(v) => v.capacity() * 8 + v.iter().flatten().map(|j| j.to_string().len() + 32).sum::<usize>(),
-            Data::Nulls(_) => 0,
-        }
-    }
 }
 
 enum Storage {
@@ -553,10 +536,6 @@ impl Table {
                 self.columns.push(column);
             }
         }
-    }
-
-    pub fn heap_bytes(&self) -> usize {
-        self.columns.iter().map(|c| c.heap_bytes()).sum()
     }
 
     /// The tables' rows one after the other, columns matched by name (a column a part lacks

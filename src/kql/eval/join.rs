@@ -147,7 +147,70 @@ fn key_ids(left: &[Vector], llen: usize, right: &[Vector], rlen: usize) -> (Vec<
     (l, r, n)
 }
 
+/// The right side's rows by key id: the rows of id `i` are `rows[starts[i]..starts[i + 1]]`.
+struct Buckets {
+    starts: Vec<u32>,
+    rows: Vec<u32>,
+}
+
+impl Buckets {
+    fn new(ids: &[u32], n: usize) -> Buckets {
+        let mut starts = vec![0u32; n + 1];
+        for &id in ids {
+            if id != u32::MAX {
+                starts[id as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        let mut rows = vec![0u32; starts[n] as usize];
+        for (r, &id) in ids.iter().enumerate() {
+            if id != u32::MAX {
+                rows[fill[id as usize] as usize] = r as u32;
+                fill[id as usize] += 1;
+            }
+        }
+        Buckets { starts, rows }
+    }
+
+    /// The right rows of key id `id` (none for a null key).
+    fn get(&self, id: u32) -> &[u32] {
+        if id == u32::MAX {
+            &[]
+        } else {
+            &self.rows[self.starts[id as usize] as usize..self.starts[id as usize + 1] as usize]
+        }
+    }
+}
+
+/// Both sides of a join or lookup, keyed: the right table, the `on` pairs, each side's key ids
+/// and how many ids there are.
+struct Keyed {
+    right: Arc<Table>,
+    pairs: Vec<(Expr, Expr)>,
+    lid: Vec<u32>,
+    rid: Vec<u32>,
+    n: usize,
+}
+
 impl Ctx<'_> {
+    fn keyed(&mut self, left: &Arc<Table>, right: &Expr, on: &[Expr], span: Span) -> R<Keyed> {
+        let right = self.with_input(left.clone(), |ctx| ctx.tabular(right))?;
+        let pairs = key_pairs(on, span)?;
+        let lk = pairs.iter().map(|(l, _)| self.eval(l, left)).collect::<R<Vec<_>>>()?;
+        let rk = pairs.iter().map(|(_, r)| self.eval(r, &right)).collect::<R<Vec<_>>>()?;
+        let (lid, rid, n) = key_ids(&lk, left.len, &rk, right.len);
+        Ok(Keyed {
+            right,
+            pairs,
+            lid,
+            rid,
+            n,
+        })
+    }
+
     /// `left | join ... (right) on ...`; `count_only`: the `| count` after it, without making
     /// the joined rows.
     pub(super) fn join(
@@ -160,36 +223,9 @@ impl Ctx<'_> {
         count_only: bool,
     ) -> R<Table> {
         let kind = kind_of(params, Kind::InnerUnique, span)?;
-        let right = self.with_input(left.clone(), |ctx| ctx.tabular(right))?;
-        let pairs = key_pairs(on, span)?;
-        let lk = pairs.iter().map(|(l, _)| self.eval(l, left)).collect::<R<Vec<_>>>()?;
-        let rk = pairs.iter().map(|(_, r)| self.eval(r, &right)).collect::<R<Vec<_>>>()?;
-        let (lid, rid, n) = key_ids(&lk, left.len, &rk, right.len);
-        // The right side by key: rows of id i are rows[starts[i]..starts[i + 1]].
-        let mut starts = vec![0u32; n + 1];
-        for &id in &rid {
-            if id != u32::MAX {
-                starts[id as usize + 1] += 1;
-            }
-        }
-        for i in 0..n {
-            starts[i + 1] += starts[i];
-        }
-        let mut fill = starts.clone();
-        let mut rows = vec![0u32; rid.iter().filter(|&&i| i != u32::MAX).count()];
-        for (r, &id) in rid.iter().enumerate() {
-            if id != u32::MAX {
-                rows[fill[id as usize] as usize] = r as u32;
-                fill[id as usize] += 1;
-            }
-        }
-        let bucket = |id: u32| -> &[u32] {
-            if id == u32::MAX {
-                &[]
-            } else {
-                &rows[starts[id as usize] as usize..starts[id as usize + 1] as usize]
-            }
-        };
+        let Keyed { right, lid, rid, n, .. } = self.keyed(left, right, on, span)?;
+        let buckets = Buckets::new(&rid, n);
+        let bucket = |id: u32| buckets.get(id);
         // innerunique: the first left row of each key only.
         let left_rows: Vec<u32> = if kind == Kind::InnerUnique {
             let mut seen = vec![false; n];
@@ -281,22 +317,19 @@ impl Ctx<'_> {
         span: Span,
     ) -> R<Table> {
         let kind = kind_of(params, Kind::LeftOuter, span)?;
-        let right = self.with_input(left.clone(), |ctx| ctx.tabular(right))?;
-        let pairs = key_pairs(on, span)?;
-        let lk = pairs.iter().map(|(l, _)| self.eval(l, left)).collect::<R<Vec<_>>>()?;
-        let rk = pairs.iter().map(|(_, r)| self.eval(r, &right)).collect::<R<Vec<_>>>()?;
-        let (lid, rid, n) = key_ids(&lk, left.len, &rk, right.len);
+        let Keyed {
+            right,
+            pairs,
+            lid,
+            rid,
+            n,
+        } = self.keyed(left, right, on, span)?;
         // Every matching right row, as join kind=leftouter (or inner) does.
-        let mut by_id: Vec<Vec<u32>> = vec![Vec::new(); n];
-        for (r, &id) in rid.iter().enumerate() {
-            if id != u32::MAX {
-                by_id[id as usize].push(r as u32);
-            }
-        }
+        let buckets = Buckets::new(&rid, n);
         let mut lidx = Vec::new();
         let mut ridx = Vec::new();
         for (l, &id) in lid.iter().enumerate() {
-            let matches: &[u32] = if id == u32::MAX { &[] } else { &by_id[id as usize] };
+            let matches = buckets.get(id);
             if matches.is_empty() {
                 if kind != Kind::Inner {
                     lidx.push(Some(l as u32));

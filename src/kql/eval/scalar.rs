@@ -516,41 +516,20 @@ fn format_datetime_with(t: i64, fmt: &str) -> Option<String> {
         while i + n < chars.len() && chars[i + n] == c {
             n += 1;
         }
+        // `M` is 1-12, `MM` 01-12 (and the same for d, H, h, m, s).
+        let pad = |v: u32| if n == 1 { v.to_string() } else { format!("{v:02}") };
         match c {
             'y' => out.push_str(&match n {
                 1 => (d.year() % 100).to_string(),
                 2 => format!("{:02}", d.year() % 100),
                 _ => format!("{:0width$}", d.year(), width = n),
             }),
-            'M' => out.push_str(&if n == 1 {
-                d.month().to_string()
-            } else {
-                format!("{:02}", d.month())
-            }),
-            'd' => out.push_str(&if n == 1 {
-                d.day().to_string()
-            } else {
-                format!("{:02}", d.day())
-            }),
-            'H' => out.push_str(&if n == 1 {
-                d.hour().to_string()
-            } else {
-                format!("{:02}", d.hour())
-            }),
-            'h' => {
-                let h = (d.hour() + 11) % 12 + 1;
-                out.push_str(&if n == 1 { h.to_string() } else { format!("{h:02}") });
-            }
-            'm' => out.push_str(&if n == 1 {
-                d.minute().to_string()
-            } else {
-                format!("{:02}", d.minute())
-            }),
-            's' => out.push_str(&if n == 1 {
-                d.second().to_string()
-            } else {
-                format!("{:02}", d.second())
-            }),
+            'M' => out.push_str(&pad(d.month())),
+            'd' => out.push_str(&pad(d.day())),
+            'H' => out.push_str(&pad(d.hour())),
+            'h' => out.push_str(&pad((d.hour() + 11) % 12 + 1)),
+            'm' => out.push_str(&pad(d.minute())),
+            's' => out.push_str(&pad(d.second())),
             'f' | 'F' => {
                 let digits = format!("{frac:07}");
                 let part = &digits[..n.min(7)];
