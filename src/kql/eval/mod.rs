@@ -356,7 +356,7 @@ impl<'t> Ctx<'t> {
                 Some(_) => false,
                 None => self.tenant.tables.contains_key(&n.name) || n.name.contains('*'),
             },
-            ExprKind::Call { func, args } => match func.name.as_str() {
+            ExprKind::Call { func, .. } => match func.name.as_str() {
                 "materialize" | "view" | "table" | "cluster" | "database" => true,
                 name => match self.lookup(name) {
                     Some(Binding::Function(f)) => f.result.as_deref().is_some_and(|r| {
@@ -366,7 +366,6 @@ impl<'t> Ctx<'t> {
                     }),
                     Some(_) => false,
                     None => {
-                        let _ = args;
                         crate::kql::Schema::advanced_hunting()
                             .function(name)
                             .is_some_and(|f| f.kind == crate::kql::schema::FunctionKind::Source)

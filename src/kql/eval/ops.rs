@@ -556,24 +556,27 @@ impl Ctx<'_> {
                 }
             }
         }
-        let regex = regex::Regex::new(&format!("^{}", re.trim_start_matches("^")))
-            .or_else(|_| regex::Regex::new(&re))
-            .map_err(|e| EvalError::new(span, format!("parse's pattern is not a valid regular expression: {e}")))?;
+        // Simple and relaxed parse match from the start of the text; regex anywhere (a regex
+        // that does not compile matches nothing).
+        let regex = if regex_kind {
+            regex::Regex::new(&re).ok()
+        } else {
+            Some(
+                regex::Regex::new(&format!("^{}", re.trim_start_matches("^")))
+                    .or_else(|_| regex::Regex::new(&re))
+                    .map_err(|e| {
+                        EvalError::new(span, format!("parse's pattern is not a valid regular expression: {e}"))
+                    })?,
+            )
+        };
         let mut builders: Vec<ColumnBuilder> = columns.iter().map(|(_, ty)| ColumnBuilder::new(*ty, t.len)).collect();
         let mut keep = Vec::new();
         for r in 0..t.len {
             let text = v.get(r).to_text();
-            // Simple and relaxed parse match from the start of the text; regex anywhere.
-            let caps = if regex_kind {
-                regex::Regex::new(&re).ok().and_then(|x| {
-                    x.captures(&text)
-                        .map(|c| c.iter().map(|m| m.map(|m| m.as_str().to_string())).collect::<Vec<_>>())
-                })
-            } else {
-                regex
-                    .captures(&text)
+            let caps = regex.as_ref().and_then(|x| {
+                x.captures(&text)
                     .map(|c| c.iter().map(|m| m.map(|m| m.as_str().to_string())).collect::<Vec<_>>())
-            };
+            });
             match caps {
                 Some(groups) => {
                     keep.push(r as u32);
