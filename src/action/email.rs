@@ -14,7 +14,7 @@ use std::path::Path;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Message, Transport};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 
@@ -22,16 +22,47 @@ mod mailer;
 
 pub use mailer::{Mailer, MailerError, SmtpMailer};
 
-fn text(params: &Value, key: &str) -> Option<String> {
-    params.get(key).and_then(Value::as_str).map(str::to_string)
+/// The frozen parameters of an `email` action: addresses as the playbook gave them (checked
+/// at load), subject and bodies rendered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailParams {
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    pub subject: String,
+    /// The text body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The HTML body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
-fn list(params: &Value, key: &str) -> Vec<String> {
-    params
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-        .unwrap_or_default()
+impl EmailParams {
+    /// The email telling `to` about `notice`.
+    pub fn notice(notice: &super::Notice, from: &str, to: &[String]) -> EmailParams {
+        let super::Notice {
+            playbook,
+            source,
+            failed_runs,
+            since,
+            last_error,
+        } = notice;
+        EmailParams {
+            from: from.to_string(),
+            to: to.to_vec(),
+            cc: Vec::new(),
+            reply_to: None,
+            subject: notice.subject(),
+            body: Some(format!(
+                "The graphsoar playbook {playbook} ({source}) has failed {failed_runs} runs in a row, since {since}.\n\nLast error:\n{last_error}\n\nIt keeps running on its schedule. Fix it, or stop it with `enabled: false`.\n`graphsoar history --playbook {playbook}` shows its runs and actions.\n"
+            )),
+            html: None,
+        }
+    }
 }
 
 /// The `Message-ID` of ledger entry `ledger_id` of `playbook`, in the state database
@@ -47,24 +78,23 @@ pub fn message_id(ledger_id: i64, instance: Option<&str>, playbook: &str) -> Str
 
 /// Builds the message. Addresses were validated at load; a rendered subject cannot add header
 /// lines (templates for headers strip line breaks).
-pub fn build(params: &Value, ledger_id: i64, instance: Option<&str>, playbook: &str) -> Result<Message, String> {
+pub fn build(params: &EmailParams, ledger_id: i64, instance: Option<&str>, playbook: &str) -> Result<Message, String> {
     let mailbox = |s: &str| {
         s.parse::<Mailbox>()
             .map_err(|e| format!("`{s}` is not an address: {e}"))
     };
-    let from = text(params, "from").unwrap_or_else(|| "graphsoar@localhost".into());
     let mut builder = Message::builder()
-        .from(mailbox(&from)?)
-        .subject(text(params, "subject").unwrap_or_default())
+        .from(mailbox(&params.from)?)
+        .subject(params.subject.as_str())
         .message_id(Some(message_id(ledger_id, instance, playbook)));
-    for to in list(params, "to") {
-        builder = builder.to(mailbox(&to)?);
+    for to in &params.to {
+        builder = builder.to(mailbox(to)?);
     }
-    for cc in list(params, "cc") {
-        builder = builder.cc(mailbox(&cc)?);
+    for cc in &params.cc {
+        builder = builder.cc(mailbox(cc)?);
     }
-    if let Some(r) = text(params, "reply_to") {
-        builder = builder.reply_to(mailbox(&r)?);
+    if let Some(r) = &params.reply_to {
+        builder = builder.reply_to(mailbox(r)?);
     }
     builder = builder
         .raw_header(HeaderValue::new(
@@ -75,7 +105,7 @@ pub fn build(params: &Value, ledger_id: i64, instance: Option<&str>, playbook: &
             HeaderName::new_from_ascii_str("X-Graphsoar-Ledger-Id"),
             ledger_id.to_string(),
         ));
-    let message = match (text(params, "body"), text(params, "html")) {
+    let message = match (params.body.clone(), params.html.clone()) {
         (Some(body), Some(html)) => builder.multipart(MultiPart::alternative_plain_html(body, html)),
         (Some(body), None) => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body)),
         (None, Some(html)) => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html)),
@@ -106,14 +136,30 @@ pub fn deliver_to_outbox(outbox: &Path, message: &Message) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn params(subject: &str) -> EmailParams {
+        EmailParams {
+            from: "graphsoar@localhost".into(),
+            to: vec!["a@example.com".into()],
+            cc: vec![],
+            reply_to: None,
+            subject: subject.into(),
+            body: Some("b".into()),
+            html: None,
+        }
+    }
 
     #[test]
     fn message_has_ids_headers_and_both_parts() {
-        let params = json!({
-            "from": "soar@example.com", "to": ["soc@example.com"], "cc": ["lead@example.com"],
-            "subject": "[HIGH] Incident ü", "body": "text", "html": "<p>html</p>"
-        });
+        let params = EmailParams {
+            from: "soar@example.com".into(),
+            to: vec!["soc@example.com".into()],
+            cc: vec!["lead@example.com".into()],
+            reply_to: None,
+            subject: "[HIGH] Incident ü".into(),
+            body: Some("text".into()),
+            html: Some("<p>html</p>".into()),
+        };
         let m = build(&params, 42, None, "notify-high").unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         assert!(
@@ -137,7 +183,7 @@ mod tests {
     /// cannot add header lines.
     #[test]
     fn raw_line_breaks_in_a_subject_add_no_header() {
-        let params = json!({"to": ["a@example.com"], "subject": "s\r\nBcc: evil@example.com\nX-A: b", "body": "b"});
+        let params = params("s\r\nBcc: evil@example.com\nX-A: b");
         let m = build(&params, 1, None, "p").unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
@@ -151,13 +197,7 @@ mod tests {
     #[test]
     fn outbox_gets_one_file_per_message() {
         let dir = std::env::temp_dir().join(format!("graphsoar-outbox-{}", std::process::id()));
-        let m = build(
-            &json!({"to": ["a@example.com"], "subject": "s", "body": "b"}),
-            1,
-            None,
-            "p",
-        )
-        .unwrap();
+        let m = build(&params("s"), 1, None, "p").unwrap();
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
         let files = std::fs::read_dir(&dir)

@@ -1,10 +1,132 @@
-//! Actions: one file per action `type`. Each executes planned, frozen parameters and reports an
-//! [`Outcome`]; none decides whether to act (the engine did) or bypasses the state ledger.
+//! Actions: one file per action kind, each executing its own typed, frozen parameters and
+//! reporting an [`Outcome`]; none decides whether to act (the engine did) or bypasses the state
+//! ledger.
+//!
+//! A planned action is a [`Params`] value from the planner through the ledger to its executor:
+//! one parameter struct per kind ([`update::UpdateParams`], [`email::EmailParams`],
+//! [`webhook::WebhookParams`], [`log::LogParams`]). Strings name kinds only at the edges: the
+//! playbook's YAML, JSON output and the ledger's `action` column ([`ActionKind`]).
 
 pub mod email;
 pub mod log;
 pub mod update;
 pub mod webhook;
+
+use serde::{Deserialize, Serialize};
+
+use crate::graph::models::enums::{AlertStatus, IncidentStatus};
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// The kind of an action: its name in playbooks, in the ledger and in output.
+    pub enum ActionKind {
+        UpdateAlert = "update_alert",
+        UpdateIncident = "update_incident",
+        Email = "email",
+        Webhook = "webhook",
+        Log = "log",
+    }
+}
+
+/// The frozen parameters of one planned action, rendered once at plan time: retries and
+/// resumptions use these, never a new rendering. Stored in the ledger as the kind (`action`
+/// column) and the inner struct as JSON (`params` column); see [`Params::to_json`] and
+/// [`Params::from_json`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", content = "params", rename_all = "snake_case")]
+pub enum Params {
+    UpdateAlert(update::UpdateParams<AlertStatus>),
+    UpdateIncident(update::UpdateParams<IncidentStatus>),
+    Email(email::EmailParams),
+    Webhook(webhook::WebhookParams),
+    Log(log::LogParams),
+}
+
+impl Params {
+    /// The kind.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Params::UpdateAlert(_) => ActionKind::UpdateAlert,
+            Params::UpdateIncident(_) => ActionKind::UpdateIncident,
+            Params::Email(_) => ActionKind::Email,
+            Params::Webhook(_) => ActionKind::Webhook,
+            Params::Log(_) => ActionKind::Log,
+        }
+    }
+
+    /// The inner struct as JSON, keyed like the playbook's fields (`status`, `comment`,
+    /// `subject`, ...): what the ledger stores, `history` and `--dry-run` show, and playbook
+    /// tests compare with.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Params::UpdateAlert(p) => serde_json::to_value(p),
+            Params::UpdateIncident(p) => serde_json::to_value(p),
+            Params::Email(p) => serde_json::to_value(p),
+            Params::Webhook(p) => serde_json::to_value(p),
+            Params::Log(p) => serde_json::to_value(p),
+        }
+        // Plain structs of strings, lists and maps: serialising them cannot fail.
+        .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Reads the parameters of a `kind` action as the ledger stores them.
+    pub fn from_json(kind: ActionKind, params: serde_json::Value) -> Result<Params, serde_json::Error> {
+        serde_json::from_value(serde_json::json!({ "action": kind, "params": params }))
+    }
+
+    /// Whether this is an update that still needs the state of its target at the match (a
+    /// target other than the matched item: the engine reads it before recording the plan).
+    pub fn needs_matched(&self) -> bool {
+        match self {
+            Params::UpdateAlert(p) => p.matched.is_none(),
+            Params::UpdateIncident(p) => p.matched.is_none(),
+            _ => false,
+        }
+    }
+
+    /// Records the state `item` (the update's target, Graph JSON) was in at the match; nothing
+    /// for actions other than updates.
+    pub fn record_matched(&mut self, item: &serde_json::Value) {
+        match self {
+            Params::UpdateAlert(p) => p.record_matched(item),
+            Params::UpdateIncident(p) => p.record_matched(item),
+            _ => {}
+        }
+    }
+
+    /// The id an update changes (its `target`), if this is an update.
+    pub fn update_target(&self) -> Option<&str> {
+        match self {
+            Params::UpdateAlert(p) => Some(&p.target),
+            Params::UpdateIncident(p) => Some(&p.target),
+            _ => None,
+        }
+    }
+}
+
+/// A message graphsoar sends about itself (a playbook that keeps failing): built as a value by
+/// the engine, rendered by the email action ([`email::EmailParams::notice`]) and the webhook
+/// action ([`webhook::WebhookParams::notice`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub playbook: String,
+    /// The playbook's file, as the engine loaded it.
+    pub source: String,
+    pub failed_runs: u32,
+    /// When the streak began (RFC 3339), or "an unknown time".
+    pub since: String,
+    pub last_error: String,
+}
+
+impl Notice {
+    /// The one-line summary: an email's subject, a webhook's `text`.
+    pub fn subject(&self) -> String {
+        format!(
+            "[graphsoar] playbook {} keeps failing ({} runs in a row)",
+            self.playbook, self.failed_runs
+        )
+    }
+}
 
 /// How one action ended for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,4 +153,31 @@ impl Outcome {
 /// The marker every comment graphsoar posts ends with, so an uncertain post is never repeated.
 pub fn comment_marker(ledger_id: i64) -> String {
     format!("[graphsoar {ledger_id}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn params_round_trip_through_the_ledgers_json() {
+        let email = Params::Email(email::EmailParams {
+            from: "soar@example.com".into(),
+            to: vec!["soc@example.com".into()],
+            cc: vec![],
+            reply_to: None,
+            subject: "s".into(),
+            body: Some("b".into()),
+            html: None,
+        });
+        let stored = email.to_json();
+        assert_eq!(
+            stored,
+            json!({ "from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b" })
+        );
+        assert_eq!(Params::from_json(ActionKind::Email, stored).unwrap(), email);
+        let err = Params::from_json(ActionKind::Log, json!({ "level": "info" })).unwrap_err();
+        assert!(err.to_string().contains("message"), "{err}");
+    }
 }

@@ -9,53 +9,206 @@
 //! each ending with the ledger-id marker, and never again when the marker is already there.
 
 use std::collections::HashMap;
+use std::fmt;
 
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Outcome, comment_marker};
+use crate::graph::models::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
+use crate::graph::models::{AlertUpdate, IncidentUpdate};
 use crate::graph::{BatchOp, Client, Collection, Error};
+use crate::playbook::TagChange;
 
-/// The fields the guard watches: an analyst's change to any of them stops the write.
-const GUARDED: &[(&str, &str)] = &[
-    ("status", "status"),
-    ("assignedTo", "assigned_to"),
-    ("classification", "classification"),
-    ("determination", "determination"),
-];
+/// The status type of what an update changes: [`AlertStatus`] for `update_alert`,
+/// [`IncidentStatus`] for `update_incident`; it also decides the collection and the PATCH body.
+pub trait Status:
+    Clone + PartialEq + fmt::Display + fmt::Debug + Serialize + DeserializeOwned + for<'a> From<&'a str> + Send + Sync
+{
+    /// Where items with this status live.
+    const COLLECTION: Collection;
+
+    /// The `$batch` PATCH of `target` with `patch`.
+    fn patch_op(target: &str, patch: Patch<Self>) -> BatchOp;
+}
+
+impl Status for AlertStatus {
+    const COLLECTION: Collection = Collection::Alerts;
+
+    fn patch_op(target: &str, p: Patch<Self>) -> BatchOp {
+        // Alerts have no writable tags (validation refuses `tags` on update_alert).
+        let update = AlertUpdate {
+            status: p.status,
+            classification: p.classification,
+            determination: p.determination,
+            assigned_to: p.assigned_to.map(Some),
+            ..AlertUpdate::default()
+        };
+        BatchOp::update_alert(target, &update)
+    }
+}
+
+impl Status for IncidentStatus {
+    const COLLECTION: Collection = Collection::Incidents;
+
+    fn patch_op(target: &str, p: Patch<Self>) -> BatchOp {
+        let update = IncidentUpdate {
+            status: p.status,
+            classification: p.classification,
+            determination: p.determination,
+            assigned_to: p.assigned_to.map(Some),
+            custom_tags: p.custom_tags,
+            ..IncidentUpdate::default()
+        };
+        BatchOp::update_incident(target, &update)
+    }
+}
+
+/// The frozen parameters of an `update_alert` / `update_incident` action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "S: Status")]
+pub struct UpdateParams<S> {
+    /// The id of the alert or incident to change.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<S>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<AlertClassification>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub determination: Option<AlertDetermination>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+    /// The rendered comment, posted after the write with the ledger-id marker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<TagChange>,
+    /// The statuses the target may be in for the write to happen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_if_status: Option<Vec<S>>,
+    /// The target's state when it matched (the guard compares the fresh state with it); None
+    /// until the engine has read a target other than the matched item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<Snapshot<S>>,
+}
+
+impl<S: Status> UpdateParams<S> {
+    /// An update of `target` that changes nothing yet.
+    pub fn new(target: impl Into<String>) -> Self {
+        UpdateParams {
+            target: target.into(),
+            status: None,
+            classification: None,
+            determination: None,
+            assigned_to: None,
+            comment: None,
+            tags: None,
+            only_if_status: None,
+            matched: None,
+        }
+    }
+
+    /// Records the state `item` (the target, as Graph JSON) was in at the match. Without an
+    /// explicit `only_if_status`, the matched status is the only one allowed.
+    pub fn record_matched(&mut self, item: &Value) {
+        let snapshot = Snapshot::of(item);
+        if self.only_if_status.is_none()
+            && let Some(status) = &snapshot.status
+        {
+            self.only_if_status = Some(vec![status.clone()]);
+        }
+        self.matched = Some(snapshot);
+    }
+}
+
+/// What the guard watches of an alert or incident, read from its Graph JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "S: Status")]
+pub struct Snapshot<S> {
+    #[serde(default)]
+    pub status: Option<S>,
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    #[serde(default)]
+    pub classification: Option<AlertClassification>,
+    #[serde(default)]
+    pub determination: Option<AlertDetermination>,
+    #[serde(default)]
+    pub last_update_date_time: Option<String>,
+    #[serde(default)]
+    pub custom_tags: Option<Vec<String>>,
+}
+
+impl<S: Status> Snapshot<S> {
+    /// The guarded fields of `item` (normalised Graph JSON); a missing or null field is None.
+    pub fn of(item: &Value) -> Self {
+        let text = |k: &str| item.get(k).and_then(Value::as_str);
+        Snapshot {
+            status: text("status").map(S::from),
+            assigned_to: text("assignedTo").map(str::to_string),
+            classification: text("classification").map(AlertClassification::parse),
+            determination: text("determination").map(AlertDetermination::parse),
+            last_update_date_time: text("lastUpdateDateTime").map(str::to_string),
+            custom_tags: item
+                .get("customTags")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()),
+        }
+    }
+}
+
+/// The fields a PATCH changes: the planned ones whose value differs from the current state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patch<S> {
+    pub status: Option<S>,
+    pub classification: Option<AlertClassification>,
+    pub determination: Option<AlertDetermination>,
+    pub assigned_to: Option<String>,
+    pub custom_tags: Option<Vec<String>>,
+}
+
+impl<S> Patch<S> {
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.classification.is_none()
+            && self.determination.is_none()
+            && self.assigned_to.is_none()
+            && self.custom_tags.is_none()
+    }
+}
 
 /// One planned update to execute.
 #[derive(Debug, Clone)]
-pub struct UpdateJob {
+pub struct UpdateJob<S> {
     pub ledger_id: i64,
-    pub collection: Collection,
-    /// The frozen parameters (see `engine::plan`): target, fields, comment, tags, matched, only_if_status.
-    pub params: Value,
+    pub params: UpdateParams<S>,
     /// Resumed from an earlier run or attempt: its outcome then is unknown, so the item is read
     /// fresh and its comments are checked for the marker.
     pub resumed: bool,
 }
 
-impl UpdateJob {
-    fn target(&self) -> &str {
-        self.params.get("target").and_then(Value::as_str).unwrap_or_default()
-    }
-
+impl<S> UpdateJob<S> {
     fn needs_fresh_read(&self) -> bool {
-        self.resumed || self.params.get("matched").is_none()
+        self.resumed || self.params.matched.is_none()
     }
 }
 
 /// Executes updates; `changed` holds the items the engine's re-read found changed since the
 /// fetch (normalised Graph JSON by id). Returns an outcome per ledger id.
-pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<String, Value>) -> Vec<(i64, Outcome)> {
+pub async fn execute<S: Status>(
+    client: &Client,
+    jobs: Vec<UpdateJob<S>>,
+    changed: &HashMap<String, Value>,
+) -> Vec<(i64, Outcome)> {
     let mut outcomes = Vec::new();
-    let fresh = read_fresh(client, &jobs, changed).await;
+    let mut fresh = read_fresh(client, &jobs, changed).await;
     // Phase 1: guard, and the PATCH bodies.
     let mut to_patch = Vec::new();
     let mut after_patch = Vec::new();
     for job in jobs {
-        let current = match fresh.get(&(job.collection, job.target().to_string())) {
-            Some(Ok(v)) => Some(v.clone()),
+        let item = match fresh.remove(&job.params.target) {
+            Some(Ok(v)) => Some(v),
             Some(Err(e)) => {
                 outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable())));
                 continue;
@@ -63,49 +216,46 @@ pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<St
             None => None,
         };
         // Unchanged since the fetch: the state it matched in is the current state.
-        let current = current.unwrap_or_else(|| job.params.get("matched").cloned().unwrap_or(Value::Null));
+        let current = match (&item, &job.params.matched) {
+            (Some(v), _) => Snapshot::of(v),
+            (None, Some(matched)) => matched.clone(),
+            (None, None) => Snapshot::of(&Value::Null),
+        };
         if let Some(reason) = guard(&job.params, &current) {
             outcomes.push((job.ledger_id, Outcome::Skipped(reason)));
             continue;
         }
-        let body = patch_body(&job.params, &current);
-        if body.as_object().is_some_and(|o| !o.is_empty()) {
-            let op = match job.collection {
-                Collection::Alerts => {
-                    BatchOp::update_alert(job.target(), &serde_json::from_value(body).unwrap_or_default())
-                }
-                Collection::Incidents => {
-                    BatchOp::update_incident(job.target(), &serde_json::from_value(body).unwrap_or_default())
-                }
-            };
-            to_patch.push((job, op, current));
+        let patch = patch_body(&job.params, &current);
+        if patch.is_empty() {
+            after_patch.push((job, item));
         } else {
-            after_patch.push((job, current));
+            let op = S::patch_op(&job.params.target, patch);
+            to_patch.push((job, op, item));
         }
     }
     let (jobs, ops): (Vec<_>, Vec<_>) = to_patch.into_iter().map(|(j, op, c)| ((j, c), op)).unzip();
-    for ((job, current), result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
+    for ((job, item), result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
         match result {
-            Ok(_) => after_patch.push((job, current)),
+            Ok(_) => after_patch.push((job, item)),
             Err(e) => outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable()))),
         }
     }
     // Phase 2: comments, only for items whose update went through (or needed none).
     let mut comment_jobs = Vec::new();
     let mut comment_ops = Vec::new();
-    for (job, current) in after_patch {
-        let Some(comment) = job.params.get("comment").and_then(Value::as_str) else {
+    for (job, item) in after_patch {
+        let Some(comment) = &job.params.comment else {
             outcomes.push((job.ledger_id, Outcome::Done));
             continue;
         };
         let marker = comment_marker(job.ledger_id);
-        if job.resumed && has_marker(&current, &marker) {
+        if job.resumed && item.as_ref().is_some_and(|i| has_marker(i, &marker)) {
             outcomes.push((job.ledger_id, Outcome::Done));
             continue;
         }
         comment_ops.push(BatchOp::comment(
-            job.collection,
-            job.target(),
+            S::COLLECTION,
+            &job.params.target,
             &format!("{comment}\n\n{marker}"),
         ));
         comment_jobs.push(job);
@@ -127,113 +277,115 @@ pub async fn execute(client: &Client, jobs: Vec<UpdateJob>, changed: &HashMap<St
     outcomes
 }
 
-/// The current state of every target that needs one read: from the re-read, else a GET.
-async fn read_fresh(
+/// The current state of every target that needs one read, by id: from the re-read, else a GET.
+async fn read_fresh<S: Status>(
     client: &Client,
-    jobs: &[UpdateJob],
+    jobs: &[UpdateJob<S>],
     changed: &HashMap<String, Value>,
-) -> HashMap<(Collection, String), Result<Value, Error>> {
+) -> HashMap<String, Result<Value, Error>> {
     let mut out = HashMap::new();
     let mut gets = Vec::new();
     for job in jobs {
-        let key = (job.collection, job.target().to_string());
+        let target = &job.params.target;
         if job.needs_fresh_read() {
-            gets.push(key);
-        } else if let Some(v) = changed.get(job.target()) {
-            out.insert(key, Ok(v.clone()));
+            gets.push((S::COLLECTION, target.clone()));
+        } else if let Some(v) = changed.get(target) {
+            out.insert(target.clone(), Ok(v.clone()));
         }
     }
     // A GET (for a resumed job) wins over the re-read of the same target.
-    out.extend(client.get_items(gets).await);
+    out.extend(client.get_items(gets).await.into_iter().map(|((_, id), r)| (id, r)));
     out
 }
 
 /// Why the write must not happen, if it must not: an analyst changed a guarded field since the
 /// match (to something graphsoar did not plan to set itself), or `only_if_status` does not allow
 /// the current status.
-pub fn guard(params: &Value, current: &Value) -> Option<String> {
-    if let Some(matched) = params.get("matched") {
-        for (graph, param) in GUARDED {
-            let then = matched.get(*graph).unwrap_or(&Value::Null);
-            let now = current.get(*graph).unwrap_or(&Value::Null);
-            let ours = params.get(*param);
-            if now != then && Some(now) != ours {
-                return Some(format!(
-                    "{graph} changed since the match ({} → {}): left to the analyst",
-                    show(then),
-                    show(now)
-                ));
-            }
+pub fn guard<S: Status>(params: &UpdateParams<S>, current: &Snapshot<S>) -> Option<String> {
+    /// Changed since the match, and not to the value graphsoar itself writes.
+    fn moved<T: PartialEq>(then: &Option<T>, now: &Option<T>, ours: &Option<T>) -> bool {
+        now != then && (ours.is_none() || now != ours)
+    }
+    fn show<T: fmt::Display>(v: &Option<T>) -> String {
+        v.as_ref().map_or_else(|| "none".to_string(), ToString::to_string)
+    }
+    if let Some(m) = &params.matched {
+        let changes = [
+            ("status", moved(&m.status, &current.status, &params.status), show(&m.status), show(&current.status)),
+            (
+                "assignedTo",
+                moved(&m.assigned_to, &current.assigned_to, &params.assigned_to),
+                show(&m.assigned_to),
+                show(&current.assigned_to),
+            ),
+            (
+                "classification",
+                moved(&m.classification, &current.classification, &params.classification),
+                show(&m.classification),
+                show(&current.classification),
+            ),
+            (
+                "determination",
+                moved(&m.determination, &current.determination, &params.determination),
+                show(&m.determination),
+                show(&current.determination),
+            ),
+        ];
+        if let Some((field, _, then, now)) = changes.into_iter().find(|c| c.1) {
+            return Some(format!("{field} changed since the match ({then} → {now}): left to the analyst"));
         }
     }
-    if let Some(allowed) = params.get("only_if_status").and_then(Value::as_array) {
-        let status = current.get("status").unwrap_or(&Value::Null);
-        let ours = params.get("status");
-        if !allowed.contains(status) && Some(status) != ours {
+    if let Some(allowed) = &params.only_if_status {
+        let status = &current.status;
+        let allowed_now = status.as_ref().is_some_and(|s| allowed.contains(s));
+        let ours = params.status.is_some() && status == &params.status;
+        if !allowed_now && !ours {
+            let list: Vec<String> = allowed.iter().map(ToString::to_string).collect();
             return Some(format!(
                 "status is {}, and only_if_status allows {}",
                 show(status),
-                Value::Array(allowed.clone())
+                serde_json::to_string(&list).unwrap_or_default()
             ));
         }
     }
     None
 }
 
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "none".into(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// The PATCH: the planned fields whose value differs from the current state; tags applied to the
+/// current `customTags` (case-insensitive, order and analysts' tags kept), sent whole and only
+/// when they change.
+pub fn patch_body<S: Status>(params: &UpdateParams<S>, current: &Snapshot<S>) -> Patch<S> {
+    fn differs<T: PartialEq + Clone>(want: &Option<T>, have: &Option<T>) -> Option<T> {
+        want.as_ref().filter(|w| have.as_ref() != Some(*w)).cloned()
     }
-}
-
-/// The PATCH body: the planned fields whose value differs from the current state; tags applied
-/// to the current `customTags` (case-insensitive, order and analysts' tags kept), sent whole and
-/// only when they change.
-pub fn patch_body(params: &Value, current: &Value) -> Value {
-    let mut body = serde_json::Map::new();
-    for (graph, param) in GUARDED {
-        if let Some(want) = params.get(*param)
-            && current.get(*graph) != Some(want)
-        {
-            body.insert((*graph).to_string(), want.clone());
-        }
-    }
-    if let Some(tags) = params.get("tags") {
-        let have: Vec<String> = current
-            .get("customTags")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default();
-        let strings = |k: &str| -> Vec<String> {
-            tags.get(k)
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let next = match tags.get("set") {
-            Some(_) => strings("set"),
-            None => {
-                let remove: Vec<String> = strings("remove").iter().map(|t| t.to_lowercase()).collect();
+    let custom_tags = params.tags.as_ref().and_then(|tags| {
+        let have = current.custom_tags.clone().unwrap_or_default();
+        let next = match tags {
+            TagChange::Set { set } => set.clone(),
+            TagChange::Edit { add, remove } => {
+                let remove: Vec<String> = remove.iter().map(|t| t.to_lowercase()).collect();
                 let mut next: Vec<String> = have
                     .iter()
                     .filter(|t| !remove.contains(&t.to_lowercase()))
                     .cloned()
                     .collect();
-                for t in strings("add") {
-                    if !next.iter().any(|n| n.eq_ignore_ascii_case(&t)) {
-                        next.push(t);
+                for t in add {
+                    if !next.iter().any(|n| n.eq_ignore_ascii_case(t)) {
+                        next.push(t.clone());
                     }
                 }
                 next
             }
         };
-        if next != have {
-            body.insert("customTags".into(), json!(next));
-        }
+        (next != have).then_some(next)
+    });
+    Patch {
+        status: differs(&params.status, &current.status),
+        classification: differs(&params.classification, &current.classification),
+        determination: differs(&params.determination, &current.determination),
+        assigned_to: differs(&params.assigned_to, &current.assigned_to),
+        custom_tags,
     }
-    Value::Object(body)
 }
 
 /// Whether the item's comments already hold `marker` (a post whose outcome was unknown).
@@ -250,60 +402,84 @@ fn has_marker(item: &Value, marker: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn params() -> Value {
-        json!({
-            "target": "a1", "status": "resolved", "classification": "informationalExpectedActivity",
-            "matched": { "status": "new", "assignedTo": null, "classification": null, "determination": null },
-            "only_if_status": ["new"]
-        })
+    fn params() -> UpdateParams<AlertStatus> {
+        UpdateParams {
+            status: Some(AlertStatus::Resolved),
+            classification: Some(AlertClassification::InformationalExpectedActivity),
+            only_if_status: Some(vec![AlertStatus::New]),
+            matched: Some(Snapshot::of(&json!({ "status": "new" }))),
+            ..UpdateParams::new("a1")
+        }
+    }
+
+    fn snapshot<S: Status>(item: Value) -> Snapshot<S> {
+        Snapshot::of(&item)
     }
 
     #[test]
     fn unchanged_items_pass_the_guard() {
-        let current = json!({ "status": "new", "assignedTo": null });
+        let current = snapshot(json!({ "status": "new", "assignedTo": null }));
         assert_eq!(guard(&params(), &current), None);
     }
 
     #[test]
     fn an_analysts_change_stops_the_write() {
-        let current = json!({ "status": "inProgress", "assignedTo": null });
+        let current = snapshot(json!({ "status": "inProgress", "assignedTo": null }));
         let why = guard(&params(), &current).unwrap();
         assert!(
             why.contains("status changed since the match (new → inProgress)"),
             "{why}"
         );
-        let current = json!({ "status": "new", "assignedTo": "analyst@contoso.com" });
+        let current = snapshot(json!({ "status": "new", "assignedTo": "analyst@contoso.com" }));
         assert!(guard(&params(), &current).unwrap().contains("assignedTo"));
     }
 
     #[test]
     fn our_own_earlier_write_is_not_an_analysts_change() {
-        let current = json!({ "status": "resolved", "classification": "informationalExpectedActivity" });
+        let current = snapshot(json!({ "status": "resolved", "classification": "informationalExpectedActivity" }));
         assert_eq!(guard(&params(), &current), None);
-        assert_eq!(patch_body(&params(), &current), json!({}));
+        assert!(patch_body(&params(), &current).is_empty());
     }
 
     #[test]
     fn only_if_status_narrows() {
-        let p = json!({ "target": "i1", "status": "resolved", "only_if_status": ["active"] });
-        assert!(
-            guard(&p, &json!({ "status": "inProgress" }))
-                .unwrap()
-                .contains("only_if_status")
-        );
-        assert_eq!(guard(&p, &json!({ "status": "active" })), None);
+        let p = UpdateParams {
+            status: Some(IncidentStatus::Resolved),
+            only_if_status: Some(vec![IncidentStatus::Active]),
+            ..UpdateParams::new("i1")
+        };
+        let why = guard(&p, &snapshot(json!({ "status": "inProgress" }))).unwrap();
+        assert_eq!(why, r#"status is inProgress, and only_if_status allows ["active"]"#);
+        assert_eq!(guard(&p, &snapshot(json!({ "status": "active" }))), None);
     }
 
     #[test]
     fn tags_keep_analysts_tags_and_ignore_case() {
-        let p = json!({ "target": "i1", "tags": { "add": ["notified", "VIP"], "remove": ["stale"] } });
-        let current = json!({ "customTags": ["vip", "Stale", "finance"] });
+        let p: UpdateParams<IncidentStatus> = UpdateParams {
+            tags: Some(TagChange::Edit {
+                add: vec!["notified".into(), "VIP".into()],
+                remove: vec!["stale".into()],
+            }),
+            ..UpdateParams::new("i1")
+        };
+        let current = snapshot(json!({ "customTags": ["vip", "Stale", "finance"] }));
         assert_eq!(
-            patch_body(&p, &current),
-            json!({ "customTags": ["vip", "finance", "notified"] })
+            patch_body(&p, &current).custom_tags,
+            Some(vec!["vip".into(), "finance".into(), "notified".into()])
         );
-        let done = json!({ "customTags": ["vip", "finance", "notified"] });
-        assert_eq!(patch_body(&p, &done), json!({}), "no PATCH when nothing changes");
+        let done = snapshot(json!({ "customTags": ["vip", "finance", "notified"] }));
+        assert!(patch_body(&p, &done).is_empty(), "no PATCH when nothing changes");
+    }
+
+    #[test]
+    fn the_stored_form_is_snake_case_and_round_trips() {
+        let mut p = params();
+        p.record_matched(&json!({ "status": "new", "assignedTo": null, "lastUpdateDateTime": "2030-01-01T00:00:00Z", "customTags": [] }));
+        let stored = serde_json::to_value(&p).unwrap();
+        assert_eq!(stored["matched"]["last_update_date_time"], "2030-01-01T00:00:00Z");
+        assert_eq!(stored["status"], "resolved");
+        assert_eq!(serde_json::from_value::<UpdateParams<AlertStatus>>(stored).unwrap(), p);
     }
 }

@@ -22,15 +22,61 @@ mod teams;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use backon::BackoffBuilder;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use url::Url;
 
 use super::Outcome;
 use crate::clock::Clock;
 use crate::config;
+use crate::playbook::{self, WebhookFormat};
+
+/// The frozen parameters of a `webhook` action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookParams {
+    /// `url` or `url_env`.
+    #[serde(flatten)]
+    pub target: Target,
+    pub method: String,
+    pub format: WebhookFormat,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, playbook::HeaderValue>,
+    /// The rendered body (for teams/slack without a body: the shipped card, frozen at plan time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+impl WebhookParams {
+    /// The JSON POST telling `url` about `notice`.
+    pub fn notice(notice: &super::Notice, url: &str) -> WebhookParams {
+        WebhookParams {
+            target: Target::Url(url.to_string()),
+            method: "POST".into(),
+            format: WebhookFormat::Json,
+            headers: BTreeMap::new(),
+            body: Some(serde_json::json!({
+                "text": notice.subject(),
+                "playbook": notice.playbook,
+                "failedRuns": notice.failed_runs,
+                "since": notice.since,
+                "error": notice.last_error,
+            })),
+        }
+    }
+}
+
+/// Where a webhook goes: the playbook's URL, or the one in an environment variable now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Url(String),
+    UrlEnv(String),
+}
 
 /// How long one attempt may take, connection to last byte.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,7 +103,13 @@ pub fn client() -> Result<reqwest::Client, String> {
 static SHARED: LazyLock<Result<reqwest::Client, String>> = LazyLock::new(client);
 
 /// [`execute`] with the engine's shared client.
-pub async fn execute_shared(clock: &Clock, params: &Value, key: &str, playbook: &str, max_attempts: u32) -> Outcome {
+pub async fn execute_shared(
+    clock: &Clock,
+    params: &WebhookParams,
+    key: &str,
+    playbook: &str,
+    max_attempts: u32,
+) -> Outcome {
     match &*SHARED {
         Ok(http) => execute(http, clock, params, key, playbook, max_attempts).await,
         Err(e) => Outcome::failed(e.clone(), true),
@@ -69,7 +121,7 @@ pub async fn execute_shared(clock: &Clock, params: &Value, key: &str, playbook: 
 pub async fn execute(
     http: &reqwest::Client,
     clock: &Clock,
-    params: &Value,
+    params: &WebhookParams,
     key: &str,
     playbook: &str,
     max_attempts: u32,
@@ -92,13 +144,10 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn from_params(params: &Value, key: &str, playbook: &str) -> Result<Prepared, String> {
-        let (text, source) = match (
-            params.get("url").and_then(Value::as_str),
-            params.get("url_env").and_then(Value::as_str),
-        ) {
-            (Some(u), _) => (u.to_string(), None),
-            (None, Some(var)) => match std::env::var(var) {
+    fn from_params(params: &WebhookParams, key: &str, playbook: &str) -> Result<Prepared, String> {
+        let (text, source) = match &params.target {
+            Target::Url(u) => (u.clone(), None),
+            Target::UrlEnv(var) => match std::env::var(var) {
                 Ok(v) if !v.trim().is_empty() => (v.trim().to_string(), Some(var)),
                 Ok(_) => {
                     return Err(format!(
@@ -111,7 +160,6 @@ impl Prepared {
                     ));
                 }
             },
-            (None, None) => return Err("the planned webhook has neither `url` nor `url_env`".into()),
         };
         let from = source.map(|v| format!(" (from {v})")).unwrap_or_default();
         let url = Url::parse(&text).map_err(|e| format!("the webhook URL{from} is not a URL ({e})"))?;
@@ -122,37 +170,29 @@ impl Prepared {
                 url.scheme()
             ));
         }
-        let method_name = params.get("method").and_then(Value::as_str).unwrap_or("POST");
+        let method_name = &params.method;
         let method = Method::from_bytes(method_name.to_ascii_uppercase().as_bytes())
             .map_err(|_| format!("`{method_name}` is not an HTTP method"))?;
         let mut headers = HeaderMap::new();
-        if let Some(map) = params.get("headers").and_then(Value::as_object) {
-            for (name, value) in map {
-                let value = match value {
-                    Value::String(s) => s.clone(),
-                    Value::Object(o) => match o.get("env").and_then(Value::as_str) {
-                        Some(var) => match std::env::var(var) {
-                            Ok(v) if !v.trim().is_empty() => v,
-                            _ => {
-                                return Err(format!(
-                                    "the environment variable {var}, which holds the webhook header {name}, is not set or empty: set it for the graphsoar service"
-                                ));
-                            }
-                        },
-                        None => return Err(format!("the webhook header {name} has no value")),
-                    },
-                    _ => return Err(format!("the webhook header {name} has no value")),
-                };
-                let header = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| format!("`{name}` is not a valid header name"))?;
-                // The value may be a secret: say which header, not what it holds.
-                let value = HeaderValue::from_str(value.trim()).map_err(|_| {
-                    format!(
-                        "the value of the webhook header {name} is not a valid header value (one line of visible ASCII)"
-                    )
-                })?;
-                headers.insert(header, value);
-            }
+        for (name, value) in &params.headers {
+            let value = match value {
+                playbook::HeaderValue::Literal(s) => s.clone(),
+                playbook::HeaderValue::Env { env: var } => match std::env::var(var) {
+                    Ok(v) if !v.trim().is_empty() => v,
+                    _ => {
+                        return Err(format!(
+                            "the environment variable {var}, which holds the webhook header {name}, is not set or empty: set it for the graphsoar service"
+                        ));
+                    }
+                },
+            };
+            let header =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a valid header name"))?;
+            // The value may be a secret: say which header, not what it holds.
+            let value = HeaderValue::from_str(value.trim()).map_err(|_| {
+                format!("the value of the webhook header {name} is not a valid header value (one line of visible ASCII)")
+            })?;
+            headers.insert(header, value);
         }
         // Ours come last: a playbook cannot replace the idempotency key.
         headers.insert(
@@ -166,7 +206,7 @@ impl Prepared {
         if let Ok(v) = HeaderValue::from_str(playbook) {
             headers.insert(HeaderName::from_static("x-graphsoar-playbook"), v);
         }
-        let body = match params.get("body") {
+        let body = match &params.body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| format!("cannot encode the webhook body: {e}"))?),
             None if method == Method::GET || method == Method::DELETE => None,
             None => {
@@ -370,6 +410,10 @@ mod tests {
     use serde_json::json;
 
     fn prepare(params: Value) -> Result<Prepared, String> {
+        let mut params = params;
+        params["method"] = json!("POST");
+        params["format"] = json!("json");
+        let params: WebhookParams = serde_json::from_value(params).map_err(|e| e.to_string())?;
         Prepared::from_params(&params, &idempotency_key(7, None, "p"), "p")
     }
 

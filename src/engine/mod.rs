@@ -3,6 +3,7 @@
 //! emails itself.
 
 pub mod health;
+mod notice;
 pub mod plan;
 pub mod runner;
 pub mod scheduler;

@@ -8,10 +8,16 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::playbook::{
-    Action, BodyTemplate, Email, Group, HeaderValue, Log, Playbook, TagChange, Trigger, Update, Webhook, WebhookTarget,
-};
-use crate::script::{self, EvalError, ItemKind};
+use crate::action::email::EmailParams;
+use crate::action::log::LogParams;
+use crate::action::update::{Status, UpdateParams};
+use crate::action::webhook::{Target, WebhookParams};
+use crate::action::{ActionKind, Params};
+use crate::graph::Collection;
+use crate::item::ItemKind;
+use crate::playbook::{Action, BodyTemplate, Email, Group, Log, Playbook, Trigger, Update, Webhook, WebhookTarget};
+use crate::script::{self, EvalError};
+use crate::template::neutralise_mentions;
 
 /// What a run knows besides the items: fixed for the whole run.
 #[derive(Debug, Clone)]
@@ -88,16 +94,18 @@ pub struct PlanError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedAction {
     pub action_index: usize,
-    /// `update_alert`, `update_incident`, `email`, `webhook`, `log`.
-    pub action: &'static str,
     /// The alert or incident acted on, the row's dedup key, or `digest`.
     pub item_id: String,
-    /// `alert`, `incident`, `row` or `digest`.
-    pub item_kind: &'static str,
-    /// Rendered, frozen parameters, keyed like the playbook's fields (`status`, `comment`,
-    /// `subject`, ...); updates add `target` (the id to change) and `matched` (the item's
-    /// status, assignedTo, classification and determination when it matched, for the guard).
-    pub params: Value,
+    pub item_kind: ItemKind,
+    /// Rendered, frozen parameters; updates carry `target` (the id to change) and `matched`
+    /// (the target's state when it matched, for the guard).
+    pub params: Params,
+}
+
+impl PlannedAction {
+    pub fn kind(&self) -> ActionKind {
+        self.params.kind()
+    }
 }
 
 /// The item's id as graphsoar keys it: `id` for alerts and incidents.
@@ -174,22 +182,21 @@ pub fn plan_item(
     let mut c = ctx.common(playbook);
     c.insert(kind.var_name().into(), item.clone());
     let context = Value::Object(c);
-    let (item_id, item_kind) = match kind {
-        ItemKind::Alert => (item_id(kind, item).unwrap_or_default(), "alert"),
-        ItemKind::Incident => (item_id(kind, item).unwrap_or_default(), "incident"),
-        ItemKind::Row => (key.to_string(), "row"),
+    let item_id = match kind {
+        ItemKind::Row | ItemKind::Digest => key.to_string(),
+        ItemKind::Alert | ItemKind::Incident => item_id(kind, item).unwrap_or_default(),
     };
     // Every action of an item carries the item's id (a row's: its dedup key), also an update of
     // another item (`params.target`): action k+1 runs only if the item's earlier actions
     // succeeded, and a failure abandons the item's later ones.
-    plan_actions(playbook, &context, &item_id, item_kind, Some(item))
+    plan_actions(playbook, &context, &item_id, kind, Some(item))
 }
 
 /// Plans the digest for `group: all`: actions run once with `items`.
 pub fn plan_digest(playbook: &Playbook, items: &[Value], ctx: &RunContext) -> Result<Vec<PlannedAction>, PlanError> {
     let mut c = ctx.common(playbook);
     c.insert("items".into(), Value::Array(items.to_vec()));
-    plan_actions(playbook, &Value::Object(c), "digest", "digest", None)
+    plan_actions(playbook, &Value::Object(c), "digest", ItemKind::Digest, None)
 }
 
 /// Every action of `playbook` rendered in `context`, for one item (or the digest).
@@ -197,7 +204,7 @@ fn plan_actions(
     playbook: &Playbook,
     context: &Value,
     item_id: &str,
-    item_kind: &'static str,
+    item_kind: ItemKind,
     item: Option<&Value>,
 ) -> Result<Vec<PlannedAction>, PlanError> {
     playbook
@@ -207,7 +214,6 @@ fn plan_actions(
         .map(|(i, action)| {
             Ok(PlannedAction {
                 action_index: i,
-                action: action.name(),
                 item_id: item_id.to_owned(),
                 item_kind,
                 params: render_action(playbook, action, i, context, item)?,
@@ -222,15 +228,15 @@ fn render_action(
     i: usize,
     ctx: &Value,
     item: Option<&Value>,
-) -> Result<Value, PlanError> {
+) -> Result<Params, PlanError> {
     let path = format!("actions[{i}].{}", action.name());
-    match action {
-        Action::UpdateAlert(u) => render_update(playbook, u, &path, ctx, item, false),
-        Action::UpdateIncident(u) => render_update(playbook, u, &path, ctx, item, true),
-        Action::Email(e) => render_email(e, &path, ctx),
-        Action::Webhook(w) => render_webhook(w, &path, ctx),
-        Action::Log(l) => render_log(l, &path, ctx),
-    }
+    Ok(match action {
+        Action::UpdateAlert(u) => Params::UpdateAlert(render_update(playbook, u, &path, ctx, item)?),
+        Action::UpdateIncident(u) => Params::UpdateIncident(render_update(playbook, u, &path, ctx, item)?),
+        Action::Email(e) => Params::Email(render_email(e, &path, ctx)?),
+        Action::Webhook(w) => Params::Webhook(render_webhook(w, &path, ctx)?),
+        Action::Log(l) => Params::Log(render_log(l, &path, ctx)?),
+    })
 }
 
 fn render(t: &crate::template::Template, field: &str, ctx: &Value) -> Result<String, PlanError> {
@@ -240,14 +246,14 @@ fn render(t: &crate::template::Template, field: &str, ctx: &Value) -> Result<Str
     })
 }
 
-fn render_update(
+fn render_update<S: Status>(
     playbook: &Playbook,
-    u: &Update,
+    u: &Update<S>,
     path: &str,
     ctx: &Value,
     item: Option<&Value>,
-    incident: bool,
-) -> Result<Value, PlanError> {
+) -> Result<UpdateParams<S>, PlanError> {
+    let incident = S::COLLECTION == Collection::Incidents;
     let field = |k: &str| format!("{path}.{k}");
     let target = match (&playbook.trigger, &u.id, item) {
         (Trigger::Hunting(_), Some(t), _) => render(t, &field("id"), ctx)?,
@@ -271,38 +277,16 @@ fn render_update(
             message: "no id to update".into(),
         });
     }
-    let mut p = Map::new();
-    p.insert("target".into(), Value::String(target.trim().to_string()));
-    for (k, v) in [
-        ("status", u.status),
-        ("classification", u.classification),
-        ("determination", u.determination),
-    ] {
-        if let Some(v) = v {
-            p.insert(k.into(), Value::String(v.into()));
-        }
-    }
-    if let Some(a) = &u.assigned_to {
-        p.insert("assigned_to".into(), Value::String(a.clone()));
-    }
-    if let Some(c) = &u.comment {
-        p.insert("comment".into(), Value::String(render(c, &field("comment"), ctx)?));
-    }
-    match &u.tags {
-        Some(TagChange::Edit { add, remove }) => {
-            p.insert("tags".into(), json!({ "add": add, "remove": remove }));
-        }
-        Some(TagChange::Set(set)) => {
-            p.insert("tags".into(), json!({ "set": set }));
-        }
-        None => {}
-    }
-    if let Some(list) = &u.only_if_status {
-        p.insert(
-            "only_if_status".into(),
-            json!(list.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        );
-    }
+    let mut p = UpdateParams {
+        status: u.status.clone(),
+        classification: u.classification.clone(),
+        determination: u.determination.clone(),
+        assigned_to: u.assigned_to.clone(),
+        comment: u.comment.as_ref().map(|c| render(c, &field("comment"), ctx)).transpose()?,
+        tags: u.tags.clone(),
+        only_if_status: u.only_if_status.clone(),
+        ..UpdateParams::new(target.trim())
+    };
     // What the item looked like when it matched: the guard compares the fresh state with it.
     // Here only when the item updated is the matched item itself; the engine reads any other
     // target before it records the plan (`record_matched`).
@@ -310,97 +294,44 @@ fn render_update(
         (&playbook.trigger, incident),
         (Trigger::Alerts(_), false) | (Trigger::Incidents(_), true)
     );
-    let mut p = Value::Object(p);
     if let (true, Some(it)) = (same_item, item) {
-        record_matched(&mut p, it);
+        p.record_matched(it);
     }
     Ok(p)
 }
 
-/// Whether the planned update `params` still needs the state of its target at the match.
-pub fn needs_matched(params: &Value) -> bool {
-    params.get("target").is_some() && params.get("matched").is_none()
-}
-
-/// Records in the planned update `params` the state `item` (the target) was in at the match:
-/// the guard skips the write when an analyst has changed it since. Without an explicit
-/// `only_if_status`, the matched status is the only one allowed.
-pub fn record_matched(params: &mut Value, item: &Value) {
-    let Value::Object(p) = params else { return };
-    let pick = |k: &str| item.get(k).cloned().unwrap_or(Value::Null);
-    p.insert(
-        "matched".into(),
-        json!({
-            "status": pick("status"),
-            "assignedTo": pick("assignedTo"),
-            "classification": pick("classification"),
-            "determination": pick("determination"),
-            "lastUpdateDateTime": pick("lastUpdateDateTime"),
-            "customTags": pick("customTags"),
-        }),
-    );
-    if !p.contains_key("only_if_status")
-        && let Some(status) = item.get("status").and_then(Value::as_str)
-    {
-        p.insert("only_if_status".into(), json!([status]));
-    }
-}
-
-fn render_email(e: &Email, path: &str, ctx: &Value) -> Result<Value, PlanError> {
-    let mut p = Map::new();
-    p.insert("from".into(), json!(e.from));
-    p.insert("to".into(), json!(e.to));
-    if !e.cc.is_empty() {
-        p.insert("cc".into(), json!(e.cc));
-    }
-    if let Some(r) = &e.reply_to {
-        p.insert("reply_to".into(), json!(r));
-    }
-    p.insert(
-        "subject".into(),
-        json!(render(&e.subject, &format!("{path}.subject"), ctx)?),
-    );
-    if let Some(b) = &e.body {
-        p.insert("body".into(), json!(render(b, &format!("{path}.body"), ctx)?));
-    }
-    if let Some(h) = &e.html {
-        p.insert("html".into(), json!(render(h, &format!("{path}.html"), ctx)?));
-    }
-    Ok(Value::Object(p))
-}
-
-fn render_webhook(w: &Webhook, path: &str, ctx: &Value) -> Result<Value, PlanError> {
-    let mut p = Map::new();
-    match &w.target {
-        WebhookTarget::Url(u) => p.insert("url".into(), json!(u.as_str())),
-        WebhookTarget::Env(e) => p.insert("url_env".into(), json!(e)),
+fn render_email(e: &Email, path: &str, ctx: &Value) -> Result<EmailParams, PlanError> {
+    let optional = |t: &Option<crate::template::Template>, k: &str| {
+        t.as_ref().map(|t| render(t, &format!("{path}.{k}"), ctx)).transpose()
     };
-    p.insert("method".into(), json!(w.method));
-    p.insert("format".into(), json!(format!("{:?}", w.format).to_lowercase()));
-    let headers: Map<String, Value> = w
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let v = match v {
-                HeaderValue::Literal(s) => json!(s),
-                HeaderValue::Env(e) => json!({ "env": e }),
-            };
-            (k.clone(), v)
-        })
-        .collect();
-    if !headers.is_empty() {
-        p.insert("headers".into(), Value::Object(headers));
-    }
+    Ok(EmailParams {
+        from: e.from.clone(),
+        to: e.to.clone(),
+        cc: e.cc.clone(),
+        reply_to: e.reply_to.clone(),
+        subject: render(&e.subject, &format!("{path}.subject"), ctx)?,
+        body: optional(&e.body, "body")?,
+        html: optional(&e.html, "html")?,
+    })
+}
+
+fn render_webhook(w: &Webhook, path: &str, ctx: &Value) -> Result<WebhookParams, PlanError> {
     // Without a body, `teams` and `slack` freeze the shipped card or blocks now, so a retry
     // sends exactly what was planned (`json` always has a body: validation says so).
     let body = match &w.body {
         Some(body) => Some(render_body(body, &format!("{path}.body"), ctx)?),
         None => crate::action::webhook::card::shipped_body(w.format, ctx),
     };
-    if let Some(body) = body {
-        p.insert("body".into(), body);
-    }
-    Ok(Value::Object(p))
+    Ok(WebhookParams {
+        target: match &w.target {
+            WebhookTarget::Url(u) => Target::Url(u.to_string()),
+            WebhookTarget::Env(e) => Target::UrlEnv(e.clone()),
+        },
+        method: w.method.clone(),
+        format: w.format,
+        headers: w.headers.iter().cloned().collect(),
+        body,
+    })
 }
 
 /// Renders a webhook body structure: string leaves are templates whose output stays a JSON
@@ -425,25 +356,11 @@ fn render_body(b: &BodyTemplate, path: &str, ctx: &Value) -> Result<Value, PlanE
     })
 }
 
-/// Defuses `<!channel>`, `<!here>`, `<@U123>`, `@here`, `@channel`, `@everyone` and Teams `<at>`
-/// in rendered text: item fields are written by attackers.
-pub fn neutralise_mentions(text: &str) -> String {
-    let mut out = text
-        .replace("<!", "<\u{200B}!")
-        .replace("<@", "<\u{200B}@")
-        .replace("<at>", "&lt;at&gt;")
-        .replace("</at>", "&lt;/at&gt;");
-    for word in ["@here", "@channel", "@everyone"] {
-        out = out.replace(word, &format!("@\u{200B}{}", &word[1..]));
-    }
-    out
-}
-
-fn render_log(l: &Log, path: &str, ctx: &Value) -> Result<Value, PlanError> {
-    Ok(json!({
-        "level": format!("{:?}", l.level).to_lowercase(),
-        "message": render(&l.message, &format!("{path}.message"), ctx)?,
-    }))
+fn render_log(l: &Log, path: &str, ctx: &Value) -> Result<LogParams, PlanError> {
+    Ok(LogParams {
+        level: l.level,
+        message: render(&l.message, &format!("{path}.message"), ctx)?,
+    })
 }
 
 /// Whether the playbook plans one digest per run rather than actions per item.
@@ -459,11 +376,5 @@ mod tests {
     fn canonical_json_sorts_keys() {
         let a: Value = serde_json::from_str(r#"{"b":1,"a":{"d":2,"c":3}}"#).unwrap();
         assert_eq!(canonical_json(&a), r#"{"a":{"c":3,"d":2},"b":1}"#);
-    }
-
-    #[test]
-    fn mentions_are_defused() {
-        let t = neutralise_mentions("hi <!channel> @here <@U123> <at>Boss</at>");
-        assert!(!t.contains("<!channel>") && !t.contains("@here") && !t.contains("<@U") && !t.contains("<at>"));
     }
 }

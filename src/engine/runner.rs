@@ -13,7 +13,9 @@ use futures_util::StreamExt as _;
 use serde_json::Value;
 
 use super::plan::{self, Evaluator, PlannedAction, RunContext, iso};
-use crate::action::{self, Outcome, update::UpdateJob};
+use crate::action::email::EmailParams;
+use crate::action::update::{Status, UpdateJob};
+use crate::action::{self, ActionKind, Outcome, Params};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::graph::{Client, Collection, Error as GraphError, ListQuery};
@@ -53,9 +55,6 @@ pub struct RunReport {
     /// The first few action failures, for the summary.
     pub action_errors: Vec<String>,
 }
-
-/// At most one `on_failure` notice per playbook this often.
-const FAILURE_NOTICE_EVERY: TimeDelta = TimeDelta::hours(1);
 
 /// How many action failures a report keeps for the summary.
 const REPORTED_ERRORS: usize = 5;
@@ -209,78 +208,6 @@ impl Engine {
         outcome
     }
 
-    /// `on_failure`: after `after_runs` consecutive failed runs, logs at error and tells people
-    /// (email and/or webhook) at most once an hour per playbook; the last notice is kept in the
-    /// state so restarts and `run --once` from cron do not repeat it.
-    async fn check_failure_streak(&self, playbook: &Playbook, store: &Store) {
-        let Some(on_failure) = &self.settings.on_failure else {
-            return;
-        };
-        let streak = match store.consecutive_failures(&playbook.name) {
-            Ok(s) if s.count >= on_failure.after_runs => s,
-            _ => return,
-        };
-        let error = streak
-            .last_error
-            .as_deref()
-            .unwrap_or("(no error recorded: actions failed)");
-        tracing::error!(playbook = %playbook.name, failed_runs = streak.count, since = ?streak.since, error, "Playbook keeps failing.");
-        let now = self.clock.now();
-        if let Ok(Some(last)) = store.last_failure_notice(&playbook.name)
-            && now - last < FAILURE_NOTICE_EVERY
-        {
-            return;
-        }
-        let since = streak.since.map_or_else(|| "an unknown time".to_string(), iso);
-        let subject = format!(
-            "[graphsoar] playbook {} keeps failing ({} runs in a row)",
-            playbook.name, streak.count
-        );
-        let body = format!(
-            "The graphsoar playbook {} ({}) has failed {} runs in a row, since {since}.\n\nLast error:\n{error}\n\nIt keeps running on its schedule. Fix it, or stop it with `enabled: false`.\n`graphsoar history --playbook {}` shows its runs and actions.\n",
-            playbook.name,
-            playbook.source.display(),
-            streak.count,
-            playbook.name
-        );
-        // A notice has no ledger entry: its id is the time, so each notice's Message-ID differs.
-        let notice_id = now.timestamp();
-        let mut told = false;
-        if !on_failure.email.is_empty() {
-            let params = serde_json::json!({ "from": self.settings.default_from(), "to": on_failure.email, "subject": subject, "body": body });
-            let outcome = match action::email::build(&params, notice_id, store.instance_id(), &playbook.name) {
-                Ok(message) => self.mailer.send(&message).await,
-                Err(e) => Outcome::failed(e, false),
-            };
-            told |= outcome == Outcome::Done;
-            if let Outcome::Failed { error, .. } = outcome {
-                tracing::error!(playbook = %playbook.name, error = %error, "Cannot email the failure notice.");
-            }
-        }
-        if let Some(url) = &on_failure.webhook {
-            let params = serde_json::json!({
-                "url": url.as_str(), "method": "POST", "format": "json",
-                "body": { "text": subject, "playbook": playbook.name, "failedRuns": streak.count, "since": since, "error": error },
-            });
-            let key = action::webhook::idempotency_key(notice_id, store.instance_id(), &playbook.name);
-            let outcome = action::webhook::execute_shared(
-                &self.clock,
-                &params,
-                &key,
-                &playbook.name,
-                self.settings.limits.max_attempts,
-            )
-            .await;
-            told |= outcome == Outcome::Done;
-            if let Outcome::Failed { error, .. } = outcome {
-                tracing::error!(playbook = %playbook.name, error = %error, "Cannot post the failure notice.");
-            }
-        }
-        if told && let Err(e) = store.record_failure_notice(&playbook.name, now) {
-            tracing::error!(playbook = %playbook.name, error = %e, "Cannot record the failure notice.");
-        }
-    }
-
     async fn plan_and_execute(
         &self,
         playbook: &Arc<Playbook>,
@@ -355,13 +282,12 @@ impl Engine {
             position,
         });
         commit.entries = planned
-            .iter()
+            .into_iter()
             .map(|p| NewEntry {
-                item_id: p.item_id.clone(),
-                item_kind: item_kind(p.item_kind),
+                item_id: p.item_id,
+                item_kind: p.item_kind,
                 action_index: u32::try_from(p.action_index).unwrap_or(u32::MAX),
-                action: p.action.to_string(),
-                params: p.params.clone(),
+                params: p.params,
             })
             .collect();
         // Audit mode records what it would do, as skipped in the same transaction (nothing of
@@ -377,7 +303,7 @@ impl Engine {
         let entries = store.entries_of_run(run).map_err(|e| e.to_string())?;
         if audit {
             for e in &entries {
-                tracing::info!(playbook = %playbook.name, item_id = %e.item_id, action = %e.action, params = %e.params, "Audit mode: would act.");
+                tracing::info!(playbook = %playbook.name, item_id = %e.item_id, action = %e.action, params = %e.params.to_json(), "Audit mode: would act.");
             }
             report.skipped += u32::try_from(entries.len()).unwrap_or(u32::MAX);
             return Ok(());
@@ -396,10 +322,10 @@ impl Engine {
     /// the state they are in as the state at the match, so the guard protects them too (DESIGN
     /// mentions the per-item GET for resumed actions only; these need one as well).
     async fn record_targets_at_match(&self, planned: &mut [PlannedAction]) -> Result<(), String> {
-        let target = |p: &PlannedAction| Some((update_collection(p.action)?, p.params["target"].as_str()?.to_string()));
+        let target = |p: &PlannedAction| Some((update_collection(p.kind())?, p.params.update_target()?.to_string()));
         let targets: Vec<(Collection, String)> = planned
             .iter()
-            .filter(|p| plan::needs_matched(&p.params))
+            .filter(|p| p.params.needs_matched())
             .filter_map(target)
             .collect();
         let states = self.client.get_items(targets).await;
@@ -413,9 +339,9 @@ impl Engine {
                 return Err(format!("cannot read {} before planning its update: {e}", key.1));
             }
         }
-        for p in planned.iter_mut().filter(|p| plan::needs_matched(&p.params)) {
+        for p in planned.iter_mut().filter(|p| p.params.needs_matched()) {
             if let Some(Ok(state)) = target(p).and_then(|key| states.get(&key)) {
-                plan::record_matched(&mut p.params, state);
+                p.params.record_matched(state);
             }
         }
         Ok(())
@@ -662,35 +588,33 @@ impl Engine {
         fetch_start: DateTime<Utc>,
     ) -> Vec<(i64, Outcome)> {
         let mut outcomes = Vec::new();
-        let mut updates: HashMap<Collection, Vec<UpdateJob>> = HashMap::new();
+        let mut alert_updates = Vec::new();
+        let mut incident_updates = Vec::new();
         let mut webhooks: Vec<futures_util::future::BoxFuture<'_, (i64, Outcome)>> = Vec::new();
         for e in phase {
-            match e.action.as_str() {
-                "update_alert" | "update_incident" => {
-                    let collection = update_collection(&e.action).unwrap_or(Collection::Alerts);
-                    updates.entry(collection).or_default().push(UpdateJob {
-                        ledger_id: e.id,
-                        collection,
-                        params: e.params.clone(),
-                        resumed: resumed || e.attempts > 0,
-                    });
-                }
+            let resumed = resumed || e.attempts > 0;
+            match &e.params {
+                Params::UpdateAlert(p) => alert_updates.push(UpdateJob {
+                    ledger_id: e.id,
+                    params: p.clone(),
+                    resumed,
+                }),
+                Params::UpdateIncident(p) => incident_updates.push(UpdateJob {
+                    ledger_id: e.id,
+                    params: p.clone(),
+                    resumed,
+                }),
                 // One at a time: the mailer keeps one SMTP connection.
-                "email" => outcomes.push((e.id, self.send_email(playbook, e).await)),
-                "webhook" => {
+                Params::Email(p) => outcomes.push((e.id, self.send_email(playbook, e.id, p).await)),
+                Params::Webhook(p) => {
                     let (max_attempts, key) = (self.settings.limits.max_attempts, self.action_key(e));
                     webhooks.push(Box::pin(async move {
                         let outcome =
-                            action::webhook::execute_shared(&self.clock, &e.params, &key, &playbook.name, max_attempts)
-                                .await;
+                            action::webhook::execute_shared(&self.clock, p, &key, &playbook.name, max_attempts).await;
                         (e.id, outcome)
                     }));
                 }
-                "log" => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, &e.params))),
-                other => outcomes.push((
-                    e.id,
-                    Outcome::failed(format!("unknown action `{other}` in the ledger"), false),
-                )),
+                Params::Log(p) => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, p))),
             }
         }
         // Webhooks go out a few at a time: one slow or dead receiver (each webhook retries with
@@ -702,19 +626,29 @@ impl Engine {
                 .collect::<Vec<_>>()
                 .await,
         );
-        for (collection, jobs) in updates {
-            let changed = self.changed_since(collection, fetch_start).await;
-            match changed {
-                Ok(changed) => outcomes.extend(action::update::execute(&self.client, jobs, &changed).await),
-                Err(e) => outcomes.extend(jobs.into_iter().map(|j| {
+        if !alert_updates.is_empty() {
+            outcomes.extend(self.execute_updates(alert_updates, fetch_start).await);
+        }
+        if !incident_updates.is_empty() {
+            outcomes.extend(self.execute_updates(incident_updates, fetch_start).await);
+        }
+        outcomes
+    }
+
+    /// Updates of one collection: the guard's re-read, then the writes.
+    async fn execute_updates<S: Status>(&self, jobs: Vec<UpdateJob<S>>, fetch_start: DateTime<Utc>) -> Vec<(i64, Outcome)> {
+        match self.changed_since(S::COLLECTION, fetch_start).await {
+            Ok(changed) => action::update::execute(&self.client, jobs, &changed).await,
+            Err(e) => jobs
+                .into_iter()
+                .map(|j| {
                     (
                         j.ledger_id,
                         Outcome::failed(format!("cannot re-read before writing: {e}"), e.is_retryable()),
                     )
-                })),
-            }
+                })
+                .collect(),
         }
-        outcomes
     }
 
     /// The guard's re-read: one paged list of what changed since this run's fetch started.
@@ -755,8 +689,8 @@ impl Engine {
         action::webhook::idempotency_key(e.id, self.instance(), &e.playbook)
     }
 
-    async fn send_email(&self, playbook: &Playbook, e: &LedgerEntry) -> Outcome {
-        match action::email::build(&e.params, e.id, self.instance(), &playbook.name) {
+    async fn send_email(&self, playbook: &Playbook, ledger_id: i64, params: &EmailParams) -> Outcome {
+        match action::email::build(params, ledger_id, self.instance(), &playbook.name) {
             Ok(message) => self.mailer.send(&message).await,
             Err(err) => Outcome::failed(err, false),
         }
@@ -764,10 +698,10 @@ impl Engine {
 }
 
 /// The collection an update action writes to.
-fn update_collection(action: &str) -> Option<Collection> {
+fn update_collection(action: ActionKind) -> Option<Collection> {
     match action {
-        "update_alert" => Some(Collection::Alerts),
-        "update_incident" => Some(Collection::Incidents),
+        ActionKind::UpdateAlert => Some(Collection::Alerts),
+        ActionKind::UpdateIncident => Some(Collection::Incidents),
         _ => None,
     }
 }
@@ -890,15 +824,6 @@ impl<'a> Collector<'a> {
                 }
             }
         }
-    }
-}
-
-fn item_kind(kind: &str) -> state::ItemKind {
-    match kind {
-        "alert" => state::ItemKind::Alert,
-        "incident" => state::ItemKind::Incident,
-        "row" => state::ItemKind::Row,
-        _ => state::ItemKind::Digest,
     }
 }
 

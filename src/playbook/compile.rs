@@ -20,6 +20,7 @@ use crate::config::{self, Settings};
 use crate::diag::{Diagnostic, Pos};
 use crate::duration::Duration;
 use crate::graph::enums;
+use crate::graph::models::enums::{AlertClassification, AlertDetermination};
 use crate::kql;
 use crate::odata::{self, Resource};
 use crate::script::{self, ItemKind};
@@ -458,12 +459,12 @@ impl<'a> Compiler<'a> {
             ActionConfig::UpdateAlert(u) => {
                 let path = format!("actions[{i}].update_alert");
                 self.update(u, &path, false, trigger, group, &item_names)
-                    .map(Action::UpdateAlert)
+                    .map(|u| Action::UpdateAlert(typed(u)))
             }
             ActionConfig::UpdateIncident(u) => {
                 let path = format!("actions[{i}].update_incident");
                 self.update(u, &path, true, trigger, group, &item_names)
-                    .map(Action::UpdateIncident)
+                    .map(|u| Action::UpdateIncident(typed(u)))
             }
             ActionConfig::Email(e) => self
                 .email(e, &format!("actions[{i}].email"), &item_names)
@@ -524,7 +525,7 @@ impl<'a> Compiler<'a> {
         trigger: &Trigger,
         group: Group,
         names: &[&str],
-    ) -> Option<Update> {
+    ) -> Option<Update<&'static str>> {
         let action = if incident { "update_incident" } else { "update_alert" };
         if group == Group::All {
             self.error(
@@ -649,8 +650,8 @@ impl<'a> Compiler<'a> {
         Some(Update {
             id,
             status,
-            classification,
-            determination,
+            classification: classification.map(AlertClassification::parse),
+            determination: determination.map(AlertDetermination::parse),
             assigned_to: raw.assigned_to.clone(),
             comment,
             only_if_status,
@@ -675,7 +676,7 @@ impl<'a> Compiler<'a> {
                     );
                 }
                 self.warn(&yaml::field(path, "set"), "`set` replaces the incident's custom tags, removing the ones analysts added; `add`/`remove` keep them");
-                Some(TagChange::Set(set.clone()))
+                Some(TagChange::Set { set: set.clone() })
             }
             None if raw.add.is_empty() && raw.remove.is_empty() => {
                 self.error(path, "`tags` needs `add`, `remove` or `set`");
@@ -892,7 +893,7 @@ impl<'a> Compiler<'a> {
                 }
                 HeaderValueConfig::Env(e) => {
                     self.env_name(&yaml::field(&field, "env"), &e.env);
-                    headers.push((name.clone(), HeaderValue::Env(e.env.clone())));
+                    headers.push((name.clone(), HeaderValue::Env { env: e.env.clone() }));
                 }
             }
         }
@@ -1206,6 +1207,21 @@ fn clamp_to_text(text: &str, line: usize, column: usize) -> (usize, usize) {
     match lines.iter().rposition(|l| !l.trim().is_empty()) {
         Some(i) => (i + 1, lines[i].chars().count() + 1),
         None => (1, 1),
+    }
+}
+
+/// An update with its statuses as the validated member names, typed as alert or incident
+/// statuses (every name was checked against that table).
+fn typed<S: for<'a> From<&'a str>>(u: Update<&'static str>) -> Update<S> {
+    Update {
+        id: u.id,
+        status: u.status.map(S::from),
+        classification: u.classification,
+        determination: u.determination,
+        assigned_to: u.assigned_to,
+        comment: u.comment,
+        only_if_status: u.only_if_status.map(|list| list.into_iter().map(S::from).collect()),
+        tags: u.tags,
     }
 }
 

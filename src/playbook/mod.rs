@@ -16,7 +16,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use url::Url;
 
+use crate::action::ActionKind;
 use crate::duration::Duration;
+use crate::graph::models::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::odata;
 use crate::script::{Condition, ItemKind};
 use crate::template::Template;
@@ -159,47 +161,57 @@ pub struct Dedup {
 /// A compiled action.
 #[derive(Debug, Clone)]
 pub enum Action {
-    UpdateAlert(Update),
-    UpdateIncident(Update),
+    UpdateAlert(Update<AlertStatus>),
+    UpdateIncident(Update<IncidentStatus>),
     Email(Email),
     Webhook(Webhook),
     Log(Log),
 }
 
 impl Action {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> ActionKind {
         match self {
-            Action::UpdateAlert(_) => "update_alert",
-            Action::UpdateIncident(_) => "update_incident",
-            Action::Email(_) => "email",
-            Action::Webhook(_) => "webhook",
-            Action::Log(_) => "log",
+            Action::UpdateAlert(_) => ActionKind::UpdateAlert,
+            Action::UpdateIncident(_) => ActionKind::UpdateIncident,
+            Action::Email(_) => ActionKind::Email,
+            Action::Webhook(_) => ActionKind::Webhook,
+            Action::Log(_) => ActionKind::Log,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
     }
 }
 
-/// `update_alert` / `update_incident`. Enum values are the schema's camelCase names.
-#[derive(Debug, Clone, Default)]
-pub struct Update {
+/// `update_alert` (`S` = [`AlertStatus`]) / `update_incident` (`S` = [`IncidentStatus`]).
+#[derive(Debug, Clone)]
+pub struct Update<S> {
     /// With a hunting trigger: the id to update.
     pub id: Option<Template>,
-    pub status: Option<&'static str>,
-    pub classification: Option<&'static str>,
-    pub determination: Option<&'static str>,
+    pub status: Option<S>,
+    pub classification: Option<AlertClassification>,
+    pub determination: Option<AlertDetermination>,
     pub assigned_to: Option<String>,
     pub comment: Option<Template>,
     /// None: the status the item had when it matched.
-    pub only_if_status: Option<Vec<&'static str>>,
+    pub only_if_status: Option<Vec<S>>,
     pub tags: Option<TagChange>,
 }
 
-/// Incident tag changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Incident tag changes, as planned and stored in the ledger (`{add, remove}` or `{set}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum TagChange {
-    /// Applied to the freshly read `customTags`, keeping analysts' tags.
-    Edit { add: Vec<String>, remove: Vec<String> },
     /// Replaces the whole array.
-    Set(Vec<String>),
+    Set { set: Vec<String> },
+    /// Applied to the freshly read `customTags`, keeping analysts' tags.
+    Edit {
+        #[serde(default)]
+        add: Vec<String>,
+        #[serde(default)]
+        remove: Vec<String>,
+    },
 }
 
 /// `email`.
@@ -232,11 +244,13 @@ pub enum WebhookTarget {
     Env(String),
 }
 
-/// A webhook header value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A webhook header value, as planned and stored in the ledger (a string, or `{env: NAME}`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
 pub enum HeaderValue {
     Literal(String),
-    Env(String),
+    /// Read from this environment variable when the action runs.
+    Env { env: String },
 }
 
 /// A webhook body: a structure whose string leaves are templates, so rendered values are

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A graphsoar playbook: one per file.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -271,7 +271,7 @@ pub struct EnvRef {
 }
 
 /// Webhook body formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookFormat {
     /// `body` as JSON.
@@ -295,7 +295,7 @@ pub struct LogConfig {
 }
 
 /// Log levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     Error,

@@ -34,27 +34,7 @@ const DISABLED_SYMBOLS: [&str; 3] = ["eval", "import", "export"];
 /// Names every condition sees besides its item variable.
 const COMMON_NAMES: [&str; 4] = ["playbook", "lists", "now", "run"];
 
-/// What a playbook's items are, which decides the variable its condition reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ItemKind {
-    /// An alert (`alerts` trigger): the variable `alert`.
-    Alert,
-    /// An incident (`incidents` trigger): the variable `incident`.
-    Incident,
-    /// A hunting result row (`hunting` trigger): the variable `row`.
-    Row,
-}
-
-impl ItemKind {
-    /// The name of the item variable in conditions and templates.
-    pub fn var_name(self) -> &'static str {
-        match self {
-            Self::Alert => "alert",
-            Self::Incident => "incident",
-            Self::Row => "row",
-        }
-    }
-}
+pub use crate::item::ItemKind;
 
 /// A condition that failed to compile, positioned within the script text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

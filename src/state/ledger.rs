@@ -8,6 +8,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Row, Transaction, params};
 
+pub use crate::action::ActionKind;
+use crate::action::Params;
+
 use super::cursor::{self, CursorAdvance};
 use super::dedup::{self, DedupKey};
 use super::{HistoryFilter, RunId, StateError, Store, Ts, text_enum};
@@ -29,17 +32,7 @@ text_enum! {
     }
 }
 
-text_enum! {
-    /// What a ledger entry's `item_id` names.
-    pub enum ItemKind {
-        Alert = "alert",
-        Incident = "incident",
-        /// A hunting row; the id is its dedup key.
-        Row = "row",
-        /// A `group: all` digest; the id is the digest's key.
-        Digest = "digest",
-    }
-}
+pub use crate::item::ItemKind;
 
 /// One planned action as the ledger holds it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -54,11 +47,13 @@ pub struct LedgerEntry {
     pub item_kind: ItemKind,
     /// Position of the action in the playbook's `actions`.
     pub action_index: u32,
-    /// The action type, e.g. `update_alert`.
-    pub action: String,
-    /// The frozen rendered parameters (including the matched status for the guard and the
-    /// comment text): retries and resumptions use these, never a new rendering.
-    pub params: serde_json::Value,
+    /// The action's kind, e.g. `update_alert`.
+    pub action: ActionKind,
+    /// The frozen rendered parameters (including the matched state for the guard and the
+    /// comment text): retries and resumptions use these, never a new rendering. Shown (in
+    /// `history --format json`) as the inner struct, as stored.
+    #[serde(serialize_with = "params_as_stored")]
+    pub params: Params,
     pub state: ActionState,
     /// Failed attempts so far.
     pub attempts: u32,
@@ -70,14 +65,18 @@ pub struct LedgerEntry {
     pub updated: DateTime<Utc>,
 }
 
+fn params_as_stored<S: serde::Serializer>(params: &Params, serializer: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&params.to_json(), serializer)
+}
+
 /// An action to record as pending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEntry {
     pub item_id: String,
     pub item_kind: ItemKind,
     pub action_index: u32,
-    pub action: String,
-    pub params: serde_json::Value,
+    /// The frozen parameters; their kind is the entry's `action`.
+    pub params: Params,
 }
 
 /// Everything a run decided, committed at once by [`Store::commit_plan`].
@@ -117,16 +116,28 @@ pub(crate) const ENTRY_COLUMNS: &str = "id, playbook, playbook_hash, run_id, ite
      params, state, attempts, error, reason, created, updated";
 
 pub(crate) fn ledger_entry(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
+    let id: i64 = r.get(0)?;
+    let action: ActionKind = r.get(7)?;
+    let stored: serde_json::Value = r.get(8)?;
+    // A row this version cannot read (hand-edited, or written by a newer graphsoar that kept the
+    // schema version) names itself rather than failing anonymously.
+    let params = Params::from_json(action, stored).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            8,
+            rusqlite::types::Type::Text,
+            format!("ledger entry {id}: the parameters of its {action} action do not read: {e}").into(),
+        )
+    })?;
     Ok(LedgerEntry {
-        id: r.get(0)?,
+        id,
         playbook: r.get(1)?,
         playbook_hash: r.get(2)?,
         run_id: RunId(r.get(3)?),
         item_id: r.get(4)?,
         item_kind: r.get(5)?,
         action_index: r.get(6)?,
-        action: r.get(7)?,
-        params: r.get(8)?,
+        action,
+        params,
         state: r.get(9)?,
         attempts: r.get(10)?,
         error: r.get(11)?,
@@ -237,8 +248,8 @@ fn insert_entries(tx: &Transaction<'_>, plan: &PlanCommit) -> rusqlite::Result<V
             e.item_id,
             e.item_kind,
             e.action_index,
-            e.action,
-            e.params,
+            e.params.kind(),
+            e.params.to_json(),
             state,
             plan.skip_all,
             Ts(plan.now)

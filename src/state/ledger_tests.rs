@@ -12,8 +12,7 @@ fn alert_entry(item: &str, action_index: u32) -> NewEntry {
         item_id: item.into(),
         item_kind: ItemKind::Alert,
         action_index,
-        action: "update_alert".into(),
-        params: json!({ "status": "resolved", "comment": "Closed by graphsoar." }),
+        params: update_params(item),
     }
 }
 
@@ -54,7 +53,7 @@ fn commit_plan_writes_entries_keys_and_cursor_together() {
         (first.state, first.attempts, first.action_index),
         (ActionState::Pending, 0, 0)
     );
-    assert_eq!(first.params["comment"], "Closed by graphsoar.");
+    assert_eq!(first.params.to_json()["comment"], "Closed by graphsoar.");
     assert_eq!(
         (first.created, first.item_kind, first.run_id),
         (at(10, 0), ItemKind::Alert, run)

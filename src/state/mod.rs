@@ -31,7 +31,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 pub use cursor::{Cursor, CursorAdvance};
 pub use dedup::DedupKey;
 pub use error::StateError;
-pub use ledger::{ActionState, ItemKind, LedgerEntry, NewEntry, PlanCommit};
+pub use ledger::{ActionKind, ActionState, ItemKind, LedgerEntry, NewEntry, PlanCommit};
 pub use resume::{REASON_PLAYBOOK_CHANGED, REASON_PLAYBOOK_GONE};
 pub use runs::{FailureStreak, HistoryFilter, Pruned, RunId, RunMode, RunOutcome, RunRecord, RunStatus};
 pub use transitions::{Marked, REASON_EARLIER_FAILED};
@@ -190,59 +190,7 @@ pub(crate) fn opt_ts(t: Option<Ts>) -> Option<DateTime<Utc>> {
     t.map(|t| t.0)
 }
 
-/// A fieldless enum stored as text: `as_str`, `Display`, `FromStr`, serde and SQL conversions
-/// from one list of names, so the names cannot drift apart.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            /// The stored and displayed name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    other => Err(format!("unknown {} {other:?}", stringify!($name))),
-                }
-            }
-        }
-
-        impl rusqlite::types::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
-            }
-        }
-
-        impl rusqlite::types::FromSql for $name {
-            fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-                value.as_str()?.parse().map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
+pub(crate) use crate::text_enum::text_enum;
 
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -305,14 +253,37 @@ pub(crate) mod test_support {
                     item_id: item.to_string(),
                     item_kind: ItemKind::Alert,
                     action_index,
-                    action: if action_index == 0 { "update_alert" } else { "email" }.into(),
-                    params: serde_json::json!({ "status": "resolved", "only_if_status": ["new"] }),
+                    params: if action_index == 0 { update_params(item) } else { email_params() },
                 });
             }
             plan.dedup_keys.push(DedupKey::new(*item, None));
         }
         let ids = store.commit_plan(plan).unwrap();
         (run, ids)
+    }
+
+    /// `update_alert` of `target` to resolved, only if new.
+    pub(crate) fn update_params(target: &str) -> crate::action::Params {
+        use crate::graph::models::enums::AlertStatus;
+        crate::action::Params::UpdateAlert(crate::action::update::UpdateParams {
+            status: Some(AlertStatus::Resolved),
+            only_if_status: Some(vec![AlertStatus::New]),
+            comment: Some("Closed by graphsoar.".into()),
+            ..crate::action::update::UpdateParams::new(target)
+        })
+    }
+
+    /// An email to the SOC.
+    pub(crate) fn email_params() -> crate::action::Params {
+        crate::action::Params::Email(crate::action::email::EmailParams {
+            from: "soar@example.com".into(),
+            to: vec!["soc@example.com".into()],
+            cc: vec![],
+            reply_to: None,
+            subject: "s".into(),
+            body: Some("b".into()),
+            html: None,
+        })
     }
 
     /// 2024-06-01 at `h`:`m` UTC.

@@ -84,6 +84,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX ledger_by_playbook ON ledger (playbook, created);
     CREATE INDEX ledger_by_item ON ledger (item_id, created);
     "#,
+    // 2: typed action parameters (issue 12). Version 1 wrote an update's state at the match with
+    // Graph's camelCase keys beside the snake_case keys of everything else; the typed
+    // `Snapshot` is snake_case throughout. Every other key of version 1 is already the typed
+    // parameters' (`action::Params`), so only `matched` is rewritten.
+    r#"
+    UPDATE ledger SET params = json_set(params, '$.matched', json_object(
+            'status', json_extract(params, '$.matched.status'),
+            'assigned_to', json_extract(params, '$.matched.assignedTo'),
+            'classification', json_extract(params, '$.matched.classification'),
+            'determination', json_extract(params, '$.matched.determination'),
+            'last_update_date_time', json_extract(params, '$.matched.lastUpdateDateTime'),
+            'custom_tags', json(json_extract(params, '$.matched.customTags'))))
+     WHERE action IN ('update_alert', 'update_incident')
+       AND json_type(params, '$.matched') = 'object';
+    "#,
 ];
 
 /// The version the code brings a database to.

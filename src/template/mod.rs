@@ -115,6 +115,20 @@ impl Template {
     }
 }
 
+/// Defuses `<!channel>`, `<!here>`, `<@U123>`, `@here`, `@channel`, `@everyone` and Teams `<at>`
+/// in rendered text: item fields are written by attackers.
+pub fn neutralise_mentions(text: &str) -> String {
+    let mut out = text
+        .replace("<!", "<\u{200B}!")
+        .replace("<@", "<\u{200B}@")
+        .replace("<at>", "&lt;at&gt;")
+        .replace("</at>", "&lt;/at&gt;");
+    for word in ["@here", "@channel", "@everyone"] {
+        out = out.replace(word, &format!("@\u{200B}{}", &word[1..]));
+    }
+    out
+}
+
 /// Replaces line breaks and other control characters with spaces and trims.
 fn header_safe(text: &str) -> String {
     text.chars()
@@ -246,6 +260,12 @@ fn describe(error: &Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_are_defused() {
+        let t = neutralise_mentions("hi <!channel> @here <@U123> <at>Boss</at>");
+        assert!(!t.contains("<!channel>") && !t.contains("@here") && !t.contains("<@U") && !t.contains("<at>"));
+    }
     use serde_json::json;
 
     fn render(source: &str, kind: TemplateKind, ctx: serde_json::Value) -> Result<String, RenderError> {

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::card::Summary;
-use crate::engine::plan::neutralise_mentions;
+use crate::template::neutralise_mentions;
 
 const MAX_BLOCKS: usize = 50;
 const HEADER_CHARS: usize = 150;

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use super::card::Summary;
-use crate::engine::plan::neutralise_mentions;
+use crate::template::neutralise_mentions;
 
 /// The whole request body.
 pub(super) fn message(s: &Summary) -> Value {
