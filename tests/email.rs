@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
-use graphsoar::action::Outcome;
-use graphsoar::action::email::{self, Mailer};
+use graphsoar::action::email::{self, EmailParams, Mailer};
+use graphsoar::action::{Outcome, Params};
 use graphsoar::config::{Settings, Smtp, SmtpTls};
 use graphsoar::engine::plan::{Evaluator, PlannedAction, RunContext, plan_digest, plan_item};
 use graphsoar::graph::models::normalize_incident;
@@ -360,7 +360,7 @@ async fn message_arrives_with_envelope_headers_and_both_parts() {
         "body": "Grüße: the text part.\nSecond line.\n",
         "html": "<p>Grüße: the <b>HTML</b> part.</p>\n",
     });
-    let message = email::build(&params, 41, None, "notify-high-severity-incidents").unwrap();
+    let message = email::build(&typed(&params), 41, None, "notify-high-severity-incidents").unwrap();
     assert_eq!(mailer.send(&message).await, Outcome::Done);
 
     let got = server.received();
@@ -417,7 +417,7 @@ async fn several_messages_share_the_mailer() {
     let mailer = Mailer::smtp(&smtp_settings(server.port, SmtpTls::None, None, None)).unwrap();
     for i in 0..3 {
         let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": format!("n{i}"), "body": "only text"});
-        let message = email::build(&params, i, None, "p").unwrap();
+        let message = email::build(&typed(&params), i, None, "p").unwrap();
         assert_eq!(mailer.send(&message).await, Outcome::Done);
     }
     let got = server.received();
@@ -445,7 +445,7 @@ async fn starttls_and_auth_plain_deliver() {
     let shown = format!("{mailer:?}");
     assert!(!shown.contains("correct horse"), "{shown}");
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "over TLS", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 5, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&params), 5, None, "p").unwrap()).await;
     assert_eq!(outcome, Outcome::Done);
     let got = server.received();
     assert_eq!(got.len(), 1);
@@ -470,7 +470,7 @@ async fn auth_failure_is_permanent_and_says_what_to_check() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, Some("graphsoar"), Some(password_file));
     let mailer = Mailer::smtp_with_root(&settings, pki.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 6, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&params), 6, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     let expected = format!(
@@ -496,7 +496,7 @@ async fn untrusted_certificate_is_refused() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, None, None);
     let mailer = Mailer::smtp_with_root(&settings, other.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 7, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&params), 7, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(
@@ -515,7 +515,7 @@ async fn starttls_is_required_not_optional() {
     let settings = smtp_settings(server.port, SmtpTls::Starttls, None, None);
     let mailer = Mailer::smtp_with_root(&settings, pki.ca_pem.as_bytes()).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 8, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&params), 8, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     assert!(error.contains("STARTTLS"), "{error}");
@@ -528,7 +528,7 @@ async fn server_down_is_retryable() {
     let port = closed_port();
     let mailer = Mailer::smtp(&smtp_settings(port, SmtpTls::None, None, None)).unwrap();
     let params = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&params, 9, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&params), 9, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
@@ -540,13 +540,15 @@ async fn transient_and_permanent_replies() {
     let server = start_server(None, None);
     let mailer = Mailer::smtp(&smtp_settings(server.port, SmtpTls::None, None, None)).unwrap();
     let busy = json!({"from": "soar@example.com", "to": ["busy@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&busy, 10, None, "p").unwrap()).await;
+    let outcome = mailer.send(&email::build(&typed(&busy), 10, None, "p").unwrap()).await;
     let (error, retryable) = failed(&outcome);
     assert!(retryable, "{error}");
     assert!(error.contains("451") && error.contains("Mailbox busy"), "{error}");
 
     let nobody = json!({"from": "soar@example.com", "to": ["nobody@example.com"], "subject": "s", "body": "b"});
-    let outcome = mailer.send(&email::build(&nobody, 11, None, "p").unwrap()).await;
+    let outcome = mailer
+        .send(&email::build(&typed(&nobody), 11, None, "p").unwrap())
+        .await;
     let (error, retryable) = failed(&outcome);
     assert!(!retryable, "{error}");
     assert!(
@@ -558,7 +560,7 @@ async fn transient_and_permanent_replies() {
     // The pool recovers: the next good message goes through.
     let ok = json!({"from": "soar@example.com", "to": ["soc@example.com"], "subject": "s", "body": "b"});
     assert_eq!(
-        mailer.send(&email::build(&ok, 12, None, "p").unwrap()).await,
+        mailer.send(&email::build(&typed(&ok), 12, None, "p").unwrap()).await,
         Outcome::Done
     );
     assert_eq!(server.received().len(), 1);
@@ -577,12 +579,19 @@ fn run_context(now: &str) -> RunContext {
     }
 }
 
-fn email_params(planned: &[PlannedAction]) -> &Value {
-    &planned
+fn email_params(planned: &[PlannedAction]) -> &EmailParams {
+    planned
         .iter()
-        .find(|p| p.action == "email")
+        .find_map(|p| match &p.params {
+            Params::Email(email) => Some(email),
+            _ => None,
+        })
         .expect("an email action")
-        .params
+}
+
+/// Email parameters written as the ledger's JSON.
+fn typed(params: &Value) -> EmailParams {
+    serde_json::from_value(params.clone()).expect("email params")
 }
 
 /// An alert title with CRLF + `Bcc:` and `<script>` adds no header and no recipient, and is
@@ -609,7 +618,7 @@ actions:
     let alert = json!({"id": "da637", "title": title, "severity": "high", "status": "new"});
     let planned = plan_item(&pb, &alert, "da637", &run_context("2030-01-01T00:00:00Z")).unwrap();
     let params = email_params(&planned);
-    let subject = params["subject"].as_str().unwrap();
+    let subject = &params.subject;
     assert!(!subject.contains(['\r', '\n']), "{subject:?}");
 
     let server = start_server(None, None);
@@ -716,15 +725,15 @@ fn shipped(name: &str) -> Playbook {
 /// Compares subject, text and HTML with `tests/golden/messages/NAME.{subject,txt,html}`
 /// (`UPDATE_GOLDEN=1` rewrites them; review the diff), after checking that the built message
 /// carries exactly those texts.
-fn check_golden(name: &str, params: &Value, ledger_id: i64) {
+fn check_golden(name: &str, params: &EmailParams, ledger_id: i64) {
     let message = email::build(params, ledger_id, None, name).unwrap();
     let raw = String::from_utf8(message.formatted()).unwrap();
     let (head, _) = split_message(&raw);
-    let subject = params["subject"].as_str().unwrap();
+    let subject = params.subject.as_str();
     assert_eq!(decode_words(header(&headers(head), "Subject").unwrap()), subject);
     let ps = parts(&raw);
-    let text = params["body"].as_str().unwrap();
-    let html = params["html"].as_str().unwrap();
+    let text = params.body.as_deref().unwrap();
+    let html = params.html.as_deref().unwrap();
     assert_eq!(part(&ps, "text/plain").text, text);
     assert_eq!(part(&ps, "text/html").text, html);
 
@@ -783,7 +792,7 @@ fn incident_notification_matches_golden() {
     );
     let planned = plan_item(&pb, &incident, "41301:high", &ctx).unwrap();
     let params = email_params(&planned);
-    assert_eq!(params["to"], json!(["soc@contoso.com"]));
+    assert_eq!(params.to, ["soc@contoso.com"]);
     check_golden(&pb.name, params, 1001);
 }
 

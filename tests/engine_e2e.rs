@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use graphsoar::action::ActionKind;
 use graphsoar::emulator::{self, EmulatorConfig, Running};
 use graphsoar::state::{ActionState, HistoryFilter, Store};
 use serde_json::{Value, json};
@@ -164,7 +165,7 @@ async fn shipped_playbooks_do_what_they_say() {
     let closed: HashSet<String> = [EICAR, "close-approved-admin-tool-alerts"]
         .iter()
         .flat_map(|p| ledger(dir.path(), p))
-        .filter(|e| e.action == "update_alert" && e.state == ActionState::Done)
+        .filter(|e| e.action == ActionKind::UpdateAlert && e.state == ActionState::Done)
         .map(|e| e.item_id)
         .collect();
     assert!(closed.len() >= 5, "benign alerts were closed: {closed:?}");
@@ -185,7 +186,7 @@ async fn shipped_playbooks_do_what_they_say() {
 
     let notified: Vec<String> = ledger(dir.path(), "notify-high-severity-incidents")
         .into_iter()
-        .filter(|e| e.action == "email" && e.state == ActionState::Done)
+        .filter(|e| e.action == ActionKind::Email && e.state == ActionState::Done)
         .map(|e| e.item_id)
         .collect();
     assert!(!notified.is_empty());
@@ -344,13 +345,13 @@ async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actio
         stdout(&out),
         stderr(&out)
     );
-    let state = |row: &str| -> Vec<(String, ActionState, String)> {
+    let state = |row: &str| -> Vec<(ActionKind, ActionState, String)> {
         let mut entries: Vec<_> = ledger(dir.path(), "hunt-close")
             .into_iter()
             .filter(|e| e.item_id == format!("row-{row}"))
             .map(|e| (e.action, e.state, e.reason.or(e.error).unwrap_or_default()))
             .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_by_key(|e| e.0.as_str());
         entries
     };
     let taken_state = state(taken);
@@ -517,7 +518,7 @@ async fn faults_lose_and_repeat_nothing() {
     let mails = std::fs::read_dir(dir.path().join("outbox")).unwrap().count();
     let notified = ledger(dir.path(), "notify-high-severity-incidents")
         .into_iter()
-        .filter(|e| e.action == "email" && e.state == ActionState::Done)
+        .filter(|e| e.action == ActionKind::Email && e.state == ActionState::Done)
         .count();
     assert_eq!(mails, notified, "each incident emailed once");
 }

@@ -7,6 +7,7 @@ mod email;
 mod emulator;
 mod engine;
 mod engine_e2e;
+mod engine_service;
 mod kql;
 mod schema;
 mod sdk;

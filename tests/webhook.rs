@@ -10,8 +10,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use chrono::Utc;
-use graphsoar::action::Outcome;
-use graphsoar::action::webhook;
+use graphsoar::action::webhook::{self, WebhookParams};
+use graphsoar::action::{ActionKind, Outcome, Params};
 use graphsoar::clock::Clock;
 use graphsoar::config::Settings;
 use graphsoar::engine::plan::{self, PlannedAction, RunContext};
@@ -107,9 +107,22 @@ fn fast() -> Clock {
 }
 
 /// Sends `params` as ledger entry `id` of `playbook` (its idempotency key without an instance).
-async fn send(params: &Value, id: i64, playbook: &str, max_attempts: u32) -> Outcome {
+async fn send(params: &WebhookParams, id: i64, playbook: &str, max_attempts: u32) -> Outcome {
     let key = webhook::idempotency_key(id, None, playbook);
     webhook::execute(&http(), &fast(), params, &key, playbook, max_attempts).await
+}
+
+/// The webhook parameters of a planned webhook.
+fn webhook_params(planned: &PlannedAction) -> &WebhookParams {
+    match &planned.params {
+        Params::Webhook(webhook) => webhook,
+        other => panic!("a webhook, not {:?}", other.kind()),
+    }
+}
+
+/// Webhook parameters written as the ledger's JSON.
+fn typed(params: &Value) -> WebhookParams {
+    serde_json::from_value(params.clone()).expect("webhook params")
 }
 
 fn http() -> reqwest::Client {
@@ -140,7 +153,7 @@ fn plan_one(playbook: &Playbook, item: &Value) -> PlannedAction {
     let actions = plan::plan_item(playbook, item, &key, &ctx).unwrap();
     actions
         .into_iter()
-        .find(|a| a.action == "webhook")
+        .find(|a| a.kind() == ActionKind::Webhook)
         .expect("a webhook is planned")
 }
 
@@ -177,7 +190,7 @@ async fn teams_card_for_an_incident() {
     let pb = incident_playbook(&rx.url("/teams"), "teams");
     let incident = fixture("incidents/high-severity.json");
     let planned = plan_one(&pb, &incident);
-    let outcome = send(&planned.params, 41, &pb.name, 5).await;
+    let outcome = send(webhook_params(&planned), 41, &pb.name, 5).await;
     assert_eq!(outcome, Outcome::Done);
 
     let seen = rx.seen();
@@ -188,7 +201,11 @@ async fn teams_card_for_an_incident() {
     assert_eq!(req.header("x-graphsoar-playbook"), "webhook-incidents");
     assert_eq!(req.header("content-type"), "application/json");
     let body = req.json();
-    assert_eq!(body, planned.params["body"], "the frozen body is what is sent");
+    assert_eq!(
+        body,
+        planned.params.to_json()["body"],
+        "the frozen body is what is sent"
+    );
     assert_eq!(body["type"], "message");
     let attachment = &body["attachments"][0];
     assert_eq!(attachment["contentType"], "application/vnd.microsoft.card.adaptive");
@@ -257,7 +274,7 @@ async fn digests_of_500_long_rows_stay_within_limits() {
 
     let slack = hunting("slack");
     let planned = plan::plan_digest(&slack, &rows, &ctx).unwrap();
-    let body = &planned[0].params["body"];
+    let body = &planned[0].params.to_json()["body"];
     let blocks = body["blocks"].as_array().unwrap();
     assert!(!blocks.is_empty() && blocks.len() <= 50, "{} blocks", blocks.len());
     assert!(body["text"].as_str().unwrap().chars().count() <= 3000);
@@ -295,7 +312,7 @@ async fn digests_of_500_long_rows_stay_within_limits() {
 
     let teams = hunting("teams");
     let planned = plan::plan_digest(&teams, &rows, &ctx).unwrap();
-    let card = &planned[0].params["body"]["attachments"][0]["content"];
+    let card = &planned[0].params.to_json()["body"]["attachments"][0]["content"];
     assert_eq!(card["body"][0]["text"], "encoded-powershell-teams");
     let texts: Vec<&str> = card["body"]
         .as_array()
@@ -322,7 +339,7 @@ async fn retries_429_honouring_retry_after() {
     ])
     .await;
     let params = json!({ "url": rx.url("/hook"), "method": "POST", "format": "json", "body": { "a": 1 } });
-    let outcome = send(&params, 7, "p", 5).await;
+    let outcome = send(&typed(&params), 7, "p", 5).await;
     assert_eq!(outcome, Outcome::Done);
     let seen = rx.seen();
     assert_eq!(seen.len(), 3);
@@ -335,7 +352,7 @@ async fn retries_429_honouring_retry_after() {
 async fn retries_503_with_backoff() {
     let rx = Receiver::start(vec![(503, vec![], "busy")]).await;
     let params = json!({ "url": rx.url("/hook"), "body": { "a": 1 } });
-    let outcome = send(&params, 8, "p", 5).await;
+    let outcome = send(&typed(&params), 8, "p", 5).await;
     assert_eq!(outcome, Outcome::Done);
     let keys: Vec<String> = rx
         .seen()
@@ -351,7 +368,7 @@ async fn retries_503_with_backoff() {
 async fn gives_up_after_max_attempts_retryably() {
     let rx = Receiver::start(vec![(502, vec![], "bad gateway"); 10]).await;
     let params = json!({ "url": rx.url("/hook"), "body": {} });
-    let outcome = send(&params, 9, "p", 3).await;
+    let outcome = send(&typed(&params), 9, "p", 3).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -369,7 +386,7 @@ async fn gives_up_after_max_attempts_retryably() {
 async fn no_retry_on_400() {
     let rx = Receiver::start(vec![(400, vec![], "invalid_blocks\nblock 3: text too long")]).await;
     let params = json!({ "url": rx.url("/services/T0/B0/s3cr3t"), "body": {} });
-    let outcome = send(&params, 10, "p", 5).await;
+    let outcome = send(&typed(&params), 10, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -388,7 +405,7 @@ async fn connection_refused_is_retried() {
         l.local_addr().unwrap().port()
     };
     let params = json!({ "url": format!("http://127.0.0.1:{port}/hook"), "body": {} });
-    let outcome = send(&params, 11, "p", 2).await;
+    let outcome = send(&typed(&params), 11, "p", 2).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -425,7 +442,7 @@ async fn hostile_alert_title_stays_in_its_field() {
     ];
     for (i, pb) in cases.iter().enumerate() {
         let planned = plan_one(pb, &alert);
-        let outcome = send(&planned.params, 100 + i as i64, &pb.name, 5).await;
+        let outcome = send(webhook_params(&planned), 100 + i as i64, &pb.name, 5).await;
         assert_eq!(outcome, Outcome::Done, "{}", pb.name);
     }
     let seen = rx.seen();
@@ -487,7 +504,7 @@ async fn hostile_alert_title_stays_in_its_field() {
 async fn missing_environment_variables_are_named() {
     let missing = "GRAPHSOAR_TEST_WEBHOOK_URL_THAT_IS_NOT_SET";
     let params = json!({ "url_env": missing, "format": "teams", "body": {} });
-    let outcome = send(&params, 1, "p", 5).await;
+    let outcome = send(&typed(&params), 1, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -500,7 +517,7 @@ async fn missing_environment_variables_are_named() {
         "headers": { "X-Api-Key": { "env": "GRAPHSOAR_TEST_WEBHOOK_KEY_THAT_IS_NOT_SET" } },
         "body": {}
     });
-    let outcome = send(&params, 2, "p", 5).await;
+    let outcome = send(&typed(&params), 2, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };
@@ -516,7 +533,7 @@ async fn missing_environment_variables_are_named() {
 #[tokio::test]
 async fn https_required_except_loopback() {
     let params = json!({ "url": "http://hooks.example.com/services/secret", "body": {} });
-    let outcome = send(&params, 1, "p", 5).await;
+    let outcome = send(&typed(&params), 1, "p", 5).await;
     let Outcome::Failed { error, retryable } = outcome else {
         panic!("fails: {outcome:?}")
     };

@@ -112,7 +112,7 @@ impl<S: Status> UpdateParams<S> {
     /// Records the state `item` (the target, as Graph JSON) was in at the match. Without an
     /// explicit `only_if_status`, the matched status is the only one allowed.
     pub fn record_matched(&mut self, item: &Value) {
-        let snapshot = Snapshot::of(item);
+        let snapshot = Snapshot::<S>::of(item);
         if self.only_if_status.is_none()
             && let Some(status) = &snapshot.status
         {
@@ -311,7 +311,12 @@ pub fn guard<S: Status>(params: &UpdateParams<S>, current: &Snapshot<S>) -> Opti
     }
     if let Some(m) = &params.matched {
         let changes = [
-            ("status", moved(&m.status, &current.status, &params.status), show(&m.status), show(&current.status)),
+            (
+                "status",
+                moved(&m.status, &current.status, &params.status),
+                show(&m.status),
+                show(&current.status),
+            ),
             (
                 "assignedTo",
                 moved(&m.assigned_to, &current.assigned_to, &params.assigned_to),
@@ -332,7 +337,9 @@ pub fn guard<S: Status>(params: &UpdateParams<S>, current: &Snapshot<S>) -> Opti
             ),
         ];
         if let Some((field, _, then, now)) = changes.into_iter().find(|c| c.1) {
-            return Some(format!("{field} changed since the match ({then} → {now}): left to the analyst"));
+            return Some(format!(
+                "{field} changed since the match ({then} → {now}): left to the analyst"
+            ));
         }
     }
     if let Some(allowed) = &params.only_if_status {

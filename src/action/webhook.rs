@@ -42,13 +42,20 @@ pub struct WebhookParams {
     /// `url` or `url_env`.
     #[serde(flatten)]
     pub target: Target,
+    /// The HTTP method; POST when absent, as version 1 read it.
+    #[serde(default = "post")]
     pub method: String,
+    #[serde(default)]
     pub format: WebhookFormat,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, playbook::HeaderValue>,
     /// The rendered body (for teams/slack without a body: the shipped card, frozen at plan time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+}
+
+fn post() -> String {
+    "POST".into()
 }
 
 impl WebhookParams {
@@ -190,7 +197,9 @@ impl Prepared {
                 HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("`{name}` is not a valid header name"))?;
             // The value may be a secret: say which header, not what it holds.
             let value = HeaderValue::from_str(value.trim()).map_err(|_| {
-                format!("the value of the webhook header {name} is not a valid header value (one line of visible ASCII)")
+                format!(
+                    "the value of the webhook header {name} is not a valid header value (one line of visible ASCII)"
+                )
             })?;
             headers.insert(header, value);
         }

@@ -287,7 +287,14 @@ pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
                 r.plan.len()
             );
             for p in &r.plan {
-                let _ = writeln!(out, "  {} {} {}: {}", p.action, p.item_kind, p.item_id, p.params);
+                let _ = writeln!(
+                    out,
+                    "  {} {} {}: {}",
+                    p.kind(),
+                    p.item_kind,
+                    p.item_id,
+                    p.params.to_json()
+                );
             }
             if let Some(e) = &r.error {
                 let _ = writeln!(out, "  error: {e}");

@@ -112,7 +112,7 @@ impl PlannedAction {
 pub fn item_id(kind: ItemKind, item: &Value) -> Option<String> {
     match kind {
         ItemKind::Alert | ItemKind::Incident => item.get("id").and_then(Value::as_str).map(str::to_string),
-        ItemKind::Row => None,
+        ItemKind::Row | ItemKind::Digest => None,
     }
 }
 
@@ -282,7 +282,11 @@ fn render_update<S: Status>(
         classification: u.classification.clone(),
         determination: u.determination.clone(),
         assigned_to: u.assigned_to.clone(),
-        comment: u.comment.as_ref().map(|c| render(c, &field("comment"), ctx)).transpose()?,
+        comment: u
+            .comment
+            .as_ref()
+            .map(|c| render(c, &field("comment"), ctx))
+            .transpose()?,
         tags: u.tags.clone(),
         only_if_status: u.only_if_status.clone(),
         ..UpdateParams::new(target.trim())

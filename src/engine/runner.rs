@@ -636,7 +636,11 @@ impl Engine {
     }
 
     /// Updates of one collection: the guard's re-read, then the writes.
-    async fn execute_updates<S: Status>(&self, jobs: Vec<UpdateJob<S>>, fetch_start: DateTime<Utc>) -> Vec<(i64, Outcome)> {
+    async fn execute_updates<S: Status>(
+        &self,
+        jobs: Vec<UpdateJob<S>>,
+        fetch_start: DateTime<Utc>,
+    ) -> Vec<(i64, Outcome)> {
         match self.changed_since(S::COLLECTION, fetch_start).await {
             Ok(changed) => action::update::execute(&self.client, jobs, &changed).await,
             Err(e) => jobs

@@ -100,16 +100,17 @@ pub fn plan_test(
 
 fn run_test(playbook: &Playbook, test: &PlaybookTest, lists: &BTreeMap<String, Vec<String>>) -> Result<(), String> {
     let planned = plan_test(playbook, test, lists)?;
-    let names: Vec<&str> = planned.iter().map(|p| p.action).collect();
+    let names: Vec<&str> = planned.iter().map(|p| p.kind().as_str()).collect();
     let expected: Vec<&str> = test.expect.iter().map(|(a, _)| a.as_str()).collect();
     if names != expected {
         return Err(format!("planned actions {names:?}, expected {expected:?}"));
     }
     for (i, (p, (action, fields))) in planned.iter().zip(&test.expect).enumerate() {
+        let params = p.params.to_json();
         for (key, want) in fields {
             // A test names an update's target `id`, as the playbook does; the plan, `target`.
             let param = if key == "id" { "target" } else { key.as_str() };
-            let got = p.params.get(param).unwrap_or(&Value::Null);
+            let got = params.get(param).unwrap_or(&Value::Null);
             if !matches(key, want, got) {
                 return Err(format!("expect[{i}].{action}.{key}: expected {want}, planned {got}"));
             }
@@ -172,7 +173,7 @@ tests:
             ["k-da1", "k-da1"],
             "the update is the row's action, not the alert's"
         );
-        assert_eq!(planned[0].params["target"], "da1");
+        assert_eq!(planned[0].params.to_json()["target"], "da1");
     }
 
     #[test]

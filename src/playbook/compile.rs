@@ -976,7 +976,7 @@ impl<'a> Compiler<'a> {
         let expected: &[&str] = match kind {
             ItemKind::Alert => &["alert"],
             ItemKind::Incident => &["incident"],
-            ItemKind::Row => &["row", "rows"],
+            ItemKind::Row | ItemKind::Digest => &["row", "rows"],
         };
         let items = match given.as_slice() {
             [] => {

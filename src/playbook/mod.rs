@@ -250,7 +250,9 @@ pub enum WebhookTarget {
 pub enum HeaderValue {
     Literal(String),
     /// Read from this environment variable when the action runs.
-    Env { env: String },
+    Env {
+        env: String,
+    },
 }
 
 /// A webhook body: a structure whose string leaves are templates, so rendered values are

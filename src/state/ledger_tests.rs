@@ -1,8 +1,6 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use serde_json::json;
-
 use super::super::test_support::*;
 use super::super::{RunMode, Store};
 use super::*;

@@ -253,7 +253,11 @@ pub(crate) mod test_support {
                     item_id: item.to_string(),
                     item_kind: ItemKind::Alert,
                     action_index,
-                    params: if action_index == 0 { update_params(item) } else { email_params() },
+                    params: if action_index == 0 {
+                        update_params(item)
+                    } else {
+                        email_params()
+                    },
                 });
             }
             plan.dedup_keys.push(DedupKey::new(*item, None));
