@@ -1,14 +1,25 @@
 //! The engine's state across versions: a state file written by version 1 of the state schema
 //! (before the typed ledger; `tests/state_v1/make.sh` made it) opens with the current code,
-//! reads back as typed parameters, and its pending actions resume and complete.
+//! reads back as typed parameters, and its pending actions resume and complete. And the engine
+//! service in process: every playbook once, and the schedules until told to stop.
 
+use std::collections::HashSet;
 use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use graphsoar::action::email::Mailer;
 use graphsoar::action::webhook::Target;
 use graphsoar::action::{ActionKind, Params};
+use graphsoar::clock::Clock;
+use graphsoar::config::Settings;
 use graphsoar::emulator::{self, EmulatorConfig};
+use graphsoar::engine::health::Health;
+use graphsoar::engine::runner::Engine;
+use graphsoar::engine::service::Service;
 use graphsoar::graph::models::enums::{AlertClassification, AlertStatus, IncidentStatus};
-use graphsoar::playbook::TagChange;
+use graphsoar::graph::{Client, ClientConfig, Credentials};
+use graphsoar::playbook::{self, TagChange};
 use graphsoar::state::{ActionState, HistoryFilter, ItemKind, LedgerEntry, Store};
 
 use crate::support::{TempDir, copy_dir, root, stderr, stdout};
@@ -149,5 +160,124 @@ async fn version_1_state_migrates_and_its_pending_actions_resume() {
     }
     let emails = std::fs::read_dir(dir.path().join("outbox")).map_or(0, |d| d.count());
     assert!(emails >= 10, "the ten pending emails are written: {emails}\n{log}");
+    running.shutdown().await.unwrap();
+}
+
+/// A service over the bundled tenant, in process: the shipped auto-close playbooks, state and
+/// outbox in `dir`, time running `scale` times faster.
+async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Service {
+    let shipped = root().join("playbooks");
+    for name in ["close-eicar-test-alerts", "close-approved-admin-tool-alerts"] {
+        dir.write(
+            &format!("playbooks/{name}.yaml"),
+            std::fs::read(shipped.join(format!("{name}.yaml"))).unwrap(),
+        );
+    }
+    let mut settings = Settings::embedded();
+    settings.state = dir.path().join("state.db");
+    settings.outbox = dir.path().join("outbox");
+    let (playbooks, diagnostics) =
+        playbook::load_paths_with(&[dir.path().join("playbooks")], &settings, playbook::Tests::Skip);
+    assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+    let clock = Clock::scaled(scale);
+    let url = url::Url::parse(&running.base_url).unwrap();
+    let mut config = ClientConfig::new(
+        url.clone(),
+        url,
+        &running.tenant_id,
+        &running.client_id,
+        Credentials::Secret(running.client_secret.clone()),
+    )
+    .with_limits(&settings);
+    config.writes_per_minute = 0;
+    config.hunting_per_minute = 0;
+    let engine = Engine {
+        mailer: Mailer::from_settings(&settings).unwrap(),
+        store: Some(Arc::new(Store::open(&settings.state, &running.tenant_id).unwrap())),
+        client: Client::new(config, clock.clone()).unwrap(),
+        settings,
+        clock,
+        dry_run: false,
+    };
+    Service {
+        engine: Arc::new(engine),
+        playbooks: playbooks.into_iter().map(Arc::new).collect(),
+        disabled: HashSet::new(),
+        complete: true,
+    }
+}
+
+/// `run_all_once` runs each playbook once, in order; a second pass acts on nothing; `resume`
+/// finds nothing pending after a clean pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_runs_every_playbook_once_and_resumes_nothing_after_a_clean_pass() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let dir = TempDir::new("service-once");
+    let service = service(&dir, &running, 1.0).await;
+    assert!(
+        service.resume().await.unwrap().is_empty(),
+        "a new state has nothing to resume"
+    );
+    let first = service.run_all_once().await;
+    let names: Vec<&str> = first.iter().map(|r| r.playbook.as_str()).collect();
+    let loaded: Vec<&str> = service.playbooks.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, loaded, "one report per playbook, in playbook order");
+    for r in &first {
+        assert!(!r.is_failure(), "{r:?}");
+        assert!(
+            r.done > 0 && r.failed == 0,
+            "{}: {} done, {} failed",
+            r.playbook,
+            r.done,
+            r.failed
+        );
+    }
+    let second = service.run_all_once().await;
+    assert!(second.iter().all(|r| r.done == 0 && r.planned == 0), "{second:?}");
+    assert!(service.resume().await.unwrap().is_empty());
+    running.shutdown().await.unwrap();
+}
+
+/// `serve_until` runs the schedules (on a clock 600 times faster, a `*/5` playbook fires about
+/// twice a second) and counts every run in the health counters until told to stop; then it is
+/// no longer ready and returns; what it did is in the ledger once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_serves_its_schedules_until_told_to_stop() {
+    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let dir = TempDir::new("service-serve");
+    let service = service(&dir, &running, 600.0).await;
+    let health = Health::new(service.playbooks.len());
+    let runs = |health: &Health| -> u64 {
+        health
+            .metrics()
+            .lines()
+            .filter(|l| l.starts_with("graphsoar_runs_total{") && l.contains("close-eicar-test-alerts"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    };
+    let watched = health.clone();
+    let stop = async move {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while runs(&watched) < 3 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let served = tokio::time::timeout(
+        Duration::from_secs(90),
+        service.serve_until(stop, std::future::pending(), Duration::from_secs(600), &health),
+    )
+    .await;
+    assert!(served.is_ok(), "serve_until returns once told to stop");
+    assert!(runs(&health) >= 3, "{}", health.metrics());
+    assert!(health.metrics().contains("graphsoar_ready 0"), "{}", health.metrics());
+    let store = service.engine.store.as_ref().unwrap();
+    let done = store.ledger_for(&HistoryFilter::default()).unwrap();
+    let mut keys: Vec<(String, String)> = done.iter().map(|e| (e.playbook.clone(), e.item_id.clone())).collect();
+    let all = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert!(all > 0, "the first run acted");
+    assert_eq!(keys.len(), all, "each item acted on once across all the runs");
+    assert!(done.iter().all(|e| e.state == ActionState::Done), "{done:?}");
     running.shutdown().await.unwrap();
 }

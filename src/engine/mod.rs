@@ -7,4 +7,5 @@ mod notice;
 pub mod plan;
 pub mod runner;
 pub mod scheduler;
+pub mod service;
 pub mod testing;
