@@ -23,7 +23,7 @@ fn client_with(running: &Running, client_id: &str, credentials: Credentials, clo
     let mut cfg = ClientConfig::new(url.clone(), url, &running.tenant_id, client_id, credentials);
     cfg.writes_per_minute = 0;
     cfg.hunting_per_minute = 0;
-    cfg.max_attempts = 12;
+    cfg.request_attempts = 12;
     Client::new(cfg, clock).expect("a client")
 }
 

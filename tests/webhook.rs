@@ -107,9 +107,9 @@ fn fast() -> Clock {
 }
 
 /// Sends `params` as ledger entry `id` of `playbook` (its idempotency key without an instance).
-async fn send(params: &WebhookParams, id: i64, playbook: &str, max_attempts: u32) -> Outcome {
+async fn send(params: &WebhookParams, id: i64, playbook: &str, attempts: u32) -> Outcome {
     let key = webhook::idempotency_key(id, None, playbook);
-    webhook::execute(&http(), &fast(), params, &key, playbook, max_attempts).await
+    webhook::execute(&http(), &fast(), params, &key, playbook, attempts).await
 }
 
 /// The webhook parameters of a planned webhook.

@@ -9,7 +9,8 @@
 //!   (`{ env: NAME }`); nothing from an item reaches a URL or a header. Errors name the variable
 //!   and the host, never the URL itself (Teams and Slack webhook URLs are secrets).
 //! - 429, 5xx and lost connections or timeouts are retried with jittered exponential backoff,
-//!   honouring `Retry-After` (capped), up to `max_attempts`, every wait through the [`Clock`];
+//!   honouring `Retry-After` (capped), up to `limits.request_attempts` (the policy of
+//!   [`crate::http`]), every wait through the [`Clock`];
 //!   after that the failure is retryable from the ledger. Other 4xx and redirects are not
 //!   retried. A failure says the status and the start of the server's answer.
 //!
@@ -24,7 +25,6 @@ use std::time::Duration;
 
 use std::collections::BTreeMap;
 
-use backon::BackoffBuilder;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,7 @@ use url::Url;
 use super::Outcome;
 use crate::clock::Clock;
 use crate::config;
+use crate::http::{RetryPolicy, parse_retry_after};
 use crate::playbook::{self, WebhookFormat};
 
 /// The frozen parameters of a `webhook` action.
@@ -87,8 +88,6 @@ pub enum Target {
 
 /// How long one attempt may take, connection to last byte.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
-/// Longest `Retry-After` honoured as given (a run must not hang on one receiver).
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Characters of the server's answer kept in a failure.
 const ANSWER_CHARS: usize = 300;
 /// Bytes of the server's answer read at most.
@@ -97,11 +96,8 @@ const ANSWER_BYTES: usize = 8 * 1024;
 /// The HTTP client webhooks use: no redirects (a redirect would carry the headers to a host the
 /// playbook never named), graphsoar's user agent, bounded connects.
 pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .user_agent(concat!("graphsoar/", env!("CARGO_PKG_VERSION")))
+    crate::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .pool_idle_timeout(Duration::from_secs(60))
         .build()
         .map_err(|e| format!("cannot build the HTTP client for webhooks: {e}"))
 }
@@ -115,29 +111,32 @@ pub async fn execute_shared(
     params: &WebhookParams,
     key: &str,
     playbook: &str,
-    max_attempts: u32,
+    request_attempts: u32,
 ) -> Outcome {
     match &*SHARED {
-        Ok(http) => execute(http, clock, params, key, playbook, max_attempts).await,
+        Ok(http) => execute(http, clock, params, key, playbook, request_attempts).await,
         Err(e) => Outcome::failed(e.clone(), true),
     }
 }
 
 /// Sends one planned webhook (`params` as `engine::plan` froze them) with the idempotency `key`
-/// (see [`idempotency_key`]) and reports the outcome.
+/// (see [`idempotency_key`]), trying it up to `request_attempts` times in this run, and reports
+/// the outcome.
 pub async fn execute(
     http: &reqwest::Client,
     clock: &Clock,
     params: &WebhookParams,
     key: &str,
     playbook: &str,
-    max_attempts: u32,
+    request_attempts: u32,
 ) -> Outcome {
     let request = match Prepared::from_params(params, key, playbook) {
         Ok(r) => r,
         Err(e) => return Outcome::failed(e, false),
     };
-    request.send(http, clock, max_attempts.max(1), playbook, key).await
+    request
+        .send(http, clock, RetryPolicy::webhook(request_attempts), playbook, key)
+        .await
 }
 
 /// A request ready to send: everything resolved and checked.
@@ -238,25 +237,19 @@ impl Prepared {
         &self,
         http: &reqwest::Client,
         clock: &Clock,
-        max_attempts: u32,
+        policy: RetryPolicy,
         playbook: &str,
         key: &str,
     ) -> Outcome {
-        let mut backoff = backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_secs(1))
-            .with_max_delay(Duration::from_secs(60))
-            .with_jitter()
-            .without_max_times()
-            .build();
-        let mut attempt = 0;
+        let mut retries = policy.start();
         loop {
-            attempt += 1;
+            let attempt = retries.begin();
             let (error, retry_after) = match self.attempt(http).await {
                 Attempt::Done => return Outcome::Done,
                 Attempt::Fatal(error) => return Outcome::failed(error, false),
                 Attempt::Retry { error, retry_after } => (error, retry_after),
             };
-            if attempt >= max_attempts {
+            if !retries.can_retry() {
                 let tries = if attempt == 1 {
                     "1 attempt".to_string()
                 } else {
@@ -264,10 +257,7 @@ impl Prepared {
                 };
                 return Outcome::failed(format!("{error} (after {tries})"), true);
             }
-            let delay = match retry_after {
-                Some(after) => after.min(MAX_RETRY_AFTER),
-                None => backoff.next().unwrap_or(Duration::from_secs(60)),
-            };
+            let delay = retries.delay(retry_after);
             tracing::warn!(
                 playbook,
                 idempotency_key = key,
@@ -309,7 +299,7 @@ impl Prepared {
         if status.is_success() {
             return Attempt::Done;
         }
-        let retry_after = retry_after(resp.headers());
+        let retry_after = parse_retry_after(resp.headers());
         let answer = read_answer(&mut resp).await;
         let error = format!(
             "webhook to {} answered HTTP {}{answer}",
@@ -384,20 +374,6 @@ async fn read_answer(resp: &mut reqwest::Response) -> String {
     }
 }
 
-/// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (date.with_timezone(&chrono::Utc) - chrono::Utc::now())
-            .to_std()
-            .unwrap_or_default(),
-    )
-}
-
 /// An error and its sources on one line.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
@@ -449,14 +425,5 @@ mod tests {
         assert_eq!(r.headers["x-team"], "soc");
         assert_eq!(r.headers["content-type"], "application/json");
         assert_eq!(r.method, Method::POST);
-    }
-
-    #[test]
-    fn retry_after_seconds() {
-        let mut h = HeaderMap::new();
-        h.insert("Retry-After", HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert("Retry-After", HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
     }
 }

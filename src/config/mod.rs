@@ -155,8 +155,10 @@ pub struct LimitsConfig {
     pub writes_per_minute: Option<u32>,
     /// Default for a playbook's `max_actions_per_run`. Default 100.
     pub max_actions_per_run: Option<u32>,
-    /// Attempts per action before it is abandoned. Default 5.
+    /// Attempts per action before it is abandoned, across runs. Default 5.
     pub max_attempts: Option<u32>,
+    /// Attempts per HTTP request within a run (Graph calls and webhooks), the first included. Default 6.
+    pub request_attempts: Option<u32>,
     /// Timeout of one Graph request. Default 30s.
     pub request_timeout: Option<String>,
     /// Timeout of one hunting query. Default 190s (the service stops at 3 minutes).
@@ -211,7 +213,10 @@ pub struct Limits {
     pub hunting_per_minute: u32,
     pub writes_per_minute: u32,
     pub max_actions_per_run: u32,
+    /// Per action, across runs (DESIGN's `max_attempts`).
     pub max_attempts: u32,
+    /// Per HTTP request, within a run.
+    pub request_attempts: u32,
     pub request_timeout: Duration,
     pub hunting_timeout: Duration,
 }
@@ -224,6 +229,7 @@ impl Default for Limits {
             writes_per_minute: 120,
             max_actions_per_run: 100,
             max_attempts: 5,
+            request_attempts: crate::http::DEFAULT_REQUEST_ATTEMPTS,
             request_timeout: Duration::from_secs(30),
             hunting_timeout: Duration::from_secs(190),
         }
@@ -641,6 +647,7 @@ impl Check<'_> {
         for (field, value) in [
             ("limits.concurrency", raw.concurrency),
             ("limits.max_attempts", raw.max_attempts),
+            ("limits.request_attempts", raw.request_attempts),
             ("limits.max_actions_per_run", raw.max_actions_per_run),
         ] {
             if value == Some(0) {
@@ -661,6 +668,7 @@ impl Check<'_> {
             writes_per_minute: raw.writes_per_minute.unwrap_or(d.writes_per_minute),
             max_actions_per_run: raw.max_actions_per_run.unwrap_or(d.max_actions_per_run).max(1),
             max_attempts: raw.max_attempts.unwrap_or(d.max_attempts).max(1),
+            request_attempts: raw.request_attempts.unwrap_or(d.request_attempts).max(1),
             request_timeout: self.duration(
                 "limits.request_timeout",
                 raw.request_timeout.as_deref(),

@@ -41,7 +41,7 @@ state: graphsoar.db
 outbox: outbox/
 smtp: { host: smtp.example.com, port: 587, tls: starttls, username: graphsoar, password_file: /run/secrets/smtp, from: soar@example.com }
 limits: { concurrency: 4, hunting_per_minute: 40, writes_per_minute: 120, max_actions_per_run: 100,
-          max_attempts: 5, request_timeout: 30s, hunting_timeout: 190s }
+          max_attempts: 5, request_attempts: 6, request_timeout: 30s, hunting_timeout: 190s }
 cursor_overlap: 5m
 on_failure: { after_runs: 3, email: [soc-tooling@example.com] }
 listen: 127.0.0.1:9464
@@ -170,6 +170,34 @@ fn bad_values_are_each_reported() {
     assert!(
         e.iter()
             .any(|m| m.contains(":4:19: lists.missing: cannot read list file"))
+    );
+}
+
+/// `limits.max_attempts` is per action across runs; `limits.request_attempts` per HTTP request
+/// within a run, for the Graph client and webhooks alike.
+#[test]
+fn request_attempts_are_their_own_setting() {
+    let (s, _) = parse("limits: { max_attempts: 2 }\n").unwrap();
+    assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (2, 6));
+    let (s, _) = parse("limits: { request_attempts: 3 }\n").unwrap();
+    assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (5, 3));
+    let client = crate::graph::ClientConfig::new(
+        "http://127.0.0.1:1".parse().unwrap(),
+        "http://127.0.0.1:1".parse().unwrap(),
+        "t",
+        "c",
+        crate::graph::Credentials::Secret("s".into()),
+    )
+    .with_limits(&s);
+    assert_eq!(
+        client.request_attempts, 3,
+        "the client's per-request attempts come from the setting"
+    );
+    let e = errors("limits: { request_attempts: 0 }\n");
+    assert!(
+        e.iter()
+            .any(|m| m.contains(":1:29: limits.request_attempts: must be 1 or more")),
+        "{e:?}"
     );
 }
 

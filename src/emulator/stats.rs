@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::graph::models::wire::format_datetime;
+use crate::time::format_utc;
 
 /// The status recorded for a dropped connection.
 pub const DROPPED: u16 = 0;
@@ -55,7 +55,7 @@ impl Stats {
             requests.push(json!({"method": method, "route": route, "status": status, "count": count}));
         }
         json!({
-            "since": format_datetime(&self.since),
+            "since": format_utc(&self.since),
             "total": total,
             "byStatus": by_status,
             "byRoute": by_route,

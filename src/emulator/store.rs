@@ -18,9 +18,9 @@ use serde_json::{Map, Value};
 use super::dataset::{Dataset, RecordedAnswer};
 use super::error::ApiError;
 use super::table::exact_json;
-use crate::graph::models::wire::parse_datetime;
 use crate::graph::models::{normalize_alert, normalize_incident};
 use crate::odata::{Filter, Resource};
+use crate::time::parse_utc;
 
 /// The immutable sort key of an item: `(createdDateTime, id)`. Items without a readable
 /// `createdDateTime` sort first (oldest).
@@ -126,7 +126,7 @@ impl Entity {
             value
                 .get(name)
                 .and_then(Value::as_str)
-                .and_then(parse_datetime)
+                .and_then(parse_utc)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC)
         };
         let (created, updated) = (time("createdDateTime"), time("lastUpdateDateTime"));

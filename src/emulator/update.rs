@@ -14,8 +14,8 @@ use serde_json::{Map, Value};
 use super::error::ApiError;
 use super::store::{Entity, Kind, Store};
 use crate::graph::enums::{NOT_SETTABLE, canonical};
-use crate::graph::models::wire::format_datetime;
 use crate::odata;
+use crate::time::format_utc;
 
 /// The comment `@odata.type`, as the docs send it (without `#`).
 const COMMENT_TYPE: &str = "microsoft.graph.security.alertComment";
@@ -43,7 +43,7 @@ pub fn patch<'s>(
     if checked.is_empty() {
         return Ok(entity);
     }
-    let now_text = format_datetime(&now);
+    let now_text = format_utc(&now);
     entity.update(|object| {
         for (key, value) in checked {
             if kind == Kind::Alert && key == "status" {
@@ -205,7 +205,7 @@ pub fn add_comments(
         .collection_mut(kind)
         .get_mut(id)
         .ok_or_else(|| ApiError::not_found(kind.noun(), id))?;
-    let now_text = format_datetime(&now);
+    let now_text = format_utc(&now);
     let all = entity.update(|object| {
         let comments = object.entry("comments").or_insert_with(|| Value::Array(Vec::new()));
         if !comments.is_array() {
@@ -272,8 +272,8 @@ mod tests {
         let alert = patch(&mut store, Kind::Alert, "a", &body, "app", now).unwrap();
         assert_eq!(alert.value()["status"], "resolved");
         assert_eq!(alert.value()["classification"], "truePositive");
-        assert_eq!(alert.value()["lastUpdateDateTime"], format_datetime(&now));
-        assert_eq!(alert.value()["resolvedDateTime"], format_datetime(&now));
+        assert_eq!(alert.value()["lastUpdateDateTime"], format_utc(&now));
+        assert_eq!(alert.value()["resolvedDateTime"], format_utc(&now));
         assert_eq!(alert.updated, now.with_nanosecond_trunc());
         let incident = patch(
             &mut store,
@@ -293,7 +293,7 @@ mod tests {
     }
     impl Trunc for DateTime<Utc> {
         fn with_nanosecond_trunc(self) -> Self {
-            crate::graph::models::wire::parse_datetime(&format_datetime(&self)).unwrap()
+            crate::time::parse_utc(&format_utc(&self)).unwrap()
         }
     }
 

@@ -282,15 +282,20 @@ mod tests {
         health.record(&ok, t("2026-11-26T12:00:00Z"));
         health.record(
             &RunReport {
+                playbook: "close-eicar".into(),
+                fetched: 10,
+                matched: 3,
+                done: 3,
+                condition_errors: 1,
                 failed: 1,
-                ..ok.clone()
+                ..RunReport::default()
             },
             t("2026-11-26T12:05:00Z"),
         );
         health.record(
             &RunReport {
                 playbook: "odd\"name".into(),
-                error: Some("boom".into()),
+                error: Some(crate::engine::RunError::Panicked("boom".into())),
                 ..RunReport::default()
             },
             t("2026-11-26T12:06:00Z"),

@@ -1,7 +1,15 @@
-//! The engine: scheduler, triggers, the runner (plan, then execute), dry runs and playbook
-//! tests. It decides what to do; `action` does it; `state` remembers it. It never formats
+//! The engine: it decides what to do; `action` does it; `state` remembers it. It never formats
 //! emails itself.
+//!
+//! A run flows one way: `trigger` fetches (cursor, hunting window, pages) and runs the condition
+//! on each page; `collect` keys, deduplicates and plans the matches (`plan` renders the frozen
+//! parameters); `runner` caps the plan and commits it to the ledger in one transaction;
+//! `execute` carries the pending entries out in phases. `service` drives runs (start-up resume,
+//! once, on schedule until shutdown); `testing` runs playbooks' own tests through `collect`.
 
+mod collect;
+mod error;
+mod execute;
 pub mod health;
 mod notice;
 pub mod plan;
@@ -9,3 +17,7 @@ pub mod runner;
 pub mod scheduler;
 pub mod service;
 pub mod testing;
+mod trigger;
+
+pub use error::RunError;
+pub use trigger::{cursor_filter, hunting_window};

@@ -3,13 +3,13 @@
 
 use chrono::TimeDelta;
 
-use super::plan::iso;
 use super::runner::Engine;
 use crate::action::email::EmailParams;
 use crate::action::webhook::WebhookParams;
 use crate::action::{self, Notice, Outcome};
 use crate::playbook::Playbook;
 use crate::state::Store;
+use crate::time::format_rfc3339;
 
 /// At most one `on_failure` notice per playbook this often.
 const FAILURE_NOTICE_EVERY: TimeDelta = TimeDelta::hours(1);
@@ -30,7 +30,9 @@ impl Engine {
             playbook: playbook.name.clone(),
             source: playbook.source.display().to_string(),
             failed_runs: streak.count,
-            since: streak.since.map_or_else(|| "an unknown time".to_string(), iso),
+            since: streak
+                .since
+                .map_or_else(|| "an unknown time".to_string(), |t| format_rfc3339(&t)),
             last_error: streak
                 .last_error
                 .clone()
@@ -65,7 +67,7 @@ impl Engine {
                 &params,
                 &key,
                 &playbook.name,
-                self.settings.limits.max_attempts,
+                self.settings.limits.request_attempts,
             )
             .await;
             told |= outcome == Outcome::Done;

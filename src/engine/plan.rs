@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::action::email::EmailParams;
@@ -18,6 +18,7 @@ use crate::item::ItemKind;
 use crate::playbook::{Action, BodyTemplate, Email, Group, Log, Playbook, Trigger, Update, Webhook, WebhookTarget};
 use crate::script::{self, EvalError};
 use crate::template::neutralise_mentions;
+use crate::time::format_rfc3339;
 
 /// What a run knows besides the items: fixed for the whole run.
 #[derive(Debug, Clone)]
@@ -38,15 +39,13 @@ impl RunContext {
             json!({ "name": playbook.name, "description": playbook.description }),
         );
         m.insert("lists".into(), json!(*self.lists));
-        m.insert("now".into(), Value::String(iso(self.now)));
-        m.insert("run".into(), json!({ "id": self.run_id, "started": iso(self.started) }));
+        m.insert("now".into(), Value::String(format_rfc3339(&self.now)));
+        m.insert(
+            "run".into(),
+            json!({ "id": self.run_id, "started": format_rfc3339(&self.started) }),
+        );
         m
     }
-}
-
-/// RFC 3339 with `Z`, as Graph writes datetimes.
-pub fn iso(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// Evaluates conditions for one playbook and run, converting the shared values once.

@@ -1,14 +1,15 @@
 //! `graphsoar test`: runs each playbook's own `tests:` offline through the same planning code as
-//! `run` (condition, dedup key, rendering), with no tenant.
+//! `run` (the condition, then the run's collector: dedup key, rendering), with no tenant.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
 
-use super::plan::{self, Evaluator, PlannedAction, RunContext};
+use super::collect::{self, Collector};
+use super::plan::{Evaluator, PlannedAction, RunContext};
 use crate::graph::models::{normalize_alert, normalize_incident};
 use crate::playbook::{Playbook, PlaybookTest, TestItems};
 
@@ -68,34 +69,21 @@ pub fn plan_test(
         TestItems::Rows(rows) => rows.clone(),
     };
     let evaluator = Evaluator::new(playbook, &ctx).map_err(|e| format!("cannot prepare the condition: {e}"))?;
-    let mut seen = HashSet::new();
-    let mut matched = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        // In a run an erroring condition counts as no match; in a test it is a failure, because
-        // a condition that errors silently never matches.
-        if !evaluator
-            .matches(item)
-            .map_err(|e| format!("the condition failed on item {i}: {e}"))?
-        {
-            continue;
-        }
-        let key = plan::dedup_key(playbook, item, &ctx).map_err(|e| format!("item {i}: {e}"))?;
-        if seen.insert(key.clone()) {
-            matched.push((item, key));
-        }
+    // In a run an erroring condition counts as no match; in a test it is a failure, because a
+    // condition that errors silently never matches.
+    let matches = collect::matching(&evaluator, items);
+    if let Some(e) = matches.errors.first() {
+        return Err(format!("the condition failed on item {}: {}", e.index, e.error));
     }
-    if plan::is_digest(playbook) {
-        if matched.is_empty() {
-            return Ok(Vec::new());
-        }
-        let items: Vec<Value> = matched.into_iter().map(|(i, _)| i.clone()).collect();
-        return plan::plan_digest(playbook, &items, &ctx).map_err(|e| e.to_string());
+    // The test's input is all new: no state to dedup against, as in a dry run without one.
+    let mut collector = Collector::new(playbook, &ctx, None);
+    collector
+        .add(matches.items)
+        .map_err(|e| format!("cannot deduplicate: {e}"))?;
+    if let Some(f) = collector.failures.first() {
+        return Err(format!("item {}: {}", f.index, f.error));
     }
-    let mut planned = Vec::new();
-    for (item, key) in matched {
-        planned.extend(plan::plan_item(playbook, item, &key, &ctx).map_err(|e| e.to_string())?);
-    }
-    Ok(planned)
+    Ok(collector.finish().map_err(|e| e.to_string())?.planned)
 }
 
 fn run_test(playbook: &Playbook, test: &PlaybookTest, lists: &BTreeMap<String, Vec<String>>) -> Result<(), String> {

@@ -416,7 +416,7 @@ impl TokenProvider {
                     message,
                     request_id: None,
                     client_request_id: None,
-                    retry_after: super::client::retry_after(&headers),
+                    retry_after: crate::http::parse_retry_after(&headers),
                     permission: None,
                 })))
             }

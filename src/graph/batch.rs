@@ -132,8 +132,9 @@ impl Client {
     async fn run_chunk(&self, chunk: Vec<(usize, BatchOp)>, keep_bodies: bool) -> Vec<(usize, Result<Value, Error>)> {
         let mut pending = chunk;
         let mut done = Vec::new();
-        let mut backoff = super::client::backoff();
-        for round in 1..=self.max_attempts() {
+        let mut retries = self.retry_policy().start();
+        loop {
+            let round = retries.begin();
             let request = BatchRequest {
                 requests: pending
                     .iter()
@@ -167,7 +168,8 @@ impl Client {
                 }
             };
             let mut retry = Vec::new();
-            let mut wait = Duration::ZERO;
+            // The longest wait any item's answer asked for; none asked: the backoff.
+            let mut asked: Option<Duration> = None;
             for (i, op) in pending {
                 let Some(item) = response.get(&i.to_string()) else {
                     done.push((
@@ -202,8 +204,10 @@ impl Client {
                     .map(|b| serde_json::to_vec(b).unwrap_or_default())
                     .unwrap_or_default();
                 let err = super::client::api_error(&op.method, &op.url, status, &headers, &body, op.op);
-                if err.is_retryable() && (op.idempotent || err.was_not_processed()) && round < self.max_attempts() {
-                    wait = wait.max(err.retry_after().unwrap_or_default());
+                if err.is_retryable() && (op.idempotent || err.was_not_processed()) && retries.can_retry() {
+                    if let Some(after) = err.retry_after() {
+                        asked = Some(asked.map_or(after, |a| a.max(after)));
+                    }
                     retry.push((i, op));
                 } else {
                     done.push((i, Err(err)));
@@ -212,11 +216,9 @@ impl Client {
             if retry.is_empty() {
                 return done;
             }
-            let delay = if wait.is_zero() {
-                backoff.next().unwrap_or(Duration::from_secs(60))
-            } else {
-                wait
-            };
+            // `Retry-After: 0` means at once: waiting a backoff step instead is what made
+            // rounds under throttling far slower than the answers asked.
+            let delay = retries.delay(asked);
             tracing::warn!(
                 items = retry.len(),
                 round,
@@ -226,7 +228,6 @@ impl Client {
             self.clock().sleep(delay).await;
             pending = retry;
         }
-        done
     }
 }
 

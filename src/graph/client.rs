@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use backon::BackoffBuilder;
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -35,13 +34,12 @@ use super::models::{
 };
 use crate::clock::{self, Clock};
 use crate::config::{self, Credential, RemoteTenant, Settings};
+use crate::http::{RetryPolicy, parse_retry_after};
 
 /// The header that makes Graph return enum members added after `unknownFutureValue`.
 const PREFER: &str = "include-unknown-enum-members";
 /// Warn at start when the client certificate expires within this many days.
 pub const CERTIFICATE_WARNING_DAYS: i64 = 14;
-/// Longest `Retry-After` honoured as given; longer ones are capped (a run must not hang for hours).
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
 
 /// What the client needs to know about the tenant.
 #[derive(Debug, Clone)]
@@ -57,8 +55,9 @@ pub struct ClientConfig {
     pub hunting_timeout: Duration,
     pub hunting_per_minute: u32,
     pub writes_per_minute: u32,
-    /// Attempts per request for retryable failures (including the first).
-    pub max_attempts: u32,
+    /// Attempts per request for retryable failures (including the first):
+    /// `limits.request_attempts`.
+    pub request_attempts: u32,
 }
 
 impl ClientConfig {
@@ -107,7 +106,7 @@ impl ClientConfig {
             hunting_timeout: Duration::from_secs(190),
             hunting_per_minute: 40,
             writes_per_minute: 120,
-            max_attempts: 6,
+            request_attempts: crate::http::DEFAULT_REQUEST_ATTEMPTS,
         }
     }
 
@@ -119,6 +118,7 @@ impl ClientConfig {
         self.hunting_timeout = l.hunting_timeout.to_std();
         self.hunting_per_minute = l.hunting_per_minute;
         self.writes_per_minute = l.writes_per_minute;
+        self.request_attempts = l.request_attempts;
         self
     }
 }
@@ -198,7 +198,7 @@ struct Inner {
     hunting_paused_until: Mutex<Option<DateTime<Utc>>>,
     request_timeout: Duration,
     hunting_timeout: Duration,
-    max_attempts: u32,
+    retry: RetryPolicy,
 }
 
 /// One request, as the retry loop sees it.
@@ -227,10 +227,7 @@ impl Client {
                 "writes_per_minute 0 (unlimited) is allowed only against a loopback Graph".into(),
             ));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("graphsoar/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(60))
+        let http = crate::http::client_builder()
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         if let Credentials::Certificate(cert) = &config.credentials
@@ -266,7 +263,7 @@ impl Client {
                 hunting_paused_until: Mutex::new(None),
                 request_timeout: config.request_timeout,
                 hunting_timeout: config.hunting_timeout,
-                max_attempts: config.max_attempts.max(1),
+                retry: RetryPolicy::graph(config.request_attempts),
             }),
         })
     }
@@ -455,22 +452,18 @@ impl Client {
     /// Sends `request` until it succeeds or fails for good (see the module doc).
     async fn execute(&self, req: Request<'_>) -> Result<bytes::Bytes, Error> {
         let inner = &self.inner;
-        let mut backoff = backoff();
-        let mut attempt = 0;
+        let mut retries = inner.retry.start();
         let mut renewed_token = false;
         let mut hunting_timeouts = 0;
         loop {
-            attempt += 1;
+            let attempt = retries.begin();
             // The token first: a failure to get one must not spend a rate-limit permit.
             let token = match inner.token.token().await {
                 Ok(token) => token,
                 // Entra's own passing failures (throttling, 5xx, no connection): the Graph request
                 // was not sent, so any request may wait and try again.
-                Err(e) if e.is_retryable() && attempt < inner.max_attempts => {
-                    let delay = e.retry_after().map_or_else(
-                        || backoff.next().unwrap_or(Duration::from_secs(60)),
-                        |after| after.min(MAX_RETRY_AFTER),
-                    );
+                Err(e) if e.is_retryable() && retries.can_retry() => {
+                    let delay = retries.delay(e.retry_after());
                     tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %e, "Cannot get a token; retrying.");
                     inner.clock.sleep(delay).await;
                     continue;
@@ -513,18 +506,17 @@ impl Client {
                 continue;
             }
             let retry = err.is_retryable() && (req.idempotent || err.was_not_processed());
-            if !retry || attempt >= inner.max_attempts {
+            if !retry || !retries.can_retry() {
                 return Err(err);
             }
             let hunting_429 = req.op == Operation::Hunting && err.status() == Some(429);
             let delay = match err.retry_after() {
                 // A spent CPU quota pauses all hunting of the tenant, whatever Retry-After says.
                 Some(after) if hunting_429 && is_cpu_quota(&err) => {
-                    self.hunting_quota_wait(&err).await.max(after.min(MAX_RETRY_AFTER))
+                    self.hunting_quota_wait(&err).await.max(retries.delay(Some(after)))
                 }
-                Some(after) => after.min(MAX_RETRY_AFTER),
                 None if hunting_429 => self.hunting_quota_wait(&err).await,
-                None => backoff.next().unwrap_or(Duration::from_secs(60)),
+                after => retries.delay(after),
             };
             tracing::warn!(
                 method = %req.method,
@@ -538,9 +530,9 @@ impl Client {
         }
     }
 
-    /// Attempts per request for retryable failures.
-    pub(crate) fn max_attempts(&self) -> u32 {
-        self.inner.max_attempts
+    /// The retry policy of every request (and of each `$batch` item).
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        self.inner.retry
     }
 
     /// One `POST /$batch` carrying `items` sub-requests, each counted against the write limit.
@@ -623,17 +615,6 @@ impl Client {
     }
 }
 
-/// The waits between retries of a failure without `Retry-After`: jittered, from 0.5 s doubling
-/// up to a minute, unbounded (callers count attempts).
-pub(crate) fn backoff() -> backon::ExponentialBackoff {
-    backon::ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(500))
-        .with_max_delay(Duration::from_secs(60))
-        .with_jitter()
-        .without_max_times()
-        .build()
-}
-
 /// Whether a hunting 429 says the tenant's CPU quota is spent (else it is the call rate).
 fn is_cpu_quota(err: &Error) -> bool {
     match err {
@@ -677,26 +658,13 @@ pub(crate) fn api_error(
         message,
         request_id,
         client_request_id,
-        retry_after: retry_after(headers),
+        retry_after: parse_retry_after(headers),
         permission: if status == StatusCode::FORBIDDEN {
             op.permission()
         } else {
             None
         },
     }))
-}
-
-/// `Retry-After` in seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let date = DateTime::parse_from_rfc2822(value).ok()?;
-    (date.with_timezone(&Utc) - Utc::now())
-        .to_std()
-        .ok()
-        .or(Some(Duration::ZERO))
 }
 
 fn decode<T: DeserializeOwned>(method: &str, path: &str, bytes: &[u8]) -> Result<T, Error> {
@@ -779,19 +747,6 @@ impl<T: DeserializeOwned> Pager<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_in_seconds_and_dates() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("Retry-After", "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert("Retry-After", "0".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert("Retry-After", "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
-    }
 
     #[test]
     fn certificates_expiring_within_two_weeks_are_flagged() {

@@ -14,7 +14,7 @@ mod lex;
 mod parse;
 mod props;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
 pub use ast::{Call, CompareOp, Expr, Literal, Operand, Span};
 pub use check::{Finding, Severity, check};
@@ -46,7 +46,7 @@ pub fn validate(text: &str, resource: Resource) -> Vec<Finding> {
 /// parenthesised (so its `or` cannot swallow the cursor), or the cursor clause alone when there
 /// is no filter. `since` is printed RFC 3339 with `Z`, with fractional seconds only if it has any.
 pub fn with_cursor(filter: Option<&str>, property: &str, since: DateTime<Utc>) -> String {
-    let cursor = format!("{property} ge {}", since.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+    let cursor = format!("{property} ge {}", crate::time::format_rfc3339(&since));
     match filter.map(str::trim).filter(|f| !f.is_empty()) {
         Some(filter) => format!("({filter}) and {cursor}"),
         None => cursor,

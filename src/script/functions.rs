@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::sync::{LazyLock, Mutex};
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
 use jsonpath_rust::parser::model::JpQuery;
 use regex::Regex;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString};
@@ -40,7 +40,7 @@ pub struct Timestamp(pub DateTime<Utc>);
 
 impl std::fmt::Display for Timestamp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        f.write_str(&crate::time::format_rfc3339(&self.0))
     }
 }
 

@@ -177,7 +177,7 @@ pub type CommentList = Page<AlertComment>;
 mod tests {
     use super::*;
     use crate::graph::models::enums::{EvidenceRemediationStatus, EvidenceRole, EvidenceVerdict};
-    use crate::graph::models::wire::format_datetime;
+    use crate::time::format_utc as format_datetime;
     use serde_json::json;
 
     fn alert(text: &str) -> Alert {

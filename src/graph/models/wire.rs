@@ -3,48 +3,24 @@
 //!
 //! Used through `#[serde(with = ...)]` / `deserialize_with` by the model types.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serializer};
 use serde_json::Value;
 
-/// Parses a Graph datetime: RFC 3339 with any number of fractional digits (Graph sends 0 to 7),
-/// or the same without an offset (read as UTC). Returns `None` for anything else.
-pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(parsed) = DateTime::parse_from_rfc3339(text) {
-        return Some(parsed.with_timezone(&Utc));
-    }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|naive| naive.and_utc())
-}
-
-/// Formats a datetime the way Graph does: UTC, `Z`, 100-nanosecond precision with trailing zeros
-/// trimmed (`2021-04-27T12:19:27.7211305Z`, `2025-05-23T10:41:12.25Z`, `2025-02-23T09:28:24Z`).
-pub fn format_datetime(value: &DateTime<Utc>) -> String {
-    let seconds = value.format("%Y-%m-%dT%H:%M:%S");
-    // A leap second shows as nanos >= 1e9; clamp it rather than print an eighth digit.
-    let ticks = (value.timestamp_subsec_nanos() / 100).min(9_999_999);
-    if ticks == 0 {
-        return format!("{seconds}Z");
-    }
-    let fraction = format!("{ticks:07}");
-    format!("{seconds}.{}Z", fraction.trim_end_matches('0'))
-}
+use crate::time::{format_utc, parse_utc};
 
 /// `#[serde(with = "wire::datetime")]` for `Option<DateTime<Utc>>`: `null`, `""` and an absent
 /// key read as `None`; an unparseable string is an error naming the value.
 pub mod datetime {
     use super::*;
 
-    /// Reads an optional Graph datetime (see [`parse_datetime`]).
+    /// Reads an optional Graph datetime (see [`parse_utc`]).
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         match Option::<String>::deserialize(deserializer)? {
             None => Ok(None),
             Some(text) if text.trim().is_empty() => Ok(None),
-            Some(text) => parse_datetime(&text)
+            Some(text) => parse_utc(&text)
                 .map(Some)
                 .ok_or_else(|| D::Error::custom(format!("invalid datetime {text:?}, expected ISO 8601"))),
         }
@@ -53,7 +29,7 @@ pub mod datetime {
     /// Writes an optional datetime as Graph does (see [`format_datetime`]), `None` as `null`.
     pub fn serialize<S: Serializer>(value: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
         match value {
-            Some(value) => serializer.serialize_str(&format_datetime(value)),
+            Some(value) => serializer.serialize_str(&format_utc(value)),
             None => serializer.serialize_none(),
         }
     }
@@ -85,51 +61,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Timelike};
-
-    #[test]
-    fn parses_any_fraction_length_and_no_offset() {
-        let seven = parse_datetime("2021-04-27T12:19:27.7211305Z").unwrap();
-        assert_eq!(seven.nanosecond(), 721_130_500);
-        assert_eq!(parse_datetime("2025-02-23T09:28:24Z").unwrap().nanosecond(), 0);
-        assert_eq!(
-            parse_datetime("2021-04-26T07:45:50.116Z").unwrap().nanosecond(),
-            116_000_000
-        );
-        assert_eq!(
-            parse_datetime("2024-10-25T02:53:43.273+00:00").unwrap().nanosecond(),
-            273_000_000
-        );
-        assert_eq!(
-            parse_datetime("2026-03-01T08:00:07").unwrap(),
-            Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 7).unwrap()
-        );
-        assert_eq!(
-            parse_datetime("2026-03-01T10:00:00+02:00").unwrap(),
-            Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
-        );
-        assert!(parse_datetime("").is_none());
-        assert!(parse_datetime("yesterday").is_none());
-    }
-
-    #[test]
-    fn formats_like_graph() {
-        for text in [
-            "2021-04-27T12:19:27.7211305Z",
-            "2025-05-23T10:41:12.25Z",
-            "2025-02-23T09:28:24Z",
-            "2021-04-26T07:45:50.116Z",
-        ] {
-            assert_eq!(format_datetime(&parse_datetime(text).unwrap()), text);
-        }
-        // Precision beyond Graph's 100 ns ticks is truncated.
-        let nanos = Utc
-            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-            .unwrap()
-            .with_nanosecond(123_456_789)
-            .unwrap();
-        assert_eq!(format_datetime(&nanos), "2026-01-01T00:00:00.1234567Z");
-    }
 
     #[derive(Debug, Deserialize)]
     struct Probe {

@@ -1,0 +1,228 @@
+//! From fetched items to planned actions: the condition, a dedup key per match, the state's
+//! dedup, then the plan (a digest's at the end). `run` feeds it page by page; `graphsoar test`
+//! feeds it a test's input in one go, through the same code.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::plan::{self, Evaluator, PlanError, PlannedAction, RunContext};
+use crate::playbook::Playbook;
+use crate::script::EvalError;
+use crate::state::{DedupKey, StateError, Store};
+
+/// Items that matched the condition, and those whose condition failed (no match).
+#[derive(Debug, Default)]
+pub struct Matches {
+    pub items: Vec<Value>,
+    pub errors: Vec<ConditionError>,
+}
+
+/// A condition that failed on one item.
+#[derive(Debug)]
+pub struct ConditionError {
+    /// The item's position in what was evaluated.
+    pub index: usize,
+    /// Its `id`, or a row's hash.
+    pub item_id: String,
+    pub error: EvalError,
+}
+
+/// Runs the condition over `items`.
+pub fn matching(evaluator: &Evaluator<'_>, items: Vec<Value>) -> Matches {
+    let mut out = Matches::default();
+    for (index, item) in items.into_iter().enumerate() {
+        match evaluator.matches(&item) {
+            Ok(true) => out.items.push(item),
+            Ok(false) => {}
+            Err(error) => out.errors.push(ConditionError {
+                index,
+                item_id: item
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| plan::row_hash(&item), str::to_string),
+                error,
+            }),
+        }
+    }
+    out
+}
+
+/// [`matching`] on a blocking thread, off the async workers; each condition error is logged
+/// (a run counts it as no match); a condition that cannot be prepared fails on every item.
+pub async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -> Matches {
+    if playbook.condition.is_none() {
+        return Matches {
+            items,
+            errors: Vec::new(),
+        };
+    }
+    let name = playbook.name.clone();
+    let count = items.len();
+    let task = tokio::task::spawn_blocking(move || {
+        let evaluator = match Evaluator::new(&playbook, &ctx) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::error!(playbook = %playbook.name, error = %e, "Cannot prepare the condition.");
+                return Err(e);
+            }
+        };
+        let matches = matching(&evaluator, items);
+        for e in &matches.errors {
+            tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, error = %e.error, "Condition failed; counted as no match.");
+        }
+        Ok(matches)
+    });
+    match task.await {
+        Ok(Ok(matches)) => matches,
+        // Every item failed its condition the same way.
+        Ok(Err(error)) => Matches {
+            items: Vec::new(),
+            errors: (0..count)
+                .map(|index| ConditionError {
+                    index,
+                    item_id: String::new(),
+                    error: error.clone(),
+                })
+                .collect(),
+        },
+        Err(e) => {
+            tracing::error!(playbook = %name, error = %e, "The condition task failed.");
+            Matches::default()
+        }
+    }
+}
+
+/// An item that matched but could not be keyed or planned: it fails, the others go on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFailure {
+    /// The item's position in the batch it came in.
+    pub index: usize,
+    /// Its dedup key, when the failure was in planning.
+    pub key: Option<String>,
+    pub error: PlanError,
+}
+
+/// Keys, deduplicates and plans matching items as they arrive, so memory holds the plan, not
+/// every matching item (a digest keeps its new items: it needs them).
+pub struct Collector<'a> {
+    playbook: &'a Playbook,
+    ctx: &'a RunContext,
+    /// Dedup against this state's keys; none (a test, a dry run without state): only this run's.
+    store: Option<&'a Store>,
+    seen_here: HashSet<String>,
+    /// Unique matching items (before the state's dedup).
+    pub matched: u32,
+    pub failures: Vec<ItemFailure>,
+    planned: Vec<PlannedAction>,
+    keys: Vec<DedupKey>,
+    /// `group: all`: the new items and their keys, planned as one digest at the end.
+    digest: Vec<(Value, String)>,
+    expires: Option<DateTime<Utc>>,
+}
+
+/// What a run plans, and the dedup keys it commits with the plan.
+#[derive(Debug)]
+pub struct Collected {
+    pub planned: Vec<PlannedAction>,
+    pub keys: Vec<DedupKey>,
+}
+
+impl<'a> Collector<'a> {
+    pub fn new(playbook: &'a Playbook, ctx: &'a RunContext, store: Option<&'a Store>) -> Self {
+        Collector {
+            playbook,
+            ctx,
+            store,
+            seen_here: HashSet::new(),
+            matched: 0,
+            failures: Vec::new(),
+            planned: Vec::new(),
+            keys: Vec::new(),
+            digest: Vec::new(),
+            // A window past the end of representable time is forever.
+            expires: playbook
+                .dedup
+                .window
+                .and_then(|w| ctx.now.checked_add_signed(w.to_chrono())),
+        }
+    }
+
+    /// Starts over (the `$expand` fallback lists again from the start).
+    pub fn reset(&mut self) {
+        *self = Collector::new(self.playbook, self.ctx, self.store);
+    }
+
+    /// One batch of matching items: a key each (a key that fails is that item's failure), the
+    /// state's dedup, then the plan.
+    pub fn add(&mut self, items: Vec<Value>) -> Result<(), StateError> {
+        let name = &self.playbook.name;
+        let mut batch = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            match plan::dedup_key(self.playbook, &item, self.ctx) {
+                Ok(key) if self.seen_here.insert(key.clone()) => batch.push((index, item, key)),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::error!(playbook = %name, error = %error, "Cannot compute the dedup key; item skipped.");
+                    self.failures.push(ItemFailure {
+                        index,
+                        key: None,
+                        error,
+                    });
+                }
+            }
+        }
+        self.matched += u32::try_from(batch.len()).unwrap_or(u32::MAX);
+        let seen = match self.store {
+            Some(s) => {
+                let keys: Vec<String> = batch.iter().map(|(_, _, k)| k.clone()).collect();
+                s.seen_keys(name, &keys, self.ctx.now)?
+            }
+            None => HashSet::new(),
+        };
+        for (index, item, key) in batch.into_iter().filter(|(_, _, k)| !seen.contains(k)) {
+            if plan::is_digest(self.playbook) {
+                self.digest.push((item, key));
+                continue;
+            }
+            match plan::plan_item(self.playbook, &item, &key, self.ctx) {
+                Ok(p) => {
+                    self.planned.extend(p);
+                    self.keys.push(DedupKey::new(key, self.expires));
+                }
+                Err(error) => {
+                    tracing::error!(playbook = %name, key = %key, error = %error, "Cannot plan the actions for an item.");
+                    self.failures.push(ItemFailure {
+                        index,
+                        key: Some(key),
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The plan: per item as collected, or the digest of every new item.
+    pub fn finish(self) -> Result<Collected, PlanError> {
+        if !plan::is_digest(self.playbook) || self.digest.is_empty() {
+            return Ok(Collected {
+                planned: self.planned,
+                keys: self.keys,
+            });
+        }
+        let items: Vec<Value> = self.digest.iter().map(|(i, _)| i.clone()).collect();
+        let planned = plan::plan_digest(self.playbook, &items, self.ctx)?;
+        let expires = self.expires;
+        Ok(Collected {
+            planned,
+            keys: self
+                .digest
+                .into_iter()
+                .map(|(_, k)| DedupKey::new(k, expires))
+                .collect(),
+        })
+    }
+}

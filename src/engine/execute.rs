@@ -1,0 +1,211 @@
+//! Executing a run's pending ledger entries in phases: action k for every item before action
+//! k+1, and only for items whose earlier actions succeeded. Updates of one collection go
+//! together, after the guard's one re-read of what changed since the fetch; emails one at a
+//! time over the mailer's connection; webhooks a few at once. Each outcome is recorded as it
+//! is known.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
+use serde_json::Value;
+
+use super::runner::{Engine, REPORTED_ERRORS, RunReport};
+use super::trigger::page_size;
+use crate::action::email::EmailParams;
+use crate::action::update::{Status, UpdateJob};
+use crate::action::{self, Outcome, Params};
+use crate::graph::{Collection, Error as GraphError, ListQuery};
+use crate::odata;
+use crate::playbook::Playbook;
+use crate::state::{LedgerEntry, Store};
+
+impl Engine {
+    /// Executes pending ledger entries in phases by action index; `resumed` marks entries whose
+    /// earlier outcome is unknown (they read fresh state and check comment markers).
+    pub(super) async fn execute_entries(
+        &self,
+        playbook: &Playbook,
+        store: &Store,
+        entries: Vec<LedgerEntry>,
+        resumed: bool,
+        fetch_start: DateTime<Utc>,
+        report: &mut RunReport,
+    ) {
+        let mut blocked: HashSet<(i64, String)> = HashSet::new();
+        let mut indexes: Vec<u32> = entries.iter().map(|e| e.action_index).collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        let max_attempts = self.settings.limits.max_attempts;
+        for index in indexes {
+            let phase: Vec<&LedgerEntry> = entries
+                .iter()
+                .filter(|e| e.action_index == index && !blocked.contains(&(e.run_id.0, e.item_id.clone())))
+                .collect();
+            let outcomes = self
+                .execute_phase(
+                    playbook,
+                    &phase,
+                    resumed || phase.iter().any(|e| e.attempts > 0),
+                    fetch_start,
+                )
+                .await;
+            let now = self.clock.now();
+            for (id, outcome) in outcomes {
+                let Some(entry) = phase.iter().find(|e| e.id == id) else {
+                    continue;
+                };
+                let logged = (playbook.name.as_str(), entry.item_id.as_str(), entry.action.as_str());
+                let recorded = match &outcome {
+                    Outcome::Done => {
+                        report.done += 1;
+                        tracing::info!(
+                            playbook = logged.0,
+                            item_id = logged.1,
+                            action = logged.2,
+                            ledger_id = id,
+                            "Action done."
+                        );
+                        store.mark_done(id, now).map(|_| ())
+                    }
+                    Outcome::Skipped(reason) => {
+                        report.skipped += 1;
+                        blocked.insert((entry.run_id.0, entry.item_id.clone()));
+                        tracing::info!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, reason = %reason, "Action skipped.");
+                        store.mark_skipped(id, reason, now).map(|_| ())
+                    }
+                    Outcome::Failed { error, retryable } => {
+                        report.failed += 1;
+                        if report.action_errors.len() < REPORTED_ERRORS {
+                            report
+                                .action_errors
+                                .push(format!("{} {}: {error}", entry.action, entry.item_id));
+                        }
+                        blocked.insert((entry.run_id.0, entry.item_id.clone()));
+                        tracing::error!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, retryable, error = %error, "Action failed.");
+                        store.mark_failed(id, error, *retryable, max_attempts, now).map(|_| ())
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::error!(playbook = logged.0, ledger_id = id, error = %e, "Cannot record the action's outcome.");
+                }
+            }
+        }
+    }
+
+    async fn execute_phase(
+        &self,
+        playbook: &Playbook,
+        phase: &[&LedgerEntry],
+        resumed: bool,
+        fetch_start: DateTime<Utc>,
+    ) -> Vec<(i64, Outcome)> {
+        let mut outcomes = Vec::new();
+        let mut alert_updates = Vec::new();
+        let mut incident_updates = Vec::new();
+        let mut webhooks: Vec<futures_util::future::BoxFuture<'_, (i64, Outcome)>> = Vec::new();
+        for e in phase {
+            let resumed = resumed || e.attempts > 0;
+            match &e.params {
+                Params::UpdateAlert(p) => alert_updates.push(UpdateJob {
+                    ledger_id: e.id,
+                    params: p.clone(),
+                    resumed,
+                }),
+                Params::UpdateIncident(p) => incident_updates.push(UpdateJob {
+                    ledger_id: e.id,
+                    params: p.clone(),
+                    resumed,
+                }),
+                // One at a time: the mailer keeps one SMTP connection.
+                Params::Email(p) => outcomes.push((e.id, self.send_email(playbook, e.id, p).await)),
+                Params::Webhook(p) => {
+                    let (attempts, key) = (self.settings.limits.request_attempts, self.action_key(e));
+                    webhooks.push(Box::pin(async move {
+                        let outcome =
+                            action::webhook::execute_shared(&self.clock, p, &key, &playbook.name, attempts).await;
+                        (e.id, outcome)
+                    }));
+                }
+                Params::Log(p) => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, p))),
+            }
+        }
+        // Webhooks go out a few at a time: one slow or dead receiver (each webhook retries with
+        // backoff) does not hold up the others.
+        const WEBHOOKS_AT_ONCE: usize = 4;
+        outcomes.extend(
+            futures_util::stream::iter(webhooks)
+                .buffer_unordered(WEBHOOKS_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await,
+        );
+        if !alert_updates.is_empty() {
+            outcomes.extend(self.execute_updates(alert_updates, fetch_start).await);
+        }
+        if !incident_updates.is_empty() {
+            outcomes.extend(self.execute_updates(incident_updates, fetch_start).await);
+        }
+        outcomes
+    }
+
+    /// Updates of one collection: the guard's re-read, then the writes.
+    async fn execute_updates<S: Status>(
+        &self,
+        jobs: Vec<UpdateJob<S>>,
+        fetch_start: DateTime<Utc>,
+    ) -> Vec<(i64, Outcome)> {
+        match self.changed_since(S::COLLECTION, fetch_start).await {
+            Ok(changed) => action::update::execute(&self.client, jobs, &changed).await,
+            Err(e) => jobs
+                .into_iter()
+                .map(|j| {
+                    (
+                        j.ledger_id,
+                        Outcome::failed(format!("cannot re-read before writing: {e}"), e.is_retryable()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The guard's re-read: one paged list of what changed since this run's fetch started.
+    async fn changed_since(
+        &self,
+        collection: Collection,
+        since: DateTime<Utc>,
+    ) -> Result<HashMap<String, Value>, GraphError> {
+        let query = ListQuery {
+            filter: Some(odata::with_cursor(None, "lastUpdateDateTime", since)),
+            top: Some(page_size(collection)),
+            ..ListQuery::default()
+        };
+        let mut out = HashMap::new();
+        let mut pager = self.client.list::<Value>(collection, &query)?;
+        while let Some(page) = pager.next_page().await? {
+            for mut item in page.value {
+                collection.normalize(&mut item);
+                if let Some(id) = item.get("id").and_then(Value::as_str).map(str::to_string) {
+                    out.insert(id, item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The state database's instance id (part of Message-IDs and idempotency keys).
+    fn instance(&self) -> Option<&str> {
+        self.store.as_ref().and_then(|s| s.instance_id())
+    }
+
+    /// The idempotency key of a webhook entry.
+    fn action_key(&self, e: &LedgerEntry) -> String {
+        action::webhook::idempotency_key(e.id, self.instance(), &e.playbook)
+    }
+
+    async fn send_email(&self, playbook: &Playbook, ledger_id: i64, params: &EmailParams) -> Outcome {
+        match action::email::build(params, ledger_id, self.instance(), &playbook.name) {
+            Ok(message) => self.mailer.send(&message).await,
+            Err(err) => Outcome::failed(err, false),
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Fetching a trigger's items: alert and incident lists from the cursor (with the `$expand`
+//! fallback), hunting queries over their window; each page goes through the condition and into
+//! the collector as it arrives.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+
+use super::collect::{self, Collector};
+use super::error::RunError;
+use super::plan::RunContext;
+use super::runner::Engine;
+use crate::graph::{Collection, ListQuery};
+use crate::odata;
+use crate::playbook::{HuntingTrigger, ListTrigger, Playbook, Trigger};
+use crate::time::format_rfc3339;
+
+/// Page sizes: 1000 alerts; 50 incidents (with their alerts), as Graph integrations use.
+pub const ALERT_PAGE: u32 = 1000;
+pub const INCIDENT_PAGE: u32 = 50;
+/// Advanced hunting keeps 30 days.
+const MAX_WINDOW: TimeDelta = TimeDelta::days(30);
+
+/// The page size graphsoar lists a collection with.
+pub fn page_size(collection: Collection) -> u32 {
+    match collection {
+        Collection::Alerts => ALERT_PAGE,
+        Collection::Incidents => INCIDENT_PAGE,
+    }
+}
+
+/// What one fetch saw, and where the trigger stands afterwards.
+#[derive(Debug, Default)]
+pub(super) struct Fetched {
+    pub fetched: u32,
+    pub condition_errors: u32,
+    pub cursor: Option<DateTime<Utc>>,
+    pub truncated: bool,
+}
+
+impl Fetched {
+    /// One page: counts its items and its condition errors.
+    fn count(&mut self, fetched: usize, matches: &collect::Matches) {
+        self.fetched += u32::try_from(fetched).unwrap_or(u32::MAX);
+        self.condition_errors += u32::try_from(matches.errors.len()).unwrap_or(u32::MAX);
+    }
+}
+
+impl Engine {
+    /// Fetches the trigger's items and feeds those the condition matches to `collector`, page
+    /// by page (memory is bounded by a page plus the plan).
+    pub(super) async fn fetch(
+        &self,
+        playbook: &Arc<Playbook>,
+        cursor: Option<DateTime<Utc>>,
+        ctx: &RunContext,
+        collector: &mut Collector<'_>,
+    ) -> Result<Fetched, RunError> {
+        match &playbook.trigger {
+            Trigger::Alerts(t) => {
+                self.fetch_list(playbook, t, Collection::Alerts, cursor, ctx, collector)
+                    .await
+            }
+            Trigger::Incidents(t) => {
+                self.fetch_list(playbook, t, Collection::Incidents, cursor, ctx, collector)
+                    .await
+            }
+            Trigger::Hunting(h) => self.fetch_hunting(playbook, h, cursor, ctx, collector).await,
+        }
+    }
+
+    async fn fetch_list(
+        &self,
+        playbook: &Arc<Playbook>,
+        t: &ListTrigger,
+        collection: Collection,
+        cursor: Option<DateTime<Utc>>,
+        ctx: &RunContext,
+        collector: &mut Collector<'_>,
+    ) -> Result<Fetched, RunError> {
+        let overlap = self.settings.cursor_overlap.to_chrono();
+        let since = cursor.map_or_else(
+            || ctx.now - t.since.to_chrono(),
+            |c| c.checked_sub_signed(overlap).unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
+        let expand = t.expand_alerts && collection == Collection::Incidents;
+        let query = ListQuery {
+            filter: Some(cursor_filter(t.filter.as_ref(), since)),
+            top: Some(page_size(collection)),
+            expand_alerts: expand,
+            ..ListQuery::default()
+        };
+        let mut out = match self
+            .list_pages(playbook, collection, &query, false, ctx, collector)
+            .await
+        {
+            Err(RunError::Fetch(e)) if expand && e.status().is_some_and(|s| s >= 500) => {
+                tracing::warn!(playbook = %playbook.name, error = %e, "$expand=alerts keeps failing; listing incidents without it and fetching their alerts by incidentId.");
+                collector.reset();
+                let query = ListQuery {
+                    expand_alerts: false,
+                    ..query
+                };
+                self.list_pages(playbook, collection, &query, true, ctx, collector)
+                    .await?
+            }
+            other => other?,
+        };
+        // A first run that sees nothing still keeps where its window began, so the next runs
+        // continue from there instead of looking back only `since` from their own time (a quiet
+        // daily playbook would miss whatever changed in between).
+        out.cursor = out.cursor.max(cursor).or(Some(since));
+        Ok(out)
+    }
+
+    /// Lists every page, fetching each incident's alerts when `fetch_alerts`; the cursor of the
+    /// result is the latest `lastUpdateDateTime` seen.
+    async fn list_pages(
+        &self,
+        playbook: &Arc<Playbook>,
+        collection: Collection,
+        query: &ListQuery,
+        fetch_alerts: bool,
+        ctx: &RunContext,
+        collector: &mut Collector<'_>,
+    ) -> Result<Fetched, RunError> {
+        let mut out = Fetched::default();
+        let mut pager = self.client.list::<Value>(collection, query).map_err(RunError::Fetch)?;
+        while let Some(page) = pager.next_page().await.map_err(RunError::Fetch)? {
+            let mut items = page.value;
+            for item in &mut items {
+                if fetch_alerts {
+                    self.attach_alerts(item).await?;
+                }
+                collection.normalize(item);
+                let updated = item
+                    .get("lastUpdateDateTime")
+                    .and_then(Value::as_str)
+                    .and_then(crate::time::parse_utc);
+                out.cursor = out.cursor.max(updated);
+            }
+            let fetched = items.len();
+            let matches = collect::evaluate(playbook.clone(), ctx.clone(), items).await;
+            out.count(fetched, &matches);
+            collector.add(matches.items)?;
+        }
+        Ok(out)
+    }
+
+    /// The `$expand` fallback: an incident's alerts, listed by `incidentId`.
+    async fn attach_alerts(&self, incident: &mut Value) -> Result<(), RunError> {
+        let id = incident
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .replace('\'', "''");
+        let q = ListQuery {
+            filter: Some(format!("incidentId eq '{id}'")),
+            top: Some(ALERT_PAGE),
+            ..ListQuery::default()
+        };
+        let alerts: Vec<Value> = self
+            .client
+            .list::<Value>(Collection::Alerts, &q)
+            .map_err(RunError::Fetch)?
+            .collect_all()
+            .await
+            .map_err(RunError::Fetch)?;
+        if let Some(o) = incident.as_object_mut() {
+            o.insert("alerts".into(), Value::Array(alerts));
+        }
+        Ok(())
+    }
+
+    async fn fetch_hunting(
+        &self,
+        playbook: &Arc<Playbook>,
+        h: &HuntingTrigger,
+        cursor: Option<DateTime<Utc>>,
+        ctx: &RunContext,
+        collector: &mut Collector<'_>,
+    ) -> Result<Fetched, RunError> {
+        let mut out = Fetched::default();
+        let interval = playbook.schedule.interval(playbook.timezone, ctx.now);
+        let Some((start, end)) = hunting_window(h, cursor, ctx.now, interval) else {
+            return Ok(out);
+        };
+        let timespan = format!("{}/{}", format_rfc3339(&start), format_rfc3339(&end));
+        let results = self
+            .client
+            .run_hunting_query(&h.query, Some(&timespan))
+            .await
+            .map_err(RunError::Fetch)?;
+        out.truncated = results.is_probably_truncated();
+        if out.truncated {
+            tracing::warn!(playbook = %playbook.name, rows = results.results.len(), "The hunting result hit Graph's 100,000-row cap and is truncated: narrow the query.");
+        }
+        let rows: Vec<Value> = results.results.into_iter().map(Value::Object).collect();
+        let fetched = rows.len();
+        let matches = collect::evaluate(playbook.clone(), ctx.clone(), rows).await;
+        out.count(fetched, &matches);
+        collector.add(matches.items)?;
+        out.cursor = Some(end);
+        Ok(out)
+    }
+}
+
+/// The window a hunting run asks for, as `(start, end)`: from the end of the last successful
+/// window (first run: one schedule interval back) to `now - lag`, at most 30 days, so downtime
+/// leaves no gap; or a fixed `timespan` back from `now - lag`. None when the window is empty.
+pub fn hunting_window(
+    h: &HuntingTrigger,
+    cursor: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    interval: Duration,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let end = now - h.lag.to_chrono();
+    let start = match (h.timespan, cursor) {
+        (Some(ts), _) => end - ts.to_chrono(),
+        (None, Some(c)) => c,
+        (None, None) => end - TimeDelta::from_std(interval).unwrap_or(TimeDelta::hours(1)),
+    };
+    let start = start.max(end - MAX_WINDOW);
+    (start < end).then_some((start, end))
+}
+
+/// The `$filter` a list trigger sends: the user's filter, always parenthesised, and the cursor
+/// clause, so a top-level `or` cannot escape the cursor.
+pub fn cursor_filter(user: Option<&odata::Expr>, since: DateTime<Utc>) -> String {
+    let user = user.map(ToString::to_string);
+    odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Regression for "a filter with a top-level `or` still gets the cursor on both branches".
+    #[test]
+    fn a_top_level_or_stays_under_the_cursor() {
+        let user = odata::parse("status eq 'new' or severity eq 'high'").unwrap();
+        let since = DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let text = cursor_filter(Some(&user), since);
+        assert_eq!(
+            text,
+            "(status eq 'new' or severity eq 'high') and lastUpdateDateTime ge 2026-11-26T10:00:00Z"
+        );
+        let combined = odata::parse(&text).unwrap();
+        let old_high =
+            json!({ "status": "resolved", "severity": "high", "lastUpdateDateTime": "2026-11-26T09:00:00Z" });
+        let new_high =
+            json!({ "status": "resolved", "severity": "high", "lastUpdateDateTime": "2026-11-26T10:30:00.1234567Z" });
+        let old_new = json!({ "status": "new", "severity": "low", "lastUpdateDateTime": "2026-11-26T09:59:59Z" });
+        assert!(
+            !odata::eval_for(&combined, odata::Resource::Alerts, &old_high),
+            "the or's second branch is under the cursor"
+        );
+        assert!(
+            !odata::eval_for(&combined, odata::Resource::Alerts, &old_new),
+            "and so is the first"
+        );
+        assert!(odata::eval_for(&combined, odata::Resource::Alerts, &new_high));
+    }
+
+    #[test]
+    fn hunting_windows_leave_no_gap() {
+        use crate::duration::Duration as D;
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let h = HuntingTrigger {
+            query: "q".into(),
+            lag: D::from_mins(5),
+            timespan: None,
+        };
+        let hour = Duration::from_secs(3600);
+        let now = t("2026-11-26T12:00:00Z");
+        // First run: one schedule interval, ending `lag` ago.
+        assert_eq!(
+            hunting_window(&h, None, now, hour),
+            Some((t("2026-11-26T10:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
+        // After three hours of downtime: from where the last window ended, not one interval.
+        assert_eq!(
+            hunting_window(&h, Some(t("2026-11-26T08:55:00Z")), now, hour),
+            Some((t("2026-11-26T08:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
+        // After a long outage: at most 30 days.
+        let (start, end) = hunting_window(&h, Some(t("2026-01-01T00:00:00Z")), now, hour).unwrap();
+        assert_eq!(end - start, TimeDelta::days(30));
+        // Nothing new yet.
+        assert_eq!(hunting_window(&h, Some(t("2026-11-26T11:55:00Z")), now, hour), None);
+        // A fixed timespan: the same lookback every run, whatever the cursor.
+        let baseline = HuntingTrigger {
+            timespan: Some(D::from_days(7)),
+            ..h
+        };
+        assert_eq!(
+            hunting_window(&baseline, Some(t("2026-11-26T11:00:00Z")), now, hour),
+            Some((t("2026-11-19T11:55:00Z"), t("2026-11-26T11:55:00Z")))
+        );
+    }
+}

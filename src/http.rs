@@ -1,0 +1,173 @@
+//! What the Graph client and the webhook sender share about HTTP: one way to build a reqwest
+//! client, and one retry policy (attempts per request, jittered exponential backoff, a capped
+//! `Retry-After`) with the one parser of `Retry-After`. Which failures are worth retrying is
+//! each caller's own knowledge (Graph's error codes, a webhook receiver's statuses).
+
+use std::time::Duration;
+
+use backon::BackoffBuilder as _;
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// Attempts per HTTP request (the first included) unless `limits.request_attempts` says otherwise.
+pub const DEFAULT_REQUEST_ATTEMPTS: u32 = 6;
+
+/// A reqwest client builder with graphsoar's user agent and bounded connects; callers add their
+/// own (the webhook sender refuses redirects).
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .user_agent(concat!("graphsoar/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(60))
+}
+
+/// How often and how patiently one request is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included (at least 1).
+    pub attempts: u32,
+    /// The first backoff wait; each later one doubles, jittered, up to `max_delay`.
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured as given; longer ones are capped, so a run never
+    /// hangs for hours on one answer.
+    pub max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// Graph's: from 0.5 s, `Retry-After` up to 10 minutes.
+    pub fn graph(attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            attempts: attempts.max(1),
+            min_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(600),
+        }
+    }
+
+    /// A webhook receiver's: from 1 s, `Retry-After` up to 2 minutes (one receiver must not
+    /// hold up a run).
+    pub fn webhook(attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            attempts: attempts.max(1),
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(120),
+        }
+    }
+
+    /// The retries of one request.
+    pub fn start(&self) -> Retries {
+        Retries {
+            policy: *self,
+            attempt: 0,
+            backoff: backon::ExponentialBuilder::default()
+                .with_min_delay(self.min_delay)
+                .with_max_delay(self.max_delay)
+                .with_jitter()
+                .without_max_times()
+                .build(),
+        }
+    }
+}
+
+/// Where one request stands in its policy.
+pub struct Retries {
+    policy: RetryPolicy,
+    attempt: u32,
+    backoff: backon::ExponentialBackoff,
+}
+
+impl Retries {
+    /// Counts an attempt about to be made; returns its number (1 for the first).
+    pub fn begin(&mut self) -> u32 {
+        self.attempt += 1;
+        self.attempt
+    }
+
+    /// The attempts made so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Whether another attempt is allowed after the ones made.
+    pub fn can_retry(&self) -> bool {
+        self.attempt < self.policy.attempts
+    }
+
+    /// The wait before the next attempt: what the server asked (capped; `Retry-After: 0` means
+    /// at once), else the next backoff step.
+    pub fn delay(&mut self, retry_after: Option<Duration>) -> Duration {
+        match retry_after {
+            Some(after) => after.min(self.policy.max_retry_after),
+            None => self.backoff.next().unwrap_or(self.policy.max_delay),
+        }
+    }
+}
+
+/// `Retry-After` in seconds (fractions allowed) or as an HTTP date (the time left until it;
+/// a date in the past is zero). None when absent or unreadable.
+pub fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)));
+    }
+    let date = DateTime::parse_from_rfc2822(value).ok()?;
+    Some((date.with_timezone(&Utc) - Utc::now()).to_std().unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        assert_eq!(parse_retry_after(&h), None);
+        for (text, want) in [
+            ("7", Some(Duration::from_secs(7))),
+            ("0", Some(Duration::ZERO)),
+            ("1.5", Some(Duration::from_millis(1500))),
+            ("Wed, 21 Oct 2015 07:28:00 GMT", Some(Duration::ZERO)),
+            ("soon", None),
+            ("-3", None),
+        ] {
+            h.insert(RETRY_AFTER, HeaderValue::from_static(text));
+            assert_eq!(parse_retry_after(&h), want, "{text}");
+        }
+        let later = (Utc::now() + chrono::TimeDelta::seconds(120)).to_rfc2822();
+        h.insert(RETRY_AFTER, later.parse().unwrap());
+        let wait = parse_retry_after(&h).unwrap();
+        assert!(
+            wait > Duration::from_secs(100) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
+    }
+
+    #[test]
+    fn attempts_are_counted_and_waits_follow_the_server() {
+        let mut r = RetryPolicy::graph(3).start();
+        assert_eq!(r.begin(), 1);
+        assert!(r.can_retry());
+        assert_eq!(
+            r.delay(Some(Duration::ZERO)),
+            Duration::ZERO,
+            "Retry-After: 0 is at once"
+        );
+        assert_eq!(
+            r.delay(Some(Duration::from_secs(3600))),
+            Duration::from_secs(600),
+            "capped"
+        );
+        let backoff = r.delay(None);
+        assert!(backoff <= Duration::from_secs(1), "{backoff:?}");
+        r.begin();
+        r.begin();
+        assert!(!r.can_retry());
+        assert_eq!(r.attempts(), 3);
+        let mut once = RetryPolicy::webhook(0).start();
+        once.begin();
+        assert!(!once.can_retry(), "0 attempts means one");
+    }
+}
