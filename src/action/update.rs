@@ -253,26 +253,77 @@ pub async fn execute<S: Status>(
             outcomes.push((job.ledger_id, Outcome::Done));
             continue;
         }
-        comment_ops.push(BatchOp::comment(
-            S::COLLECTION,
-            &job.params.target,
-            &format!("{comment}\n\n{marker}"),
-        ));
+        comment_ops.push(comment_op::<S>(&job, comment));
         comment_jobs.push(job);
     }
-    for (job, result) in comment_jobs.into_iter().zip(client.batch_outcomes(comment_ops).await) {
-        outcomes.push(match result {
-            Ok(_) => (job.ledger_id, Outcome::Done),
-            // Retryable either way: the retry reads the comments and posts only if the marker
-            // is missing.
-            Err(e) => (
-                job.ledger_id,
-                Outcome::failed(
-                    format!("the update was applied but the comment failed: {e}"),
-                    e.is_retryable(),
-                ),
-            ),
-        });
+    outcomes.extend(post_comments(client, comment_jobs, comment_ops).await);
+    outcomes
+}
+
+/// The comment POST of `job`, ending with its ledger-id marker.
+fn comment_op<S: Status>(job: &UpdateJob<S>, comment: &str) -> BatchOp {
+    let marker = comment_marker(job.ledger_id);
+    BatchOp::comment(S::COLLECTION, &job.params.target, &format!("{comment}\n\n{marker}"))
+}
+
+/// Posts the comments; a post that failed in a way a retry can help (its outcome may be
+/// unknown: a 500 or a lost connection after sending) is settled in this run: the item is read
+/// again (batched) and the comment counts as posted when its marker is there, else is posted
+/// again, up to the client's request attempts. Only then does the action fail, for a later run.
+async fn post_comments<S: Status>(
+    client: &Client,
+    mut jobs: Vec<UpdateJob<S>>,
+    mut ops: Vec<BatchOp>,
+) -> Vec<(i64, Outcome)> {
+    let mut outcomes = Vec::new();
+    let rounds = client.retry_policy().attempts;
+    for round in 1..=rounds {
+        let mut uncertain = Vec::new();
+        for (job, result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
+            match result {
+                Ok(()) => outcomes.push((job.ledger_id, Outcome::Done)),
+                Err(e) if e.is_retryable() && round < rounds => uncertain.push((job, e)),
+                // Retryable from the ledger: the next run reads the comments and posts only if
+                // the marker is missing.
+                Err(e) => outcomes.push((
+                    job.ledger_id,
+                    Outcome::failed(
+                        format!("the update was applied but the comment failed: {e}"),
+                        e.is_retryable(),
+                    ),
+                )),
+            }
+        }
+        if uncertain.is_empty() {
+            break;
+        }
+        tracing::warn!(
+            comments = uncertain.len(),
+            round,
+            "Comment posts failed; checking their markers before posting again."
+        );
+        let reads = client
+            .get_items(uncertain.iter().map(|(j, _)| (S::COLLECTION, j.params.target.clone())))
+            .await;
+        (jobs, ops) = (Vec::new(), Vec::new());
+        for (job, error) in uncertain {
+            let marker = comment_marker(job.ledger_id);
+            match reads.get(&(S::COLLECTION, job.params.target.clone())) {
+                Some(Ok(item)) if has_marker(item, &marker) => outcomes.push((job.ledger_id, Outcome::Done)),
+                Some(Ok(_)) => {
+                    ops.push(comment_op::<S>(&job, job.params.comment.as_deref().unwrap_or_default()));
+                    jobs.push(job);
+                }
+                // Cannot even read: the next run settles it.
+                _ => outcomes.push((
+                    job.ledger_id,
+                    Outcome::failed(format!("the update was applied but the comment failed: {error}"), true),
+                )),
+            }
+        }
+        if jobs.is_empty() {
+            break;
+        }
     }
     outcomes
 }

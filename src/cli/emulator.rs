@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::duration::Duration;
-use crate::emulator::{self, ServeOptions};
+use crate::emulator::{self, Emulator, EmulatorConfig, EmulatorError, TENANT_ID};
 
 /// `graphsoar emulator`.
 #[derive(Debug, Args)]
@@ -50,20 +50,68 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
-    let options = ServeOptions {
-        listen: args.listen,
-        dataset: args.dataset.clone(),
-        generate: args.generate,
-        seed: args.seed,
-        faults: args.faults.clone(),
-        token_lifetime: args.token_lifetime.to_std(),
-        hunting_timeout: args.hunting_timeout.to_std(),
-    };
-    match runtime.block_on(emulator::run_cli(options)) {
+    match runtime.block_on(serve(args)) {
         Ok(()) => Ok(EXIT_OK),
         Err(e) => {
             eprintln!("graphsoar emulator: {e}");
             Ok(EXIT_ERROR)
         }
     }
+}
+
+/// The tenant the arguments describe.
+fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, EmulatorError> {
+    let mut config = match (&args.dataset, args.generate) {
+        (Some(_), Some(_)) => {
+            return Err(EmulatorError::Config(
+                "--dataset and --generate exclude each other: use one".into(),
+            ));
+        }
+        (Some(dir), None) => EmulatorConfig::new(emulator::dataset::load_dir(dir)?),
+        (None, Some(n)) => EmulatorConfig::generated(n, args.seed),
+        (None, None) => EmulatorConfig::bundled()?,
+    };
+    config.seed = args.seed;
+    config.token_lifetime = args.token_lifetime.to_std();
+    config.hunting_timeout = args.hunting_timeout.to_std();
+    if let Some(dir) = &args.dataset {
+        config.external_dir = Some(dir.join("external"));
+    }
+    if let Some(spec) = &args.faults {
+        config.faults = spec.parse()?;
+    }
+    Ok(config)
+}
+
+/// Prints where it listens and the credentials it accepts, then serves until Ctrl-C or SIGTERM.
+async fn serve(args: &EmulatorArgs) -> Result<(), EmulatorError> {
+    let config = config(args)?;
+    let clients = config.clients.clone();
+    let emulator = Emulator::new(config)?;
+    let (listener, addr) = emulator::bind(args.listen).await?;
+    let counts = emulator.read().counts();
+    println!("graphsoar emulator listening on http://{addr} (tenant `{TENANT_ID}`)");
+    println!("  graph_url and login_url: http://{addr}");
+    println!("  token endpoint: http://{addr}/{TENANT_ID}/oauth2/v2.0/token");
+    println!(
+        "  data: {} alerts, {} incidents, {} recorded hunting answers",
+        counts["alerts"], counts["incidents"], counts["hunting"]
+    );
+    for client in &clients {
+        let secret = client.secret.as_deref().unwrap_or("(certificate only)");
+        println!(
+            "  client_id {}  client_secret {secret}  roles {}",
+            client.client_id,
+            client.roles.join(", ")
+        );
+    }
+    if let Some(spec) = &args.faults {
+        println!("  faults: {spec}");
+    }
+    emulator::serve(listener, emulator, emulator::shutdown_signal())
+        .await
+        .map_err(|source| EmulatorError::Io {
+            what: "the server stopped".into(),
+            source,
+        })
 }

@@ -52,7 +52,7 @@ pub use dataset::{Dataset, DatasetError};
 pub use error::{ApiError, GraphJson};
 pub use faults::{FaultConfig, FaultSpecError, Scripted};
 pub use router::router;
-pub use server::{Running, ServeOptions, run_cli, serve, shutdown_signal, spawn};
+pub use server::{Running, bind, serve, shutdown_signal, spawn};
 
 use auth::{Registered, Tokens};
 use faults::FaultState;

@@ -9,12 +9,10 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
@@ -200,41 +198,8 @@ pub async fn spawn(config: EmulatorConfig) -> Result<Running, EmulatorError> {
 /// Completes on Ctrl-C or (on Unix) SIGTERM: the one shutdown signal, shared with the engine.
 pub use crate::shutdown::signal as shutdown_signal;
 
-/// The options of `graphsoar emulator`.
-#[derive(Debug, Clone)]
-pub struct ServeOptions {
-    /// Where to listen (`--listen`, default `127.0.0.1:8080`).
-    pub listen: SocketAddr,
-    /// A dataset directory instead of the bundled one (`--dataset`).
-    pub dataset: Option<PathBuf>,
-    /// Generate this many alerts instead (`--generate`).
-    pub generate: Option<usize>,
-    /// Seed of the generator and of fault draws (`--seed`).
-    pub seed: u64,
-    /// Faults SPEC (`--faults`).
-    pub faults: Option<String>,
-    /// Token lifetime (`--token-lifetime`, default 3600 s).
-    pub token_lifetime: Duration,
-    /// The time limit of one hunting query (`--hunting-timeout`, default 3 minutes).
-    pub hunting_timeout: Duration,
-}
-
-impl Default for ServeOptions {
-    fn default() -> Self {
-        ServeOptions {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            dataset: None,
-            generate: None,
-            seed: 0,
-            faults: None,
-            token_lifetime: Duration::from_secs(3600),
-            hunting_timeout: Duration::from_secs(180),
-        }
-    }
-}
-
 /// A listener on `addr` and the address it got (the port, for port 0).
-async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmulatorError> {
+pub async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmulatorError> {
     let listener = TcpListener::bind(addr).await.map_err(|source| EmulatorError::Io {
         what: format!("cannot listen on {addr}"),
         source,
@@ -244,56 +209,4 @@ async fn bind(addr: SocketAddr) -> Result<(TcpListener, SocketAddr), EmulatorErr
         source,
     })?;
     Ok((listener, bound))
-}
-
-/// `graphsoar emulator`: prints where it listens and the credentials it accepts, then serves
-/// until Ctrl-C or SIGTERM.
-pub async fn run_cli(options: ServeOptions) -> Result<(), EmulatorError> {
-    let mut config = match (&options.dataset, options.generate) {
-        (Some(_), Some(_)) => {
-            return Err(EmulatorError::Config(
-                "--dataset and --generate exclude each other: use one".into(),
-            ));
-        }
-        (Some(dir), None) => EmulatorConfig::new(super::dataset::load_dir(dir)?),
-        (None, Some(n)) => EmulatorConfig::generated(n, options.seed),
-        (None, None) => EmulatorConfig::bundled()?,
-    };
-    config.seed = options.seed;
-    config.token_lifetime = options.token_lifetime;
-    config.hunting_timeout = options.hunting_timeout;
-    if let Some(dir) = &options.dataset {
-        config.external_dir = Some(dir.join("external"));
-    }
-    if let Some(spec) = &options.faults {
-        config.faults = spec.parse()?;
-    }
-    let clients = config.clients.clone();
-    let emulator = Emulator::new(config)?;
-    let (listener, addr) = bind(options.listen).await?;
-    let counts = emulator.read().counts();
-    println!("graphsoar emulator listening on http://{addr} (tenant `{TENANT_ID}`)");
-    println!("  graph_url and login_url: http://{addr}");
-    println!("  token endpoint: http://{addr}/{TENANT_ID}/oauth2/v2.0/token");
-    println!(
-        "  data: {} alerts, {} incidents, {} recorded hunting answers",
-        counts["alerts"], counts["incidents"], counts["hunting"]
-    );
-    for client in &clients {
-        let secret = client.secret.as_deref().unwrap_or("(certificate only)");
-        println!(
-            "  client_id {}  client_secret {secret}  roles {}",
-            client.client_id,
-            client.roles.join(", ")
-        );
-    }
-    if let Some(spec) = &options.faults {
-        println!("  faults: {spec}");
-    }
-    serve(listener, emulator, shutdown_signal())
-        .await
-        .map_err(|source| EmulatorError::Io {
-            what: "the server stopped".into(),
-            source,
-        })
 }

@@ -128,7 +128,8 @@ impl Engine {
     ) -> Result<Fetched, RunError> {
         let mut out = Fetched::default();
         let mut pager = self.client.list::<Value>(collection, query).map_err(RunError::Fetch)?;
-        while let Some(page) = pager.next_page().await.map_err(RunError::Fetch)? {
+        let mut next = pager.next_page().await;
+        while let Some(page) = next.map_err(RunError::Fetch)? {
             let mut items = page.value;
             for item in &mut items {
                 if fetch_alerts {
@@ -142,7 +143,13 @@ impl Engine {
                 out.cursor = out.cursor.max(updated);
             }
             let fetched = items.len();
-            let matches = collect::evaluate(playbook.clone(), ctx.clone(), items).await;
+            // The next page is on its way while this one is evaluated (execution still waits
+            // for the whole plan: the run cap needs it).
+            let (matches, following) = tokio::join!(
+                collect::evaluate(playbook.clone(), ctx.clone(), items),
+                pager.next_page()
+            );
+            next = following;
             out.count(fetched, &matches);
             collector.add(matches.items)?;
         }

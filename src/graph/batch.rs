@@ -56,6 +56,17 @@ impl BatchOp {
         }
     }
 
+    /// `GET /security/alerts_v2/{id}` or `/security/incidents/{id}`.
+    pub fn get(c: Collection, id: &str) -> BatchOp {
+        BatchOp {
+            method: Method::GET,
+            url: item_url(c, id, ""),
+            body: None,
+            op: c.read(),
+            idempotent: true,
+        }
+    }
+
     /// `POST …/{id}/comments`.
     pub fn comment(c: Collection, id: &str, text: &str) -> BatchOp {
         BatchOp {
@@ -154,7 +165,8 @@ impl Client {
                     .collect(),
             };
             let all_idempotent = pending.iter().all(|(_, op)| op.idempotent);
-            let response = match self.post_batch(&request, pending.len(), all_idempotent).await {
+            let writes = pending.iter().filter(|(_, op)| op.method != Method::GET).count();
+            let response = match self.post_batch(&request, writes, all_idempotent).await {
                 Ok(r) => r,
                 Err(e) => {
                     // The whole call failed (after the client's own retries): every item gets it.

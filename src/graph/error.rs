@@ -73,7 +73,7 @@ pub enum Error {
     /// The client was set up wrongly (credentials file unreadable, bad URL).
     #[error("{0}")]
     Config(String),
-    /// A request this client will not send (such as `$orderby` to a real tenant).
+    /// A request this client will not send, or a batch item that got no answer.
     #[error("{0}")]
     Refused(String),
 }
