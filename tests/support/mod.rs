@@ -1,7 +1,10 @@
-//! Helpers shared by the integration tests: running the real binary, temporary folders.
+//! Helpers shared by the integration tests: running the real binary, temporary folders (the
+//! library's [`TempDir`], which the unit tests use too).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub use graphsoar::testutil::TempDir;
 
 /// The crate root: tests run the binary from here so paths in its output are stable.
 pub fn root() -> &'static Path {
@@ -29,38 +32,6 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A temporary folder removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("graphsoar-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `contents` to `name` inside the folder, creating parents.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("parent dir");
-        }
-        std::fs::write(&path, contents).expect("write file");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Every `.yaml` file under `dir`, sorted.
