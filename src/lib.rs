@@ -23,6 +23,8 @@ pub mod shutdown;
 pub mod state;
 pub mod suggest;
 pub mod template;
+#[doc(hidden)]
+pub mod testutil;
 mod text_enum;
 pub mod time;
 pub mod yaml;

@@ -19,7 +19,7 @@ use graphsoar::playbook::{self, Playbook, Trigger};
 use mailin_embedded::{AuthMechanism, Handler, Response, Server, SslConfig, response};
 use serde_json::{Value, json};
 
-use crate::support::{TempDir, graphsoar_in, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, graphsoar_in, root, stderr, stdout};
 
 // ---------------------------------------------------------------------------------------------
 // The test SMTP server
@@ -693,19 +693,6 @@ fn run_once_sends_through_smtp_settings() {
         "MAIL FROM is smtp.from"
     );
     assert!(!dir.path().join("outbox").exists(), "nothing written to the outbox");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

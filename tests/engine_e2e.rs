@@ -12,7 +12,7 @@ use graphsoar::emulator::{self, EmulatorConfig, Running};
 use graphsoar::state::{ActionState, HistoryFilter, Store};
 use serde_json::{Value, json};
 
-use crate::support::{TempDir, copy_dir, emulator_post, emulator_stats, root, stderr, stdout};
+use crate::support::{self, LOCAL_CLIENT, TempDir, copy_dir, emulator_post, emulator_stats, root, stderr, stdout};
 
 const EICAR: &str = "close-eicar-test-alerts";
 
@@ -22,18 +22,8 @@ fn tenant(name: &str, running: &Running, playbooks: &[&str], client: (&str, &str
     let dir = TempDir::new(name);
     let shipped = root().join("playbooks");
     for p in playbooks {
-        std::fs::copy(
-            shipped.join(format!("{p}.yaml")),
-            dir.path().join(format!("playbooks/{p}.yaml")),
-        )
-        .or_else(|_| {
-            std::fs::create_dir_all(dir.path().join("playbooks")).unwrap();
-            std::fs::copy(
-                shipped.join(format!("{p}.yaml")),
-                dir.path().join(format!("playbooks/{p}.yaml")),
-            )
-        })
-        .unwrap();
+        let yaml = std::fs::read(shipped.join(format!("{p}.yaml"))).unwrap();
+        dir.write(&format!("playbooks/{p}.yaml"), yaml);
     }
     copy_dir(&shipped.join("templates"), &dir.path().join("playbooks/templates"));
     copy_dir(&shipped.join("tests"), &dir.path().join("playbooks/tests"));
@@ -64,43 +54,16 @@ async fn run_once(dir: &Path) -> Output {
     tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap()
 }
 
-async fn get(running: &Running, path: &str) -> Value {
-    let http = reqwest::Client::new();
-    let token: Value = http
-        .post(running.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "graphsoar-local"),
-            ("client_secret", "local-secret"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut url = format!("{}/v1.0/{path}", running.base_url);
-    let mut items = Vec::new();
-    loop {
-        let page: Value = http
-            .get(&url)
-            .bearer_auth(token["access_token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        match page.get("value") {
-            Some(Value::Array(v)) => items.extend(v.iter().cloned()),
-            _ => return page,
-        }
-        match page.get("@odata.nextLink").and_then(Value::as_str) {
-            Some(next) => url = next.to_string(),
-            None => return Value::Array(items),
-        }
-    }
+/// Every item of a collection of the emulator (`security/alerts_v2`, `security/incidents`).
+async fn list(running: &Running, collection: &str) -> Vec<Value> {
+    let token = support::token(&running.base_url).await;
+    support::list_all(&running.base_url, &token, &format!("/v1.0/{collection}")).await
+}
+
+/// One item of the emulator (`security/alerts_v2/{id}`).
+async fn item(running: &Running, path: &str) -> Value {
+    let token = support::token(&running.base_url).await;
+    support::get(&running.base_url, &token, &format!("/v1.0/{path}")).await
 }
 
 async fn stats(running: &Running) -> Value {
@@ -119,10 +82,8 @@ fn markers(alert: &Value) -> usize {
     })
 }
 
-fn by_id(items: &Value) -> BTreeMap<String, Value> {
+fn by_id(items: &[Value]) -> BTreeMap<String, Value> {
     items
-        .as_array()
-        .unwrap()
         .iter()
         .map(|i| (i["id"].as_str().unwrap().to_string(), i.clone()))
         .collect()
@@ -144,8 +105,8 @@ fn ledger(dir: &Path, playbook: &str) -> Vec<graphsoar::state::LedgerEntry> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_playbooks_do_what_they_say() {
     let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
-    let before_alerts = by_id(&get(&running, "security/alerts_v2").await);
-    let before_incidents = by_id(&get(&running, "security/incidents").await);
+    let before_alerts = by_id(&list(&running, "security/alerts_v2").await);
+    let before_incidents = by_id(&list(&running, "security/incidents").await);
     let dir = tenant(
         "e2e-shipped",
         &running,
@@ -156,12 +117,12 @@ async fn shipped_playbooks_do_what_they_say() {
             "notify-high-severity-incidents",
             "encoded-powershell",
         ],
-        ("graphsoar-local", "local-secret"),
+        LOCAL_CLIENT,
     );
     let out = run_once(dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
 
-    let after = by_id(&get(&running, "security/alerts_v2").await);
+    let after = by_id(&list(&running, "security/alerts_v2").await);
     let closed: HashSet<String> = [EICAR, "close-approved-admin-tool-alerts"]
         .iter()
         .flat_map(|p| ledger(dir.path(), p))
@@ -190,7 +151,7 @@ async fn shipped_playbooks_do_what_they_say() {
         .map(|e| e.item_id)
         .collect();
     assert!(!notified.is_empty());
-    let incidents = by_id(&get(&running, "security/incidents").await);
+    let incidents = by_id(&list(&running, "security/incidents").await);
     for id in &notified {
         let tags: Vec<&str> = incidents[id]["customTags"]
             .as_array()
@@ -216,7 +177,7 @@ async fn shipped_playbooks_do_what_they_say() {
         .count();
     assert_eq!(incident_mails, notified.len(), "one email per incident");
     // Message-IDs carry the state database's instance: unique across engines and state files.
-    let instance = Store::open_read_only(&dir.path().join("state.db"))
+    let instance = Store::open_read_only(&dir.db())
         .unwrap()
         .instance_id()
         .unwrap()
@@ -249,10 +210,8 @@ async fn shipped_playbooks_do_what_they_say() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analysts_change_after_the_match_stops_the_write() {
     let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
-    let alerts = get(&running, "security/alerts_v2").await;
+    let alerts = list(&running, "security/alerts_v2").await;
     let target = alerts
-        .as_array()
-        .unwrap()
         .iter()
         .find(|a| a["title"].as_str().unwrap_or("").contains("EICAR") && a["status"] == "new")
         .and_then(|a| a["id"].as_str())
@@ -265,10 +224,10 @@ async fn an_analysts_change_after_the_match_stops_the_write() {
         json!({ "clear": true, "scripted": [{ "route": "alerts", "after": 1, "alert": target, "patch": { "status": "inProgress", "assignedTo": "analyst@contoso.com" } }] }),
     )
     .await;
-    let dir = tenant("e2e-guard", &running, &[EICAR], ("graphsoar-local", "local-secret"));
+    let dir = tenant("e2e-guard", &running, &[EICAR], LOCAL_CLIENT);
     let out = run_once(dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
-    let alert = get(&running, &format!("security/alerts_v2/{target}")).await;
+    let alert = item(&running, &format!("security/alerts_v2/{target}")).await;
     assert_eq!(alert["status"], "inProgress");
     assert_eq!(alert["assignedTo"], "analyst@contoso.com");
     assert_eq!(markers(&alert), 0, "no comment reached the analyst's alert");
@@ -301,10 +260,8 @@ async fn an_analysts_change_after_the_match_stops_the_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actions() {
     let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
-    let alerts = get(&running, "security/alerts_v2").await;
+    let alerts = list(&running, "security/alerts_v2").await;
     let new: Vec<String> = alerts
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|a| a["status"] == "new")
         .filter_map(|a| a["id"].as_str().map(str::to_string))
@@ -327,7 +284,7 @@ async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actio
                 "patch": { "status": "inProgress", "assignedTo": "analyst@contoso.com" } }] }),
     )
     .await;
-    let dir = tenant("e2e-hunt-update", &running, &[], ("graphsoar-local", "local-secret"));
+    let dir = tenant("e2e-hunt-update", &running, &[], LOCAL_CLIENT);
     dir.write(
         "playbooks/hunt-close.yaml",
         format!(
@@ -372,12 +329,12 @@ async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actio
         closed_state.iter().all(|e| e.1 == ActionState::Done),
         "{closed_state:?}"
     );
-    let analysts = get(&running, &format!("security/alerts_v2/{taken}")).await;
+    let analysts = item(&running, &format!("security/alerts_v2/{taken}")).await;
     assert_eq!(
         (analysts["status"].as_str(), markers(&analysts)),
         (Some("inProgress"), 0)
     );
-    let ours = get(&running, &format!("security/alerts_v2/{closed}")).await;
+    let ours = item(&running, &format!("security/alerts_v2/{closed}")).await;
     assert_eq!((ours["status"].as_str(), markers(&ours)), (Some("resolved"), 1));
     let emails: Vec<String> = std::fs::read_dir(dir.path().join("outbox"))
         .unwrap()
@@ -386,7 +343,7 @@ async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actio
     assert_eq!(emails.len(), 1, "only the closed alert's row is emailed");
     assert!(emails[0].contains(&format!("closed {closed}")));
     // `history --item` finds the alert an update targeted, not only the row.
-    let store = Store::open_read_only(&dir.path().join("state.db")).unwrap();
+    let store = Store::open_read_only(&dir.db()).unwrap();
     let by_alert = store
         .ledger_for(&HistoryFilter {
             item: Some(closed.clone()),
@@ -408,7 +365,7 @@ async fn a_killed_engine_resumes_without_losing_or_repeating() {
         json!({ "clear": true, "spec": "batch=latency:1500" }),
     )
     .await;
-    let dir = tenant("e2e-crash", &running, &[EICAR], ("graphsoar-local", "local-secret"));
+    let dir = tenant("e2e-crash", &running, &[EICAR], LOCAL_CLIENT);
     let mut child = engine_command(dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -437,10 +394,8 @@ async fn a_killed_engine_resumes_without_losing_or_repeating() {
         .filter(|e| e.state == ActionState::Pending)
         .collect();
     assert!(!pending.is_empty(), "killed while actions were pending");
-    let patched_before_restart: HashSet<String> = get(&running, "security/alerts_v2")
+    let patched_before_restart: HashSet<String> = list(&running, "security/alerts_v2")
         .await
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|a| a["status"] == "resolved" && a["title"].as_str().unwrap_or("").contains("EICAR"))
         .map(|a| a["id"].as_str().unwrap().to_string())
@@ -451,7 +406,7 @@ async fn a_killed_engine_resumes_without_losing_or_repeating() {
     assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
     let entries = ledger(dir.path(), EICAR);
     assert!(entries.iter().all(|e| e.state == ActionState::Done), "{entries:?}");
-    let after = by_id(&get(&running, "security/alerts_v2").await);
+    let after = by_id(&list(&running, "security/alerts_v2").await);
     for e in &entries {
         let alert = &after[&e.item_id];
         assert_eq!(alert["status"], "resolved", "{}", e.item_id);
@@ -474,7 +429,7 @@ async fn faults_lose_and_repeat_nothing() {
         "e2e-faults",
         &running,
         &[EICAR, "notify-high-severity-incidents"],
-        ("graphsoar-local", "local-secret"),
+        LOCAL_CLIENT,
     );
     run_once(dir.path()).await;
     let stats = crate::support::emulator_stats(&running.base_url).await;
@@ -504,7 +459,7 @@ async fn faults_lose_and_repeat_nothing() {
     post(&running, "/_emulator/faults", json!({ "clear": true })).await;
     let entries = ledger(dir.path(), EICAR);
     assert!(!entries.is_empty());
-    let after = by_id(&get(&running, "security/alerts_v2").await);
+    let after = by_id(&list(&running, "security/alerts_v2").await);
     for e in &entries {
         assert_eq!(e.state, ActionState::Done, "{e:?}");
         assert_eq!(after[&e.item_id]["status"], "resolved");
@@ -532,7 +487,7 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
         "e2e-isolation",
         &running,
         &[EICAR, "notify-high-severity-incidents"],
-        ("graphsoar-local", "local-secret"),
+        LOCAL_CLIENT,
     );
     dir.write(
         "playbooks/broken-hunt.yaml",
@@ -656,7 +611,7 @@ async fn a_failing_expand_falls_back_to_alerts_by_incident() {
         "e2e-expand",
         &running,
         &["notify-high-severity-incidents"],
-        ("graphsoar-local", "local-secret"),
+        LOCAL_CLIENT,
     );
     let out = run_once(dir.path()).await;
     assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
@@ -683,7 +638,7 @@ async fn a_failing_expand_falls_back_to_alerts_by_incident() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_empty_first_run_keeps_its_window_start() {
     let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
-    let dir = tenant("e2e-quiet", &running, &[], ("graphsoar-local", "local-secret"));
+    let dir = tenant("e2e-quiet", &running, &[], LOCAL_CLIENT);
     let text = "name: quiet\nschedule: '0 8 * * *'\ntrigger: { alerts: { filter: \"severity eq 'unknown'\", since: 1h } }\nactions: [ { log: { message: x } } ]\n";
     dir.write("playbooks/quiet.yaml", text);
     let before = chrono::Utc::now();
@@ -693,7 +648,7 @@ async fn an_empty_first_run_keeps_its_window_start() {
     let playbook = graphsoar::playbook::parse_str(text, Path::new("quiet.yaml"), Path::new("."), &settings)
         .playbook
         .unwrap();
-    let store = Store::open_read_only(&dir.path().join("state.db")).unwrap();
+    let store = Store::open_read_only(&dir.db()).unwrap();
     let cursor = store
         .cursor("quiet", &graphsoar::engine::runner::trigger_hash(&playbook))
         .unwrap()
@@ -713,12 +668,7 @@ async fn resumed_actions_that_fail_are_reported() {
     // Every `$batch` answer is cut off: the writes stay pending, their outcome unknown.
     config.faults = "batch=cut:1".parse().unwrap();
     let running = emulator::spawn(config).await.unwrap();
-    let dir = tenant(
-        "e2e-resume-fail",
-        &running,
-        &[EICAR],
-        ("graphsoar-local", "local-secret"),
-    );
+    let dir = tenant("e2e-resume-fail", &running, &[EICAR], LOCAL_CLIENT);
     let settings = std::fs::read_to_string(dir.path().join("graphsoar.yaml")).unwrap();
     dir.write(
         "graphsoar.yaml",

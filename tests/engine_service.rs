@@ -43,7 +43,7 @@ async fn version_1_state_migrates_and_its_pending_actions_resume() {
     let fixture = root().join("tests/state_v1");
     let dir = TempDir::new("state-v1");
     copy_dir(&fixture.join("playbooks"), &dir.path().join("playbooks"));
-    let state = dir.path().join("state.db");
+    let state = dir.db();
     std::fs::copy(fixture.join("state.db"), &state).unwrap();
 
     let before = {
@@ -174,7 +174,7 @@ async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Serv
         );
     }
     let mut settings = Settings::embedded();
-    settings.state = dir.path().join("state.db");
+    settings.state = dir.db();
     settings.outbox = dir.path().join("outbox");
     let (playbooks, diagnostics) =
         playbook::load_paths_with(&[dir.path().join("playbooks")], &settings, playbook::Tests::Skip);

@@ -136,6 +136,7 @@ pub fn deliver_to_outbox(outbox: &Path, message: &Message) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::TempDir;
 
     fn params(subject: &str) -> EmailParams {
         EmailParams {
@@ -196,7 +197,9 @@ mod tests {
 
     #[test]
     fn outbox_gets_one_file_per_message() {
-        let dir = std::env::temp_dir().join(format!("graphsoar-outbox-{}", std::process::id()));
+        let tmp = TempDir::new("outbox");
+        // Not there yet: the first delivery creates it.
+        let dir = tmp.path().join("outbox");
         let m = build(&params("s"), 1, None, "p").unwrap();
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
         assert_eq!(deliver_to_outbox(&dir, &m), Outcome::Done);
@@ -205,6 +208,5 @@ mod tests {
             .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "eml"))
             .count();
         assert_eq!(files, 2);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::testutil::TempDir;
 
 fn parse(text: &str) -> Result<(Settings, Vec<Diagnostic>), Vec<Diagnostic>> {
     Settings::parse_str(text, Path::new("/etc/graphsoar/graphsoar.yaml"))
@@ -84,15 +85,13 @@ cursor_overlap: 5m
 on_failure: { after_runs: 3, email: [soc-tooling@example.com] }   # tell people when a playbook keeps failing
 listen: 127.0.0.1:9464                              # /healthz, /readyz, /metrics; absent: off
 "#;
-    let dir = std::env::temp_dir().join(format!("graphsoar-design-settings-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("lists")).unwrap();
-    std::fs::write(
-        dir.join("lists/eicar.txt"),
+    let dir = TempDir::new("design-settings");
+    dir.write(
+        "lists/eicar.txt",
         "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f\n",
-    )
-    .unwrap();
-    let parsed = Settings::parse_str(text, &dir.join("graphsoar.yaml"));
-    std::fs::remove_dir_all(&dir).unwrap();
+    );
+    let parsed = Settings::parse_str(text, &dir.path().join("graphsoar.yaml"));
+    drop(dir);
     let (s, warnings) = parsed.unwrap_or_else(|e| panic!("{e:?}"));
     let Tenant::Remote(t) = &s.tenant else {
         panic!("expected a remote tenant")
@@ -203,10 +202,12 @@ fn request_attempts_are_their_own_setting() {
 
 #[test]
 fn list_files_resolve_against_the_settings_folder() {
-    let dir = std::env::temp_dir().join(format!("graphsoar-config-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("hashes.txt"), "# test hashes\nabc\n\n  def  \n").unwrap();
-    let (s, _) = Settings::parse_str("lists: { eicar_sha256: hashes.txt }\n", &dir.join("graphsoar.yaml")).unwrap();
+    let dir = TempDir::new("config-lists");
+    dir.write("hashes.txt", "# test hashes\nabc\n\n  def  \n");
+    let (s, _) = Settings::parse_str(
+        "lists: { eicar_sha256: hashes.txt }\n",
+        &dir.path().join("graphsoar.yaml"),
+    )
+    .unwrap();
     assert_eq!(s.lists["eicar_sha256"], vec!["abc", "def"]);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

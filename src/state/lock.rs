@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn second_store_in_this_process_is_refused_until_the_first_is_dropped() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-lock");
         let first = Store::open(&dir.db(), TENANT).unwrap();
         let err = Store::open(&dir.db(), TENANT).err().expect("second open must fail");
         let StateError::Locked { path, holder } = &err else {
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn lock_held_by_another_process_refuses_open() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-lock");
         let _store = Store::open(&dir.db(), TENANT).unwrap();
         let test = format!(
             "{}::child_finds_the_state_locked",

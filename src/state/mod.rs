@@ -194,43 +194,19 @@ pub(crate) use crate::text_enum::text_enum;
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! A temporary folder for state files (SQLite on disk, never in memory), removed on drop.
-
-    use std::path::{Path, PathBuf};
+    //! Fixtures for the state tests: a store on disk (SQLite in a fresh folder, never in
+    //! memory), plans of pending actions, their parameters, and times.
 
     use chrono::{DateTime, TimeZone, Utc};
 
     use super::Store;
+    pub(crate) use crate::testutil::TempDir;
 
     pub(crate) const TENANT: &str = "72f988bf-0000-0000-0000-000000000000";
 
-    pub(crate) struct TempDir(PathBuf);
-
-    impl TempDir {
-        pub(crate) fn new() -> TempDir {
-            let dir = std::env::temp_dir().join(format!("graphsoar-state-test-{}", uuid::Uuid::now_v7()));
-            std::fs::create_dir_all(&dir).expect("create temp dir");
-            TempDir(dir)
-        }
-
-        pub(crate) fn path(&self) -> &Path {
-            &self.0
-        }
-
-        pub(crate) fn db(&self) -> PathBuf {
-            self.0.join("state.db")
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     /// A fresh store in a fresh folder; keep the folder alive as long as the store.
     pub(crate) fn store() -> (TempDir, Store) {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state");
         let store = Store::open(&dir.db(), TENANT).expect("open store");
         (dir, store)
     }
@@ -327,7 +303,7 @@ mod tests {
 
     #[test]
     fn read_only_open_reads_history_while_engine_runs_and_after() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-read-only");
         let store = Store::open(&dir.db(), TENANT).unwrap();
         let run = store.start_run("p", "h1", at(10, 0), RunMode::Live).unwrap();
         let ro = Store::open_read_only(&dir.db()).unwrap();
@@ -343,7 +319,7 @@ mod tests {
 
     #[test]
     fn read_only_open_of_missing_or_foreign_file_says_so() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-foreign");
         let err = Store::open_read_only(&dir.db()).err().unwrap();
         assert!(matches!(err, StateError::Missing { .. }), "{err}");
         let other = dir.path().join("other.db");

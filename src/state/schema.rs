@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn migrates_from_empty_and_reopens_idempotently() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-schema");
         let store = Store::open(&dir.db(), TENANT).unwrap();
         let first_instance = store.instance_id().unwrap().to_owned();
         drop(store);
@@ -212,7 +212,7 @@ mod tests {
 
     #[test]
     fn applies_only_missing_migrations_and_rolls_back_a_failed_one() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-schema");
         let mut conn = Connection::open(dir.db()).unwrap();
         migrate(&mut conn, &dir.db(), &["CREATE TABLE a (x)"]).unwrap();
         assert_eq!(user_version(&conn).unwrap(), 1);
@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn newer_schema_version_is_refused() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-schema");
         drop(Store::open(&dir.db(), TENANT).unwrap());
         let conn = Connection::open(dir.db()).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn another_tenant_is_refused() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("state-schema");
         drop(Store::open(&dir.db(), TENANT).unwrap());
         let err = Store::open(&dir.db(), "11111111-2222-3333-4444-555555555555")
             .err()

@@ -4,7 +4,7 @@
 use graphsoar::emulator::EmulatorConfig;
 use serde_json::{Value, json};
 
-use super::support::{small, start};
+use super::support::{ids, small, start};
 
 fn sample(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
@@ -275,10 +275,10 @@ async fn the_bundled_dataset_serves_with_times_near_now() {
     let pages = tenant
         .pages(&token, "/v1.0/security/alerts_v2?$top=50&$count=true")
         .await;
-    let total = pages[0].body["@odata.count"].as_u64().unwrap() as usize;
-    assert_eq!(pages.iter().map(|p| p.ids().len()).sum::<usize>(), total);
+    let total = pages[0]["@odata.count"].as_u64().unwrap() as usize;
+    assert_eq!(pages.iter().map(|p| ids(p).len()).sum::<usize>(), total);
     assert!(total > 100, "{total}");
-    let newest = pages[0].body["value"][0]["createdDateTime"].as_str().unwrap();
+    let newest = pages[0]["value"][0]["createdDateTime"].as_str().unwrap();
     let newest = chrono::DateTime::parse_from_rfc3339(newest).unwrap();
     let age = chrono::Utc::now().signed_duration_since(newest);
     assert!(
@@ -298,7 +298,7 @@ async fn the_bundled_dataset_serves_with_times_near_now() {
     assert!(!recent.ids().is_empty(), "the dataset has stories in the last hour");
     let incidents = tenant.pages(&token, "/v1.0/security/incidents?$expand=alerts").await;
     assert!(
-        incidents.iter().all(|p| p.ids().len() <= 50),
+        incidents.iter().all(|p| ids(p).len() <= 50),
         "incident pages hold at most 50"
     );
 }

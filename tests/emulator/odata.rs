@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::support::small;
+use super::support::{ids, small};
 
 #[tokio::test]
 async fn filters_select_what_graph_would() {
@@ -110,16 +110,16 @@ async fn top_skip_count_and_orderby() {
         .pages(&token, "/v1.0/security/alerts_v2?$top=4&$count=true")
         .await;
     assert_eq!(pages.len(), 3);
-    assert_eq!(pages[0].body["@odata.count"], 10);
-    assert!(pages[1].body.get("@odata.count").is_none());
-    let link = pages[0].body["@odata.nextLink"].as_str().unwrap();
+    assert_eq!(pages[0]["@odata.count"], 10);
+    assert!(pages[1].get("@odata.count").is_none());
+    let link = pages[0]["@odata.nextLink"].as_str().unwrap();
     assert!(
         link.starts_with(&tenant.url("/v1.0/security/alerts_v2?$skiptoken=")),
         "{link}"
     );
-    let ids: Vec<String> = pages.iter().flat_map(|p| p.ids()).collect();
-    assert_eq!(ids, (0..10).map(|i| format!("a{i:02}")).collect::<Vec<_>>());
-    assert_eq!(pages.iter().map(|p| p.ids().len()).collect::<Vec<_>>(), [4, 4, 2]);
+    let all: Vec<String> = pages.iter().flat_map(ids).collect();
+    assert_eq!(all, (0..10).map(|i| format!("a{i:02}")).collect::<Vec<_>>());
+    assert_eq!(pages.iter().map(|p| ids(p).len()).collect::<Vec<_>>(), [4, 4, 2]);
 
     let skipped = tenant.get(&token, "/v1.0/security/alerts_v2?$skip=7&$count=true").await;
     assert_eq!(skipped.ids(), ["a07", "a08", "a09"]);
@@ -240,14 +240,13 @@ async fn select_returns_only_the_properties_asked_for() {
     assert_eq!(pages.len(), 2);
     for page in &pages {
         assert!(
-            page.body["@odata.context"]
+            page["@odata.context"]
                 .as_str()
                 .unwrap()
                 .ends_with("$metadata#security/alerts_v2(id,status)"),
-            "{:#}",
-            page.body
+            "{page:#}"
         );
-        for item in page.body["value"].as_array().unwrap() {
+        for item in page["value"].as_array().unwrap() {
             let keys: Vec<&String> = item.as_object().unwrap().keys().collect();
             assert_eq!(keys, ["id", "status"], "{item}");
         }

@@ -3,11 +3,12 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use graphsoar::emulator::{Emulator, EmulatorConfig, router};
+use graphsoar::emulator::{Emulator, EmulatorConfig, TENANT_ID, router};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
 use super::support::small_dataset;
+use crate::support::{LOCAL_CLIENT, token_form};
 
 fn emulator() -> Emulator {
     Emulator::new(EmulatorConfig::new(small_dataset(2))).unwrap()
@@ -20,12 +21,15 @@ async fn call(emulator: &Emulator, request: Request<Body>) -> (StatusCode, Value
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// A token through the router: the shared form of `tests/support`, without its HTTP.
 async fn token(emulator: &Emulator) -> String {
-    let request = Request::post("/local/oauth2/v2.0/token")
+    let (client_id, secret) = LOCAL_CLIENT;
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(token_form(client_id, secret))
+        .finish();
+    let request = Request::post(format!("/{TENANT_ID}/oauth2/v2.0/token"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(
-            "grant_type=client_credentials&client_id=graphsoar-local&client_secret=local-secret&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
-        ))
+        .body(Body::from(form))
         .unwrap();
     let (status, body) = call(emulator, request).await;
     assert_eq!(status, StatusCode::OK, "{body:#}");

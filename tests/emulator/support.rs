@@ -1,5 +1,5 @@
-//! Helpers for the emulator contract tests: a running emulator on 127.0.0.1:0, tokens, and JSON
-//! calls that return status, headers and body.
+//! Helpers for the emulator contract tests: a running emulator on 127.0.0.1:0, tokens and pages
+//! (through `tests/support`), and JSON calls that return status, headers and body.
 
 use graphsoar::emulator::dataset::Dataset;
 use graphsoar::emulator::{EmulatorConfig, Running, spawn};
@@ -39,15 +39,7 @@ impl Answer {
 
     /// The ids in `value`.
     pub fn ids(&self) -> Vec<String> {
-        self.body["value"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
+        ids(&self.body)
     }
 
     /// Asserts a Graph error with this status and code, with the innerError ids.
@@ -64,6 +56,19 @@ impl Answer {
         );
         assert!(inner["date"].is_string(), "{:#}", self.body);
     }
+}
+
+/// The ids in a page's `value`.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["value"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `n` alerts `a00`…, one per minute before the anchor (`a00` newest), alternating between two
@@ -161,21 +166,12 @@ impl Tenant {
 
     /// A token for a client with a secret.
     pub async fn token(&self, client_id: &str, secret: &str) -> String {
-        let answer = self
-            .token_form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client_id),
-                ("client_secret", secret),
-                ("scope", "https://graph.microsoft.com/.default"),
-            ])
-            .await;
-        assert_eq!(answer.status, StatusCode::OK, "{:#}", answer.body);
-        answer.body["access_token"].as_str().unwrap().to_owned()
+        crate::support::token_for(&self.running.base_url, client_id, secret).await
     }
 
     /// A token with every role.
     pub async fn admin(&self) -> String {
-        self.token("graphsoar-local", "local-secret").await
+        crate::support::token(&self.running.base_url).await
     }
 
     /// A token with read roles only.
@@ -221,17 +217,9 @@ impl Tenant {
         answer(self.http.post(self.url(path)).json(body).send().await.unwrap()).await
     }
 
-    /// Follows next links from `path`; returns every page.
-    pub async fn pages(&self, token: &str, path: &str) -> Vec<Answer> {
-        let mut pages = Vec::new();
-        let mut next = Some(self.url(path));
-        while let Some(url) = next {
-            let page = self.get(token, &url).await;
-            assert_eq!(page.status, StatusCode::OK, "{:#}", page.body);
-            next = page.body["@odata.nextLink"].as_str().map(str::to_owned);
-            pages.push(page);
-        }
-        pages
+    /// Follows next links from `path`; returns every page's body.
+    pub async fn pages(&self, token: &str, path: &str) -> Vec<Value> {
+        crate::support::pages(&self.running.base_url, token, path).await
     }
 }
 

@@ -1,7 +1,15 @@
-//! Helpers shared by the integration tests: running the real binary, temporary folders.
+//! Helpers shared by the integration tests: running the real binary, temporary folders (the
+//! library's [`TempDir`], which the unit tests use too), and talking to an emulator: one way to
+//! get a token and one way to follow `@odata.nextLink` pages. Tests that check the token endpoint
+//! or paging themselves make their own requests.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use graphsoar::emulator::TENANT_ID;
+use serde_json::Value;
+
+pub use graphsoar::testutil::TempDir;
 
 /// The crate root: tests run the binary from here so paths in its output are stable.
 pub fn root() -> &'static Path {
@@ -29,38 +37,6 @@ pub fn stdout(o: &Output) -> String {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A temporary folder removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("graphsoar-test-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `contents` to `name` inside the folder, creating parents.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("parent dir");
-        }
-        std::fs::write(&path, contents).expect("write file");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Every `.yaml` file under `dir`, sorted.
@@ -114,4 +90,88 @@ pub async fn emulator_post(base_url: &str, path: &str, body: serde_json::Value) 
         .await
         .expect("POST");
     assert!(r.status().is_success(), "{}", r.text().await.unwrap_or_default());
+}
+
+/// The emulator's built-in client with every security role: (client id, secret).
+pub const LOCAL_CLIENT: (&str, &str) = ("graphsoar-local", "local-secret");
+
+/// The client-credentials form a client with a secret sends to the token endpoint.
+pub fn token_form<'a>(client_id: &'a str, secret: &'a str) -> [(&'static str, &'a str); 4] {
+    [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+        ("scope", "https://graph.microsoft.com/.default"),
+    ]
+}
+
+/// A token from the emulator at `base_url` for [`LOCAL_CLIENT`] (every role).
+pub async fn token(base_url: &str) -> String {
+    token_for(base_url, LOCAL_CLIENT.0, LOCAL_CLIENT.1).await
+}
+
+/// A token from the emulator at `base_url` for a client with a secret, asserting a 200.
+pub async fn token_for(base_url: &str, client_id: &str, secret: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(format!("{base_url}/{TENANT_ID}/oauth2/v2.0/token"))
+        .form(&token_form(client_id, secret))
+        .send()
+        .await
+        .expect("token request");
+    let (status, body) = (response.status(), json_or_text(response).await);
+    assert_eq!(status, reqwest::StatusCode::OK, "{body:#}");
+    body["access_token"].as_str().expect("an access_token").to_owned()
+}
+
+/// `GET path` (under `base_url`, or an absolute URL such as a next link) with a bearer token,
+/// asserting a 200; the JSON body.
+pub async fn get(base_url: &str, token: &str, path: &str) -> Value {
+    let url = if path.starts_with("http") {
+        path.to_owned()
+    } else {
+        format!("{base_url}{path}")
+    };
+    let response = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET");
+    let (status, body) = (response.status(), json_or_text(response).await);
+    assert_eq!(status, reqwest::StatusCode::OK, "GET {url}: {body:#}");
+    body
+}
+
+/// Every page of the collection at `path`, following `@odata.nextLink`: the pages' bodies, in
+/// order, each asserted a 200.
+pub async fn pages(base_url: &str, token: &str, path: &str) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut next = Some(path.to_owned());
+    while let Some(url) = next {
+        let page = get(base_url, token, &url).await;
+        next = page["@odata.nextLink"].as_str().map(str::to_owned);
+        pages.push(page);
+    }
+    pages
+}
+
+/// Every item of the collection at `path` (its pages' `value`s, in order).
+pub async fn list_all(base_url: &str, token: &str, path: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    for page in pages(base_url, token, path).await {
+        match page {
+            Value::Object(mut page) => match page.remove("value") {
+                Some(Value::Array(values)) => items.extend(values),
+                other => panic!("{path}: a page without a value array: {other:?}"),
+            },
+            other => panic!("{path}: a page that is not an object: {other:#}"),
+        }
+    }
+    items
+}
+
+/// A response's body as JSON, or as a JSON string when it is not JSON.
+async fn json_or_text(response: reqwest::Response) -> Value {
+    let text = response.text().await.expect("a response body");
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
 }

@@ -267,6 +267,7 @@ fn is_tls_failure(e: &lettre::transport::smtp::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::TempDir;
 
     fn settings(username: Option<&str>, password_file: Option<PathBuf>) -> Smtp {
         Smtp {
@@ -281,15 +282,12 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_password() {
-        let dir = std::env::temp_dir().join(format!("graphsoar-smtp-pw-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("password");
-        std::fs::write(&file, "hunter2-secret\n").unwrap();
+        let dir = TempDir::new("smtp-password");
+        let file = dir.write("password", "hunter2-secret\n");
         let mailer = Mailer::smtp(&settings(Some("graphsoar"), Some(file))).unwrap();
         let shown = format!("{mailer:?}");
         assert!(shown.contains("graphsoar") && shown.contains("127.0.0.1"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -309,11 +307,10 @@ mod tests {
 
     #[test]
     fn password_file_line_break_is_not_part_of_the_password() {
-        let file = std::env::temp_dir().join(format!("graphsoar-smtp-pw-crlf-{}", std::process::id()));
-        std::fs::write(&file, "s3cret\r\n").unwrap();
+        let dir = TempDir::new("smtp-password-crlf");
+        let file = dir.write("password", "s3cret\r\n");
         if std::env::var_os(SMTP_PASSWORD_ENV).is_none() {
             assert_eq!(smtp_password(Some(&file)).unwrap().as_deref(), Some("s3cret"));
         }
-        std::fs::remove_file(&file).unwrap();
     }
 }
