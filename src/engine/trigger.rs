@@ -2,6 +2,7 @@
 //! fallback), hunting queries over their window; each page goes through the condition and into
 //! the collector as it arrives.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ use super::plan::RunContext;
 use super::runner::Engine;
 use crate::graph::{Collection, ListQuery};
 use crate::odata;
-use crate::playbook::{HuntingTrigger, ListTrigger, Playbook, Trigger};
+use crate::playbook::{Action, BodyTemplate, HuntingTrigger, ListTrigger, Playbook, Trigger};
+use crate::template::Template;
 use crate::time::format_rfc3339;
 
 /// Page sizes: 1000 alerts; 50 incidents (with their alerts), as Graph integrations use.
@@ -86,16 +88,30 @@ impl Engine {
             |c| c.checked_sub_signed(overlap).unwrap_or(DateTime::<Utc>::MIN_UTC),
         );
         let expand = t.expand_alerts && collection == Collection::Incidents;
-        let query = ListQuery {
+        let mut query = ListQuery {
             filter: Some(cursor_filter(t.filter.as_ref(), since)),
             top: Some(page_size(collection)),
             expand_alerts: expand,
+            select: projection(playbook),
             ..ListQuery::default()
         };
-        let mut out = match self
+        let mut first = self
             .list_pages(playbook, collection, &query, false, ctx, collector)
-            .await
+            .await;
+        if query.select.is_some()
+            && !self.client.select_refused()
+            && matches!(&first, Err(RunError::Fetch(e)) if e.status() == Some(400))
         {
+            if self.client.refuse_select() {
+                tracing::warn!(playbook = %playbook.name, "The tenant refuses $select on alert lists; listing whole alerts from now on.");
+            }
+            collector.reset();
+            query.select = None;
+            first = self
+                .list_pages(playbook, collection, &query, false, ctx, collector)
+                .await;
+        }
+        let mut out = match first {
             Err(RunError::Fetch(e)) if expand && e.status().is_some_and(|s| s >= 500) => {
                 tracing::warn!(playbook = %playbook.name, error = %e, "$expand=alerts keeps failing; listing incidents without it and fetching their alerts by incidentId.");
                 collector.reset();
@@ -214,6 +230,57 @@ impl Engine {
     }
 }
 
+/// Alert properties the engine itself reads: the id, the cursor, and the guard's fields.
+const ENGINE_READS: &[&str] = &[
+    "id",
+    "lastUpdateDateTime",
+    "status",
+    "assignedTo",
+    "classification",
+    "determination",
+];
+
+/// What an alert trigger's list asks `$select` for: every property the playbook reads of an
+/// alert (condition, dedup key, templates, the engine's own), when all of that is known and
+/// documented; None (whole alerts) otherwise, and for incidents (their `$expand` reads alerts).
+pub fn projection(playbook: &Playbook) -> Option<Vec<String>> {
+    if !matches!(playbook.trigger, Trigger::Alerts(_)) {
+        return None;
+    }
+    let var = crate::item::ItemKind::Alert.var_name();
+    let mut reads: BTreeSet<String> = ENGINE_READS.iter().map(|s| (*s).to_string()).collect();
+    if let Some(c) = &playbook.condition {
+        reads.extend(c.property_reads(var)?);
+    }
+    let mut templates: Vec<&Template> = playbook.dedup.key.iter().collect();
+    for action in &playbook.actions {
+        match action {
+            Action::UpdateAlert(u) => templates.extend(u.id.iter().chain(&u.comment)),
+            Action::UpdateIncident(u) => templates.extend(u.id.iter().chain(&u.comment)),
+            Action::Email(e) => templates.extend(std::iter::once(&e.subject).chain(&e.body).chain(&e.html)),
+            // Without a body, the shipped card reads what it likes of the alert.
+            Action::Webhook(w) => body_templates(w.body.as_ref()?, &mut templates),
+            Action::Log(l) => templates.push(&l.message),
+        }
+    }
+    for t in templates {
+        reads.extend(t.property_reads(var)?);
+    }
+    reads
+        .iter()
+        .all(|r| odata::Resource::Alerts.property(r).is_some())
+        .then(|| reads.into_iter().collect())
+}
+
+fn body_templates<'a>(body: &'a BodyTemplate, out: &mut Vec<&'a Template>) {
+    match body {
+        BodyTemplate::Text(t) => out.push(t),
+        BodyTemplate::Map(entries) => entries.iter().for_each(|(_, b)| body_templates(b, out)),
+        BodyTemplate::List(items) => items.iter().for_each(|b| body_templates(b, out)),
+        BodyTemplate::Value(_) => {}
+    }
+}
+
 /// The window a hunting run asks for, as `(start, end)`: from the end of the last successful
 /// window (first run: one schedule interval back) to `now - lag`, at most 30 days, so downtime
 /// leaves no gap; or a fixed `timespan` back from `now - lag`. None when the window is empty.
@@ -272,6 +339,67 @@ mod tests {
             "and so is the first"
         );
         assert!(odata::eval_for(&combined, odata::Resource::Alerts, &new_high));
+    }
+
+    fn shipped(name: &str) -> Playbook {
+        let settings = crate::config::Settings::embedded();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("playbooks").join(format!("{name}.yaml"));
+        let loaded = crate::playbook::load_file(&path, root, &settings);
+        loaded.playbook.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics))
+    }
+
+    #[test]
+    fn alert_lists_select_what_the_playbook_reads() {
+        let eicar = projection(&shipped("close-eicar-test-alerts")).expect("a known projection");
+        for name in ["id", "lastUpdateDateTime", "status", "assignedTo", "title", "evidence"] {
+            assert!(eicar.iter().any(|p| p == name), "{name} in {eicar:?}");
+        }
+        assert!(!eicar.iter().any(|p| p == "description"), "{eicar:?}");
+        assert_eq!(
+            projection(&shipped("notify-high-severity-incidents")),
+            None,
+            "incidents list whole items"
+        );
+        let settings = crate::config::Settings::embedded();
+        let load = |condition: &str, message: &str| {
+            let text = format!(
+                "name: p\nschedule: '@hourly'\ntrigger: {{ alerts: {{ filter: \"status eq 'new'\" }} }}\ncondition: '{condition}'\nactions: [ {{ log: {{ message: \"{message}\" }} }} ]\n"
+            );
+            let loaded = crate::playbook::parse_str(
+                &text,
+                std::path::Path::new("p.yaml"),
+                std::path::Path::new("."),
+                &settings,
+            );
+            projection(&loaded.playbook.unwrap_or_else(|| panic!("{:?}", loaded.diagnostics)))
+        };
+        let p = load(
+            "alert.severity == \"high\"",
+            "{{ alert.title }} in {{ alert.incidentId }}",
+        )
+        .unwrap();
+        assert!(
+            ["severity", "title", "incidentId"]
+                .iter()
+                .all(|n| p.iter().any(|q| q == n)),
+            "{p:?}"
+        );
+        assert_eq!(
+            load("alert.severity == \"high\"", "{{ alert | tojson }}"),
+            None,
+            "a template reads all"
+        );
+        assert_eq!(
+            load("alert.keys().len() > 0", "x"),
+            None,
+            "a method on the item reads all"
+        );
+        assert_eq!(
+            load("alert.nosuchproperty == 1", "x"),
+            None,
+            "an undocumented property lists whole items"
+        );
     }
 
     #[test]

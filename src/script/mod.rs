@@ -11,6 +11,7 @@
 pub mod functions;
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
@@ -118,6 +119,86 @@ impl Context {
             ..self.clone()
         })
     }
+}
+
+/// See [`Condition::property_reads`]: a scan of the source's tokens that skips strings and
+/// comments and gives up on anything but plain property reads of `var`.
+pub fn property_reads(source: &str, var: &str) -> Option<BTreeSet<String>> {
+    let b = source.as_bytes();
+    let ident = |i: usize| {
+        let end = (i..b.len())
+            .find(|&j| !(b[j].is_ascii_alphanumeric() || b[j] == b'_'))
+            .unwrap_or(b.len());
+        (&source[i..end], end)
+    };
+    let skip_ws = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    // Backtick strings interpolate `${...}`: reads there are not worth a second scanner.
+    if source.contains('`') {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = (i..b.len()).find(|&j| b[j] == b'\n').unwrap_or(b.len());
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = source[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let (word, end) = ident(i);
+                let after_dot = i > 0 && b[..i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'.');
+                i = end;
+                if word != var || after_dot {
+                    continue;
+                }
+                let j = skip_ws(end);
+                let j = if source[j..].starts_with("?.") {
+                    j + 2
+                } else if b.get(j) == Some(&b'.') {
+                    j + 1
+                } else if b.get(j) == Some(&b'[') {
+                    let k = skip_ws(j + 1);
+                    let q = *b.get(k)?;
+                    if q != b'"' {
+                        return None;
+                    }
+                    let close = source[k + 1..].find('"')? + k + 1;
+                    let name = &source[k + 1..close];
+                    if name.contains('\\') || b.get(skip_ws(close + 1)) != Some(&b']') {
+                        return None;
+                    }
+                    out.insert(name.to_string());
+                    i = skip_ws(close + 1) + 1;
+                    continue;
+                } else {
+                    return None;
+                };
+                let j = skip_ws(j);
+                let (name, end) = ident(j);
+                if name.is_empty() || b.get(skip_ws(end)) == Some(&b'(') {
+                    return None;
+                }
+                out.insert(name.to_string());
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    Some(out)
 }
 
 /// Converts JSON to a script value (objects become maps, `null` becomes `()`).
@@ -310,6 +391,14 @@ impl Condition {
         value.as_bool().map_err(|type_name| EvalError::NotBool {
             type_name: type_name.to_owned(),
         })
+    }
+
+    /// The top-level properties of `var` the condition reads, when every use of it is a
+    /// property read (`alert.title`, `alert?.title`, `alert["title"]`); None when it is used any
+    /// other way (passed whole, a method called on it, a closure parameter of that name, a
+    /// string interpolation).
+    pub fn property_reads(&self, var: &str) -> Option<BTreeSet<String>> {
+        property_reads(&self.source, var)
     }
 
     /// The script text this condition was compiled from.

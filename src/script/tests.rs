@@ -456,3 +456,32 @@ fn conditions_are_shareable_across_threads() {
         assert_eq!(handle.join().expect("no panic"), Ok(true));
     }
 }
+
+#[test]
+fn property_reads_are_found_or_given_up_on() {
+    let reads = |source: &str| property_reads(source, "alert").map(|r| r.into_iter().collect::<Vec<_>>());
+    assert_eq!(
+        reads("(alert.title ?? \"\").contains(\"alert.x\") && alert?.evidence.len() > 0 // alert.y"),
+        Some(vec!["evidence".to_string(), "title".to_string()])
+    );
+    assert_eq!(
+        reads("alert[\"severity\"] == \"high\" /* alert(1) */"),
+        Some(vec!["severity".to_string()])
+    );
+    assert_eq!(
+        reads("x.alert.id == 1"),
+        Some(vec![]),
+        "a property named alert is not the item"
+    );
+    for whole in [
+        "f(alert)",
+        "alert.keys().len() > 0",
+        "alert[k] == 1",
+        "let alert = 1; alert == 1",
+        "[1].some(|alert| alert == 1)",
+        "`${alert.title}` == \"\"",
+        "alert",
+    ] {
+        assert_eq!(reads(whole), None, "{whole}");
+    }
+}

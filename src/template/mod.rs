@@ -109,6 +109,31 @@ impl Template {
             .collect()
     }
 
+    /// The top-level properties of `var` the template reads (`title` for `{{ alert.title }}`),
+    /// when that is all it does with `var`; None when it uses `var` whole (a filter, a loop over
+    /// it, a subscript by a variable) or includes other templates (their reads are unknown).
+    pub fn property_reads(&self, var: &str) -> Option<BTreeSet<String>> {
+        let template = self.env.get_template(self.kind.template_name()).ok()?;
+        let source = template.source();
+        if ["include", "import", "extends", "from "]
+            .iter()
+            .any(|k| source.contains(k))
+        {
+            return None;
+        }
+        let prefix = format!("{var}.");
+        let mut out = BTreeSet::new();
+        for name in template.undeclared_variables(true) {
+            if name == var {
+                return None;
+            }
+            if let Some(rest) = name.strip_prefix(&prefix) {
+                out.insert(rest.split('.').next().unwrap_or(rest).to_string());
+            }
+        }
+        Some(out)
+    }
+
     /// How the output is used.
     pub fn kind(&self) -> TemplateKind {
         self.kind
