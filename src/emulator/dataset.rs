@@ -596,7 +596,7 @@ fn shift_datetime(s: &str, delta: TimeDelta) -> Option<String> {
 mod tests {
     use std::collections::{BTreeMap, HashMap, HashSet};
 
-    use super::super::generate::criteria;
+    use super::super::shipped::matcher;
     use super::*;
     use crate::kql::Type;
 
@@ -755,23 +755,25 @@ mod tests {
     #[test]
     fn the_auto_close_stories_and_their_near_misses_are_there() {
         let ds = ds();
-        let l = criteria::lists();
+        let is_eicar = matcher("close-eicar-test-alerts");
+        let is_admin_tool = matcher("close-approved-admin-tool-alerts");
+        let is_scanner = matcher("close-vulnerability-scanner-alerts");
         let count = |f: &dyn Fn(&Value) -> bool| ds.alerts.iter().filter(|a| f(a)).count();
-        let eicar = count(&|a| criteria::eicar(a, &l));
+        let eicar = count(&is_eicar);
         let eicar_titles = count(&|a| st(a, "title").to_lowercase().contains("eicar") && st(a, "status") == "new");
         assert!(
             eicar >= 15 && eicar_titles > eicar,
             "{eicar} closable of {eicar_titles}"
         );
-        let admin = count(&|a| criteria::admin_tool(a, &l));
+        let admin = count(&is_admin_tool);
         let psexec = count(&|a| st(a, "title").contains("PsExec") && st(a, "status") == "new");
         assert!(admin >= 6 && psexec > admin, "{admin} closable, {psexec} PsExec");
-        let scanner = count(&|a| criteria::scanner(a, &l));
+        let scanner = count(&is_scanner);
         let recon = count(&|a| st(a, "category") == "Discovery");
         assert!(scanner >= 6 && recon > scanner, "{scanner} closable of {recon}");
         // true positives are never auto-closed
         for a in &ds.alerts {
-            let closable = criteria::eicar(a, &l) || criteria::admin_tool(a, &l) || criteria::scanner(a, &l);
+            let closable = is_eicar(a) || is_admin_tool(a) || is_scanner(a);
             assert!(!(closable && st(a, "severity") == "high"), "{}", st(a, "id"));
             assert!(
                 !(closable
@@ -784,14 +786,14 @@ mod tests {
         assert!(
             ds.alerts
                 .iter()
-                .filter(|a| criteria::eicar(a, &l) && time(st(a, "lastUpdateDateTime")) > hour)
+                .filter(|a| is_eicar(a) && time(st(a, "lastUpdateDateTime")) > hour)
                 .count()
                 >= 4
         );
         assert!(
             ds.alerts
                 .iter()
-                .filter(|a| criteria::admin_tool(a, &l) && time(st(a, "lastUpdateDateTime")) > hour)
+                .filter(|a| is_admin_tool(a) && time(st(a, "lastUpdateDateTime")) > hour)
                 .count()
                 >= 2
         );

@@ -36,6 +36,8 @@ pub mod hunting;
 pub mod list;
 pub mod router;
 pub mod server;
+#[cfg(test)]
+mod shipped;
 pub mod stats;
 pub mod store;
 pub mod table;

@@ -277,151 +277,19 @@ fn build<R: Send>(alerts: usize, seed: u64, anchor: i64, finish: impl Fn(Out) ->
     (chunks, info.finish())
 }
 
-/// The shipped auto-close playbooks' trigger filters and conditions, restated in Rust for tests.
-#[cfg(test)]
-pub(crate) mod criteria {
-    use serde_json::Value;
-
-    pub struct Lists {
-        pub eicar: Vec<String>,
-        pub admins: Vec<String>,
-        pub tools: Vec<String>,
-        pub tool_hashes: Vec<String>,
-        pub scanners: Vec<String>,
-    }
-
-    fn list(name: &str) -> Vec<String> {
-        let path = format!("{}/lists/{name}.txt", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_string)
-            .collect()
-    }
-
-    pub fn lists() -> Lists {
-        Lists {
-            eicar: list("eicar_sha256"),
-            admins: list("admin_accounts"),
-            tools: list("approved_admin_tools"),
-            tool_hashes: list("approved_admin_tool_sha256"),
-            scanners: list("scanner_ips"),
-        }
-    }
-
-    fn st<'a>(v: &'a Value, k: &str) -> &'a str {
-        v.get(k).and_then(Value::as_str).unwrap_or("")
-    }
-
-    fn evidence(a: &Value) -> &[Value] {
-        a.get("evidence").and_then(Value::as_array).map_or(&[], Vec::as_slice)
-    }
-
-    fn is(e: &Value, kind: &str) -> bool {
-        st(e, "@odata.type") == format!("#microsoft.graph.security.{kind}")
-    }
-
-    fn matches_any(s: &str, values: &[String]) -> bool {
-        values.iter().any(|v| v.eq_ignore_ascii_case(s))
-    }
-
-    /// close-eicar-test-alerts
-    pub fn eicar(a: &Value, l: &Lists) -> bool {
-        let filter = st(a, "status") == "new" && matches!(st(a, "severity"), "informational" | "low");
-        let files: Vec<&Value> = evidence(a).iter().filter(|e| is(e, "fileEvidence")).collect();
-        filter
-            && st(a, "title").to_lowercase().contains("eicar")
-            && !files.is_empty()
-            && files.iter().all(|e| {
-                let sha = e
-                    .pointer("/fileDetails/sha256")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_lowercase();
-                l.eicar.contains(&sha)
-            })
-    }
-
-    /// close-approved-admin-tool-alerts
-    pub fn admin_tool(a: &Value, l: &Lists) -> bool {
-        let filter = st(a, "status") == "new"
-            && st(a, "serviceSource") == "microsoftDefenderForEndpoint"
-            && matches!(st(a, "severity"), "informational" | "low" | "medium");
-        let is_admin = |u: Option<&Value>| {
-            let u = u.unwrap_or(&Value::Null);
-            matches_any(st(u, "userPrincipalName"), &l.admins)
-                || matches_any(&format!("{}\\{}", st(u, "domainName"), st(u, "accountName")), &l.admins)
-        };
-        let ev = evidence(a);
-        let tools: Vec<&Value> = ev
-            .iter()
-            .filter(|e| {
-                let img = e.get("imageFile").unwrap_or(&Value::Null);
-                matches_any(st(img, "fileName"), &l.tools) || l.tool_hashes.contains(&st(img, "sha256").to_lowercase())
-            })
-            .collect();
-        filter
-            && !tools.is_empty()
-            && tools.iter().all(|p| is_admin(p.get("userAccount")))
-            && ev
-                .iter()
-                .filter(|e| is(e, "userEvidence"))
-                .all(|e| is_admin(e.get("userAccount")))
-            && !ev.iter().any(|e| st(e, "verdict") == "malicious")
-    }
-
-    fn ipv4(s: &str) -> Option<u32> {
-        let parts: Vec<u8> = s.split('.').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-        (parts.len() == 4).then(|| u32::from_be_bytes([parts[0], parts[1], parts[2], parts[3]]))
-    }
-
-    fn cidr_match(ip: &str, cidr: &str) -> bool {
-        let (net, bits) = cidr.split_once('/').unwrap_or((cidr, "32"));
-        match (ipv4(ip), ipv4(net), bits.parse::<u32>()) {
-            (Some(ip), Some(net), Ok(bits)) if bits <= 32 => {
-                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
-                ip & mask == net & mask
-            }
-            _ => false,
-        }
-    }
-
-    /// close-vulnerability-scanner-alerts
-    pub fn scanner(a: &Value, l: &Lists) -> bool {
-        let filter = st(a, "status") == "new" && matches!(st(a, "severity"), "informational" | "low" | "medium");
-        let tactics = ["Discovery", "Reconnaissance"];
-        let recon = a
-            .get("categories")
-            .and_then(Value::as_array)
-            .is_some_and(|c| c.iter().any(|c| tactics.contains(&c.as_str().unwrap_or(""))))
-            || tactics.contains(&st(a, "category"));
-        let ips: Vec<&Value> = evidence(a).iter().filter(|e| is(e, "ipEvidence")).collect();
-        filter
-            && recon
-            && !ips.is_empty()
-            && ips.iter().all(|e| {
-                e.get("ipAddress")
-                    .and_then(Value::as_str)
-                    .is_some_and(|ip| l.scanners.iter().any(|c| cidr_match(ip, c)))
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, HashSet};
 
     use serde_json::Value;
 
+    use super::super::shipped::matcher;
     use super::super::store::Collection;
     use super::incident::sev_rank;
     use super::*;
 
-    fn count(ds: &Dataset, f: impl Fn(&Value, &criteria::Lists) -> bool) -> usize {
-        let l = criteria::lists();
-        ds.alerts.iter().filter(|a| f(a, &l)).count()
+    fn count(ds: &Dataset, matches: &impl Fn(&Value) -> bool) -> usize {
+        ds.alerts.iter().filter(|a| matches(a)).count()
     }
 
     #[test]
@@ -461,26 +329,31 @@ mod tests {
 
     #[test]
     fn exact_alert_count_and_documented_auto_close_shares() {
+        let eicar = matcher("close-eicar-test-alerts");
+        let admin_tool = matcher("close-approved-admin-tool-alerts");
+        let scanner = matcher("close-vulnerability-scanner-alerts");
         for n in [0, 1, 9, 10, 37, 100, 1000, 2345] {
             let ds = generate(n, 42);
             assert_eq!(ds.alerts.len(), n);
-            assert_eq!(count(&ds, criteria::eicar), n / 10, "EICAR share for {n}");
-            assert_eq!(count(&ds, criteria::admin_tool), n / 50, "admin-tool share for {n}");
-            assert_eq!(count(&ds, criteria::scanner), n * 3 / 100, "scanner share for {n}");
+            assert_eq!(count(&ds, &eicar), n / 10, "EICAR share for {n}");
+            assert_eq!(count(&ds, &admin_tool), n / 50, "admin-tool share for {n}");
+            assert_eq!(count(&ds, &scanner), n * 3 / 100, "scanner share for {n}");
         }
     }
 
     #[test]
     fn near_misses_exist_at_scale() {
         let ds = generate(3000, 1);
-        let l = criteria::lists();
+        let eicar = matcher("close-eicar-test-alerts");
+        let admin_tool = matcher("close-approved-admin-tool-alerts");
+        let scanner = matcher("close-vulnerability-scanner-alerts");
         let eicar_titles = ds
             .alerts
             .iter()
             .filter(|a| a["title"].as_str().unwrap_or("").contains("EICAR"))
             .count();
         assert!(
-            eicar_titles > count(&ds, criteria::eicar),
+            eicar_titles > count(&ds, &eicar),
             "some EICAR-titled alerts must not be closable"
         );
         let psexec = ds
@@ -488,9 +361,9 @@ mod tests {
             .iter()
             .filter(|a| a["title"] == "Suspicious remote execution using PsExec")
             .count();
-        assert!(psexec > count(&ds, criteria::admin_tool));
+        assert!(psexec > count(&ds, &admin_tool));
         let recon = ds.alerts.iter().filter(|a| a["category"] == "Discovery").count();
-        assert!(recon > ds.alerts.iter().filter(|a| criteria::scanner(a, &l)).count());
+        assert!(recon > ds.alerts.iter().filter(|a| scanner(a)).count());
     }
 
     #[test]
