@@ -2,7 +2,7 @@
 //! number of alerts, and the instant every time is written relative to (with Graph's datetime
 //! format).
 
-use super::super::dataset::civil_from_days;
+use super::super::shift::civil_from_days;
 use super::TICKS_PER_SEC;
 use super::rng::SplitMix64;
 
