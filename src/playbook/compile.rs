@@ -17,7 +17,7 @@ use super::{
     Schedule, TagChange, TestItems, Trigger, Update, Webhook, WebhookTarget,
 };
 use crate::config::{self, Settings};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Pos, Reporter};
 use crate::duration::Duration;
 use crate::graph::enums;
 use crate::graph::models::enums::{AlertClassification, AlertDetermination};
@@ -41,7 +41,7 @@ pub struct Compiler<'a> {
     index: &'a PositionIndex,
     settings: &'a Settings,
     text: &'a str,
-    diagnostics: Vec<Diagnostic>,
+    report: Reporter<'a>,
 }
 
 impl<'a> Compiler<'a> {
@@ -58,51 +58,32 @@ impl<'a> Compiler<'a> {
             index,
             settings,
             text,
-            diagnostics: Vec::new(),
+            report: Reporter::new(origin, index),
         }
     }
 
     pub fn finish(self) -> Vec<Diagnostic> {
-        self.diagnostics
+        self.report.finish()
     }
 
-    fn error_at(&mut self, pos: Pos, field: &str, message: impl Into<String>) {
-        self.diagnostics
-            .push(Diagnostic::error(self.origin, pos, field, message));
-    }
-
-    fn error(&mut self, field: &str, message: impl Into<String>) {
-        self.error_at(self.index.locate(field), field, message);
-    }
-
-    fn warn(&mut self, field: &str, message: impl Into<String>) {
-        let pos = self.index.locate(field);
-        self.diagnostics
-            .push(Diagnostic::warning(self.origin, pos, field, message));
-    }
-
+    /// The duration at `field`, or `default` when it is absent or invalid; a playbook's
+    /// durations are longer than 0s and at most `max`.
     fn duration(&mut self, field: &str, text: Option<&str>, default: Duration, max: Option<Duration>) -> Duration {
         let Some(text) = text else { return default };
-        match Duration::parse(text) {
-            Ok(d) if max.is_some_and(|m| d > m) => {
-                self.error(
-                    field,
-                    format!(
-                        "{text} is longer than the {} Graph keeps; use at most 30d",
-                        max.unwrap_or_default()
-                    ),
-                );
-                default
-            }
-            Ok(d) if d == Duration::default() => {
-                self.error(field, "must be longer than 0s");
-                default
-            }
-            Ok(d) => d,
-            Err(e) => {
-                self.error(field, e);
-                default
-            }
+        let Some(d) = self.report.parse_duration(field, text) else {
+            return default;
+        };
+        if let Some(max) = max.filter(|m| d > *m) {
+            self.report.error(
+                field,
+                format!("{text} is longer than the {max} Graph keeps; use at most 30d"),
+            );
+            default
+        } else if d == Duration::default() {
+            self.report.error(field, "must be longer than 0s");
+            default
+        } else {
+            d
         }
     }
 
@@ -123,13 +104,13 @@ impl<'a> Compiler<'a> {
             .and_then(|c| self.condition(c, kind, &raw.tests));
         let dedup = self.dedup(&raw, kind, &trigger);
         if raw.max_actions_per_run == Some(0) {
-            self.error(
+            self.report.error(
                 "max_actions_per_run",
                 "must be 1 or more (to stop a playbook, set `enabled: false`)",
             );
         }
         if raw.actions.is_empty() {
-            self.error(
+            self.report.error(
                 "actions",
                 "a playbook needs at least one action; use `log` to only record matches",
             );
@@ -149,7 +130,7 @@ impl<'a> Compiler<'a> {
         let mut names = BTreeSet::new();
         for (i, t) in raw.tests.iter().enumerate() {
             if !names.insert(t.name.as_str()) {
-                self.error(
+                self.report.error(
                     &format!("tests[{i}].name"),
                     format!("another test is also named `{}`: give each test its own name", t.name),
                 );
@@ -197,7 +178,7 @@ impl<'a> Compiler<'a> {
             } else {
                 format!(", such as `{suggestion}`")
             };
-            self.error(
+            self.report.error(
                 "name",
                 format!("name must be 1 to 100 characters of a-z, 0-9 and `-`{hint}"),
             );
@@ -227,7 +208,7 @@ impl<'a> Compiler<'a> {
                 ),
             }
         };
-        self.error("schedule", message);
+        self.report.error("schedule", message);
         None
     }
 
@@ -235,7 +216,7 @@ impl<'a> Compiler<'a> {
         let Some(text) = text else { return chrono_tz::UTC };
         chrono_tz::Tz::from_str(text).unwrap_or_else(|_| {
             let hint = did_you_mean(text, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()));
-            self.error(
+            self.report.error(
                 "timezone",
                 format!("unknown time zone `{text}`{hint}: use an IANA name such as `Europe/Amsterdam` or `UTC`"),
             );
@@ -265,7 +246,7 @@ impl<'a> Compiler<'a> {
             Some(MAX_LOOKBACK),
         );
         if resource == Resource::Alerts && raw.expand_alerts.is_some() {
-            self.error(
+            self.report.error(
                 &yaml::field(path, "expand_alerts"),
                 "`expand_alerts` is for `incidents` triggers; an alert is already itself",
             );
@@ -282,14 +263,13 @@ impl<'a> Compiler<'a> {
         for finding in odata::validate(text, resource) {
             let (line, column) = line_col(text, finding.offset);
             let pos = self.index.inside(field, line, column);
-            let d = match finding.severity {
+            match finding.severity {
                 odata::Severity::Error => {
                     ok = false;
-                    Diagnostic::error(self.origin, pos, field, finding.message)
+                    self.report.error_at(pos, field, finding.message);
                 }
-                odata::Severity::Warning => Diagnostic::warning(self.origin, pos, field, finding.message),
-            };
-            self.diagnostics.push(d);
+                odata::Severity::Warning => self.report.warn_at(pos, field, finding.message),
+            }
         }
         if !ok {
             return None;
@@ -300,7 +280,8 @@ impl<'a> Compiler<'a> {
     fn hunting(&mut self, raw: &HuntingTriggerConfig) -> HuntingTrigger {
         let path = "trigger.hunting";
         if raw.query.trim().is_empty() {
-            self.error("trigger.hunting.query", "the query is empty: write the KQL to run");
+            self.report
+                .error("trigger.hunting.query", "the query is empty: write the KQL to run");
         }
         let lag = self.duration(
             &yaml::field(path, "lag"),
@@ -354,10 +335,10 @@ impl<'a> Compiler<'a> {
         for d in kql::check_with(&h.query, &self.settings.hunting_schema, &options) {
             let (line, column) = d.line_col(&h.query);
             let pos = self.index.inside(FIELD, line, column);
-            self.diagnostics.push(match d.severity {
-                kql::Severity::Error => Diagnostic::error(self.origin, pos, FIELD, d.message),
-                kql::Severity::Warning => Diagnostic::warning(self.origin, pos, FIELD, d.message),
-            });
+            match d.severity {
+                kql::Severity::Error => self.report.error_at(pos, FIELD, d.message),
+                kql::Severity::Warning => self.report.warn_at(pos, FIELD, d.message),
+            }
         }
     }
 
@@ -375,10 +356,9 @@ impl<'a> Compiler<'a> {
                         );
                         if known {
                             // Only tests define it: the tests pass, but a real run would see no list.
-                            self.diagnostics
-                                .push(Diagnostic::warning(self.origin, pos, "condition", message));
+                            self.report.warn_at(pos, "condition", message);
                         } else {
-                            self.error_at(pos, "condition", message);
+                            self.report.error_at(pos, "condition", message);
                         }
                     }
                 }
@@ -387,7 +367,7 @@ impl<'a> Compiler<'a> {
             Err(e) => {
                 let (line, column) = clamp_to_text(source, e.line, e.column);
                 let pos = self.index.inside("condition", line, column);
-                self.error_at(pos, "condition", e.message);
+                self.report.error_at(pos, "condition", e.message);
                 None
             }
         }
@@ -402,7 +382,8 @@ impl<'a> Compiler<'a> {
             }
             Err(e) => {
                 let pos = self.index.inside(field, e.line, e.column.unwrap_or(1));
-                self.error_at(pos, field, format!("template error: {}", e.message));
+                self.report
+                    .error_at(pos, field, format!("template error: {}", e.message));
                 None
             }
         }
@@ -415,7 +396,7 @@ impl<'a> Compiler<'a> {
             }
             let all: Vec<&str> = names.iter().chain(COMMON_NAMES).copied().collect();
             let hint = did_you_mean(&used, all.iter().copied());
-            self.error(
+            self.report.error(
                 field,
                 format!(
                     "`{used}` is not defined here{hint}; templates here can use {}",
@@ -440,7 +421,7 @@ impl<'a> Compiler<'a> {
             } else {
                 "trigger.hunting"
             };
-            self.warn(field, "hunting rows are deduplicated by a hash of the whole row, so a changed column repeats the action: give an explicit key such as `dedup: { key: \"{{ row.DeviceId }}:{{ row.ReportId }}\" }`");
+            self.report.warn(field, "hunting rows are deduplicated by a hash of the whole row, so a changed column repeats the action: give an explicit key such as `dedup: { key: \"{{ row.DeviceId }}:{{ row.ReportId }}\" }`");
         }
         let window = cfg
             .window
@@ -492,7 +473,7 @@ impl<'a> Compiler<'a> {
             .collect();
         match enums::canonical(table, value) {
             Some(v) if settable && enums::NOT_SETTABLE.contains(&v) => {
-                self.error(
+                self.report.error(
                     field,
                     format!(
                         "`{v}` cannot be set by graphsoar (Graph sets it itself); use one of {}",
@@ -502,13 +483,14 @@ impl<'a> Compiler<'a> {
                 None
             }
             Some(v) if v != value => {
-                self.warn(field, format!("write `{v}`: Graph's enum names are camelCase"));
+                self.report
+                    .warn(field, format!("write `{v}`: Graph's enum names are camelCase"));
                 Some(v)
             }
             Some(v) => Some(v),
             None => {
                 let hint = did_you_mean(value, allowed.iter().copied());
-                self.error(
+                self.report.error(
                     field,
                     format!("`{value}` is not a valid {what}{hint} (one of {})", allowed.join(", ")),
                 );
@@ -528,7 +510,7 @@ impl<'a> Compiler<'a> {
     ) -> Option<Update<&'static str>> {
         let action = if incident { "update_incident" } else { "update_alert" };
         if group == Group::All {
-            self.error(
+            self.report.error(
                 path,
                 format!(
                     "`{action}` acts on one item, so it cannot run with `group: all` (a digest); use `group: per_item`"
@@ -539,13 +521,13 @@ impl<'a> Compiler<'a> {
         // unverified (§13), which is why a hunting update of an id Graph does not know fails
         // visibly (404, the row's later actions abandoned) rather than being skipped.
         match (trigger, &raw.id) {
-            (Trigger::Hunting(_), None) => self.error(
+            (Trigger::Hunting(_), None) => self.report.error(
                 path,
                 format!("with a hunting trigger `{action}` needs `id:` naming the {} from the row, such as `id: \"{{{{ row.{} }}}}\"`", if incident { "incident" } else { "alert" }, if incident { "IncidentId" } else { "AlertId" }),
             ),
             (Trigger::Hunting(_), Some(_)) => {}
-            (_, Some(_)) => self.error(&yaml::field(path, "id"), format!("`id` is only for hunting triggers; with an {} trigger the item itself is updated", trigger.name())),
-            (Trigger::Incidents(_), None) if !incident => self.error(
+            (_, Some(_)) => self.report.error(&yaml::field(path, "id"), format!("`id` is only for hunting triggers; with an {} trigger the item itself is updated", trigger.name())),
+            (Trigger::Incidents(_), None) if !incident => self.report.error(
                 path,
                 "an `incidents` trigger has no single alert to update: use `update_incident`, or an `alerts` trigger",
             ),
@@ -586,14 +568,14 @@ impl<'a> Compiler<'a> {
             && let Some(expected) = classification_of(d)
             && expected != c
         {
-            self.warn(
+            self.report.warn(
                 &yaml::field(path, "determination"),
                 format!("Defender files determination `{d}` under classification `{expected}`, not `{c}`"),
             );
         }
         let only_if_status = raw.only_if_status.as_ref().map(|list| {
             if list.is_empty() {
-                self.error(
+                self.report.error(
                     &yaml::field(path, "only_if_status"),
                     "an empty list would never act: remove the key, or list statuses",
                 );
@@ -614,14 +596,14 @@ impl<'a> Compiler<'a> {
         if let Some(a) = &raw.assigned_to
             && (a.contains(['\r', '\n']) || a.trim().is_empty())
         {
-            self.error(
+            self.report.error(
                 &yaml::field(path, "assigned_to"),
                 "assigned_to is a user principal name on one line, such as `soc-bot@contoso.com`",
             );
         }
         let tags = match (&raw.tags, incident) {
             (Some(_), false) => {
-                self.error(&yaml::field(path, "tags"), "alerts have no writable tags in Graph; tag the incident instead with `update_incident: { tags: { add: [...] } }`");
+                self.report.error(&yaml::field(path, "tags"), "alerts have no writable tags in Graph; tag the incident instead with `update_incident: { tags: { add: [...] } }`");
                 None
             }
             (Some(t), true) => self.tags(t, &yaml::field(path, "tags")),
@@ -639,7 +621,7 @@ impl<'a> Compiler<'a> {
         let named =
             raw.status.is_some() || raw.classification.is_some() || raw.determination.is_some() || raw.tags.is_some();
         if !changes && !named && comment.is_none() && raw.comment.is_none() {
-            self.error(
+            self.report.error(
                 path,
                 format!(
                     "`{action}` changes nothing: give status, classification, determination, assigned_to{}, or comment",
@@ -663,23 +645,24 @@ impl<'a> Compiler<'a> {
         for (key, list) in [("add", &raw.add), ("remove", &raw.remove)] {
             for (j, tag) in list.iter().enumerate() {
                 if tag.trim().is_empty() || tag.contains(['\r', '\n']) {
-                    self.error(&format!("{path}.{key}[{j}]"), "a tag is one line of text, not empty");
+                    self.report
+                        .error(&format!("{path}.{key}[{j}]"), "a tag is one line of text, not empty");
                 }
             }
         }
         match &raw.set {
             Some(set) => {
                 if !raw.add.is_empty() || !raw.remove.is_empty() {
-                    self.error(
+                    self.report.error(
                         path,
                         "`set` replaces all tags, so it cannot be combined with `add` or `remove`",
                     );
                 }
-                self.warn(&yaml::field(path, "set"), "`set` replaces the incident's custom tags, removing the ones analysts added; `add`/`remove` keep them");
+                self.report.warn(&yaml::field(path, "set"), "`set` replaces the incident's custom tags, removing the ones analysts added; `add`/`remove` keep them");
                 Some(TagChange::Set { set: set.clone() })
             }
             None if raw.add.is_empty() && raw.remove.is_empty() => {
-                self.error(path, "`tags` needs `add`, `remove` or `set`");
+                self.report.error(path, "`tags` needs `add`, `remove` or `set`");
                 None
             }
             None => Some(TagChange::Edit {
@@ -691,7 +674,7 @@ impl<'a> Compiler<'a> {
 
     fn address(&mut self, field: &str, addr: &str) {
         if addr.parse::<lettre::message::Mailbox>().is_err() {
-            self.error(
+            self.report.error(
                 field,
                 format!("`{addr}` is not an email address (`soc@contoso.com` or `SOC <soc@contoso.com>`)"),
             );
@@ -700,7 +683,7 @@ impl<'a> Compiler<'a> {
 
     fn email(&mut self, raw: &EmailConfig, path: &str, names: &[&str]) -> Option<Email> {
         if raw.to.is_empty() {
-            self.error(path, "an email needs `to`: one or more addresses");
+            self.report.error(path, "an email needs `to`: one or more addresses");
         }
         for (key, list) in [("to", &raw.to), ("cc", &raw.cc)] {
             for (j, addr) in list.iter().enumerate() {
@@ -715,7 +698,7 @@ impl<'a> Compiler<'a> {
         let subject = self.template(&yaml::field(path, "subject"), &raw.subject, TemplateKind::Header, names);
         let (body, html) = match (&raw.template, &raw.body, &raw.html) {
             (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                self.error(
+                self.report.error(
                     &yaml::field(path, "template"),
                     "give either `template` or `body`/`html`, not both",
                 );
@@ -723,7 +706,7 @@ impl<'a> Compiler<'a> {
             }
             (Some(name), None, None) => self.template_pair(&yaml::field(path, "template"), name, names),
             (None, None, None) => {
-                self.error(
+                self.report.error(
                     path,
                     "an email needs a body: `body` (text), `html`, or `template: NAME` for NAME.txt + NAME.html",
                 );
@@ -760,11 +743,12 @@ impl<'a> Compiler<'a> {
             let source = match std::fs::read(&path).map(String::from_utf8) {
                 Ok(Ok(s)) => s,
                 Ok(Err(_)) => {
-                    self.error(field, format!("template {} is not UTF-8", path.display()));
+                    self.report
+                        .error(field, format!("template {} is not UTF-8", path.display()));
                     continue;
                 }
                 Err(e) => {
-                    self.error(
+                    self.report.error(
                         field,
                         format!(
                             "cannot read template {}: {e}; `template: {name}` needs both {name}.txt and {name}.html",
@@ -788,7 +772,7 @@ impl<'a> Compiler<'a> {
                     let pos = Pos::new(e.line, e.column.unwrap_or(1));
                     let mut d = Diagnostic::error(&path, pos, field, format!("template error: {}", e.message));
                     d.field = format!("{} ({})", field, self.origin.display());
-                    self.diagnostics.push(d);
+                    self.report.push(d);
                 }
             }
         }
@@ -800,7 +784,7 @@ impl<'a> Compiler<'a> {
     fn playbook_path(&mut self, field: &str, relative: &str) -> Option<PathBuf> {
         let rel = Path::new(relative);
         if rel.is_absolute() {
-            self.error(
+            self.report.error(
                 field,
                 format!("`{relative}` is absolute: write it relative to the playbook's folder"),
             );
@@ -814,7 +798,7 @@ impl<'a> Compiler<'a> {
             _ => !rel.components().any(|c| matches!(c, std::path::Component::ParentDir)),
         };
         if !inside {
-            self.error(
+            self.report.error(
                 field,
                 format!(
                     "`{relative}` leaves the playbooks folder {}: keep templates and fixtures inside it",
@@ -829,11 +813,11 @@ impl<'a> Compiler<'a> {
     fn webhook(&mut self, raw: &WebhookConfig, path: &str, names: &[&str]) -> Option<Webhook> {
         let target = match (&raw.url, &raw.url_env) {
             (Some(_), Some(_)) => {
-                self.error(path, "give either `url` or `url_env`, not both");
+                self.report.error(path, "give either `url` or `url_env`, not both");
                 None
             }
             (None, None) => {
-                self.error(
+                self.report.error(
                     path,
                     "a webhook needs `url`, or `url_env` naming the environment variable that holds it",
                 );
@@ -841,7 +825,7 @@ impl<'a> Compiler<'a> {
             }
             (Some(u), None) => {
                 if u.contains("{{") || u.contains("{%") {
-                    self.error(
+                    self.report.error(
                         &yaml::field(path, "url"),
                         "URLs are never rendered from item data: write the URL itself, or use `url_env`",
                     );
@@ -850,7 +834,7 @@ impl<'a> Compiler<'a> {
                     match config::endpoint_url(u) {
                         Ok(url) => Some(WebhookTarget::Url(url)),
                         Err(e) => {
-                            self.error(&yaml::field(path, "url"), e);
+                            self.report.error(&yaml::field(path, "url"), e);
                             None
                         }
                     }
@@ -863,7 +847,7 @@ impl<'a> Compiler<'a> {
         };
         let method = raw.method.clone().unwrap_or_else(|| "POST".into()).to_ascii_uppercase();
         if !["POST", "PUT", "PATCH", "GET", "DELETE"].contains(&method.as_str()) {
-            self.error(
+            self.report.error(
                 &yaml::field(path, "method"),
                 format!("`{method}` is not a method webhooks use: POST, PUT, PATCH, GET or DELETE"),
             );
@@ -876,15 +860,16 @@ impl<'a> Compiler<'a> {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_!#$%&'*+.^`|~".contains(&b))
             {
-                self.error(&field, format!("`{name}` is not a valid header name"));
+                self.report
+                    .error(&field, format!("`{name}` is not a valid header name"));
             }
             match value {
                 HeaderValueConfig::Literal(v) => {
                     if v.contains(['\r', '\n']) {
-                        self.error(&field, "a header value is one line");
+                        self.report.error(&field, "a header value is one line");
                     }
                     if v.contains("{{") {
-                        self.error(
+                        self.report.error(
                             &field,
                             "headers are never rendered from item data: write the value, or `{ env: NAME }`",
                         );
@@ -899,7 +884,7 @@ impl<'a> Compiler<'a> {
         }
         let format = raw.format.unwrap_or_default();
         if format == WebhookFormat::Json && raw.body.is_none() {
-            self.error(path, "a `json` webhook needs a `body`; `format: teams` or `slack` send the shipped card when the body is absent");
+            self.report.error(path, "a `json` webhook needs a `body`; `format: teams` or `slack` send the shipped card when the body is absent");
         }
         let body = raw
             .body
@@ -918,7 +903,7 @@ impl<'a> Compiler<'a> {
         let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ok {
-            self.error(
+            self.report.error(
                 field,
                 format!("`{name}` is not an environment variable name (letters, digits and `_`)"),
             );
@@ -940,7 +925,7 @@ impl<'a> Compiler<'a> {
                 let mut out = Vec::new();
                 for (k, v) in map {
                     let Some(key) = k.as_str() else {
-                        self.error(path, "keys of a webhook body are text");
+                        self.report.error(path, "keys of a webhook body are text");
                         return None;
                     };
                     out.push((key.to_string(), self.body(v, &yaml::field(path, key), names)?));
@@ -980,12 +965,12 @@ impl<'a> Compiler<'a> {
         };
         let items = match given.as_slice() {
             [] => {
-                self.error(&input_path, format!("a test input needs exactly one of alert, incident, row, rows; this playbook's trigger takes `{}`", expected.join("` or `")));
+                self.report.error(&input_path, format!("a test input needs exactly one of alert, incident, row, rows; this playbook's trigger takes `{}`", expected.join("` or `")));
                 None
             }
             [(key, value)] => {
                 if !expected.contains(key) {
-                    self.error(
+                    self.report.error(
                         &yaml::field(&input_path, key),
                         format!(
                             "this playbook's trigger gives `{}` items, so its tests take `{}`, not `{key}`",
@@ -999,7 +984,7 @@ impl<'a> Compiler<'a> {
                 }
             }
             [_, (second, _), ..] => {
-                self.error(
+                self.report.error(
                     &yaml::field(&input_path, second),
                     "a test input has exactly one of alert, incident, row, rows",
                 );
@@ -1012,7 +997,7 @@ impl<'a> Compiler<'a> {
             .and_then(|n| match DateTime::parse_from_rfc3339(n) {
                 Ok(t) => Some(t.with_timezone(&Utc)),
                 Err(_) => {
-                    self.error(
+                    self.report.error(
                         &yaml::field(&input_path, "now"),
                         format!("`{n}` is not an RFC 3339 time, such as 2024-05-01T10:00:00Z"),
                     );
@@ -1021,7 +1006,7 @@ impl<'a> Compiler<'a> {
             });
         for name in input.lists.keys() {
             if !config::is_list_name(name) {
-                self.error(
+                self.report.error(
                     &format!("{input_path}.lists.{name}"),
                     "list names are letters, digits and `_`",
                 );
@@ -1078,16 +1063,16 @@ impl<'a> Compiler<'a> {
         };
         if !keys.contains(&key) {
             let hint = did_you_mean(key, keys.iter().copied());
-            self.diagnostics.push(Diagnostic::error(
-                self.origin,
-                self.index.key(field).unwrap_or_else(|| self.index.locate(field)),
+            let pos = self.index.key(field).unwrap_or_else(|| self.index.locate(field));
+            self.report.error_at(
+                pos,
                 field,
                 format!(
                     "unknown key `{key}`{hint} (an expected {} has {})",
                     action.parts().0,
                     keys.join(", ")
                 ),
-            ));
+            );
             return;
         }
         let incident = matches!(action, ExpectConfig::UpdateIncident(_));
@@ -1113,14 +1098,14 @@ impl<'a> Compiler<'a> {
                 Some(TestItems::Rows(rows))
             }
             ("rows", _) => {
-                self.error(
+                self.report.error(
                     field,
                     "`rows` is a list of row objects (inline, or a fixture holding a JSON array)",
                 );
                 None
             }
             _ => {
-                self.error(
+                self.report.error(
                     field,
                     format!("`{key}` is an object: inline keys, or `{{ fixture: path.json }}`"),
                 );
@@ -1138,21 +1123,22 @@ impl<'a> Compiler<'a> {
             return match serde_json::to_value(value) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    self.error(field, format!("cannot use this inline value: {e}"));
+                    self.report.error(field, format!("cannot use this inline value: {e}"));
                     None
                 }
             };
         };
         let ffield = yaml::field(field, "fixture");
         let Some(rel) = fixture.as_str() else {
-            self.error(&ffield, "`fixture` is a path to a JSON file");
+            self.report.error(&ffield, "`fixture` is a path to a JSON file");
             return None;
         };
         let path = self.playbook_path(&ffield, rel)?;
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                self.error(&ffield, format!("cannot read fixture {}: {e}", path.display()));
+                self.report
+                    .error(&ffield, format!("cannot read fixture {}: {e}", path.display()));
                 return None;
             }
         };
@@ -1166,7 +1152,7 @@ impl<'a> Compiler<'a> {
                     format!("fixture is not valid JSON: {e}"),
                 );
                 d.field = format!("{ffield} ({})", self.origin.display());
-                self.diagnostics.push(d);
+                self.report.push(d);
                 None
             }
         }
