@@ -2,12 +2,16 @@
 //!
 //! Loaders never stop at the first problem: they return every [`Diagnostic`] they find, and the
 //! caller decides whether errors are fatal. Positions are 1-based lines and columns (columns in
-//! characters), so editors jump straight to them.
+//! characters), so editors jump straight to them. A [`Reporter`] is how a loader collects them:
+//! it places each one at its field (through [`Locate`], which the YAML position index
+//! implements) and reads the values every loader checks the same way, such as durations.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+
+use crate::duration::Duration;
 
 /// Error or warning. Warnings never fail `validate` unless `--deny-warnings` is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -90,6 +94,73 @@ impl fmt::Display for Diagnostic {
             f.write_str("warning: ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+/// Where a field path (`limits.request_timeout`, `actions[1].email.to[0]`) is in the file being
+/// checked: [`crate::yaml::PositionIndex`] is one.
+pub trait Locate {
+    /// The best position for a problem at `field` (the node, else its nearest ancestor).
+    fn locate(&self, field: &str) -> Pos;
+}
+
+/// Collects the diagnostics of one file, each at the position of its field. The settings check
+/// and the playbook compiler both report through it.
+pub struct Reporter<'a> {
+    origin: &'a Path,
+    index: &'a dyn Locate,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Reporter<'a> {
+    /// A reporter for the file `origin`, whose fields `index` locates.
+    pub fn new(origin: &'a Path, index: &'a dyn Locate) -> Self {
+        Reporter {
+            origin,
+            index,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// Every diagnostic reported, in the order they were.
+    pub fn finish(self) -> Vec<Diagnostic> {
+        self.diagnostics
+    }
+
+    /// Adds a diagnostic built elsewhere (one about another file, a fixture or a template).
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// An error at `pos`, reported for `field`.
+    pub fn error_at(&mut self, pos: Pos, field: &str, message: impl Into<String>) {
+        self.push(Diagnostic::error(self.origin, pos, field, message));
+    }
+
+    /// A warning at `pos`, reported for `field`.
+    pub fn warn_at(&mut self, pos: Pos, field: &str, message: impl Into<String>) {
+        self.push(Diagnostic::warning(self.origin, pos, field, message));
+    }
+
+    /// An error at `field`.
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.error_at(self.index.locate(field), field, message);
+    }
+
+    /// A warning at `field`.
+    pub fn warn(&mut self, field: &str, message: impl Into<String>) {
+        self.warn_at(self.index.locate(field), field, message);
+    }
+
+    /// The duration written at `field` (`5m`, `PT1H`, ...), or None after reporting why it is not one.
+    pub fn parse_duration(&mut self, field: &str, text: &str) -> Option<Duration> {
+        Duration::parse(text).map_err(|e| self.error(field, e)).ok()
+    }
+
+    /// The duration written at `field`: `default` when absent, or when it is not a duration
+    /// (reported).
+    pub fn duration(&mut self, field: &str, text: Option<&str>, default: Duration) -> Duration {
+        text.and_then(|t| self.parse_duration(field, t)).unwrap_or(default)
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-use crate::diag::Pos;
+use crate::diag::{Locate, Pos};
 
 /// Largest file a loader reads; a playbook or settings file has no reason to be bigger.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -140,6 +140,12 @@ impl PositionIndex {
             None if line == 1 => Pos::new(node.value.line, node.value.column + node.quote + column - 1),
             None => Pos::new(node.value.line + line - 1, column),
         }
+    }
+}
+
+impl Locate for PositionIndex {
+    fn locate(&self, field: &str) -> Pos {
+        PositionIndex::locate(self, field)
     }
 }
 

@@ -16,7 +16,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use url::Url;
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Pos, Reporter};
 use crate::duration::Duration;
 use crate::kql;
 use crate::yaml::{self, PositionIndex};
@@ -374,10 +374,10 @@ impl Settings {
         let mut check = Check {
             origin,
             index: &index,
-            diagnostics: Vec::new(),
+            report: Reporter::new(origin, &index),
         };
         let settings = check.settings(raw);
-        let (errors, warnings): (Vec<_>, Vec<_>) = check.diagnostics.into_iter().partition(Diagnostic::is_error);
+        let (errors, warnings): (Vec<_>, Vec<_>) = check.report.finish().into_iter().partition(Diagnostic::is_error);
         if errors.is_empty() {
             Ok((settings, warnings))
         } else {
@@ -412,22 +412,10 @@ pub fn endpoint_url(text: &str) -> Result<Url, String> {
 struct Check<'a> {
     origin: &'a Path,
     index: &'a PositionIndex,
-    diagnostics: Vec<Diagnostic>,
+    report: Reporter<'a>,
 }
 
 impl Check<'_> {
-    fn error(&mut self, field: &str, message: impl Into<String>) {
-        let pos = self.index.locate(field);
-        self.diagnostics
-            .push(Diagnostic::error(self.origin, pos, field, message));
-    }
-
-    fn warn(&mut self, field: &str, message: impl Into<String>) {
-        let pos = self.index.locate(field);
-        self.diagnostics
-            .push(Diagnostic::warning(self.origin, pos, field, message));
-    }
-
     /// The bundled schema, extended by the `hunting_schema` file when there is one.
     fn hunting_schema(&mut self, file: Option<&Path>) -> Arc<kql::Schema> {
         let Some(file) = file else {
@@ -437,7 +425,8 @@ impl Check<'_> {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                self.error("hunting_schema", format!("cannot read {}: {e}", path.display()));
+                self.report
+                    .error("hunting_schema", format!("cannot read {}: {e}", path.display()));
                 return kql::Schema::bundled();
             }
         };
@@ -446,7 +435,7 @@ impl Check<'_> {
             Ok(()) => Arc::new(schema),
             Err(errors) => {
                 for e in errors {
-                    self.error(
+                    self.report.error(
                         "hunting_schema",
                         format!(
                             "{}: {e} (the format is that of `graphsoar schema --kql`)",
@@ -466,17 +455,6 @@ impl Check<'_> {
         self.origin.parent().unwrap_or(Path::new("")).join(p)
     }
 
-    fn duration(&mut self, field: &str, text: Option<&str>, default: Duration) -> Duration {
-        match text.map(Duration::parse) {
-            None => default,
-            Some(Ok(d)) => d,
-            Some(Err(e)) => {
-                self.error(field, e);
-                default
-            }
-        }
-    }
-
     fn settings(&mut self, raw: SettingsConfig) -> Settings {
         let embedded = Settings::embedded();
         let tenant = self.tenant(&raw);
@@ -490,7 +468,7 @@ impl Check<'_> {
         for (name, file) in &raw.lists {
             let field = yaml::field("lists", name);
             if !is_list_name(name) {
-                self.error(&field, format!("list name `{name}` must be letters, digits and `_`, starting with a letter, so conditions can write `lists.{name}`"));
+                self.report.error(&field, format!("list name `{name}` must be letters, digits and `_`, starting with a letter, so conditions can write `lists.{name}`"));
             }
             let path = self.resolve(file);
             match std::fs::read(&path) {
@@ -498,9 +476,13 @@ impl Check<'_> {
                     Ok(text) => {
                         lists.insert(name.clone(), parse_list(&text));
                     }
-                    Err(_) => self.error(&field, format!("list file {} is not UTF-8", path.display())),
+                    Err(_) => self
+                        .report
+                        .error(&field, format!("list file {} is not UTF-8", path.display())),
                 },
-                Err(e) => self.error(&field, format!("cannot read list file {}: {e}", path.display())),
+                Err(e) => self
+                    .report
+                    .error(&field, format!("cannot read list file {}: {e}", path.display())),
             }
         }
         // Lists the shipped playbooks rely on stay defined unless the file replaces them.
@@ -509,17 +491,18 @@ impl Check<'_> {
         }
         let on_failure = raw.on_failure.map(|o| {
             if o.after_runs == Some(0) {
-                self.error("on_failure.after_runs", "after_runs must be 1 or more");
+                self.report
+                    .error("on_failure.after_runs", "after_runs must be 1 or more");
             }
             if o.email.is_empty() && o.webhook.is_none() {
-                self.error(
+                self.report.error(
                     "on_failure",
                     "on_failure needs `email` addresses or a `webhook` to tell",
                 );
             }
             for (i, addr) in o.email.iter().enumerate() {
                 if addr.parse::<lettre::Address>().is_err() {
-                    self.error(
+                    self.report.error(
                         &yaml::item("on_failure.email", i),
                         format!("`{addr}` is not an email address"),
                     );
@@ -528,7 +511,7 @@ impl Check<'_> {
             let webhook = o.webhook.as_deref().and_then(|u| match endpoint_url(u) {
                 Ok(url) => Some(url),
                 Err(e) => {
-                    self.error("on_failure.webhook", e);
+                    self.report.error("on_failure.webhook", e);
                     None
                 }
             });
@@ -541,16 +524,18 @@ impl Check<'_> {
         let listen = raw.listen.as_deref().and_then(|l| match l.parse::<SocketAddr>() {
             Ok(a) => Some(a),
             Err(_) => {
-                self.error(
+                self.report.error(
                     "listen",
                     format!("`{l}` is not an address: write it as `127.0.0.1:9464`"),
                 );
                 None
             }
         });
-        let cursor_overlap = self.duration("cursor_overlap", raw.cursor_overlap.as_deref(), embedded.cursor_overlap);
+        let cursor_overlap =
+            self.report
+                .duration("cursor_overlap", raw.cursor_overlap.as_deref(), embedded.cursor_overlap);
         if cursor_overlap > Duration::from_hours(1) {
-            self.warn(
+            self.report.warn(
                 "cursor_overlap",
                 "an overlap above 1h re-reads many items each run; 5m is usually enough",
             );
@@ -592,19 +577,19 @@ impl Check<'_> {
                 "login_url",
             ] {
                 if self.index.key(key).is_some() {
-                    self.error(key, format!("`{key}` needs `tenant_id` (without it graphsoar uses the embedded local tenant; a separately running emulator is tenant_id `local`, client_id `graphsoar-local`)"));
+                    self.report.error(key, format!("`{key}` needs `tenant_id` (without it graphsoar uses the embedded local tenant; a separately running emulator is tenant_id `local`, client_id `graphsoar-local`)"));
                 }
             }
             return Tenant::Local;
         };
         if tenant_id.trim().is_empty() {
-            self.error(
+            self.report.error(
                 "tenant_id",
                 "tenant_id is empty: give the directory (tenant) id, a GUID",
             );
         }
         let client_id = raw.client_id.clone().unwrap_or_else(|| {
-            self.error(
+            self.report.error(
                 "tenant_id",
                 "a tenant needs `client_id`: the application (client) id of the app registration",
             );
@@ -613,7 +598,7 @@ impl Check<'_> {
         let credential = match (&raw.client_certificate, &raw.client_secret_file) {
             // DESIGN's settings example names both; the certificate is the stronger credential.
             (Some(cert), Some(_)) => {
-                self.warn(
+                self.report.warn(
                     "client_secret_file",
                     "both `client_certificate` and `client_secret_file` are set: the certificate is used and the \
                      secret file ignored; remove one",
@@ -627,7 +612,7 @@ impl Check<'_> {
         let (graph_default, login_default) = raw.cloud.unwrap_or_default().endpoints();
         let mut url = |field: &str, text: Option<&str>, default: &str| {
             endpoint_url(text.unwrap_or(default)).unwrap_or_else(|e| {
-                self.error(field, e);
+                self.report.error(field, e);
                 Url::parse(default).expect("built-in endpoints are valid URLs")
             })
         };
@@ -651,7 +636,7 @@ impl Check<'_> {
             ("limits.max_actions_per_run", raw.max_actions_per_run),
         ] {
             if value == Some(0) {
-                self.error(field, "must be 1 or more");
+                self.report.error(field, "must be 1 or more");
             }
         }
         for (field, value) in [
@@ -659,7 +644,7 @@ impl Check<'_> {
             ("limits.writes_per_minute", raw.writes_per_minute),
         ] {
             if value == Some(0) && !loopback {
-                self.error(field, "0 (unlimited) is allowed only against a loopback Graph (the emulator); a real tenant throttles: keep a limit");
+                self.report.error(field, "0 (unlimited) is allowed only against a loopback Graph (the emulator); a real tenant throttles: keep a limit");
             }
         }
         Limits {
@@ -669,12 +654,12 @@ impl Check<'_> {
             max_actions_per_run: raw.max_actions_per_run.unwrap_or(d.max_actions_per_run).max(1),
             max_attempts: raw.max_attempts.unwrap_or(d.max_attempts).max(1),
             request_attempts: raw.request_attempts.unwrap_or(d.request_attempts).max(1),
-            request_timeout: self.duration(
+            request_timeout: self.report.duration(
                 "limits.request_timeout",
                 raw.request_timeout.as_deref(),
                 d.request_timeout,
             ),
-            hunting_timeout: self.duration(
+            hunting_timeout: self.report.duration(
                 "limits.hunting_timeout",
                 raw.hunting_timeout.as_deref(),
                 d.hunting_timeout,
@@ -685,13 +670,15 @@ impl Check<'_> {
     fn smtp(&mut self, raw: SmtpConfig) -> Option<Smtp> {
         let tls = raw.tls.unwrap_or_default();
         if tls == SmtpTls::None && !is_loopback_host(&raw.host) {
-            self.error("smtp.tls", format!("`tls: none` sends mail and passwords in clear: allowed only to a loopback host, not `{}`; use starttls or tls", raw.host));
+            self.report.error("smtp.tls", format!("`tls: none` sends mail and passwords in clear: allowed only to a loopback host, not `{}`; use starttls or tls", raw.host));
         }
         if raw.from.parse::<lettre::message::Mailbox>().is_err() {
-            self.error("smtp.from", format!("`{}` is not an email address", raw.from));
+            self.report
+                .error("smtp.from", format!("`{}` is not an email address", raw.from));
         }
         if raw.username.is_none() && raw.password_file.is_some() {
-            self.error("smtp.password_file", "a password needs `smtp.username`");
+            self.report
+                .error("smtp.password_file", "a password needs `smtp.username`");
         }
         let port = raw.port.unwrap_or(match tls {
             SmtpTls::Starttls => 587,

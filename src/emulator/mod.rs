@@ -36,6 +36,9 @@ pub mod hunting;
 pub mod list;
 pub mod router;
 pub mod server;
+mod shift;
+#[cfg(test)]
+mod shipped;
 pub mod stats;
 pub mod store;
 pub mod table;
