@@ -12,6 +12,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// Attempts per HTTP request (the first included) unless `limits.request_attempts` says otherwise.
 pub const DEFAULT_REQUEST_ATTEMPTS: u32 = 6;
 
+/// How many throttled answers with `Retry-After` a request may get per attempt it may make.
+pub const THROTTLES_PER_ATTEMPT: u32 = 10;
+
 /// A reqwest client builder with graphsoar's user agent and bounded connects; callers add their
 /// own (the webhook sender refuses redirects).
 pub fn client_builder() -> reqwest::ClientBuilder {
@@ -61,6 +64,7 @@ impl RetryPolicy {
         Retries {
             policy: *self,
             attempt: 0,
+            forgiven: 0,
             backoff: backon::ExponentialBuilder::default()
                 .with_min_delay(self.min_delay)
                 .with_max_delay(self.max_delay)
@@ -75,6 +79,8 @@ impl RetryPolicy {
 pub struct Retries {
     policy: RetryPolicy,
     attempt: u32,
+    /// Throttled attempts not counted (see [`Retries::throttled`]).
+    forgiven: u32,
     backoff: backon::ExponentialBackoff,
 }
 
@@ -93,6 +99,17 @@ impl Retries {
     /// Whether another attempt is allowed after the ones made.
     pub fn can_retry(&self) -> bool {
         self.attempt < self.policy.attempts
+    }
+
+    /// The attempt just made was throttled with a `Retry-After`: the server asks to wait, not
+    /// to give up, so it does not use up an attempt (Graph: "keep honouring Retry-After on
+    /// repeated 429s"), up to [`THROTTLES_PER_ATTEMPT`] times the policy's attempts in all, so a
+    /// server that throttles forever still ends the request.
+    pub fn throttled(&mut self) {
+        if self.forgiven < self.policy.attempts.saturating_mul(THROTTLES_PER_ATTEMPT) && self.attempt > 0 {
+            self.forgiven += 1;
+            self.attempt -= 1;
+        }
     }
 
     /// The wait before the next attempt: what the server asked (capped; `Retry-After: 0` means
@@ -166,6 +183,17 @@ mod tests {
         r.begin();
         assert!(!r.can_retry());
         assert_eq!(r.attempts(), 3);
+        let mut throttled = RetryPolicy::graph(2).start();
+        for _ in 0..20 {
+            throttled.begin();
+            throttled.throttled();
+            assert!(throttled.can_retry(), "20 throttles do not use up 2 attempts");
+        }
+        throttled.begin();
+        throttled.throttled();
+        assert_eq!(throttled.attempts(), 1, "the 21st throttle counts");
+        throttled.begin();
+        assert!(!throttled.can_retry(), "past 10 per attempt, throttles count again");
         let mut once = RetryPolicy::webhook(0).start();
         once.begin();
         assert!(!once.can_retry(), "0 attempts means one");

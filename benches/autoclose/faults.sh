@@ -13,7 +13,8 @@
 #                          calls all got 503, with limits.request_attempts 1), then the timed run
 #                          that resumes them, healthy;
 #   resume, fault mix      the same, the resuming run under MIX.
-# For each: seconds, Graph requests (and GETs of single items), alerts changed at the end.
+# For each: seconds, HTTP requests to Graph (the $batch calls among them), item GETs (inside
+# batches or alone; a resume reads each pending action's item once), alerts changed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=$PWD/benches/autoclose
@@ -68,12 +69,16 @@ lists: { autoclose_sha256: $HERE/autoclose_sha256.txt }
 limits: { max_actions_per_run: 1000000, writes_per_minute: 0, hunting_per_minute: 0$2 }
 EOF
 }
-stats() { # prints "requests single-item-GETs changed"
+stats() { # prints "HTTP-requests sub-requests-in-batches item-GETs changed"
   python3 - "$URL" <<'EOF'
 import json, sys, urllib.parse, urllib.request
 url = sys.argv[1]
 stats = json.load(urllib.request.urlopen(url + "/_emulator/stats"))
 singles = sum(v for k, v in stats["byRoute"].items() if k.startswith("GET") and "{id}" in k)
+batches = sum(v for k, v in stats["byRoute"].items() if k.endswith("/$batch"))
+# The emulator counts $batch sub-requests on their routes too: HTTP requests are the rest.
+subs = sum(v for k, v in stats["byRoute"].items() if "{id}" in k)
+http = stats["total"] - subs
 urllib.request.urlopen(urllib.request.Request(url + "/_emulator/faults", json.dumps({"spec": ""}).encode(),
                                               {"Content-Type": "application/json"})).read()
 body = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": "graphsoar-local",
@@ -84,7 +89,7 @@ while next_url:
     page = json.load(urllib.request.urlopen(urllib.request.Request(next_url, headers={"Authorization": "Bearer " + token})))
     changed += sum(1 for a in page["value"] if a.get("determination") == "securityTesting" and a.get("comments"))
     next_url = page.get("@odata.nextLink")
-print(stats["total"], singles, changed)
+print(http, batches, singles, changed)
 EOF
 }
 timed() { # $1 = name: one run --once; prints "seconds exit"
@@ -94,10 +99,10 @@ timed() { # $1 = name: one run --once; prints "seconds exit"
   t1=$(date +%s.%N)
   printf '%.2f %s' "$(echo "$t1 - $t0" | bc)" "$rc"
 }
-row() { printf '%-22s %-34s %9s %8s %8s\n' "$@"; }
+row() { printf '%-20s %-30s %9s %8s %8s %8s\n' "$@"; }
 
 echo "$ALERTS alerts, $MATCHING matching; $BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-row what "runs (seconds exit)" requests "GET{id}" changed
+row what "runs (seconds:exit)" requests '$batch' 'GET{id}' changed
 
 fresh() { # $1 = name, $2 = fault spec
   start_emulator "$1"
@@ -111,8 +116,8 @@ fresh() { # $1 = name, $2 = fault spec
     total=$(echo "$total + ${r% *}" | bc)
     [ "${r#* }" = 0 ] && break
   done
-  read -r requests singles changed <<<"$(stats)"
-  row "$1" "total ${total}s;$runs" "$requests" "$singles" "$changed"
+  read -r requests batches singles changed <<<"$(stats)"
+  row "$1" "total ${total}s;$runs" "$requests" "$batches" "$singles" "$changed"
   kill $EMU; wait $EMU 2>/dev/null || true; EMU=
 }
 
@@ -126,8 +131,8 @@ resume() { # $1 = name, $2 = fault spec of the resuming run
   curl -s -X POST "$URL/_emulator/stats/reset" >/dev/null
   local r
   r=$(timed "$1")
-  read -r requests singles changed <<<"$(stats)"
-  row "$1" "${r% *}s:${r#* }" "$requests" "$singles" "$changed"
+  read -r requests batches singles changed <<<"$(stats)"
+  row "$1" "${r% *}s:${r#* }" "$requests" "$batches" "$singles" "$changed"
   kill $EMU; wait $EMU 2>/dev/null || true; EMU=
 }
 

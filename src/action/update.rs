@@ -275,56 +275,56 @@ async fn post_comments<S: Status>(
     mut jobs: Vec<UpdateJob<S>>,
     mut ops: Vec<BatchOp>,
 ) -> Vec<(i64, Outcome)> {
+    let failed = |job: &UpdateJob<S>, e: &Error| {
+        (
+            job.ledger_id,
+            Outcome::failed(
+                format!("the update was applied but the comment failed: {e}"),
+                e.is_retryable(),
+            ),
+        )
+    };
     let mut outcomes = Vec::new();
+    // Posts whose outcome is unknown, to settle by reading the item's comments.
+    let mut unsettled: Vec<(UpdateJob<S>, Error)> = Vec::new();
     let rounds = client.retry_policy().attempts;
     for round in 1..=rounds {
-        let mut uncertain = Vec::new();
         for (job, result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
             match result {
                 Ok(()) => outcomes.push((job.ledger_id, Outcome::Done)),
-                Err(e) if e.is_retryable() && round < rounds => uncertain.push((job, e)),
-                // Retryable from the ledger: the next run reads the comments and posts only if
-                // the marker is missing.
-                Err(e) => outcomes.push((
-                    job.ledger_id,
-                    Outcome::failed(
-                        format!("the update was applied but the comment failed: {e}"),
-                        e.is_retryable(),
-                    ),
-                )),
+                Err(e) if e.is_retryable() => unsettled.push((job, e)),
+                Err(e) => outcomes.push(failed(&job, &e)),
             }
         }
-        if uncertain.is_empty() {
+        (jobs, ops) = (Vec::new(), Vec::new());
+        if unsettled.is_empty() || round == rounds {
             break;
         }
         tracing::warn!(
-            comments = uncertain.len(),
+            comments = unsettled.len(),
             round,
             "Comment posts failed; checking their markers before posting again."
         );
         let reads = client
-            .get_items(uncertain.iter().map(|(j, _)| (S::COLLECTION, j.params.target.clone())))
+            .get_items(unsettled.iter().map(|(j, _)| (S::COLLECTION, j.params.target.clone())))
             .await;
-        (jobs, ops) = (Vec::new(), Vec::new());
-        for (job, error) in uncertain {
-            let marker = comment_marker(job.ledger_id);
+        for (job, error) in std::mem::take(&mut unsettled) {
             match reads.get(&(S::COLLECTION, job.params.target.clone())) {
-                Some(Ok(item)) if has_marker(item, &marker) => outcomes.push((job.ledger_id, Outcome::Done)),
+                Some(Ok(item)) if has_marker(item, &comment_marker(job.ledger_id)) => {
+                    outcomes.push((job.ledger_id, Outcome::Done));
+                }
                 Some(Ok(_)) => {
                     ops.push(comment_op::<S>(&job, job.params.comment.as_deref().unwrap_or_default()));
                     jobs.push(job);
                 }
-                // Cannot even read: the next run settles it.
-                _ => outcomes.push((
-                    job.ledger_id,
-                    Outcome::failed(format!("the update was applied but the comment failed: {error}"), true),
-                )),
+                // Not readable now: read again next round.
+                _ => unsettled.push((job, error)),
             }
         }
-        if jobs.is_empty() {
-            break;
-        }
     }
+    // Still unknown after every round: retryable from the ledger, whose next run reads the
+    // comments and posts only if the marker is missing.
+    outcomes.extend(unsettled.iter().map(|(job, e)| failed(job, e)));
     outcomes
 }
 

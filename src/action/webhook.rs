@@ -242,13 +242,19 @@ impl Prepared {
         key: &str,
     ) -> Outcome {
         let mut retries = policy.start();
+        let mut attempt = 0;
         loop {
-            let attempt = retries.begin();
+            retries.begin();
+            attempt += 1;
             let (error, retry_after) = match self.attempt(http).await {
                 Attempt::Done => return Outcome::Done,
                 Attempt::Fatal(error) => return Outcome::failed(error, false),
                 Attempt::Retry { error, retry_after } => (error, retry_after),
             };
+            // A 429 or 503 that says when to come back does not use up an attempt.
+            if retry_after.is_some() {
+                retries.throttled();
+            }
             if !retries.can_retry() {
                 let tries = if attempt == 1 {
                     "1 attempt".to_string()

@@ -182,6 +182,8 @@ impl Client {
             let mut retry = Vec::new();
             // The longest wait any item's answer asked for; none asked: the backoff.
             let mut asked: Option<Duration> = None;
+            // Every item to retry was only throttled: the round does not use up an attempt.
+            let mut only_throttled = true;
             for (i, op) in pending {
                 let Some(item) = response.get(&i.to_string()) else {
                     done.push((
@@ -217,6 +219,7 @@ impl Client {
                     .unwrap_or_default();
                 let err = super::client::api_error(&op.method, &op.url, status, &headers, &body, op.op);
                 if err.is_retryable() && (op.idempotent || err.was_not_processed()) && retries.can_retry() {
+                    only_throttled &= err.is_throttle();
                     if let Some(after) = err.retry_after() {
                         asked = Some(asked.map_or(after, |a| a.max(after)));
                     }
@@ -231,6 +234,9 @@ impl Client {
             // `Retry-After: 0` means at once: waiting a backoff step instead is what made
             // rounds under throttling far slower than the answers asked.
             let delay = retries.delay(asked);
+            if only_throttled {
+                retries.throttled();
+            }
             tracing::warn!(
                 items = retry.len(),
                 round,

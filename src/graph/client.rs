@@ -525,6 +525,9 @@ impl Client {
                 continue;
             }
             let retry = err.is_retryable() && (req.idempotent || err.was_not_processed());
+            if err.is_throttle() {
+                retries.throttled();
+            }
             if !retry || !retries.can_retry() {
                 return Err(err);
             }

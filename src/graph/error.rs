@@ -167,6 +167,11 @@ impl Error {
         }
     }
 
+    /// A 429 or 503 that said how long to wait: the server asks to come back, not to give up.
+    pub fn is_throttle(&self) -> bool {
+        matches!(self, Error::Api(e) if matches!(e.status, 429 | 503) && e.retry_after.is_some())
+    }
+
     /// The server's `Retry-After`, if it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
