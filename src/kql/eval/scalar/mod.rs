@@ -411,10 +411,13 @@ pub(super) fn parse_json(v: &Value) -> Value {
     }
 }
 
+/// One family's functions on values: `Unsupported` for a name it does not know.
+type Family = fn(&mut Funcs, &str, &[Value]) -> F;
+
 /// Every function evaluated on values: each family in turn (the names are disjoint, and no
 /// family gives `Unsupported` for a name it knows).
 fn call_values(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let families: [fn(&mut Funcs, &str, &[Value]) -> F; 6] = [
+    let families: [Family; 6] = [
         datetime::call,
         convert,
         string::call,
