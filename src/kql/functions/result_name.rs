@@ -1,0 +1,191 @@
+//! How an unnamed call's result column is named ([`ResultName`]), and the conversion functions
+//! that keep their column's name.
+
+/// How Kusto.Language names the column of an unnamed call in a projection (`ResultNameKind` and
+/// `WithResultNamePrefix` in `Functions.cs` and `Aggregates.cs`; applied in
+/// `Binder_Projection.cs`, `GetFunctionResultName`). Functions not listed get a default name
+/// (`Column1`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultName {
+    /// `prefix_` and the first argument's name (`count_`, `dcount_DeviceId`, `set_FileName`); no
+    /// prefix: the first argument's name.
+    PrefixAndFirst(Option<&'static str>),
+    /// The same, but only when there is exactly one argument.
+    PrefixAndOnly(Option<&'static str>),
+    /// The first argument's name (`bin(Timestamp, 1h)` is `Timestamp`).
+    First,
+    /// The only argument's name, when there is one argument.
+    Only,
+    /// The prefix alone.
+    PrefixOnly(&'static str),
+    /// The first argument's string value, if a column of that name exists (`column_ifexists`).
+    FirstValueIfColumn,
+    /// A function whose result is several columns (a tuple), each named with this prefix.
+    Tuple(Option<&'static str>),
+}
+
+/// The result-name rule of every function that has one, sorted by name.
+pub static RESULT_NAMES: &[(&str, ResultName)] = &[
+    ("__hll_normalize", ResultName::First),
+    ("abs", ResultName::First),
+    ("acos", ResultName::First),
+    ("any", ResultName::PrefixAndFirst(Some("any"))),
+    ("anyif", ResultName::PrefixAndFirst(Some("anyif"))),
+    ("argmax", ResultName::Tuple(Some("max"))),
+    ("argmin", ResultName::Tuple(Some("min"))),
+    ("asin", ResultName::First),
+    ("atan", ResultName::First),
+    ("atan2", ResultName::First),
+    ("avg", ResultName::PrefixAndFirst(Some("avg"))),
+    ("avgif", ResultName::PrefixAndFirst(Some("avgif"))),
+    ("bin", ResultName::First),
+    ("bin_at", ResultName::First),
+    ("bin_auto", ResultName::First),
+    ("binary_all_and", ResultName::First),
+    ("binary_all_or", ResultName::First),
+    ("binary_all_xor", ResultName::First),
+    ("binary_and", ResultName::First),
+    ("binary_not", ResultName::First),
+    ("binary_or", ResultName::First),
+    ("binary_shift_left", ResultName::First),
+    ("binary_shift_right", ResultName::First),
+    ("binary_xor", ResultName::First),
+    ("bitset_count_ones", ResultName::First),
+    ("buildschema", ResultName::PrefixAndFirst(Some("schema"))),
+    ("ceiling", ResultName::First),
+    ("cnt", ResultName::PrefixAndFirst(Some("cnt"))),
+    ("column_ifexists", ResultName::FirstValueIfColumn),
+    ("columnifexists", ResultName::FirstValueIfColumn),
+    ("cos", ResultName::First),
+    ("count", ResultName::PrefixAndFirst(Some("count"))),
+    ("count_distinct", ResultName::PrefixAndFirst(Some("count_distinct"))),
+    ("count_distinctif", ResultName::PrefixAndFirst(Some("count_distinctif"))),
+    ("countif", ResultName::PrefixAndFirst(Some("countif"))),
+    ("covariance", ResultName::PrefixAndFirst(Some("covariance"))),
+    ("covarianceif", ResultName::PrefixAndFirst(Some("covarianceif"))),
+    ("covariancep", ResultName::PrefixAndFirst(Some("covariancep"))),
+    ("covariancepif", ResultName::PrefixAndFirst(Some("covariancepif"))),
+    ("dcount", ResultName::PrefixAndFirst(Some("dcount"))),
+    ("dcount_hll", ResultName::PrefixAndFirst(Some("dcount_hll"))),
+    ("dcountif", ResultName::PrefixAndFirst(Some("dcountif"))),
+    ("erf", ResultName::First),
+    ("erfc", ResultName::First),
+    ("exp", ResultName::First),
+    ("exp10", ResultName::First),
+    ("exp2", ResultName::First),
+    ("floor", ResultName::First),
+    ("format_bytes", ResultName::First),
+    ("format_datetime", ResultName::First),
+    ("format_timespan", ResultName::First),
+    ("gamma", ResultName::First),
+    ("gettype", ResultName::PrefixAndFirst(Some("type"))),
+    ("hll", ResultName::PrefixAndFirst(Some("hll"))),
+    ("hll_if", ResultName::PrefixAndFirst(Some("hll_if"))),
+    ("hll_merge", ResultName::PrefixAndFirst(Some("hll_merge"))),
+    ("ingestion_time", ResultName::PrefixOnly("None")),
+    ("log", ResultName::First),
+    ("log10", ResultName::First),
+    ("log2", ResultName::First),
+    ("loggamma", ResultName::First),
+    ("make_bag", ResultName::PrefixAndFirst(Some("bag"))),
+    ("make_bag_if", ResultName::PrefixAndFirst(Some("bag"))),
+    ("make_datetime", ResultName::Only),
+    ("make_dictionary", ResultName::PrefixAndFirst(Some("dictionary"))),
+    ("make_list", ResultName::PrefixAndFirst(Some("list"))),
+    ("make_list_if", ResultName::PrefixAndFirst(Some("list"))),
+    ("make_list_with_nulls", ResultName::PrefixAndFirst(Some("list"))),
+    ("make_set", ResultName::PrefixAndFirst(Some("set"))),
+    ("make_set_if", ResultName::PrefixAndFirst(Some("set"))),
+    ("make_timespan", ResultName::Only),
+    ("makelist", ResultName::PrefixAndFirst(Some("list"))),
+    ("makeset", ResultName::PrefixAndFirst(Some("set"))),
+    ("max", ResultName::PrefixAndFirst(Some("max"))),
+    ("maxif", ResultName::PrefixAndFirst(Some("maxif"))),
+    ("merge_tdigest", ResultName::PrefixAndFirst(Some("merge_tdigests"))),
+    ("min", ResultName::PrefixAndFirst(Some("min"))),
+    ("minif", ResultName::PrefixAndFirst(Some("minif"))),
+    ("parse_csv", ResultName::First),
+    ("parse_json", ResultName::First),
+    ("parse_xml", ResultName::First),
+    ("parsejson", ResultName::First),
+    ("passthrough", ResultName::First),
+    (
+        "percentile_tdigest",
+        ResultName::PrefixAndFirst(Some("percentile_tdigest")),
+    ),
+    (
+        "percentiles_array_tdigest",
+        ResultName::PrefixAndFirst(Some("percentile_tdigest")),
+    ),
+    ("pow", ResultName::First),
+    ("rand", ResultName::First),
+    ("repeat", ResultName::PrefixAndFirst(Some("repeat"))),
+    ("round", ResultName::First),
+    ("series_fill_backward", ResultName::First),
+    ("series_fill_const", ResultName::First),
+    ("series_fill_forward", ResultName::First),
+    ("series_fill_linear", ResultName::First),
+    ("series_fir", ResultName::First),
+    ("series_iir", ResultName::First),
+    ("series_outliers", ResultName::First),
+    ("sin", ResultName::First),
+    ("split", ResultName::First),
+    ("sqrt", ResultName::First),
+    ("startofday", ResultName::First),
+    ("stdev", ResultName::PrefixAndFirst(Some("stdev"))),
+    ("stdevif", ResultName::PrefixAndFirst(Some("stdevif"))),
+    ("stdevp", ResultName::PrefixAndFirst(Some("stdevp"))),
+    ("string_size", ResultName::PrefixAndFirst(Some("string_size"))),
+    ("strlen", ResultName::PrefixAndFirst(Some("strlen"))),
+    ("sum", ResultName::PrefixAndFirst(Some("sum"))),
+    ("sumif", ResultName::PrefixAndFirst(Some("sumif"))),
+    ("take_anyif", ResultName::First),
+    ("tan", ResultName::First),
+    ("tdigest", ResultName::PrefixAndFirst(Some("tdigest"))),
+    ("tdigest_merge", ResultName::PrefixAndFirst(Some("merge_tdigests"))),
+    ("tobool", ResultName::First),
+    ("toboolean", ResultName::First),
+    ("todatetime", ResultName::First),
+    ("todecimal", ResultName::First),
+    ("todouble", ResultName::First),
+    ("todynamic", ResultName::First),
+    ("toguid", ResultName::First),
+    ("tohex", ResultName::First),
+    ("toint", ResultName::First),
+    ("tolong", ResultName::First),
+    ("toobject", ResultName::First),
+    ("toreal", ResultName::First),
+    ("tostring", ResultName::First),
+    ("totime", ResultName::First),
+    ("totimespan", ResultName::First),
+    ("treepath", ResultName::PrefixAndFirst(Some("tree"))),
+    ("variance", ResultName::PrefixAndFirst(Some("variance"))),
+    ("varianceif", ResultName::PrefixAndFirst(Some("varianceif"))),
+    ("variancep", ResultName::PrefixAndFirst(Some("variancep"))),
+    ("variancepif", ResultName::PrefixAndFirst(Some("variancepif"))),
+];
+
+/// The result-name rule of a function, if it has one.
+pub fn result_name(name: &str) -> Option<ResultName> {
+    RESULT_NAMES
+        .binary_search_by(|(n, _)| n.cmp(&name))
+        .ok()
+        .map(|i| RESULT_NAMES[i].1)
+}
+
+/// Kusto.Language's conversion functions (`IsConversionFunction`): called on a single column of
+/// the type they convert to, they keep the column's name.
+pub const CONVERSIONS: &[&str] = &[
+    "tobool",
+    "todatetime",
+    "todecimal",
+    "todouble",
+    "todynamic",
+    "toguid",
+    "toint",
+    "tolong",
+    "toreal",
+    "tostring",
+    "totime",
+    "totimespan",
+];
