@@ -120,7 +120,7 @@ async fn version_1_state_migrates_and_its_pending_actions_resume() {
     dir.write(
         "graphsoar.yaml",
         format!(
-            "tenant_id: local\nclient_id: graphsoar-local\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nplaybooks: playbooks\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0, max_attempts: 2 }}\n",
+            "tenant_id: local\nclient_id: graphsoar-local\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nplaybooks: playbooks\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0, max_attempts: 2, request_attempts: 2 }}\n",
             url = running.base_url
         ),
     );
