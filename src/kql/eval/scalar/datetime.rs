@@ -5,24 +5,18 @@
 use super::*;
 
 /// Datetime and timespan functions on values.
-pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let s = |i: usize| a.get(i).map(text).unwrap_or_default();
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let real = |i: usize| a.get(i).and_then(Value::as_real);
-    let dt = |i: usize| a.get(i).and_then(Value::as_datetime);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+pub(super) fn call(funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
-        "now" => Value::DateTime(funcs.now + arg(0).as_timespan().unwrap_or(0)),
-        "ago" => match arg(0).as_timespan() {
+        "now" => Value::DateTime(funcs.now + a.arg(0).as_timespan().unwrap_or(0)),
+        "ago" => match a.arg(0).as_timespan() {
             Some(t) => Value::DateTime(funcs.now - t),
             None => Value::Null,
         },
-        "datetime" | "todatetime" => opt(arg(0).as_datetime().map(Value::DateTime)),
-        "totimespan" | "time" | "timespan" => opt(arg(0).as_timespan().map(Value::TimeSpan)),
-        "bin" | "floor" => bin(&arg(0), &arg(1)),
+        "datetime" | "todatetime" => opt(a.arg(0).as_datetime().map(Value::DateTime)),
+        "totimespan" | "time" | "timespan" => opt(a.arg(0).as_timespan().map(Value::TimeSpan)),
+        "bin" | "floor" => bin(&a.arg(0), &a.arg(1)),
         "bin_at" => {
-            let (v, size, at) = (arg(0), arg(1), arg(2));
+            let (v, size, at) = (a.arg(0), a.arg(1), a.arg(2));
             match (&v, &at) {
                 (Value::DateTime(t), Value::DateTime(f)) => match size.as_timespan().filter(|s| *s > 0) {
                     Some(s) => Value::DateTime((t - f).div_euclid(s) * s + f),
@@ -36,26 +30,28 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
         }
         "startofday" | "startofweek" | "startofmonth" | "startofyear" => {
             let unit = &name[7..];
-            opt(dt(0)
-                .and_then(|t| start_of(unit, t, long(1).unwrap_or(0)))
+            opt(a
+                .dt(0)
+                .and_then(|t| start_of(unit, t, a.long(1).unwrap_or(0)))
                 .map(Value::DateTime))
         }
         "endofday" | "endofweek" | "endofmonth" | "endofyear" => {
             let unit = &name[5..];
-            opt(dt(0)
-                .and_then(|t| start_of(unit, t, long(1).unwrap_or(0) + 1))
+            opt(a
+                .dt(0)
+                .and_then(|t| start_of(unit, t, a.long(1).unwrap_or(0) + 1))
                 .map(|t| Value::DateTime(t - 1)))
         }
-        "datetime_diff" => match (dt(1), dt(2)) {
-            (Some(x), Some(y)) => opt(datetime_diff(&s(0).to_lowercase(), x, y).map(Value::Long)),
+        "datetime_diff" => match (a.dt(1), a.dt(2)) {
+            (Some(x), Some(y)) => opt(datetime_diff(&a.s(0).to_lowercase(), x, y).map(Value::Long)),
             _ => Value::Null,
         },
-        "datetime_add" => match (long(1), dt(2)) {
-            (Some(n), Some(t)) => opt(datetime_add(&s(0).to_lowercase(), n, t).map(Value::DateTime)),
+        "datetime_add" => match (a.long(1), a.dt(2)) {
+            (Some(n), Some(t)) => opt(datetime_add(&a.s(0).to_lowercase(), n, t).map(Value::DateTime)),
             _ => Value::Null,
         },
-        "datetime_part" | "datepart" => match dt(1).and_then(datetime_parts) {
-            Some(d) => Value::Long(match s(0).to_lowercase().as_str() {
+        "datetime_part" | "datepart" => match a.dt(1).and_then(datetime_parts) {
+            Some(d) => Value::Long(match a.s(0).to_lowercase().as_str() {
                 "year" => i64::from(d.year()),
                 "quarter" => i64::from(d.month0() / 3 + 1),
                 "month" => i64::from(d.month()),
@@ -72,37 +68,50 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }),
             None => Value::Null,
         },
-        "getyear" => opt(dt(0).and_then(datetime_parts).map(|d| Value::Long(i64::from(d.year())))),
-        "getmonth" | "monthofyear" => opt(dt(0)
+        "getyear" => opt(a
+            .dt(0)
+            .and_then(datetime_parts)
+            .map(|d| Value::Long(i64::from(d.year())))),
+        "getmonth" | "monthofyear" => opt(a
+            .dt(0)
             .and_then(datetime_parts)
             .map(|d| Value::Long(i64::from(d.month())))),
-        "dayofmonth" => opt(dt(0).and_then(datetime_parts).map(|d| Value::Long(i64::from(d.day())))),
-        "dayofyear" => opt(dt(0)
+        "dayofmonth" => opt(a
+            .dt(0)
+            .and_then(datetime_parts)
+            .map(|d| Value::Long(i64::from(d.day())))),
+        "dayofyear" => opt(a
+            .dt(0)
             .and_then(datetime_parts)
             .map(|d| Value::Long(i64::from(d.ordinal())))),
-        "hourofday" => opt(dt(0).and_then(datetime_parts).map(|d| Value::Long(i64::from(d.hour())))),
-        "week_of_year" => opt(dt(0)
+        "hourofday" => opt(a
+            .dt(0)
+            .and_then(datetime_parts)
+            .map(|d| Value::Long(i64::from(d.hour())))),
+        "week_of_year" => opt(a
+            .dt(0)
             .and_then(datetime_parts)
             .map(|d| Value::Long(i64::from(d.iso_week().week())))),
-        "dayofweek" => opt(dt(0)
+        "dayofweek" => opt(a
+            .dt(0)
             .and_then(datetime_parts)
             .map(|d| Value::TimeSpan(i64::from(d.weekday().num_days_from_sunday()) * TICKS_PER_DAY))),
-        "unixtime_seconds_todatetime" => opt(real(0).map(|x| Value::DateTime((x * 1e7) as i64))),
-        "unixtime_milliseconds_todatetime" => opt(real(0).map(|x| Value::DateTime((x * 1e4) as i64))),
-        "unixtime_microseconds_todatetime" => opt(real(0).map(|x| Value::DateTime((x * 10.0) as i64))),
-        "unixtime_nanoseconds_todatetime" => opt(real(0).map(|x| Value::DateTime((x / 100.0) as i64))),
+        "unixtime_seconds_todatetime" => opt(a.real(0).map(|x| Value::DateTime((x * 1e7) as i64))),
+        "unixtime_milliseconds_todatetime" => opt(a.real(0).map(|x| Value::DateTime((x * 1e4) as i64))),
+        "unixtime_microseconds_todatetime" => opt(a.real(0).map(|x| Value::DateTime((x * 10.0) as i64))),
+        "unixtime_nanoseconds_todatetime" => opt(a.real(0).map(|x| Value::DateTime((x / 100.0) as i64))),
         "make_datetime" => {
-            let y = long(0).unwrap_or(1) as i32;
-            let (mo, d) = (long(1).unwrap_or(1) as u32, long(2).unwrap_or(1) as u32);
-            let (h, mi) = (long(3).unwrap_or(0) as u32, long(4).unwrap_or(0) as u32);
-            let sec = real(5).unwrap_or(0.0);
+            let y = a.long(0).unwrap_or(1) as i32;
+            let (mo, d) = (a.long(1).unwrap_or(1) as u32, a.long(2).unwrap_or(1) as u32);
+            let (h, mi) = (a.long(3).unwrap_or(0) as u32, a.long(4).unwrap_or(0) as u32);
+            let sec = a.real(5).unwrap_or(0.0);
             match Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single() {
                 Some(t) => Value::DateTime(from_chrono(t) + (sec * 1e7) as i64),
                 None => Value::Null,
             }
         }
         "make_timespan" => {
-            let parts: Vec<i64> = (0..a.len()).map(|i| long(i).unwrap_or(0)).collect();
+            let parts: Vec<i64> = (0..a.len()).map(|i| a.long(i).unwrap_or(0)).collect();
             let (d, h, m, sec) = match parts[..] {
                 [h, m] => (0, h, m, 0),
                 [h, m, s] => (0, h, m, s),
@@ -111,9 +120,9 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             };
             Value::TimeSpan((((d * 24 + h) * 60 + m) * 60 + sec) * TICKS_PER_SECOND)
         }
-        "format_datetime" => opt(dt(0).and_then(|t| format_datetime_with(t, &s(1))).map(Value::str)),
-        "format_timespan" => opt(arg(0).as_timespan().map(|t| {
-            let fmt = s(1);
+        "format_datetime" => opt(a.dt(0).and_then(|t| format_datetime_with(t, &a.s(1))).map(Value::str)),
+        "format_timespan" => opt(a.arg(0).as_timespan().map(|t| {
+            let fmt = a.s(1);
             let total = t.unsigned_abs();
             let (d, h, m, sec) = (
                 total / TICKS_PER_DAY as u64,

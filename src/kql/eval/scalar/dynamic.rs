@@ -4,13 +4,9 @@
 use super::*;
 
 /// Dynamic functions on values.
-pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let s = |i: usize| a.get(i).map(text).unwrap_or_default();
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+pub(super) fn call(_funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
-        "array_length" => opt(dyn_array(&arg(0)).map(|x| Value::Long(x.len() as i64))),
+        "array_length" => opt(dyn_array(&a.arg(0)).map(|x| Value::Long(x.len() as i64))),
         "pack_array" | "make_list_array" => Value::dynamic(Json::Array(a.iter().map(Value::to_json).collect())),
         "pack" | "bag_pack" | "pack_dictionary" => {
             let mut m = Map::new();
@@ -19,9 +15,9 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             Value::dynamic(Json::Object(m))
         }
-        "set_has_element" => match dyn_array(&arg(0)) {
+        "set_has_element" => match dyn_array(&a.arg(0)) {
             Some(arr) => {
-                let needle = arg(1);
+                let needle = a.arg(1);
                 Value::Bool(
                     arr.iter()
                         .any(|x| Value::dynamic(x.clone()).equals(&needle) == Some(true)),
@@ -29,9 +25,9 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             None => Value::Null,
         },
-        "array_index_of" => match dyn_array(&arg(0)) {
+        "array_index_of" => match dyn_array(&a.arg(0)) {
             Some(arr) => {
-                let needle = arg(1);
+                let needle = a.arg(1);
                 Value::Long(
                     arr.iter()
                         .position(|x| Value::dynamic(x.clone()).equals(&needle) == Some(true))
@@ -40,7 +36,7 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             None => Value::Null,
         },
-        "array_sort_asc" | "array_sort_desc" => match dyn_array(&arg(0)) {
+        "array_sort_asc" | "array_sort_desc" => match dyn_array(&a.arg(0)) {
             Some(mut arr) => {
                 sort_json(&mut arr, name.ends_with("desc"));
                 Value::dynamic(Json::Array(arr))
@@ -48,11 +44,11 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             None => Value::Null,
         },
         "array_concat" => Value::dynamic(Json::Array(a.iter().filter_map(dyn_array).flatten().collect())),
-        "array_slice" => match dyn_array(&arg(0)) {
+        "array_slice" => match dyn_array(&a.arg(0)) {
             Some(arr) => {
                 let n = arr.len() as i64;
                 let fix = |i: i64| if i < 0 { (n + i).max(0) } else { i.min(n) };
-                let (from, to) = (fix(long(1).unwrap_or(0)), fix(long(2).unwrap_or(n - 1)) + 1);
+                let (from, to) = (fix(a.long(1).unwrap_or(0)), fix(a.long(2).unwrap_or(n - 1)) + 1);
                 Value::dynamic(Json::Array(if from < to.min(n) {
                     arr[from as usize..to.min(n) as usize].to_vec()
                 } else {
@@ -61,30 +57,31 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             None => Value::Null,
         },
-        "array_reverse" => opt(dyn_array(&arg(0)).map(|mut x| {
+        "array_reverse" => opt(dyn_array(&a.arg(0)).map(|mut x| {
             x.reverse();
             Value::dynamic(Json::Array(x))
         })),
-        "array_sum" => opt(dyn_array(&arg(0)).map(|x| Value::Real(x.iter().filter_map(Json::as_f64).sum()))),
+        "array_sum" => opt(dyn_array(&a.arg(0)).map(|x| Value::Real(x.iter().filter_map(Json::as_f64).sum()))),
         "set_union" | "set_intersect" | "set_difference" => {
             let arrays: Vec<Vec<Json>> = a.iter().map(|v| dyn_array(v).unwrap_or_default()).collect();
             Value::dynamic(set_op(name, &arrays))
         }
         "bag_keys" => {
-            opt(dyn_object(&arg(0)).map(|m| Value::dynamic(Json::Array(m.keys().cloned().map(Json::String).collect()))))
+            opt(dyn_object(&a.arg(0))
+                .map(|m| Value::dynamic(Json::Array(m.keys().cloned().map(Json::String).collect()))))
         }
-        "bag_has_key" => opt(dyn_object(&arg(0)).map(|m| Value::Bool(m.contains_key(&s(1))))),
+        "bag_has_key" => opt(dyn_object(&a.arg(0)).map(|m| Value::Bool(m.contains_key(&a.s(1))))),
         "bag_merge" => {
             let mut m = Map::new();
-            for v in a {
+            for v in a.iter() {
                 for (k, x) in dyn_object(v).unwrap_or_default() {
                     m.entry(k).or_insert(x);
                 }
             }
             Value::dynamic(Json::Object(m))
         }
-        "bag_remove_keys" => opt(dyn_object(&arg(0)).map(|mut m| {
-            for k in dyn_array(&arg(1)).unwrap_or_default() {
+        "bag_remove_keys" => opt(dyn_object(&a.arg(0)).map(|mut m| {
+            for k in dyn_array(&a.arg(1)).unwrap_or_default() {
                 if let Some(k) = k.as_str() {
                     m.remove(k);
                 }

@@ -3,20 +3,16 @@
 use super::*;
 
 /// IPv4 functions on values.
-pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let s = |i: usize| a.get(i).map(text).unwrap_or_default();
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+pub(super) fn call(_funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
-        "ipv4_is_private" => opt(ipv4_is_private(&s(0)).map(Value::Bool)),
-        "ipv4_is_in_range" => match (ipv4(&s(0)), ipv4_range(&s(1))) {
+        "ipv4_is_private" => opt(ipv4_is_private(&a.s(0)).map(Value::Bool)),
+        "ipv4_is_in_range" => match (ipv4(&a.s(0)), ipv4_range(&a.s(1))) {
             (Some(ip), Some((net, mask))) => Value::Bool(ip & mask == net),
             _ => Value::Null,
         },
-        "ipv4_is_in_any_range" => match ipv4(&s(0)) {
+        "ipv4_is_in_any_range" => match ipv4(&a.s(0)) {
             Some(ip) => {
-                let ranges: Vec<String> = match dyn_array(&arg(1)) {
+                let ranges: Vec<String> = match dyn_array(&a.arg(1)) {
                     Some(arr) => arr.iter().map(|x| Value::dynamic(x.clone()).to_text()).collect(),
                     None => a[1..].iter().map(text).collect(),
                 };
@@ -29,9 +25,9 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             None => Value::Null,
         },
-        "ipv4_is_match" | "ipv4_compare" => match (ipv4_range(&s(0)), ipv4_range(&s(1))) {
+        "ipv4_is_match" | "ipv4_compare" => match (ipv4_range(&a.s(0)), ipv4_range(&a.s(1))) {
             (Some((a1, m1)), Some((b1, m2))) => {
-                let mask = long(2).map_or(
+                let mask = a.long(2).map_or(
                     m1 & m2,
                     |bits| if bits <= 0 { 0 } else { u32::MAX << (32 - bits.min(32)) },
                 );
@@ -48,8 +44,9 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             _ => Value::Null,
         },
-        "parse_ipv4" => opt(ipv4(&s(0)).map(|v| Value::Long(i64::from(v)))),
-        "format_ipv4" => opt(long(0)
+        "parse_ipv4" => opt(ipv4(&a.s(0)).map(|v| Value::Long(i64::from(v)))),
+        "format_ipv4" => opt(a
+            .long(0)
             .and_then(|v| u32::try_from(v).ok())
             .map(|v| Value::str(std::net::Ipv4Addr::from(v).to_string()))),
         "geo_info_from_ip_address" => Value::Null,

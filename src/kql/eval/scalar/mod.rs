@@ -412,7 +412,7 @@ pub(super) fn parse_json(v: &Value) -> Value {
 }
 
 /// One family's functions on values: `Unsupported` for a name it does not know.
-type Family = fn(&mut Funcs, &str, &[Value]) -> F;
+type Family = fn(&mut Funcs, &str, Args<'_>) -> F;
 
 /// Every function evaluated on values: each family in turn (the names are disjoint, and no
 /// family gives `Unsupported` for a name it knows).
@@ -426,7 +426,7 @@ fn call_values(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
         number::call,
     ];
     for family in families {
-        match family(funcs, name, a) {
+        match family(funcs, name, Args(a)) {
             Err(Fail::Unsupported) => {}
             done => return done,
         }
@@ -434,23 +434,57 @@ fn call_values(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
     Err(Fail::Unsupported)
 }
 
+/// The positional arguments of a scalar call, read leniently: a missing one is null.
+#[derive(Clone, Copy)]
+pub(super) struct Args<'a>(&'a [Value]);
+
+impl Args<'_> {
+    pub(super) fn arg(&self, i: usize) -> Value {
+        self.0.get(i).cloned().unwrap_or(Value::Null)
+    }
+
+    pub(super) fn s(&self, i: usize) -> String {
+        self.0.get(i).map(text).unwrap_or_default()
+    }
+
+    pub(super) fn long(&self, i: usize) -> Option<i64> {
+        self.0.get(i).and_then(Value::as_long)
+    }
+
+    pub(super) fn real(&self, i: usize) -> Option<f64> {
+        self.0.get(i).and_then(Value::as_real)
+    }
+
+    pub(super) fn dt(&self, i: usize) -> Option<i64> {
+        self.0.get(i).and_then(Value::as_datetime)
+    }
+}
+
+impl std::ops::Deref for Args<'_> {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        self.0
+    }
+}
+
+/// A result that may be missing, as null.
+pub(super) fn opt(o: Option<Value>) -> Value {
+    o.unwrap_or(Value::Null)
+}
+
 /// Conversions, and the null and empty checks.
-fn convert(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let s = |i: usize| a.get(i).map(text).unwrap_or_default();
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let real = |i: usize| a.get(i).and_then(Value::as_real);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+fn convert(_funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
         // ---- conversions ----
-        "tostring" => Value::str(text(&arg(0))),
-        "toint" | "tolong" => opt(arg(0).as_long().map(Value::Long)),
-        "toreal" | "todouble" | "todecimal" => opt(arg(0).as_real().map(Value::Real)),
-        "tobool" | "toboolean" => opt(arg(0).as_bool().map(Value::Bool)),
-        "toguid" => Value::str(crate::kql::parse::parse_guid(&s(0)).unwrap_or_default()),
-        "parse_json" | "parsejson" | "todynamic" | "toobject" => parse_json(&arg(0)),
-        "dynamic" => arg(0),
-        "gettype" => Value::str(match arg(0) {
+        "tostring" => Value::str(text(&a.arg(0))),
+        "toint" | "tolong" => opt(a.arg(0).as_long().map(Value::Long)),
+        "toreal" | "todouble" | "todecimal" => opt(a.arg(0).as_real().map(Value::Real)),
+        "tobool" | "toboolean" => opt(a.arg(0).as_bool().map(Value::Bool)),
+        "toguid" => Value::str(crate::kql::parse::parse_guid(&a.s(0)).unwrap_or_default()),
+        "parse_json" | "parsejson" | "todynamic" | "toobject" => parse_json(&a.arg(0)),
+        "dynamic" => a.arg(0),
+        "gettype" => Value::str(match a.arg(0) {
             Value::Null => "null",
             Value::Bool(_) => "bool",
             Value::Long(_) => "long",
@@ -467,16 +501,16 @@ fn convert(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
                 _ => "real",
             },
         }),
-        "tohex" => opt(long(0).map(|v| Value::str(format!("{v:x}")))),
+        "tohex" => opt(a.long(0).map(|v| Value::str(format!("{v:x}")))),
         // ---- null and empty ----
-        "isnull" => Value::Bool(arg(0).is_null()),
-        "isnotnull" => Value::Bool(!arg(0).is_null()),
-        "isempty" => Value::Bool(arg(0).is_empty()),
-        "isnotempty" => Value::Bool(!arg(0).is_empty()),
-        "not" => super::expr::not3(&arg(0)),
-        "isnan" => opt(real(0).map(|x| Value::Bool(x.is_nan()))),
-        "isinf" => opt(real(0).map(|x| Value::Bool(x.is_infinite()))),
-        "isfinite" => opt(real(0).map(|x| Value::Bool(x.is_finite()))),
+        "isnull" => Value::Bool(a.arg(0).is_null()),
+        "isnotnull" => Value::Bool(!a.arg(0).is_null()),
+        "isempty" => Value::Bool(a.arg(0).is_empty()),
+        "isnotempty" => Value::Bool(!a.arg(0).is_empty()),
+        "not" => super::expr::not3(&a.arg(0)),
+        "isnan" => opt(a.real(0).map(|x| Value::Bool(x.is_nan()))),
+        "isinf" => opt(a.real(0).map(|x| Value::Bool(x.is_infinite()))),
+        "isfinite" => opt(a.real(0).map(|x| Value::Bool(x.is_finite()))),
         _ => return Err(Fail::Unsupported),
     })
 }

@@ -4,31 +4,27 @@
 use super::*;
 
 /// Numeric functions on values.
-pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let real = |i: usize| a.get(i).and_then(Value::as_real);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+pub(super) fn call(_funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
-        "abs" => match arg(0) {
+        "abs" => match a.arg(0) {
             Value::Long(x) => Value::Long(x.wrapping_abs()),
             Value::TimeSpan(x) => Value::TimeSpan(x.abs()),
             v => opt(v.as_real().map(|x| Value::Real(x.abs()))),
         },
-        "round" => opt(real(0).map(|x| Value::Real(round_to(x, long(1).unwrap_or(0))))),
-        "ceiling" => opt(real(0).map(|x| Value::Real(x.ceil()))),
-        "sqrt" => opt(real(0).map(|x| Value::Real(x.sqrt()))),
-        "pow" => match (real(0), real(1)) {
+        "round" => opt(a.real(0).map(|x| Value::Real(round_to(x, a.long(1).unwrap_or(0))))),
+        "ceiling" => opt(a.real(0).map(|x| Value::Real(x.ceil()))),
+        "sqrt" => opt(a.real(0).map(|x| Value::Real(x.sqrt()))),
+        "pow" => match (a.real(0), a.real(1)) {
             (Some(x), Some(y)) => Value::Real(x.powf(y)),
             _ => Value::Null,
         },
-        "log" => opt(real(0).map(|x| Value::Real(x.ln()))),
-        "log10" => opt(real(0).map(|x| Value::Real(x.log10()))),
-        "log2" => opt(real(0).map(|x| Value::Real(x.log2()))),
-        "exp" => opt(real(0).map(|x| Value::Real(x.exp()))),
-        "exp2" => opt(real(0).map(|x| Value::Real(x.exp2()))),
-        "exp10" => opt(real(0).map(|x| Value::Real(10f64.powf(x)))),
-        "sign" => opt(real(0).map(|x| {
+        "log" => opt(a.real(0).map(|x| Value::Real(x.ln()))),
+        "log10" => opt(a.real(0).map(|x| Value::Real(x.log10()))),
+        "log2" => opt(a.real(0).map(|x| Value::Real(x.log2()))),
+        "exp" => opt(a.real(0).map(|x| Value::Real(x.exp()))),
+        "exp2" => opt(a.real(0).map(|x| Value::Real(x.exp2()))),
+        "exp10" => opt(a.real(0).map(|x| Value::Real(10f64.powf(x)))),
+        "sign" => opt(a.real(0).map(|x| {
             Value::Real(if x > 0.0 {
                 1.0
             } else if x < 0.0 {
@@ -39,7 +35,7 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
         })),
         "rand" => {
             let r = rand_unit();
-            match long(0) {
+            match a.long(0) {
                 Some(n) if n > 0 => Value::Long((r * n as f64) as i64),
                 _ => Value::Real(r),
             }
@@ -61,12 +57,18 @@ pub(super) fn call(_funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             best.unwrap_or(Value::Null)
         }
-        "binary_and" => opt(long(0).zip(long(1)).map(|(x, y)| Value::Long(x & y))),
-        "binary_or" => opt(long(0).zip(long(1)).map(|(x, y)| Value::Long(x | y))),
-        "binary_xor" => opt(long(0).zip(long(1)).map(|(x, y)| Value::Long(x ^ y))),
-        "binary_not" => opt(long(0).map(|x| Value::Long(!x))),
-        "binary_shift_left" => opt(long(0).zip(long(1)).map(|(x, y)| Value::Long(x.wrapping_shl(y as u32)))),
-        "binary_shift_right" => opt(long(0).zip(long(1)).map(|(x, y)| Value::Long(x.wrapping_shr(y as u32)))),
+        "binary_and" => opt(a.long(0).zip(a.long(1)).map(|(x, y)| Value::Long(x & y))),
+        "binary_or" => opt(a.long(0).zip(a.long(1)).map(|(x, y)| Value::Long(x | y))),
+        "binary_xor" => opt(a.long(0).zip(a.long(1)).map(|(x, y)| Value::Long(x ^ y))),
+        "binary_not" => opt(a.long(0).map(|x| Value::Long(!x))),
+        "binary_shift_left" => opt(a
+            .long(0)
+            .zip(a.long(1))
+            .map(|(x, y)| Value::Long(x.wrapping_shl(y as u32)))),
+        "binary_shift_right" => opt(a
+            .long(0)
+            .zip(a.long(1))
+            .map(|(x, y)| Value::Long(x.wrapping_shr(y as u32)))),
         "ingestion_time" => Value::Null,
         _ => return Err(Fail::Unsupported),
     })

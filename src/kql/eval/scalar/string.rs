@@ -5,42 +5,39 @@
 use super::*;
 
 /// String functions on values.
-pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
-    let arg = |i: usize| a.get(i).cloned().unwrap_or(Value::Null);
-    let s = |i: usize| a.get(i).map(text).unwrap_or_default();
-    let long = |i: usize| a.get(i).and_then(Value::as_long);
-    let opt = |o: Option<Value>| o.unwrap_or(Value::Null);
+pub(super) fn call(funcs: &mut Funcs, name: &str, a: Args<'_>) -> F {
     Ok(match name {
         "strcat" => Value::str(a.iter().map(text).collect::<String>()),
-        "strcat_delim" => Value::str(a[1.min(a.len())..].iter().map(text).collect::<Vec<_>>().join(&s(0))),
-        "strcat_array" => opt(dyn_array(&arg(0)).map(|arr| {
+        "strcat_delim" => Value::str(a[1.min(a.len())..].iter().map(text).collect::<Vec<_>>().join(&a.s(0))),
+        "strcat_array" => opt(dyn_array(&a.arg(0)).map(|arr| {
             Value::str(
                 arr.iter()
                     .map(|x| Value::dynamic(x.clone()).to_text())
                     .collect::<Vec<_>>()
-                    .join(&s(1)),
+                    .join(&a.s(1)),
             )
         })),
-        "tolower" => Value::str(s(0).to_lowercase()),
-        "toupper" => Value::str(s(0).to_uppercase()),
-        "strlen" => Value::Long(s(0).chars().count() as i64),
-        "string_size" => Value::Long(s(0).len() as i64),
-        "reverse" => Value::str(s(0).chars().rev().collect::<String>()),
-        "substring" => Value::str(chars_substring(&s(0), long(1).unwrap_or(0), long(2))),
+        "tolower" => Value::str(a.s(0).to_lowercase()),
+        "toupper" => Value::str(a.s(0).to_uppercase()),
+        "strlen" => Value::Long(a.s(0).chars().count() as i64),
+        "string_size" => Value::Long(a.s(0).len() as i64),
+        "reverse" => Value::str(a.s(0).chars().rev().collect::<String>()),
+        "substring" => Value::str(chars_substring(&a.s(0), a.long(1).unwrap_or(0), a.long(2))),
         "strrep" => {
-            let n = long(1).unwrap_or(0).clamp(0, functions::MAX_REPEAT as i64) as usize;
-            Value::str(vec![s(0); n].join(&s(2)))
+            let n = a.long(1).unwrap_or(0).clamp(0, functions::MAX_REPEAT as i64) as usize;
+            Value::str(vec![a.s(0); n].join(&a.s(2)))
         }
-        "strcmp" => Value::Long(match s(0).cmp(&s(1)) {
+        "strcmp" => Value::Long(match a.s(0).cmp(&a.s(1)) {
             std::cmp::Ordering::Less => -1,
             std::cmp::Ordering::Equal => 0,
             std::cmp::Ordering::Greater => 1,
         }),
         "indexof" | "indexof_regex" => {
-            let hay: Vec<char> = s(0).chars().collect();
-            let start = long(2).unwrap_or(0).max(0) as usize;
-            let occurrence = long(4).unwrap_or(1).max(1) as usize;
-            let limit = long(3)
+            let hay: Vec<char> = a.s(0).chars().collect();
+            let start = a.long(2).unwrap_or(0).max(0) as usize;
+            let occurrence = a.long(4).unwrap_or(1).max(1) as usize;
+            let limit = a
+                .long(3)
                 .filter(|l| *l >= 0)
                 .map_or(hay.len(), |l| (start + l as usize).min(hay.len()));
             if start > hay.len() {
@@ -48,9 +45,9 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
             let window: String = hay[start..limit].iter().collect();
             let positions: Vec<usize> = if name == "indexof" {
-                window.match_indices(&s(1)).map(|(i, _)| i).collect()
+                window.match_indices(&a.s(1)).map(|(i, _)| i).collect()
             } else {
-                funcs.regex(&s(1))?.find_iter(&window).map(|m| m.start()).collect()
+                funcs.regex(&a.s(1))?.find_iter(&window).map(|m| m.start()).collect()
             };
             match positions.get(occurrence - 1) {
                 Some(&byte) => Value::Long((start + window[..byte].chars().count()) as i64),
@@ -58,8 +55,8 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
         }
         "countof" => {
-            let (hay, needle) = (s(0), s(1));
-            if s(2) == "regex" {
+            let (hay, needle) = (a.s(0), a.s(1));
+            if a.s(2) == "regex" {
                 Value::Long(funcs.regex(&needle)?.find_iter(&hay).count() as i64)
             } else if needle.is_empty() {
                 Value::Long(0)
@@ -75,12 +72,12 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
         }
         "split" => {
-            let parts: Vec<Json> = if s(1).is_empty() {
-                vec![Json::String(s(0))]
+            let parts: Vec<Json> = if a.s(1).is_empty() {
+                vec![Json::String(a.s(0))]
             } else {
-                s(0).split(&s(1)).map(|p| Json::String(p.to_string())).collect()
+                a.s(0).split(&a.s(1)).map(|p| Json::String(p.to_string())).collect()
             };
-            match long(2) {
+            match a.long(2) {
                 Some(i) => Value::dynamic(Json::Array(
                     usize::try_from(i)
                         .ok()
@@ -93,28 +90,28 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
         }
         "replace_string" => {
-            let lookup = s(1);
+            let lookup = a.s(1);
             if lookup.is_empty() {
-                Value::str(s(0))
+                Value::str(a.s(0))
             } else {
-                Value::str(s(0).replace(&lookup, &s(2)))
+                Value::str(a.s(0).replace(&lookup, &a.s(2)))
             }
         }
         "replace" => Value::str(
             funcs
-                .regex(&s(0))?
-                .replace_all(&s(2), rewrite(&s(1)).as_str())
+                .regex(&a.s(0))?
+                .replace_all(&a.s(2), rewrite(&a.s(1)).as_str())
                 .into_owned(),
         ),
         "replace_regex" => Value::str(
             funcs
-                .regex(&s(1))?
-                .replace_all(&s(0), rewrite(&s(2)).as_str())
+                .regex(&a.s(1))?
+                .replace_all(&a.s(0), rewrite(&a.s(2)).as_str())
                 .into_owned(),
         ),
         "trim" | "trim_start" | "trim_end" => {
-            let p = s(0);
-            let mut out = s(1);
+            let p = a.s(0);
+            let mut out = a.s(1);
             if name != "trim_end" {
                 out = funcs.regex(&format!("^(?:{p})+"))?.replace(&out, "").into_owned();
             }
@@ -124,9 +121,9 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             Value::str(out)
         }
         "extract" => {
-            let re = funcs.regex(&s(0))?;
-            let group = long(1).unwrap_or(0).max(0) as usize;
-            match re.captures(&s(2)).and_then(|c| c.get(group)) {
+            let re = funcs.regex(&a.s(0))?;
+            let group = a.long(1).unwrap_or(0).max(0) as usize;
+            match re.captures(&a.s(2)).and_then(|c| c.get(group)) {
                 Some(m) => Value::str(m.as_str()),
                 // No match: the empty string (null once a type is asked for, by the cast).
                 None if a.len() > 3 => Value::Null,
@@ -134,11 +131,11 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
         }
         "extract_all" => {
-            let re = funcs.regex(&s(0))?;
+            let re = funcs.regex(&a.s(0))?;
             let (groups, hay) = if a.len() > 2 {
-                (dyn_array(&arg(1)), s(2))
+                (dyn_array(&a.arg(1)), a.s(2))
             } else {
-                (None, s(1))
+                (None, a.s(1))
             };
             let groups: Vec<usize> = match groups {
                 Some(g) => g.iter().filter_map(Json::as_u64).map(|g| g as usize).collect(),
@@ -165,15 +162,15 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
                 Value::dynamic(Json::Array(out))
             }
         }
-        "extractjson" => match parse_json(&arg(1)) {
-            Value::Dynamic(j) => opt(json_path(&s(0), &j).cloned().map(|x| match x {
+        "extractjson" => match parse_json(&a.arg(1)) {
+            Value::Dynamic(j) => opt(json_path(&a.s(0), &j).cloned().map(|x| match x {
                 Json::String(st) => Value::str(st),
                 other => Value::dynamic(other),
             })),
             _ => Value::Null,
         },
         "base64_decode_tostring" | "base64_decodestring" => {
-            let t = s(0);
+            let t = a.s(0);
             let engine = base64::engine::general_purpose::STANDARD;
             match engine.decode(t.trim()) {
                 Ok(bytes) => Value::str(String::from_utf8_lossy(&bytes).into_owned()),
@@ -181,10 +178,10 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             }
         }
         "base64_encode_tostring" | "base64_encodestring" => {
-            Value::str(base64::engine::general_purpose::STANDARD.encode(s(0).as_bytes()))
+            Value::str(base64::engine::general_purpose::STANDARD.encode(a.s(0).as_bytes()))
         }
         "url_decode" => {
-            let t = s(0);
+            let t = a.s(0);
             let bytes = t.as_bytes();
             let mut out = Vec::with_capacity(bytes.len());
             let mut i = 0;
@@ -211,7 +208,8 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
             Value::str(String::from_utf8_lossy(&out).into_owned())
         }
         "url_encode" | "url_encode_component" => Value::str(
-            s(0).bytes()
+            a.s(0)
+                .bytes()
                 .map(|b| {
                     if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
                         (b as char).to_string()
@@ -223,12 +221,12 @@ pub(super) fn call(funcs: &mut Funcs, name: &str, a: &[Value]) -> F {
         ),
         "hash_sha256" => {
             use sha2::Digest;
-            Value::str(hex(&sha2::Sha256::digest(s(0).as_bytes())))
+            Value::str(hex(&sha2::Sha256::digest(a.s(0).as_bytes())))
         }
-        "parse_url" | "parseurl" => Value::dynamic(parse_url(&s(0))),
-        "parse_path" => Value::dynamic(parse_path(&s(0))),
+        "parse_url" | "parseurl" => Value::dynamic(parse_url(&a.s(0))),
+        "parse_path" => Value::dynamic(parse_path(&a.s(0))),
         "parse_command_line" => Value::dynamic(Json::Array(
-            parse_command_line(&s(0)).into_iter().map(Json::String).collect(),
+            parse_command_line(&a.s(0)).into_iter().map(Json::String).collect(),
         )),
         "new_guid" => Value::str(uuid::Uuid::new_v4().to_string()),
         _ => return Err(Fail::Unsupported),
