@@ -34,7 +34,11 @@ pub struct ConditionError {
 pub fn matching(evaluator: &Evaluator<'_>, items: Vec<Value>) -> Matches {
     let mut out = Matches::default();
     for (index, item) in items.into_iter().enumerate() {
-        match evaluator.matches(&item) {
+        let item = Arc::new(item);
+        let verdict = evaluator.matches_shared(&item);
+        // The condition's views of the item are gone once it has run.
+        let item = Arc::try_unwrap(item).unwrap_or_else(|shared| (*shared).clone());
+        match verdict {
             Ok(true) => out.items.push(item),
             Ok(false) => {}
             Err(error) => out.errors.push(ConditionError {

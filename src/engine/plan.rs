@@ -73,8 +73,13 @@ impl<'a> Evaluator<'a> {
     /// Whether the item matches: an absent condition is true; an error is the caller's to count
     /// as no match.
     pub fn matches(&self, item: &Value) -> Result<bool, EvalError> {
+        self.matches_shared(&Arc::new(item.clone()))
+    }
+
+    /// [`Evaluator::matches`] without copying the item (the condition reads it through a view).
+    pub fn matches_shared(&self, item: &Arc<Value>) -> Result<bool, EvalError> {
         match (&self.playbook.condition, &self.base) {
-            (Some(condition), Some(base)) => condition.eval(&base.with_item(item)?),
+            (Some(condition), Some(base)) => condition.eval(&base.with_shared_item(item.clone())?),
             _ => Ok(true),
         }
     }

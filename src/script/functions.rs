@@ -257,7 +257,10 @@ pub fn regex_match(text: Dynamic, pattern: &str) -> RhaiResult<bool> {
 /// (empty when nothing matches). An invalid path is an error.
 pub fn jsonpath(value: Dynamic, path: &str) -> RhaiResult<Array> {
     let query = cached_jsonpath(path)?;
-    let json: serde_json::Value = rhai::serde::from_dynamic(&value)?;
+    let json: serde_json::Value = match value.read_lock::<super::JsonView>() {
+        Some(view) => view.json().clone(),
+        None => rhai::serde::from_dynamic(&value)?,
+    };
     let found = jsonpath_rust::query::js_path_process(&query, &json)
         .map_err(|e| format!("jsonpath: cannot evaluate `{}`: {e}", shorten(path)))?;
     found.into_iter().map(|r| rhai::serde::to_dynamic(r.val())).collect()

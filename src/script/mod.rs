@@ -9,6 +9,9 @@
 //! [`EvalError`], which the engine counts as "no match".
 
 pub mod functions;
+mod view;
+
+pub use view::JsonView;
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -95,7 +98,8 @@ pub struct Context {
 }
 
 impl Context {
-    /// Converts the JSON values once (with `rhai::serde::to_dynamic`).
+    /// Converts the JSON values once (with `rhai::serde::to_dynamic`); the item becomes a
+    /// [`JsonView`], converted only where the condition reads it.
     pub fn new(
         item: &serde_json::Value,
         playbook: &serde_json::Value,
@@ -104,7 +108,7 @@ impl Context {
         run: &serde_json::Value,
     ) -> Result<Self, EvalError> {
         Ok(Self {
-            item: to_dynamic(item)?,
+            item: item_dynamic(Arc::new(item.clone()))?,
             playbook: to_dynamic(playbook)?,
             lists: to_dynamic(lists)?,
             now,
@@ -114,10 +118,24 @@ impl Context {
 
     /// The same context for another item (the other values are shared by cloning).
     pub fn with_item(&self, item: &serde_json::Value) -> Result<Self, EvalError> {
+        self.with_shared_item(Arc::new(item.clone()))
+    }
+
+    /// [`Context::with_item`] without copying the item.
+    pub fn with_shared_item(&self, item: Arc<serde_json::Value>) -> Result<Self, EvalError> {
         Ok(Self {
-            item: to_dynamic(item)?,
+            item: item_dynamic(item)?,
             ..self.clone()
         })
+    }
+}
+
+/// An object item as a lazy [`JsonView`]; anything else converted as it is.
+fn item_dynamic(item: Arc<serde_json::Value>) -> Result<Dynamic, EvalError> {
+    if item.is_object() {
+        Ok(Dynamic::from(JsonView::new(item)))
+    } else {
+        to_dynamic(&item)
     }
 }
 
@@ -245,6 +263,7 @@ fn build_engine() -> Engine {
         expired.then(|| Dynamic::from("time limit"))
     });
     functions::register(&mut engine);
+    view::register(&mut engine);
     engine
 }
 

@@ -485,3 +485,35 @@ fn property_reads_are_found_or_given_up_on() {
         assert_eq!(reads(whole), None, "{whole}");
     }
 }
+
+/// The item is a lazy view over its JSON; to a condition it is the map the JSON converts to.
+#[test]
+fn the_item_view_behaves_as_its_map() {
+    for (source, want) in [
+        ("type_of(alert) == \"map\"", true),
+        ("alert.no_such_property == ()", true),
+        ("alert?.no_such?.deeper == ()", true),
+        ("\"title\" in alert && !(\"nope\" in alert)", true),
+        (
+            "alert.keys().len() == alert.len() && alert.values().len() == alert.len()",
+            true,
+        ),
+        ("!alert.is_empty() && alert == alert", true),
+        (
+            "type_of(alert.evidence) == \"array\" && type_of(alert.evidence[0]) == \"map\"",
+            true,
+        ),
+        ("alert[\"title\"] == alert.title", true),
+        (
+            "let copy = alert; copy.title = \"x\"; copy.title == \"x\" && alert.title != \"x\"",
+            true,
+        ),
+        (
+            "alert.evidence.some(|e| e.fileDetails?.sha256 in lists.eicar_sha256)",
+            true,
+        ),
+        ("alert.to_string().starts_with(\"{\")", true),
+    ] {
+        assert_eq!(eval_alert(source), Ok(want), "{source}");
+    }
+}
