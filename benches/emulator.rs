@@ -1,6 +1,6 @@
 //! Benchmark (issue 3): the emulator with a generated tenant.
 //!
-//! 1. Load: `Emulator::new(EmulatorConfig::generated(N, 0))`, what `graphsoar emulator
+//! 1. Load: `Emulator::new(EmulatorOptions::generated(N, 0))`, what `graphsoar emulator
 //!    --generate N` does before it listens (with the binary's allocator, mimalloc). Target for
 //!    N = 100,000: under 5 s. Peak RSS (VmHWM) after loading.
 //! 2. Listing: pages of 1000 alerts over real HTTP on 127.0.0.1 (the emulator served in this
@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use graphsoar::emulator::{Emulator, EmulatorConfig, serve};
+use graphsoar::emulator::{Emulator, EmulatorOptions, serve};
 
 mod support;
 
@@ -57,9 +57,9 @@ fn main() {
 
     // ---- 1. load
     let t = Instant::now();
-    let emulator = Emulator::new(EmulatorConfig::generated(n, 0)).expect("emulator");
+    let emulator = Emulator::new(EmulatorOptions::generated(n, 0)).expect("emulator");
     println!(
-        "load: Emulator::new(EmulatorConfig::generated({n}, 0)) {:.2} s; VmHWM {} (load average {})",
+        "load: Emulator::new(EmulatorOptions::generated({n}, 0)) {:.2} s; VmHWM {} (load average {})",
         t.elapsed().as_secs_f64(),
         vm("VmHWM:"),
         loadavg()

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use graphsoar::clock::Clock;
 use graphsoar::graph::models::{AlertStatus, AlertUpdate};
-use graphsoar::graph::{BatchOp, Client, ClientConfig, Collection, Credentials, ListQuery};
+use graphsoar::graph::{BatchOp, Client, ClientOptions, Collection, Credentials, ListQuery};
 use serde_json::Value;
 
 mod support;
@@ -75,7 +75,7 @@ fn main() {
     std::thread::spawn(move || for _ in out.lines() {});
 
     let url = url::Url::parse(&format!("http://127.0.0.1:{port}")).expect("url");
-    let mut config = ClientConfig::new(
+    let mut config = ClientOptions::new(
         url.clone(),
         url.clone(),
         "local",

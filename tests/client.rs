@@ -6,21 +6,21 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use graphsoar::clock::Clock;
-use graphsoar::emulator::{self, EmulatorConfig, Running};
+use graphsoar::emulator::{self, EmulatorOptions, Running};
 use graphsoar::graph::models::{AlertStatus, AlertUpdate, IncidentUpdate};
 use graphsoar::graph::{
-    AssertionAlgorithm, BatchOp, Certificate, Client, ClientConfig, Collection, Credentials, Error, ListQuery,
+    AssertionAlgorithm, BatchOp, Certificate, Client, ClientOptions, Collection, Credentials, Error, ListQuery,
 };
 use serde_json::Value;
 use url::Url;
 
-async fn start(config: EmulatorConfig) -> Running {
+async fn start(config: EmulatorOptions) -> Running {
     emulator::spawn(config).await.expect("the emulator starts")
 }
 
 fn client_with(running: &Running, client_id: &str, credentials: Credentials, clock: Clock) -> Client {
     let url = Url::parse(&running.base_url).unwrap();
-    let mut cfg = ClientConfig::new(url.clone(), url, &running.tenant_id, client_id, credentials);
+    let mut cfg = ClientOptions::new(url.clone(), url, &running.tenant_id, client_id, credentials);
     cfg.writes_per_minute = 0;
     cfg.hunting_per_minute = 0;
     cfg.request_attempts = 12;
@@ -81,7 +81,7 @@ fn route_count(stats: &Value, needle: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_gets_patches_and_comments() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let client = local(&running, Clock::system());
     let alerts: Vec<Value> = all_items(&client, Collection::Alerts, 50).await;
     assert!(alerts.len() >= 200, "{} alerts", alerts.len());
@@ -157,7 +157,7 @@ async fn lists_gets_patches_and_comments() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_through_ten_thousand_alerts() {
-    let mut config = EmulatorConfig::new(emulator::generate::generate(10_000, 7));
+    let mut config = EmulatorOptions::new(emulator::generate::generate(10_000, 7));
     config.seed = 7;
     let running = start(config).await;
     let client = local(&running, Clock::system());
@@ -188,7 +188,7 @@ async fn pages_through_ten_thousand_alerts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_gets_a_permission_error_naming_the_permission() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let reader = client_with(
         &running,
         "graphsoar-reader",
@@ -215,7 +215,7 @@ async fn reader_gets_a_permission_error_naming_the_permission() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_say_so_and_secrets_never_show() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let secret = "wrong-secret-s3cr3t-value";
     let client = client_with(
         &running,
@@ -237,7 +237,7 @@ async fn wrong_credentials_say_so_and_secrets_never_show() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_are_renewed_ahead_of_expiry_and_after_a_401() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     config.token_lifetime = Duration::from_secs(2);
     let running = start(config).await;
     // Real time: the 2 s token is renewed ahead of expiry, before the emulator would refuse it.
@@ -275,7 +275,7 @@ fn rsa_certificate() -> (String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificate_authentication_with_ps256_and_rs256() {
     let (cert, key) = rsa_certificate();
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     let mut app = emulator::Client::local();
     app.client_id = "graphsoar-cert".into();
     app.secret = None;
@@ -303,7 +303,7 @@ async fn certificate_authentication_with_ps256_and_rs256() {
     }
     // A tenant that takes only RS256: refused with PS256, the client switches to RS256 once.
     let (old_cert, old_key) = rsa_certificate();
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     let mut app = emulator::Client::local();
     app.client_id = "graphsoar-rs256".into();
     app.secret = None;
@@ -350,7 +350,7 @@ async fn certificate_authentication_with_ps256_and_rs256() {
 /// an uncertain outcome), and every operation still succeeds, in seconds, through the clock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_and_server_errors_are_retried_through_the_clock() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     config.faults = "alerts=429@30:0.3,503:0.05;alert=429@30:0.3,500:0.05;incidents=429n:0.3,504:0.05;hunting=429@30:0.3,503:0.05;batch=429@30:0.3,500:0.05;comments=429@30:0.3".parse().unwrap();
     config.seed = 42;
     let running = start(config).await;
@@ -412,7 +412,7 @@ async fn throttling_and_server_errors_are_retried_through_the_clock() {
 /// the request goes through once the token endpoint recovers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_or_failing_token_endpoint_is_retried() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     for (spec, at_least) in [("token=429@30:1", 30), ("token=503:1", 1)] {
         set_faults(&running, serde_json::json!({ "clear": true, "spec": spec })).await;
         // Slow enough that twelve attempts outlast the 100 ms before the faults are cleared,
@@ -446,7 +446,7 @@ async fn a_throttled_or_failing_token_endpoint_is_retried() {
 /// A renewal that fails for a passing reason keeps the token that is still valid.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_renewal_keeps_the_valid_token() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let clock = Clock::scaled(1_000.0);
     let client = local(&running, clock.clone());
     assert_eq!(first_page(&client, Collection::Alerts, 1).await.len(), 1);
@@ -466,7 +466,7 @@ async fn a_failed_renewal_keeps_the_valid_token() {
 /// call rate waits for the next minute.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hunting_quota_answers_pause_until_the_next_window() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let query = "DeviceInfo | take 10";
     // A CPU-quota answer pauses until the 15-minute boundary even when it says Retry-After: 0.
     for (fault, period) in [("429q", 900), ("429q@0", 900), ("429r", 60)] {
@@ -497,7 +497,7 @@ async fn hunting_quota_answers_pause_until_the_next_window() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_reports_each_items_result() {
-    let running = start(EmulatorConfig::bundled().unwrap()).await;
+    let running = start(EmulatorOptions::bundled().unwrap()).await;
     let client = local(&running, Clock::system());
     let alerts: Vec<Value> = first_page(&client, Collection::Alerts, 30).await;
     let mut ops: Vec<BatchOp> = alerts
@@ -537,7 +537,7 @@ async fn batch_reports_each_items_result() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_and_cut_connections_are_retried_only_when_safe() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     config.faults = "alerts=drop:0.3,cut:0.3;alert=drop:0.3,cut:0.3".parse().unwrap();
     config.seed = 3;
     let running = start(config).await;
@@ -592,7 +592,7 @@ async fn a_next_link_to_another_host_is_refused() {
     tokio::spawn(async move { axum::serve(listener, app).await });
     let url = Url::parse(&format!("http://{addr}")).unwrap();
     let client = Client::new(
-        ClientConfig::new(url.clone(), url, "t", "c", Credentials::Secret("s".into())),
+        ClientOptions::new(url.clone(), url, "t", "c", Credentials::Secret("s".into())),
         Clock::system(),
     )
     .unwrap();
@@ -605,7 +605,7 @@ async fn a_next_link_to_another_host_is_refused() {
 /// A hunting 504 is retried once, then fails with a hint to narrow the query.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hunting_timeout_is_retried_once_then_explained() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     config.faults = "hunting=504:1".parse().unwrap();
     let running = start(config).await;
     let client = local(&running, Clock::scaled(1000.0));

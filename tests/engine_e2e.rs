@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use graphsoar::action::ActionKind;
-use graphsoar::emulator::{self, EmulatorConfig, Running};
+use graphsoar::emulator::{self, EmulatorOptions, Running};
 use graphsoar::state::{ActionState, HistoryFilter, Store};
 use serde_json::{Value, json};
 
@@ -104,7 +104,7 @@ fn ledger(dir: &Path, playbook: &str) -> Vec<graphsoar::state::LedgerEntry> {
 /// emailed once and tagged without losing its tags; a second run acts on nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_playbooks_do_what_they_say() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let before_alerts = by_id(&list(&running, "security/alerts_v2").await);
     let before_incidents = by_id(&list(&running, "security/incidents").await);
     let dir = tenant(
@@ -209,7 +209,7 @@ async fn shipped_playbooks_do_what_they_say() {
 /// no comment reach it, and the skip is recorded with its reason.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_analysts_change_after_the_match_stops_the_write() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let alerts = list(&running, "security/alerts_v2").await;
     let target = alerts
         .iter()
@@ -259,7 +259,7 @@ async fn an_analysts_change_after_the_match_stops_the_write() {
 /// which belong to the row, not to the alert.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actions() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let alerts = list(&running, "security/alerts_v2").await;
     let new: Vec<String> = alerts
         .iter()
@@ -358,7 +358,7 @@ async fn hunting_updates_are_guarded_and_a_failed_one_stops_the_rows_later_actio
 /// exactly one PATCH effect and one marker comment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_engine_resumes_without_losing_or_repeating() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     post(
         &running,
         "/_emulator/faults",
@@ -420,7 +420,7 @@ async fn a_killed_engine_resumes_without_losing_or_repeating() {
 /// repeat nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_lose_and_repeat_nothing() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     // The first run: every `$batch` (PATCHes, comments) is carried out but its answer cut off.
     config.faults = "batch=cut:1".parse().unwrap();
     config.seed = 11;
@@ -482,7 +482,7 @@ async fn faults_lose_and_repeat_nothing() {
 /// permission error in the run summary.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_isolated_and_permission_errors_are_clear() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = tenant(
         "e2e-isolation",
         &running,
@@ -516,7 +516,7 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
     assert!(eicar[3].parse::<u32>().unwrap() > 0, "the other playbooks ran: {text}");
 
     // A fresh tenant (the first run closed its EICAR alerts), with the read-only client.
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let reader = tenant("e2e-reader", &running, &[EICAR], ("graphsoar-reader", "reader-secret"));
     let out = run_once(reader.path()).await;
     assert_eq!(out.status.code(), Some(2));
@@ -535,10 +535,10 @@ async fn failures_are_isolated_and_permission_errors_are_clear() {
 async fn on_failure_tells_people_once_an_hour() {
     use graphsoar::clock::Clock;
     use graphsoar::engine::runner::Engine;
-    use graphsoar::graph::{Client, ClientConfig, Credentials};
+    use graphsoar::graph::{Client, ClientOptions, Credentials};
     use std::sync::Arc;
 
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = TempDir::new("on-failure");
     let text = format!(
         "tenant_id: local\nclient_id: graphsoar-local\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0 }}\non_failure: {{ after_runs: 2, email: [soc-tooling@example.com] }}\n",
@@ -553,7 +553,7 @@ async fn on_failure_tells_people_once_an_hour() {
     );
     let clock = Clock::scaled(3600.0);
     let url = url::Url::parse(&running.base_url).unwrap();
-    let mut cfg = ClientConfig::new(
+    let mut cfg = ClientOptions::new(
         url.clone(),
         url,
         "local",
@@ -604,7 +604,7 @@ async fn on_failure_tells_people_once_an_hour() {
 /// their alerts by incidentId, logs the fallback, and still acts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_expand_falls_back_to_alerts_by_incident() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     config.faults = "expand=500:1".parse().unwrap();
     let running = emulator::spawn(config).await.unwrap();
     let dir = tenant(
@@ -637,7 +637,7 @@ async fn a_failing_expand_falls_back_to_alerts_by_incident() {
 /// playbook that runs less often than `since`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_empty_first_run_keeps_its_window_start() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = tenant("e2e-quiet", &running, &[], LOCAL_CLIENT);
     let text = "name: quiet\nschedule: '0 8 * * *'\ntrigger: { alerts: { filter: \"severity eq 'unknown'\", since: 1h } }\nactions: [ { log: { message: x } } ]\n";
     dir.write("playbooks/quiet.yaml", text);
@@ -664,7 +664,7 @@ async fn an_empty_first_run_keeps_its_window_start() {
 /// Actions resumed at start that fail are reported in the `--once` summary and fail the run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resumed_actions_that_fail_are_reported() {
-    let mut config = EmulatorConfig::bundled().unwrap();
+    let mut config = EmulatorOptions::bundled().unwrap();
     // Every `$batch` answer is cut off: the writes stay pending, their outcome unknown.
     config.faults = "batch=cut:1".parse().unwrap();
     let running = emulator::spawn(config).await.unwrap();

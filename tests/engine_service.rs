@@ -13,12 +13,12 @@ use graphsoar::action::webhook::Target;
 use graphsoar::action::{ActionKind, Params};
 use graphsoar::clock::Clock;
 use graphsoar::config::Settings;
-use graphsoar::emulator::{self, EmulatorConfig};
+use graphsoar::emulator::{self, EmulatorOptions};
 use graphsoar::engine::health::Health;
 use graphsoar::engine::runner::Engine;
 use graphsoar::engine::service::Service;
 use graphsoar::graph::models::enums::{AlertClassification, AlertStatus, IncidentStatus};
-use graphsoar::graph::{Client, ClientConfig, Credentials};
+use graphsoar::graph::{Client, ClientOptions, Credentials};
 use graphsoar::playbook::{self, TagChange};
 use graphsoar::state::{ActionState, HistoryFilter, ItemKind, LedgerEntry, Store};
 
@@ -116,7 +116,7 @@ async fn version_1_state_migrates_and_its_pending_actions_resume() {
 
     // The same playbooks (so the same hashes) against a tenant that answers: what version 1 left
     // pending completes, from the frozen parameters.
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     dir.write(
         "graphsoar.yaml",
         format!(
@@ -181,7 +181,7 @@ async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Serv
     assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
     let clock = Clock::scaled(scale);
     let url = url::Url::parse(&running.base_url).unwrap();
-    let mut config = ClientConfig::new(
+    let mut config = ClientOptions::new(
         url.clone(),
         url,
         &running.tenant_id,
@@ -211,7 +211,7 @@ async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Serv
 /// finds nothing pending after a clean pass.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_runs_every_playbook_once_and_resumes_nothing_after_a_clean_pass() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = TempDir::new("service-once");
     let service = service(&dir, &running, 1.0).await;
     assert!(
@@ -243,7 +243,7 @@ async fn the_service_runs_every_playbook_once_and_resumes_nothing_after_a_clean_
 /// no longer ready and returns; what it did is in the ledger once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_serves_its_schedules_until_told_to_stop() {
-    let running = emulator::spawn(EmulatorConfig::bundled().unwrap()).await.unwrap();
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = TempDir::new("service-serve");
     let service = service(&dir, &running, 600.0).await;
     let health = Health::new(service.playbooks.len());

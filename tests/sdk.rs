@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use graphsoar::emulator::{EmulatorConfig, spawn};
+use graphsoar::emulator::{EmulatorOptions, spawn};
 
 const SETUP: &str = "python3 -m venv target/sdk-venv && target/sdk-venv/bin/pip install -r tests/sdk/requirements.txt";
 
@@ -58,7 +58,7 @@ async fn msgraph_python_sdk_works_against_the_emulator_unchanged() {
         return;
     }
 
-    let running = spawn(EmulatorConfig::bundled().expect("the bundled dataset loads"))
+    let running = spawn(EmulatorOptions::bundled().expect("the bundled dataset loads"))
         .await
         .expect("the emulator starts");
     let base_url = running.base_url.clone();

@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::duration::Duration;
-use crate::emulator::{self, Emulator, EmulatorConfig, EmulatorError, TENANT_ID};
+use crate::emulator::{self, Emulator, EmulatorError, EmulatorOptions, TENANT_ID};
 
 /// `graphsoar emulator`.
 #[derive(Debug, Args)]
@@ -60,16 +60,16 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
 }
 
 /// The tenant the arguments describe.
-fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, EmulatorError> {
+fn config(args: &EmulatorArgs) -> Result<EmulatorOptions, EmulatorError> {
     let mut config = match (&args.dataset, args.generate) {
         (Some(_), Some(_)) => {
             return Err(EmulatorError::Config(
                 "--dataset and --generate exclude each other: use one".into(),
             ));
         }
-        (Some(dir), None) => EmulatorConfig::new(emulator::dataset::load_dir(dir)?),
-        (None, Some(n)) => EmulatorConfig::generated(n, args.seed),
-        (None, None) => EmulatorConfig::bundled()?,
+        (Some(dir), None) => EmulatorOptions::new(emulator::dataset::load_dir(dir)?),
+        (None, Some(n)) => EmulatorOptions::generated(n, args.seed),
+        (None, None) => EmulatorOptions::bundled()?,
     };
     config.seed = args.seed;
     config.token_lifetime = args.token_lifetime.to_std();

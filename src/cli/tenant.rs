@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use crate::clock::Clock;
 use crate::config::{Settings, Tenant};
 use crate::emulator::{self, Running};
-use crate::graph::{Client, ClientConfig, Credentials};
+use crate::graph::{Client, ClientOptions, Credentials};
 
 /// A client for the tenant, and the local tenant's server when it is the embedded one (it stops
 /// when this is dropped).
@@ -21,13 +21,13 @@ pub struct Connection {
 pub async fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Connection> {
     match &settings.tenant {
         Tenant::Local => {
-            let config = emulator::EmulatorConfig::bundled().context("cannot load the bundled dataset")?;
+            let config = emulator::EmulatorOptions::bundled().context("cannot load the bundled dataset")?;
             let running = emulator::spawn(config)
                 .await
                 .context("cannot start the embedded local tenant")?;
             let url = url::Url::parse(&running.base_url).context("emulator URL")?;
             let credentials = Credentials::Secret(running.client_secret.clone());
-            let mut cfg = ClientConfig::new(url.clone(), url, &running.tenant_id, &running.client_id, credentials)
+            let mut cfg = ClientOptions::new(url.clone(), url, &running.tenant_id, &running.client_id, credentials)
                 .with_limits(settings);
             // Loopback: no tenant quota to protect.
             cfg.writes_per_minute = 0;
@@ -45,7 +45,7 @@ pub async fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Connec
             })
         }
         Tenant::Remote(remote) => Ok(Connection {
-            client: Client::new(ClientConfig::from_settings(settings, remote)?, clock)?,
+            client: Client::new(ClientOptions::from_settings(settings, remote)?, clock)?,
             tenant_id: remote.tenant_id.clone(),
             local: None,
         }),

@@ -180,7 +180,7 @@ fn request_attempts_are_their_own_setting() {
     assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (2, 6));
     let (s, _) = parse("limits: { request_attempts: 3 }\n").unwrap();
     assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (5, 3));
-    let client = crate::graph::ClientConfig::new(
+    let client = crate::graph::ClientOptions::new(
         "http://127.0.0.1:1".parse().unwrap(),
         "http://127.0.0.1:1".parse().unwrap(),
         "t",

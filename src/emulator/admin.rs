@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::Emulator;
 use super::error::{ApiError, ApiResult, GraphJson};
-use super::faults::{FaultConfig, ROUTES, Scripted};
+use super::faults::{FaultSpec, ROUTES, Scripted};
 use super::stats::Stats;
 use super::store::LoadRequest;
 use axum::response::IntoResponse;
@@ -79,7 +79,7 @@ pub async fn emulator_faults_post(
 ) -> ApiResult {
     let config = match &request.spec {
         Some(spec) => Some(
-            spec.parse::<FaultConfig>()
+            spec.parse::<FaultSpec>()
                 .map_err(|e| ApiError::bad_request(e.to_string()))?,
         ),
         None => None,
@@ -106,7 +106,7 @@ pub async fn emulator_faults_post(
     {
         let mut faults = super::lock(&emu.inner.faults);
         if request.clear {
-            faults.config = FaultConfig::default();
+            faults.config = FaultSpec::default();
             faults.scripted.clear();
         }
         if let Some(config) = config {

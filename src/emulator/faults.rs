@@ -89,7 +89,7 @@ pub struct FaultRule {
 
 /// The faults in force: parsed from a SPEC (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FaultConfig {
+pub struct FaultSpec {
     /// The rules, in SPEC order.
     pub rules: Vec<FaultRule>,
 }
@@ -99,7 +99,7 @@ pub struct FaultConfig {
 #[error("invalid fault spec: {0}")]
 pub struct FaultSpecError(pub String);
 
-impl FromStr for FaultConfig {
+impl FromStr for FaultSpec {
     type Err = FaultSpecError;
 
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
@@ -119,7 +119,7 @@ impl FromStr for FaultConfig {
                 rules.push(parse_fault(route, fault)?);
             }
         }
-        let config = FaultConfig { rules };
+        let config = FaultSpec { rules };
         for route in ROUTES {
             let total: f64 = config
                 .applicable(route)
@@ -190,7 +190,7 @@ fn parse_fault(route: &str, fault: &str) -> Result<FaultRule, FaultSpecError> {
     })
 }
 
-impl fmt::Display for FaultConfig {
+impl fmt::Display for FaultSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let groups: Vec<String> = self
             .rules
@@ -217,7 +217,7 @@ impl fmt::Display for FaultConfig {
     }
 }
 
-impl FaultConfig {
+impl FaultSpec {
     fn applicable<'c>(&'c self, route: &'c str) -> impl Iterator<Item = &'c FaultRule> + 'c {
         self.rules.iter().filter(move |r| r.route == "*" || r.route == route)
     }
@@ -269,7 +269,7 @@ fn analyst() -> String {
 #[derive(Debug)]
 pub struct FaultState {
     /// The faults in force.
-    pub config: FaultConfig,
+    pub config: FaultSpec,
     rng: SplitMix64,
     /// Registered scripted changes, fired ones included.
     pub scripted: Vec<Scripted>,
@@ -278,7 +278,7 @@ pub struct FaultState {
 
 impl FaultState {
     /// Faults `config`, draws seeded with `seed`.
-    pub fn new(config: FaultConfig, seed: u64) -> Self {
+    pub fn new(config: FaultSpec, seed: u64) -> Self {
         FaultState {
             config,
             rng: SplitMix64::new(seed),
@@ -352,7 +352,7 @@ mod tests {
 
     #[test]
     fn spec_parses_and_prints_back() {
-        let config: FaultConfig = "alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200"
+        let config: FaultSpec = "alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200"
             .parse()
             .unwrap();
         assert_eq!(config.rules.len(), 4);
@@ -360,17 +360,17 @@ mod tests {
         assert_eq!(config.rules[2].kind, FaultKind::QuotaCpu(None));
         assert_eq!(config.rules[3].kind, FaultKind::Latency(200));
         assert_eq!(config.rules[3].probability, 1.0);
-        let again: FaultConfig = config.to_string().parse().unwrap();
+        let again: FaultSpec = config.to_string().parse().unwrap();
         assert_eq!(again, config);
-        let zero: FaultConfig = "token=429@0:1,429n:0".parse().unwrap();
+        let zero: FaultSpec = "token=429@0:1,429n:0".parse().unwrap();
         assert_eq!(zero.rules[0].kind, FaultKind::Throttle(Some(0)));
-        let quota: FaultConfig = "hunting=429q@0:1".parse().unwrap();
+        let quota: FaultSpec = "hunting=429q@0:1".parse().unwrap();
         assert_eq!(quota.rules[0].kind, FaultKind::QuotaCpu(Some(0)));
         assert_eq!(quota.to_string(), "hunting=429q@0:1");
-        let unavailable: FaultConfig = "alerts=503@7:0.5,503:0.5".parse().unwrap();
+        let unavailable: FaultSpec = "alerts=503@7:0.5,503:0.5".parse().unwrap();
         assert_eq!(unavailable.rules[0].kind, FaultKind::Unavailable(Some(7)));
         assert_eq!(unavailable.to_string(), "alerts=503@7:0.5;alerts=503:0.5");
-        assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
+        assert_eq!("".parse::<FaultSpec>().unwrap(), FaultSpec::default());
     }
 
     #[test]
@@ -384,14 +384,14 @@ mod tests {
             ("alerts", "ROUTE=FAULT"),
             ("*=latency:soon", "milliseconds"),
         ] {
-            let error = spec.parse::<FaultConfig>().unwrap_err().to_string();
+            let error = spec.parse::<FaultSpec>().unwrap_err().to_string();
             assert!(error.contains(needle), "{spec}: {error}");
         }
     }
 
     #[test]
     fn draws_are_reproducible_and_near_the_rate() {
-        let config: FaultConfig = "alerts=500:0.25".parse().unwrap();
+        let config: FaultSpec = "alerts=500:0.25".parse().unwrap();
         let run = || {
             let mut state = FaultState::new(config.clone(), 7);
             (0..1000)
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn scripted_fires_once_after_the_nth_call() {
-        let mut state = FaultState::new(FaultConfig::default(), 1);
+        let mut state = FaultState::new(FaultSpec::default(), 1);
         state.script(Scripted {
             route: "alerts".into(),
             after: 2,

@@ -53,7 +53,7 @@ use serde_json::Value;
 pub use auth::{Client, TENANT_ID};
 pub use dataset::{Dataset, DatasetError};
 pub use error::{ApiError, GraphJson};
-pub use faults::{FaultConfig, FaultSpecError, Scripted};
+pub use faults::{FaultSpec, FaultSpecError, Scripted};
 pub use router::router;
 pub use server::{Running, bind, serve, shutdown_signal, spawn};
 
@@ -80,7 +80,7 @@ pub enum Data {
 
 /// How an emulator starts.
 #[derive(Debug, Clone)]
-pub struct EmulatorConfig {
+pub struct EmulatorOptions {
     /// The data.
     pub data: Data,
     /// The instant the dataset's anchor stands for (normally now).
@@ -88,7 +88,7 @@ pub struct EmulatorConfig {
     /// How long issued tokens live.
     pub token_lifetime: Duration,
     /// Faults in force from the start.
-    pub faults: FaultConfig,
+    pub faults: FaultSpec,
     /// Seed of fault draws and of `$batch` response order.
     pub seed: u64,
     /// The clients the token endpoint accepts.
@@ -102,12 +102,12 @@ pub struct EmulatorConfig {
     pub external_dir: Option<std::path::PathBuf>,
 }
 
-impl EmulatorConfig {
+impl EmulatorOptions {
     /// `dataset`, starting now, one-hour tokens, no faults, seed 0, the built-in clients and the
     /// dataset's (one with a built-in's id replaces it).
     pub fn new(mut dataset: Dataset) -> Self {
         let extra = std::mem::take(&mut dataset.clients);
-        let mut config = EmulatorConfig::with_data(Data::Dataset(dataset));
+        let mut config = EmulatorOptions::with_data(Data::Dataset(dataset));
         for client in extra {
             config.clients.retain(|c| c.client_id != client.client_id);
             config.clients.push(client);
@@ -115,17 +115,17 @@ impl EmulatorConfig {
         config
     }
 
-    /// [`EmulatorConfig::new`] with a generated tenant of `alerts` alerts.
+    /// [`EmulatorOptions::new`] with a generated tenant of `alerts` alerts.
     pub fn generated(alerts: usize, seed: u64) -> Self {
-        EmulatorConfig::with_data(Data::Generated { alerts, seed })
+        EmulatorOptions::with_data(Data::Generated { alerts, seed })
     }
 
     fn with_data(data: Data) -> Self {
-        EmulatorConfig {
+        EmulatorOptions {
             data,
             start: Utc::now(),
             token_lifetime: Duration::from_secs(3600),
-            faults: FaultConfig::default(),
+            faults: FaultSpec::default(),
             seed: 0,
             clients: Client::builtin(),
             // Graph ends a request after 3 minutes (reference §8: advanced hunting's limit).
@@ -135,7 +135,7 @@ impl EmulatorConfig {
         }
     }
 
-    /// [`EmulatorConfig::new`] with the bundled dataset.
+    /// [`EmulatorOptions::new`] with the bundled dataset.
     pub fn bundled() -> Result<Self, EmulatorError> {
         Ok(Self::new(dataset::bundled()?))
     }
@@ -211,7 +211,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Emulator {
     /// Builds the emulator's state: shifts the dataset to `start` (or generates the tenant for
     /// it), indexes it, parses the clients' certificates.
-    pub fn new(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+    pub fn new(config: EmulatorOptions) -> Result<Emulator, EmulatorError> {
         let initial = match config.data {
             Data::Dataset(mut dataset) => {
                 dataset.shift_times(config.start);
@@ -257,7 +257,7 @@ impl Emulator {
     }
 
     /// Replaces the faults in force.
-    pub fn set_faults(&self, faults: FaultConfig) {
+    pub fn set_faults(&self, faults: FaultSpec) {
         lock(&self.inner.faults).config = faults;
     }
 

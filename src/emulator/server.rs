@@ -21,7 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use super::auth::{Client, TENANT_ID};
-use super::{Emulator, EmulatorConfig, EmulatorError, router};
+use super::{Emulator, EmulatorError, EmulatorOptions, router};
 
 /// A TCP listener whose connections can be dropped by the `drop` fault.
 pub struct KillableListener(pub TcpListener);
@@ -170,7 +170,7 @@ impl Drop for Running {
 }
 
 /// Starts an emulator on `127.0.0.1:0` in a background task.
-pub async fn spawn(config: EmulatorConfig) -> Result<Running, EmulatorError> {
+pub async fn spawn(config: EmulatorOptions) -> Result<Running, EmulatorError> {
     let clients = config.clients.clone();
     let emulator = Emulator::new(config)?;
     let (listener, addr) = bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;

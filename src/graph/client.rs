@@ -44,7 +44,7 @@ pub const CERTIFICATE_WARNING_DAYS: i64 = 14;
 
 /// What the client needs to know about the tenant.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub struct ClientOptions {
     pub graph_url: Url,
     pub login_url: Url,
     pub tenant_id: String,
@@ -61,10 +61,10 @@ pub struct ClientConfig {
     pub request_attempts: u32,
 }
 
-impl ClientConfig {
+impl ClientOptions {
     /// A config for `tenant` with the settings' limits; reads the secret (environment or file)
     /// or the certificate now, so a missing credential is reported at start.
-    pub fn from_settings(settings: &Settings, tenant: &RemoteTenant) -> Result<ClientConfig, Error> {
+    pub fn from_settings(settings: &Settings, tenant: &RemoteTenant) -> Result<ClientOptions, Error> {
         let credentials = match &tenant.credential {
             Credential::SecretEnv => match std::env::var(config::CLIENT_SECRET_ENV) {
                 Ok(s) if !s.trim().is_empty() => Credentials::Secret(s.trim().to_string()),
@@ -84,7 +84,7 @@ impl ClientConfig {
                 Credentials::Certificate(Box::new(Certificate::from_file(path, AssertionAlgorithm::default())?))
             }
         };
-        Ok(ClientConfig::new(
+        Ok(ClientOptions::new(
             tenant.graph_url.clone(),
             tenant.login_url.clone(),
             &tenant.tenant_id,
@@ -96,7 +96,7 @@ impl ClientConfig {
 
     /// A config with default limits.
     pub fn new(graph_url: Url, login_url: Url, tenant_id: &str, client_id: &str, credentials: Credentials) -> Self {
-        ClientConfig {
+        ClientOptions {
             graph_url,
             login_url,
             tenant_id: tenant_id.to_string(),
@@ -217,7 +217,7 @@ struct Request<'a> {
 
 impl Client {
     /// A client for the tenant in `config`, waiting on `clock`.
-    pub fn new(config: ClientConfig, clock: Clock) -> Result<Client, Error> {
+    pub fn new(config: ClientOptions, clock: Clock) -> Result<Client, Error> {
         let loopback = config::is_loopback(&config.graph_url);
         if config.graph_url.scheme() != "https" && !loopback {
             return Err(Error::Config(format!(
@@ -790,9 +790,9 @@ mod tests {
         assert_eq!(encode("a/b?c"), "a%2Fb%3Fc");
     }
 
-    fn config(url: &str) -> ClientConfig {
+    fn config(url: &str) -> ClientOptions {
         let u = Url::parse(url).unwrap();
-        ClientConfig::new(u.clone(), u, "t", "c", Credentials::Secret("s".into()))
+        ClientOptions::new(u.clone(), u, "t", "c", Credentials::Secret("s".into()))
     }
 
     #[test]

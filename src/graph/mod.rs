@@ -13,5 +13,5 @@ pub mod models;
 
 pub use auth::{AssertionAlgorithm, Certificate, Credentials};
 pub use batch::BatchOp;
-pub use client::{Client, ClientConfig, Collection, ListQuery, Pager};
+pub use client::{Client, ClientOptions, Collection, ListQuery, Pager};
 pub use error::{ApiError, Error, Operation};

@@ -1,7 +1,7 @@
 //! `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`, runHuntingQuery, and the bundled
 //! dataset.
 
-use graphsoar::emulator::EmulatorConfig;
+use graphsoar::emulator::EmulatorOptions;
 use serde_json::{Value, json};
 
 use super::support::{ids, small, start};
@@ -270,7 +270,7 @@ async fn hunting_refuses_a_query_that_does_not_check_with_the_diagnostic() {
 
 #[tokio::test]
 async fn the_bundled_dataset_serves_with_times_near_now() {
-    let tenant = start(EmulatorConfig::bundled().unwrap()).await;
+    let tenant = start(EmulatorOptions::bundled().unwrap()).await;
     let token = tenant.admin().await;
     let pages = tenant
         .pages(&token, "/v1.0/security/alerts_v2?$top=50&$count=true")

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use graphsoar::emulator::{Client, EmulatorConfig};
+use graphsoar::emulator::{Client, EmulatorOptions};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use sha1::Digest as _;
@@ -50,7 +50,7 @@ fn claims(tenant: &Tenant, client_id: &str, expires_in: i64) -> Value {
 }
 
 async fn with_cert_client(cert: &Cert) -> Tenant {
-    let mut config = EmulatorConfig::new(small_dataset(3));
+    let mut config = EmulatorOptions::new(small_dataset(3));
     config.clients.push(Client {
         client_id: "cert-app".into(),
         display_name: "Cert App".into(),
@@ -256,7 +256,7 @@ async fn jwt_assertion_failures_are_invalid_client() {
 
 #[tokio::test]
 async fn expired_forged_and_missing_tokens_are_401() {
-    let mut config = EmulatorConfig::new(small_dataset(1));
+    let mut config = EmulatorOptions::new(small_dataset(1));
     config.token_lifetime = Duration::from_millis(300);
     let tenant = start(config).await;
     let token = tenant.admin().await;
@@ -326,7 +326,7 @@ async fn clients_of_the_dataset_get_tokens_with_their_roles() {
         {"clientId": "graphsoar-reader", "secret": "rotated", "roles": ["SecurityAlert.Read.All"]}
     ]))
     .unwrap();
-    let tenant = start(EmulatorConfig::new(dataset)).await;
+    let tenant = start(EmulatorOptions::new(dataset)).await;
     let bot = tenant.token("incident-bot", "bot-secret").await;
     let patched = tenant
         .patch(&bot, "/v1.0/security/incidents/1", &json!({"status": "inProgress"}))

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use graphsoar::emulator::EmulatorConfig;
+use graphsoar::emulator::EmulatorOptions;
 use serde_json::json;
 
 use super::support::{Tenant, small, small_dataset, start};
@@ -157,7 +157,7 @@ async fn a_cut_answer_is_carried_out_but_its_body_breaks_off() {
 #[tokio::test]
 async fn faults_from_the_config_are_reproducible_by_seed() {
     async fn statuses(seed: u64) -> Vec<u16> {
-        let mut config = EmulatorConfig::new(small_dataset(1));
+        let mut config = EmulatorOptions::new(small_dataset(1));
         config.faults = "alerts=429:0.3,503:0.2".parse().unwrap();
         config.seed = seed;
         let tenant = start(config).await;

@@ -306,7 +306,7 @@ async fn evolvable_members_need_the_prefer_header() {
     let mut dataset = super::support::small_dataset(2);
     dataset.alerts[0]["serviceSource"] = json!("microsoftSentinel");
     dataset.incidents[0]["status"] = json!("awaitingAction");
-    let tenant = super::support::start(graphsoar::emulator::EmulatorConfig::new(dataset)).await;
+    let tenant = super::support::start(graphsoar::emulator::EmulatorOptions::new(dataset)).await;
     let token = tenant.admin().await;
     const PREFER: (&str, &str) = ("Prefer", "include-unknown-enum-members");
     let get = |path: &'static str, prefer: bool| {
@@ -368,7 +368,7 @@ async fn beta_only_incident_properties_stay_out_of_v1() {
     let mut dataset = super::support::small_dataset(2);
     dataset.incidents[0]["recommendedActions"] = json!("Isolate the device.");
     dataset.incidents[0]["recommendedHuntingQueries"] = json!([{"kqlText": "DeviceInfo | take 1"}]);
-    let tenant = super::support::start(graphsoar::emulator::EmulatorConfig::new(dataset)).await;
+    let tenant = super::support::start(graphsoar::emulator::EmulatorOptions::new(dataset)).await;
     let token = tenant.admin().await;
     let beta = tenant.get(&token, "/beta/security/incidents/1").await.body;
     assert_eq!(beta["recommendedActions"], "Isolate the device.");

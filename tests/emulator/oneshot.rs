@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use graphsoar::emulator::{Emulator, EmulatorConfig, TENANT_ID, router};
+use graphsoar::emulator::{Emulator, EmulatorOptions, TENANT_ID, router};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
@@ -11,7 +11,7 @@ use super::support::small_dataset;
 use crate::support::{LOCAL_CLIENT, token_form};
 
 fn emulator() -> Emulator {
-    Emulator::new(EmulatorConfig::new(small_dataset(2))).unwrap()
+    Emulator::new(EmulatorOptions::new(small_dataset(2))).unwrap()
 }
 
 async fn call(emulator: &Emulator, request: Request<Body>) -> (StatusCode, Value) {

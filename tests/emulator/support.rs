@@ -2,7 +2,7 @@
 //! (through `tests/support`), and JSON calls that return status, headers and body.
 
 use graphsoar::emulator::dataset::Dataset;
-use graphsoar::emulator::{EmulatorConfig, Running, spawn};
+use graphsoar::emulator::{EmulatorOptions, Running, spawn};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -134,11 +134,11 @@ pub fn small_dataset(n: usize) -> Dataset {
 
 /// An emulator on the small dataset.
 pub async fn small(n: usize) -> Tenant {
-    start(EmulatorConfig::new(small_dataset(n))).await
+    start(EmulatorOptions::new(small_dataset(n))).await
 }
 
 /// An emulator with `config`.
-pub async fn start(config: EmulatorConfig) -> Tenant {
+pub async fn start(config: EmulatorOptions) -> Tenant {
     let running = spawn(config).await.expect("the emulator starts");
     Tenant {
         running,
