@@ -198,7 +198,7 @@ impl Client {
                 };
                 if item.is_success() {
                     let body = if keep_bodies {
-                        item.body.clone().unwrap_or(Value::Null)
+                        item.body_json().unwrap_or(Value::Null)
                     } else {
                         Value::Null
                     };
@@ -212,12 +212,8 @@ impl Client {
                         headers.insert(k, v);
                     }
                 }
-                let body = item
-                    .body
-                    .as_ref()
-                    .map(|b| serde_json::to_vec(b).unwrap_or_default())
-                    .unwrap_or_default();
-                let err = super::client::api_error(&op.method, &op.url, status, &headers, &body, op.op);
+                let body = item.body.as_ref().map(|b| b.get().as_bytes()).unwrap_or_default();
+                let err = super::client::api_error(&op.method, &op.url, status, &headers, body, op.op);
                 if err.is_retryable() && (op.idempotent || err.was_not_processed()) && retries.can_retry() {
                     only_throttled &= err.is_throttle();
                     if let Some(after) = err.retry_after() {

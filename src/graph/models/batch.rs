@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 /// The body of `POST /$batch`.
@@ -54,7 +55,7 @@ impl BatchRequestItem {
 }
 
 /// The body of a `$batch` response (outer status 200).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchResponse {
     /// The sub-responses, in any order.
     pub responses: Vec<BatchResponseItem>,
@@ -68,7 +69,7 @@ impl BatchResponse {
 }
 
 /// One sub-response of a batch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BatchResponseItem {
     /// The id of the sub-request answered.
     pub id: String,
@@ -77,9 +78,10 @@ pub struct BatchResponseItem {
     /// Response headers, e.g. `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, String>>,
-    /// The JSON body (an entity, or Graph's error envelope).
+    /// The JSON body (an entity, or Graph's error envelope), kept as text: a batch of 20 PATCH
+    /// answers carries 20 whole alerts, which most callers only need the status of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
+    pub body: Option<Box<RawValue>>,
 }
 
 impl BatchResponseItem {
@@ -90,6 +92,11 @@ impl BatchResponseItem {
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON (None when absent or not JSON).
+    pub fn body_json(&self) -> Option<Value> {
+        serde_json::from_str(self.body.as_ref()?.get()).ok()
     }
 
     /// Whether the status is 2xx.
@@ -153,11 +160,11 @@ mod tests {
         assert_eq!(ids, ["3", "1", "2"]);
         let first = response.get("1").unwrap();
         assert!(first.is_success());
-        assert_eq!(first.body.as_ref().unwrap()["status"], "resolved");
+        assert_eq!(first.body_json().unwrap()["status"], "resolved");
         let throttled = response.get("3").unwrap();
         assert_eq!(throttled.status, 429);
         assert_eq!(throttled.header("retry-after"), Some("7"));
-        let error: GraphErrorBody = serde_json::from_value(throttled.body.clone().unwrap()).unwrap();
+        let error: GraphErrorBody = serde_json::from_value(throttled.body_json().unwrap()).unwrap();
         assert_eq!(error.error.code, "TooManyRequests");
         assert_eq!(response.get("2").unwrap().status, 424);
         assert!(response.get("2").unwrap().headers.is_none());
