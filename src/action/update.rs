@@ -242,26 +242,24 @@ pub async fn execute<S: Status>(
     }
     // Phase 2: comments, only for items whose update went through (or needed none).
     let mut comment_jobs = Vec::new();
-    let mut comment_ops = Vec::new();
     for (job, item) in after_patch {
-        let Some(comment) = &job.params.comment else {
+        let posted = job.resumed
+            && item
+                .as_ref()
+                .is_some_and(|i| has_marker(i, &comment_marker(job.ledger_id)));
+        if job.params.comment.is_none() || posted {
             outcomes.push((job.ledger_id, Outcome::Done));
-            continue;
-        };
-        let marker = comment_marker(job.ledger_id);
-        if job.resumed && item.as_ref().is_some_and(|i| has_marker(i, &marker)) {
-            outcomes.push((job.ledger_id, Outcome::Done));
-            continue;
+        } else {
+            comment_jobs.push(job);
         }
-        comment_ops.push(comment_op::<S>(&job, comment));
-        comment_jobs.push(job);
     }
-    outcomes.extend(post_comments(client, comment_jobs, comment_ops).await);
+    outcomes.extend(post_comments(client, comment_jobs).await);
     outcomes
 }
 
 /// The comment POST of `job`, ending with its ledger-id marker.
-fn comment_op<S: Status>(job: &UpdateJob<S>, comment: &str) -> BatchOp {
+fn comment_op<S: Status>(job: &UpdateJob<S>) -> BatchOp {
+    let comment = job.params.comment.as_deref().unwrap_or_default();
     let marker = comment_marker(job.ledger_id);
     BatchOp::comment(S::COLLECTION, &job.params.target, &format!("{comment}\n\n{marker}"))
 }
@@ -270,11 +268,7 @@ fn comment_op<S: Status>(job: &UpdateJob<S>, comment: &str) -> BatchOp {
 /// unknown: a 500 or a lost connection after sending) is settled in this run: the item is read
 /// again (batched) and the comment counts as posted when its marker is there, else is posted
 /// again, up to the client's request attempts. Only then does the action fail, for a later run.
-async fn post_comments<S: Status>(
-    client: &Client,
-    mut jobs: Vec<UpdateJob<S>>,
-    mut ops: Vec<BatchOp>,
-) -> Vec<(i64, Outcome)> {
+async fn post_comments<S: Status>(client: &Client, mut jobs: Vec<UpdateJob<S>>) -> Vec<(i64, Outcome)> {
     let failed = |job: &UpdateJob<S>, e: &Error| {
         (
             job.ledger_id,
@@ -289,14 +283,17 @@ async fn post_comments<S: Status>(
     let mut unsettled: Vec<(UpdateJob<S>, Error)> = Vec::new();
     let rounds = client.retry_policy().attempts;
     for round in 1..=rounds {
-        for (job, result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
+        let ops = jobs.iter().map(comment_op).collect();
+        for (job, result) in std::mem::take(&mut jobs)
+            .into_iter()
+            .zip(client.batch_outcomes(ops).await)
+        {
             match result {
                 Ok(()) => outcomes.push((job.ledger_id, Outcome::Done)),
                 Err(e) if e.is_retryable() => unsettled.push((job, e)),
                 Err(e) => outcomes.push(failed(&job, &e)),
             }
         }
-        (jobs, ops) = (Vec::new(), Vec::new());
         if unsettled.is_empty() || round == rounds {
             break;
         }
@@ -313,10 +310,7 @@ async fn post_comments<S: Status>(
                 Some(Ok(item)) if has_marker(item, &comment_marker(job.ledger_id)) => {
                     outcomes.push((job.ledger_id, Outcome::Done));
                 }
-                Some(Ok(_)) => {
-                    ops.push(comment_op::<S>(&job, job.params.comment.as_deref().unwrap_or_default()));
-                    jobs.push(job);
-                }
+                Some(Ok(_)) => jobs.push(job),
                 // Not readable now: read again next round.
                 _ => unsettled.push((job, error)),
             }

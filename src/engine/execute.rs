@@ -14,6 +14,7 @@ use super::runner::{Engine, REPORTED_ERRORS, RunReport};
 use super::trigger::page_size;
 use crate::action::email::EmailParams;
 use crate::action::update::{Status, UpdateJob};
+use crate::action::webhook::WebhookParams;
 use crate::action::{self, Outcome, Params};
 use crate::graph::{Collection, Error as GraphError, ListQuery};
 use crate::odata;
@@ -120,12 +121,9 @@ impl Engine {
                 // One at a time: the mailer keeps one SMTP connection.
                 Params::Email(p) => outcomes.push((e.id, self.send_email(playbook, e.id, p).await)),
                 Params::Webhook(p) => {
-                    let (attempts, key) = (self.settings.limits.request_attempts, self.action_key(e));
-                    webhooks.push(Box::pin(async move {
-                        let outcome =
-                            action::webhook::execute_shared(&self.clock, p, &key, &playbook.name, attempts).await;
-                        (e.id, outcome)
-                    }));
+                    webhooks.push(Box::pin(
+                        async move { (e.id, self.send_webhook(playbook, e.id, p).await) },
+                    ));
                 }
                 Params::Log(p) => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, p))),
             }
@@ -197,15 +195,19 @@ impl Engine {
         self.store.as_ref().and_then(|s| s.instance_id())
     }
 
-    /// The idempotency key of a webhook entry.
-    fn action_key(&self, e: &LedgerEntry) -> String {
-        action::webhook::idempotency_key(e.id, self.instance(), &e.playbook)
-    }
-
-    async fn send_email(&self, playbook: &Playbook, ledger_id: i64, params: &EmailParams) -> Outcome {
-        match action::email::build(params, ledger_id, self.instance(), &playbook.name) {
+    /// Sends an email as ledger entry `id` (or notice `id`: its Message-ID derives from it).
+    pub(super) async fn send_email(&self, playbook: &Playbook, id: i64, params: &EmailParams) -> Outcome {
+        match action::email::build(params, id, self.instance(), &playbook.name) {
             Ok(message) => self.mailer.send(&message).await,
             Err(err) => Outcome::failed(err, false),
         }
+    }
+
+    /// Posts a webhook as ledger entry `id` (or notice `id`: its idempotency key derives from it),
+    /// with the request attempts of the settings.
+    pub(super) async fn send_webhook(&self, playbook: &Playbook, id: i64, params: &WebhookParams) -> Outcome {
+        let key = action::webhook::idempotency_key(id, self.instance(), &playbook.name);
+        let attempts = self.settings.limits.request_attempts;
+        action::webhook::execute_shared(&self.clock, params, &key, &playbook.name, attempts).await
     }
 }

@@ -20,4 +20,3 @@ pub mod testing;
 mod trigger;
 
 pub use error::RunError;
-pub use trigger::{cursor_filter, hunting_window};

@@ -6,7 +6,7 @@ use chrono::TimeDelta;
 use super::runner::Engine;
 use crate::action::email::EmailParams;
 use crate::action::webhook::WebhookParams;
-use crate::action::{self, Notice, Outcome};
+use crate::action::{Notice, Outcome};
 use crate::playbook::Playbook;
 use crate::state::Store;
 use crate::time::format_rfc3339;
@@ -50,10 +50,7 @@ impl Engine {
         let mut told = false;
         if !on_failure.email.is_empty() {
             let params = EmailParams::notice(&notice, self.settings.default_from(), &on_failure.email);
-            let outcome = match action::email::build(&params, notice_id, store.instance_id(), &playbook.name) {
-                Ok(message) => self.mailer.send(&message).await,
-                Err(e) => Outcome::failed(e, false),
-            };
+            let outcome = self.send_email(playbook, notice_id, &params).await;
             told |= outcome == Outcome::Done;
             if let Outcome::Failed { error, .. } = outcome {
                 tracing::error!(playbook = %playbook.name, error = %error, "Cannot email the failure notice.");
@@ -61,15 +58,7 @@ impl Engine {
         }
         if let Some(url) = &on_failure.webhook {
             let params = WebhookParams::notice(&notice, url.as_str());
-            let key = action::webhook::idempotency_key(notice_id, store.instance_id(), &playbook.name);
-            let outcome = action::webhook::execute_shared(
-                &self.clock,
-                &params,
-                &key,
-                &playbook.name,
-                self.settings.limits.request_attempts,
-            )
-            .await;
+            let outcome = self.send_webhook(playbook, notice_id, &params).await;
             told |= outcome == Outcome::Done;
             if let Outcome::Failed { error, .. } = outcome {
                 tracing::error!(playbook = %playbook.name, error = %error, "Cannot post the failure notice.");

@@ -47,25 +47,24 @@ impl JsonView {
         })
     }
 
+    /// The view one step further in.
+    fn at(&self, step: Step) -> JsonView {
+        let mut path = self.path.to_vec();
+        path.push(step);
+        JsonView {
+            root: self.root.clone(),
+            path: Arc::from(path),
+            assigned: Vec::new(),
+        }
+    }
+
+    /// `value` (the JSON at `step` from this view) as a script value: objects as views, arrays
+    /// as arrays of converted elements, scalars converted.
     fn child(&self, step: Step, value: &Value) -> Dynamic {
         match value {
-            Value::Object(_) => {
-                let mut path = self.path.to_vec();
-                path.push(step);
-                Dynamic::from(JsonView {
-                    root: self.root.clone(),
-                    path: Arc::from(path),
-                    assigned: Vec::new(),
-                })
-            }
+            Value::Object(_) => Dynamic::from(self.at(step)),
             Value::Array(items) => {
-                let mut path = self.path.to_vec();
-                path.push(step);
-                let array = JsonView {
-                    root: self.root.clone(),
-                    path: Arc::from(path),
-                    assigned: Vec::new(),
-                };
+                let array = self.at(step);
                 Dynamic::from_array(
                     items
                         .iter()
