@@ -1,5 +1,6 @@
-//! The one shutdown signal: Ctrl-C or SIGTERM. The engine stops taking new work on the first
-//! and exits at once on a second; the emulator drains and stops.
+//! The process's signals: the one shutdown signal, Ctrl-C or SIGTERM (the engine stops taking
+//! new work on the first and exits at once on a second; the emulator drains and stops), and
+//! SIGHUP, which reloads the engine's playbooks.
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.
 pub async fn signal() {
@@ -27,4 +28,22 @@ pub async fn signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
+}
+
+/// Calls `on_hangup` on every SIGHUP, for as long as the process runs (on Unix; elsewhere
+/// never). Call it from within the runtime.
+pub fn on_hangup(on_hangup: impl Fn() + Send + 'static) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut signal) => {
+                while signal.recv().await.is_some() {
+                    on_hangup();
+                }
+            }
+            Err(error) => tracing::error!(error = %error, "Cannot listen for SIGHUP."),
+        }
+    });
+    #[cfg(not(unix))]
+    drop(on_hangup);
 }

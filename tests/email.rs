@@ -575,7 +575,7 @@ fn run_context(now: &str) -> RunContext {
         run_id: "run-golden".into(),
         started: now,
         now,
-        lists: Arc::new(Settings::embedded().lists),
+        lists: Settings::embedded().lists,
     }
 }
 

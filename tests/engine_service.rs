@@ -3,7 +3,6 @@
 //! reads back as typed parameters, and its pending actions resume and complete. And the engine
 //! service in process: every playbook once, and the schedules until told to stop.
 
-use std::collections::HashSet;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,11 +14,12 @@ use graphsoar::clock::Clock;
 use graphsoar::config::Settings;
 use graphsoar::emulator::{self, EmulatorOptions};
 use graphsoar::engine::health::Health;
+use graphsoar::engine::reload::PlaybookSet;
 use graphsoar::engine::runner::Engine;
 use graphsoar::engine::service::Service;
 use graphsoar::graph::models::enums::{AlertClassification, AlertStatus, IncidentStatus};
 use graphsoar::graph::{Client, ClientOptions, Credentials};
-use graphsoar::playbook::{self, TagChange};
+use graphsoar::playbook::TagChange;
 use graphsoar::state::{ActionState, HistoryFilter, ItemKind, LedgerEntry, Store};
 
 use crate::support::{TempDir, copy_dir, root, stderr, stdout};
@@ -173,11 +173,17 @@ async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Serv
             std::fs::read(shipped.join(format!("{name}.yaml"))).unwrap(),
         );
     }
+    service_over(dir, running, scale).await
+}
+
+/// A service over the playbooks in `dir/playbooks`, state and outbox in `dir`, time running
+/// `scale` times faster.
+pub async fn service_over(dir: &TempDir, running: &emulator::Running, scale: f64) -> Service {
     let mut settings = Settings::embedded();
+    settings.playbooks = dir.path().join("playbooks");
     settings.state = dir.db();
     settings.outbox = dir.path().join("outbox");
-    let (playbooks, diagnostics) =
-        playbook::load_paths_with(&[dir.path().join("playbooks")], &settings, playbook::Tests::Skip);
+    let (set, diagnostics) = PlaybookSet::load(&settings.playbooks, &settings);
     assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
     let clock = Clock::scaled(scale);
     let url = url::Url::parse(&running.base_url).unwrap();
@@ -201,9 +207,7 @@ async fn service(dir: &TempDir, running: &emulator::Running, scale: f64) -> Serv
     };
     Service {
         engine: Arc::new(engine),
-        playbooks: playbooks.into_iter().map(Arc::new).collect(),
-        disabled: HashSet::new(),
-        complete: true,
+        set,
     }
 }
 
@@ -220,7 +224,7 @@ async fn the_service_runs_every_playbook_once_and_resumes_nothing_after_a_clean_
     );
     let first = service.run_all_once().await;
     let names: Vec<&str> = first.iter().map(|r| r.playbook.as_str()).collect();
-    let loaded: Vec<&str> = service.playbooks.iter().map(|p| p.name.as_str()).collect();
+    let loaded: Vec<&str> = service.set.playbooks.iter().map(|p| p.name.as_str()).collect();
     assert_eq!(names, loaded, "one report per playbook, in playbook order");
     for r in &first {
         assert!(!r.is_failure(), "{r:?}");
@@ -246,7 +250,7 @@ async fn the_service_serves_its_schedules_until_told_to_stop() {
     let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
     let dir = TempDir::new("service-serve");
     let service = service(&dir, &running, 600.0).await;
-    let health = Health::new(service.playbooks.len());
+    let health = Health::new(service.set.playbooks.len());
     let runs = |health: &Health| -> u64 {
         health
             .metrics()
@@ -264,7 +268,7 @@ async fn the_service_serves_its_schedules_until_told_to_stop() {
     };
     let served = tokio::time::timeout(
         Duration::from_secs(90),
-        service.serve_until(stop, std::future::pending(), Duration::from_secs(600), &health),
+        service.serve_until(stop, std::future::pending(), Duration::from_secs(600), &health, None),
     )
     .await;
     assert!(served.is_ok(), "serve_until returns once told to stop");

@@ -9,6 +9,7 @@ mod engine;
 mod engine_e2e;
 mod engine_service;
 mod kql;
+mod reload;
 mod schema;
 mod sdk;
 mod validate;

@@ -1,6 +1,5 @@
 //! `graphsoar run`: the engine, on the configured tenant or the embedded local one.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
 use crate::engine::health::{self, Health};
+use crate::engine::reload::{Cause, PlaybookSet, Reloader};
 use crate::engine::runner::{Engine, RunReport};
 use crate::engine::service::Service;
-use crate::playbook::{self, Playbook};
 use crate::state::Store;
 
 mod summary;
@@ -82,8 +81,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         Err(code) => return Ok(code),
     };
     let folder = args.playbooks.clone().unwrap_or_else(|| settings.playbooks.clone());
-    let (playbooks, diagnostics) =
-        playbook::load_paths_with(std::slice::from_ref(&folder), &settings, playbook::Tests::Skip);
+    let (set, diagnostics) = PlaybookSet::load(&folder, &settings);
     let bad_playbooks = diagnostics.iter().filter(|d| d.is_error()).count();
     for d in diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{d}");
@@ -91,15 +89,9 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     if bad_playbooks > 0 {
         eprintln!("graphsoar run: {bad_playbooks} problem(s) in playbooks: those playbooks do not run; the others do");
     }
-    let disabled: HashSet<String> = playbooks
-        .iter()
-        .filter(|p| !p.enabled)
-        .map(|p| p.name.clone())
-        .collect();
-    let playbooks: Vec<Arc<Playbook>> = playbooks.into_iter().filter(|p| p.enabled).map(Arc::new).collect();
     let clock = Clock::system();
     // The health endpoints answer from the start (`/readyz` says 503 until the scheduler runs).
-    let health = Health::new(playbooks.len());
+    let health = Health::new(set.playbooks.len());
     let endpoints = CancellationToken::new();
     if let (false, Some(addr)) = (args.once || args.dry_run, settings.listen) {
         let bound = health::serve(addr, health.clone(), endpoints.clone())
@@ -135,9 +127,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
             clock: clock.clone(),
             dry_run: args.dry_run,
         }),
-        playbooks,
-        disabled,
-        complete: bad_playbooks == 0,
+        set,
     };
     // Actions resumed at start that fail are reported, and fail `--once` like any other.
     let resumed_failures = service.resume().await?;
@@ -151,8 +141,16 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         if failed { EXIT_ERROR } else { EXIT_OK }
     } else {
         let signal = crate::shutdown::signal;
+        let reloader = Reloader::watch(&folder, &service.engine.settings);
+        let reload = reloader.trigger();
+        crate::shutdown::on_hangup(move || {
+            tracing::info!("SIGHUP: reloading the playbooks.");
+            let _ = reload.send(Cause::Forced);
+        });
         // The second signal: `signal()` listens from when the wait after the first begins.
-        service.serve_until(signal(), signal(), grace, &health).await;
+        service
+            .serve_until(signal(), signal(), grace, &health, Some(reloader))
+            .await;
         EXIT_OK
     };
     endpoints.cancel();

@@ -1,6 +1,13 @@
 //! List files (one value per line) and the lists embedded for the shipped playbooks.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::Settings;
+
+/// Named lists: name → values, as conditions see them (`lists.NAME`).
+pub type Lists = BTreeMap<String, Vec<String>>;
 
 /// Parses a list file: one value per line, trimmed; blank lines and `#` comments ignored.
 pub fn parse_list(text: &str) -> Vec<String> {
@@ -9,6 +16,26 @@ pub fn parse_list(text: &str) -> Vec<String> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_string)
         .collect()
+}
+
+/// Reads a list file; the error says which file and why.
+pub(super) fn read_list(path: &Path) -> Result<Vec<String>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read list file {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("list file {} is not UTF-8", path.display()))?;
+    Ok(parse_list(&text))
+}
+
+impl Settings {
+    /// The lists with every list file read again (for a hot reload): the settings' other lists
+    /// as they are. An error names the list and its file.
+    pub fn reread_lists(&self) -> Result<Arc<Lists>, String> {
+        let mut lists = (*self.lists).clone();
+        for (name, path) in &self.list_files {
+            let values = read_list(path).map_err(|e| format!("lists.{name}: {e}"))?;
+            lists.insert(name.clone(), values);
+        }
+        Ok(Arc::new(lists))
+    }
 }
 
 /// The lists the shipped playbooks use, as the embedded default settings define them. A
@@ -32,7 +59,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
-pub(super) fn embedded() -> BTreeMap<String, Vec<String>> {
+pub(super) fn embedded() -> Lists {
     EMBEDDED
         .iter()
         .map(|(name, text)| (name.to_string(), parse_list(text)))

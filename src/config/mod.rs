@@ -22,7 +22,7 @@ use crate::kql;
 use crate::yaml::{self, PositionIndex};
 use crate::yaml_de;
 
-pub use lists::parse_list;
+pub use lists::{Lists, parse_list};
 
 /// The settings file name looked for in the working directory.
 pub const DEFAULT_FILE: &str = "graphsoar.yaml";
@@ -266,8 +266,11 @@ pub struct Settings {
     pub state: PathBuf,
     pub outbox: PathBuf,
     pub smtp: Option<Smtp>,
-    /// List name → values.
-    pub lists: BTreeMap<String, Vec<String>>,
+    /// List name → values (shared with every compiled playbook).
+    pub lists: Arc<Lists>,
+    /// List name → the file it was read from (the settings' `lists`; the embedded lists have
+    /// none): what a hot reload reads again.
+    pub list_files: BTreeMap<String, PathBuf>,
     pub limits: Limits,
     pub cursor_overlap: Duration,
     pub on_failure: Option<OnFailure>,
@@ -289,7 +292,8 @@ impl Settings {
             state: PathBuf::from("graphsoar-local.db"),
             outbox: PathBuf::from("outbox"),
             smtp: None,
-            lists: lists::embedded(),
+            lists: Arc::new(lists::embedded()),
+            list_files: BTreeMap::new(),
             limits: Limits::default(),
             cursor_overlap: Duration::from_mins(5),
             on_failure: None,
@@ -465,30 +469,26 @@ impl Check<'_> {
         let limits = self.limits(raw.limits.unwrap_or_default(), graph_is_loopback);
         let smtp = raw.smtp.and_then(|s| self.smtp(s));
         let mut lists = BTreeMap::new();
+        let mut list_files = BTreeMap::new();
         for (name, file) in &raw.lists {
             let field = yaml::field("lists", name);
             if !is_list_name(name) {
                 self.report.error(&field, format!("list name `{name}` must be letters, digits and `_`, starting with a letter, so conditions can write `lists.{name}`"));
             }
             let path = self.resolve(file);
-            match std::fs::read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => {
-                        lists.insert(name.clone(), parse_list(&text));
-                    }
-                    Err(_) => self
-                        .report
-                        .error(&field, format!("list file {} is not UTF-8", path.display())),
-                },
-                Err(e) => self
-                    .report
-                    .error(&field, format!("cannot read list file {}: {e}", path.display())),
+            match lists::read_list(&path) {
+                Ok(values) => {
+                    lists.insert(name.clone(), values);
+                }
+                Err(message) => self.report.error(&field, message),
             }
+            list_files.insert(name.clone(), path);
         }
         // Lists the shipped playbooks rely on stay defined unless the file replaces them.
-        for (name, values) in embedded.lists {
+        for (name, values) in Arc::unwrap_or_clone(embedded.lists) {
             lists.entry(name).or_insert(values);
         }
+        let lists = Arc::new(lists);
         let on_failure = raw.on_failure.map(|o| {
             if o.after_runs == Some(0) {
                 self.report
@@ -558,6 +558,7 @@ impl Check<'_> {
                 .map_or_else(|| self.resolve(Path::new("outbox")), |p| self.resolve(&p)),
             smtp,
             lists,
+            list_files,
             limits,
             cursor_overlap,
             on_failure,

@@ -8,7 +8,7 @@
 //! out. A condition that fails on an alert fails the test.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use chrono::DateTime;
 use serde_json::Value;
@@ -52,7 +52,7 @@ pub(super) fn matcher(name: &str) -> impl Fn(&Value) -> bool + use<> {
         run_id: "test".into(),
         started: anchor,
         now: anchor,
-        lists: Arc::new(Settings::embedded().lists),
+        lists: Settings::embedded().lists,
     };
     let evaluator = Evaluator::new(playbook, &ctx).unwrap_or_else(|e| panic!("{name}: {e}"));
     move |alert: &Value| {

@@ -5,7 +5,8 @@
 //! - `GET /readyz`: 200 while the scheduler runs; 503 before it starts and once it is stopping.
 //! - `GET /metrics`: Prometheus text format 0.0.4: runs by playbook and status, items fetched
 //!   and matched, actions done/skipped/failed, condition errors, run durations, the time of the
-//!   last run and of the last successful one, and actions pending in the ledger.
+//!   last run and of the last successful one, actions pending in the ledger, the enabled
+//!   playbooks scheduled now and the hot reloads (applied and failed).
 //!
 //! It reads what runs report and what the state holds; it never acts, and it shows no item data
 //! (playbook names only).
@@ -13,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::Router;
@@ -30,7 +31,9 @@ use crate::state::Store;
 /// What the endpoints show; shared by the scheduler (which records) and the server.
 pub struct Health {
     ready: AtomicBool,
-    playbooks: usize,
+    playbooks: AtomicUsize,
+    reloads: AtomicU64,
+    reload_failures: AtomicU64,
     store: OnceLock<Arc<Store>>,
     runs: Mutex<BTreeMap<String, PlaybookRuns>>,
 }
@@ -55,7 +58,9 @@ impl Health {
     pub fn new(playbooks: usize) -> Arc<Health> {
         Arc::new(Health {
             ready: AtomicBool::new(false),
-            playbooks,
+            playbooks: AtomicUsize::new(playbooks),
+            reloads: AtomicU64::new(0),
+            reload_failures: AtomicU64::new(0),
             store: OnceLock::new(),
             runs: Mutex::new(BTreeMap::new()),
         })
@@ -69,6 +74,17 @@ impl Health {
     /// Whether `/readyz` answers 200.
     pub fn set_ready(&self, ready: bool) {
         self.ready.store(ready, Ordering::SeqCst);
+    }
+
+    /// A hot reload applied: `playbooks` enabled playbooks are scheduled now.
+    pub fn record_reload(&self, playbooks: usize) {
+        self.playbooks.store(playbooks, Ordering::SeqCst);
+        self.reloads.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A hot reload rejected (the last good playbooks keep running).
+    pub fn record_reload_failure(&self) {
+        self.reload_failures.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Counts a finished run.
@@ -120,8 +136,20 @@ impl Health {
         family(
             "graphsoar_playbooks",
             "gauge",
-            "Enabled playbooks the scheduler runs.",
-            vec![(String::new(), self.playbooks.to_string())],
+            "Enabled playbooks the scheduler runs (changes with each reload).",
+            vec![(String::new(), self.playbooks.load(Ordering::SeqCst).to_string())],
+        );
+        family(
+            "graphsoar_reloads_total",
+            "counter",
+            "Hot reloads of the playbooks applied.",
+            vec![(String::new(), self.reloads.load(Ordering::SeqCst).to_string())],
+        );
+        family(
+            "graphsoar_reload_failures_total",
+            "counter",
+            "Hot reloads rejected because a playbook, template or list did not load; the last good playbooks keep running.",
+            vec![(String::new(), self.reload_failures.load(Ordering::SeqCst).to_string())],
         );
         let statuses = runs
             .iter()

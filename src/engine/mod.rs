@@ -5,7 +5,8 @@
 //! on each page; `collect` keys, deduplicates and plans the matches (`plan` renders the frozen
 //! parameters); `runner` caps the plan and commits it to the ledger in one transaction;
 //! `execute` carries the pending entries out in phases. `service` drives runs (start-up resume,
-//! once, on schedule until shutdown); `testing` runs playbooks' own tests through `collect`.
+//! once, on schedule until shutdown), `reload` watches and reloads the playbooks it runs;
+//! `testing` runs playbooks' own tests through `collect`.
 
 mod collect;
 mod error;
@@ -13,6 +14,7 @@ mod execute;
 pub mod health;
 mod notice;
 pub mod plan;
+pub mod reload;
 pub mod runner;
 pub mod scheduler;
 pub mod service;

@@ -200,7 +200,7 @@ impl Engine {
             run_id: run.map_or_else(|| "dry-run".to_string(), |r| r.0.to_string()),
             started,
             now: started,
-            lists: Arc::new(self.settings.lists.clone()),
+            lists: playbook.lists.clone(),
         };
         let mut collector = Collector::new(playbook, &ctx, self.store.as_deref());
         let fetched = self.fetch(playbook, cursor, &ctx, &mut collector).await?;

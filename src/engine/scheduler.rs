@@ -3,12 +3,14 @@
 //! playbook's previous run, and a per-tenant concurrency limit. Every wait goes through the
 //! injectable clock; the decisions are pure functions, tested without sleeping.
 
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{Mutex, Semaphore, watch};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
@@ -57,47 +59,161 @@ pub fn next_run(
     Some(NextRun { slot: latest, at: now })
 }
 
-/// Runs `run(playbook)` on each playbook's schedule until `cancel`, with at most `concurrency`
-/// runs at once; a playbook's next run never starts before its previous one ended.
-pub async fn run_schedules<F, Fut>(
-    playbooks: Vec<Arc<Playbook>>,
+/// The schedules of a set of playbooks that may change while they run (hot reload): one task
+/// per playbook name, at most `concurrency` runs at once, a playbook's next run never before its
+/// previous one ended. A new version of a playbook takes over from its next fire; a run in
+/// progress finishes on the version it started with.
+pub struct Schedules<F> {
     clock: Clock,
-    concurrency: usize,
+    permits: Arc<Semaphore>,
     cancel: CancellationToken,
     run: F,
-) where
+    tasks: HashMap<String, Scheduled>,
+    joins: JoinSet<()>,
+}
+
+/// One playbook's task: its current version, how to stop it, and the lock it holds while a
+/// run is in progress.
+struct Scheduled {
+    version: watch::Sender<Arc<Playbook>>,
+    stop: CancellationToken,
+    running: Arc<Mutex<()>>,
+}
+
+/// What [`Schedules::apply`] changed, by playbook name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<String>,
+    /// A different file (an edit), or the same file compiled again (lists changed).
+    pub changed: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl<F, Fut> Schedules<F>
+where
     F: Fn(Arc<Playbook>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for playbook in playbooks {
-        let (clock, cancel, permits, run) = (clock.clone(), cancel.clone(), permits.clone(), run.clone());
-        tasks.spawn(async move {
-            let tz = playbook.timezone;
-            let mut last = clock.now();
-            let spread = jitter(&playbook.name, playbook.schedule.interval(tz, last));
-            loop {
-                let Some(next) = next_run(&playbook.schedule, tz, last, clock.now()) else {
-                    tracing::error!(playbook = %playbook.name, "The schedule has no future fire; the playbook will not run.");
-                    return;
-                };
-                tokio::select! {
-                    _ = clock.sleep_until(next.at + chrono::TimeDelta::from_std(spread).unwrap_or_default()) => {}
-                    _ = cancel.cancelled() => return,
-                }
-                let permit = tokio::select! {
-                    p = permits.clone().acquire_owned() => p,
-                    _ = cancel.cancelled() => return,
-                };
-                let Ok(permit) = permit else { return };
-                run(playbook.clone()).await;
-                drop(permit);
-                last = next.slot;
-            }
-        });
+    /// No playbooks yet; `cancel` stops every schedule (runs in progress finish).
+    pub fn new(clock: Clock, concurrency: usize, cancel: CancellationToken, run: F) -> Self {
+        Schedules {
+            clock,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            cancel,
+            run,
+            tasks: HashMap::new(),
+            joins: JoinSet::new(),
+        }
     }
-    while tasks.join_next().await.is_some() {}
+
+    /// Schedules exactly `playbooks`: new names start, removed ones stop after any run in
+    /// progress, the others run their new version from their next fire.
+    pub fn apply(&mut self, playbooks: &[Arc<Playbook>]) -> Changes {
+        let mut changes = Changes::default();
+        let names: HashSet<&str> = playbooks.iter().map(|p| p.name.as_str()).collect();
+        self.tasks.retain(|name, task| {
+            let keep = names.contains(name.as_str());
+            if !keep {
+                task.stop.cancel();
+                changes.removed.push(name.clone());
+            }
+            keep
+        });
+        for p in playbooks {
+            match self.tasks.get(&p.name) {
+                Some(task) => {
+                    if !Arc::ptr_eq(&task.version.borrow(), p) {
+                        task.version.send_replace(p.clone());
+                        changes.changed.push(p.name.clone());
+                    }
+                }
+                None => {
+                    let (version, receiver) = watch::channel(p.clone());
+                    let task = Scheduled {
+                        version,
+                        stop: self.cancel.child_token(),
+                        running: Arc::new(Mutex::new(())),
+                    };
+                    self.joins.spawn(schedule_one(
+                        receiver,
+                        task.running.clone(),
+                        self.clock.clone(),
+                        self.permits.clone(),
+                        task.stop.clone(),
+                        self.run.clone(),
+                    ));
+                    self.tasks.insert(p.name.clone(), task);
+                    changes.added.push(p.name.clone());
+                }
+            }
+        }
+        for list in [&mut changes.added, &mut changes.changed, &mut changes.removed] {
+            list.sort();
+        }
+        changes
+    }
+
+    /// The lock a playbook's task holds while one of its runs is in progress: holding it, no
+    /// run of that name is in progress or starts. None for a name not scheduled (a removed
+    /// playbook's task ends after its run: wait for it with the lock taken before `apply`).
+    pub fn running_lock(&self, name: &str) -> Option<Arc<Mutex<()>>> {
+        self.tasks.get(name).map(|t| t.running.clone())
+    }
+
+    /// Waits until every schedule has stopped (after `cancel`): runs in progress finish.
+    pub async fn join(mut self) {
+        while self.joins.join_next().await.is_some() {}
+    }
+}
+
+/// One playbook's schedule: wait for the next fire of its current version, take a permit,
+/// run, repeat; a new version recomputes the next fire from now.
+async fn schedule_one<F, Fut>(
+    mut version: watch::Receiver<Arc<Playbook>>,
+    running: Arc<Mutex<()>>,
+    clock: Clock,
+    permits: Arc<Semaphore>,
+    stop: CancellationToken,
+    run: F,
+) where
+    F: Fn(Arc<Playbook>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let mut last = clock.now();
+    loop {
+        let playbook = version.borrow_and_update().clone();
+        let tz = playbook.timezone;
+        let spread = jitter(&playbook.name, playbook.schedule.interval(tz, last));
+        let next = next_run(&playbook.schedule, tz, last, clock.now());
+        let at = next.map(|n| n.at + chrono::TimeDelta::from_std(spread).unwrap_or_default());
+        if next.is_none() {
+            tracing::error!(playbook = %playbook.name, "The schedule has no future fire; the playbook will not run until it is changed.");
+        }
+        tokio::select! {
+            () = async { match at { Some(at) => clock.sleep_until(at).await, None => std::future::pending().await } } => {}
+            changed = version.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                last = clock.now();
+                continue;
+            }
+            () = stop.cancelled() => return,
+        }
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => p,
+            () = stop.cancelled() => return,
+        };
+        let Ok(permit) = permit else { return };
+        {
+            let _running = running.lock().await;
+            // The version current when the run starts; a reload meanwhile is the next run's.
+            let playbook = version.borrow_and_update().clone();
+            run(playbook).await;
+        }
+        drop(permit);
+        last = next.map_or_else(|| clock.now(), |n| n.slot);
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +333,63 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn applied_changes_take_over_from_the_next_run() {
+        use std::sync::Mutex as StdMutex;
+        let settings = crate::config::Settings::embedded();
+        let mk = |name: &str, description: &str| {
+            let text = format!(
+                "name: {name}\ndescription: {description}\nschedule: '* * * * *'\ntrigger: {{ alerts: {{}} }}\nactions: [ {{ log: {{ message: x }} }} ]\n"
+            );
+            let p = std::path::Path::new("p.yaml");
+            Arc::new(
+                crate::playbook::parse_str(&text, p, std::path::Path::new("."), &settings)
+                    .playbook
+                    .unwrap(),
+            )
+        };
+        let clock = Clock::scaled(600.0);
+        let cancel = CancellationToken::new();
+        let seen: Arc<StdMutex<Vec<(String, String)>>> = Arc::default();
+        let record = seen.clone();
+        let mut schedules = Schedules::new(clock.clone(), 4, cancel.clone(), move |p: Arc<Playbook>| {
+            let record = record.clone();
+            async move { record.lock().unwrap().push((p.name.clone(), p.description.clone())) }
+        });
+        let (a1, b) = (mk("a", "v1"), mk("b", "v1"));
+        let added = schedules.apply(&[a1, b]);
+        assert_eq!(added.added, ["a", "b"]);
+        clock.sleep(Duration::from_secs(150)).await;
+        let a2 = mk("a", "v2");
+        let changes = schedules.apply(std::slice::from_ref(&a2));
+        assert_eq!(
+            changes,
+            Changes {
+                added: vec![],
+                changed: vec!["a".into()],
+                removed: vec!["b".into()]
+            }
+        );
+        assert_eq!(
+            schedules.apply(&[a2]),
+            Changes::default(),
+            "the same version again is no change"
+        );
+        let at_change = seen.lock().unwrap().len();
+        clock.sleep(Duration::from_secs(150)).await;
+        cancel.cancel();
+        schedules.join().await;
+        let seen = seen.lock().unwrap();
+        let (before, after) = seen.split_at(at_change);
+        assert!(before.iter().any(|r| r == &("a".into(), "v1".into())), "{seen:?}");
+        assert!(before.iter().any(|r| r.0 == "b"), "{seen:?}");
+        assert!(!after.is_empty(), "{seen:?}");
+        assert!(
+            after.iter().all(|r| r == &("a".into(), "v2".into())),
+            "after the change only a's new version runs: {seen:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn runs_never_overlap_and_respect_concurrency() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let text = "name: p\nschedule: '* * * * *'\ntrigger: { alerts: {} }\nactions: [ { log: { message: x } } ]\n";
@@ -242,7 +415,7 @@ mod tests {
         let max_seen = Arc::new(AtomicUsize::new(0));
         let runs = Arc::new(AtomicUsize::new(0));
         let (r, m, n, c) = (running.clone(), max_seen.clone(), runs.clone(), clock.clone());
-        let task = tokio::spawn(run_schedules(playbooks, clock.clone(), 2, cancel.clone(), move |_p| {
+        let mut schedules = Schedules::new(clock.clone(), 2, cancel.clone(), move |_p: Arc<Playbook>| {
             let (r, m, n, c) = (r.clone(), m.clone(), n.clone(), c.clone());
             async move {
                 let now = r.fetch_add(1, Ordering::SeqCst) + 1;
@@ -252,10 +425,11 @@ mod tests {
                 r.fetch_sub(1, Ordering::SeqCst);
                 n.fetch_add(1, Ordering::SeqCst);
             }
-        }));
+        });
+        schedules.apply(&playbooks);
         clock.sleep(Duration::from_secs(600)).await;
         cancel.cancel();
-        task.await.unwrap();
+        schedules.join().await;
         assert!(max_seen.load(Ordering::SeqCst) <= 2, "concurrency limit");
         let total = runs.load(Ordering::SeqCst);
         // Ten minutes, runs of 90 s, two at a time, three playbooks: far fewer than 30 slots.

@@ -12,6 +12,7 @@ pub mod schema;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -47,6 +48,9 @@ pub struct Playbook {
     pub source: PathBuf,
     /// A stable hash of the file's text: an edited playbook is a different playbook for the ledger.
     pub source_hash: u64,
+    /// The settings' lists as they were when it was compiled (a hot reload reads the list
+    /// files again and compiles anew): what its runs see as `lists`.
+    pub lists: Arc<crate::config::Lists>,
 }
 
 impl Playbook {

@@ -72,6 +72,37 @@ impl Store {
         complete: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<LedgerEntry>, StateError> {
+        let keep = self.reconcile_pending_where(|_| true, live, disabled, complete, now)?;
+        if !keep.is_empty() {
+            tracing::info!(pending = keep.len(), "Resuming pending actions.");
+        }
+        Ok(keep)
+    }
+
+    /// After a hot reload, once the earlier version's run of each of `playbooks` has ended:
+    /// [`reconcile_pending`](Store::reconcile_pending) for just those playbooks (removed,
+    /// disabled or edited ones lose their pending actions; a playbook whose file only failed to
+    /// load keeps them). The entries kept are not returned: the playbook's next run retries them.
+    pub fn reconcile_pending_of(
+        &self,
+        playbooks: &HashSet<String>,
+        live: &HashMap<String, String>,
+        disabled: &HashSet<String>,
+        complete: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StateError> {
+        self.reconcile_pending_where(|p| playbooks.contains(p), live, disabled, complete, now)
+            .map(drop)
+    }
+
+    fn reconcile_pending_where(
+        &self,
+        only: impl Fn(&str) -> bool,
+        live: &HashMap<String, String>,
+        disabled: &HashSet<String>,
+        complete: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LedgerEntry>, StateError> {
         let mut conn = self.conn();
         let mut unknown: HashSet<String> = HashSet::new();
         let mut reconcile = || -> rusqlite::Result<(Vec<LedgerEntry>, Vec<Cancelled>)> {
@@ -84,7 +115,7 @@ impl Store {
             {
                 let mut cancel = tx
                     .prepare_cached("UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3 WHERE id = ?1")?;
-                for e in pending {
+                for e in pending.into_iter().filter(|e| only(&e.playbook)) {
                     let reason = match live.get(&e.playbook) {
                         Some(hash) if *hash == e.playbook_hash => {
                             keep.push(e);
@@ -117,9 +148,6 @@ impl Store {
                 playbook = %playbook,
                 "Pending actions of a playbook that did not load are left pending: fix the playbooks so they resume."
             );
-        }
-        if !keep.is_empty() {
-            tracing::info!(pending = keep.len(), "Resuming pending actions.");
         }
         Ok(keep)
     }
@@ -200,6 +228,27 @@ mod tests {
         assert_eq!(store.pending_entries().unwrap().len(), 2);
         // Dedup keys stay: a cancelled action is not planned again.
         assert_eq!(store.seen_keys("removed", &["a2".into()], at(12, 0)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn reconcile_of_some_playbooks_leaves_the_others_alone() {
+        let (_dir, store) = store();
+        let (_, edited) = plan(&store, "edited", &["a1"], 1, at(10, 0));
+        let (_, running) = plan(&store, "running", &["a2"], 1, at(10, 0));
+        let (_, broken) = plan(&store, "broken", &["a3"], 1, at(10, 0));
+        // After a reload: "edited" is at "ph2", "broken" did not load, "running" is not in
+        // `live` at all (as if gone), but it is not one of the playbooks reconciled.
+        let only: HashSet<String> = ["edited".to_string(), "broken".to_string()].into();
+        store
+            .reconcile_pending_of(&only, &live(&[("edited", "ph2")]), &HashSet::new(), false, at(11, 0))
+            .unwrap();
+        assert_eq!(store.entry(edited[0]).unwrap().state, ActionState::Cancelled);
+        assert_eq!(store.entry(running[0]).unwrap().state, ActionState::Pending);
+        assert_eq!(
+            store.entry(broken[0]).unwrap().state,
+            ActionState::Pending,
+            "a playbook that only failed to load keeps its actions"
+        );
     }
 
     #[test]

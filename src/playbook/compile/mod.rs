@@ -144,6 +144,7 @@ impl<'a> Compiler<'a> {
             tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
             source: self.origin.to_path_buf(),
             source_hash: super::stable_hash(self.text.as_bytes()),
+            lists: self.settings.lists.clone(),
         })
     }
 
