@@ -18,6 +18,7 @@ pub mod item;
 pub mod kql;
 pub mod odata;
 pub mod playbook;
+pub mod progress;
 pub mod script;
 pub mod shutdown;
 pub mod state;

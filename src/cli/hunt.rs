@@ -1,23 +1,15 @@
 //! `graphsoar hunt`: one advanced-hunting query, printed as a table, JSON or CSV.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde_json::Value;
 
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::clock::Clock;
+use super::rows::RowFormat;
 use crate::kql;
-
-/// Output formats of `hunt`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HuntFormat {
-    Table,
-    Json,
-    Csv,
-}
 
 /// `graphsoar hunt`.
 #[derive(Debug, Args)]
@@ -33,7 +25,7 @@ pub struct HuntArgs {
     pub file: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    pub format: HuntFormat,
+    pub format: RowFormat,
     /// ISO-8601 timespan sent to Graph, such as `P1D` or `start/end` (default: Graph's 30 days).
     #[arg(long)]
     pub timespan: Option<String>,
@@ -78,7 +70,7 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<u8> {
             Ok(results) => {
                 let columns: Vec<String> = results.schema.iter().map(|c| c.name.clone()).collect();
                 let rows: Vec<Value> = results.results.into_iter().map(Value::Object).collect();
-                print!("{}", render(&columns, &rows, args.format));
+                print!("{}", super::rows::render(&columns, &rows, args.format));
                 if rows.len() >= crate::graph::models::HuntingQueryResults::MAX_ROWS {
                     eprintln!(
                         "graphsoar hunt: the result hit Graph's 100,000-row cap and is truncated: narrow the query"
@@ -97,106 +89,4 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<u8> {
             }
         }
     })
-}
-
-fn cell(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// Renders rows in `columns` order.
-pub fn render(columns: &[String], rows: &[Value], format: HuntFormat) -> String {
-    let mut out = String::new();
-    match format {
-        HuntFormat::Json => {
-            out = serde_json::to_string_pretty(rows).unwrap_or_default();
-            out.push('\n');
-        }
-        HuntFormat::Csv => {
-            let quote = |s: &str| {
-                if s.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", s.replace('"', "\"\""))
-                } else {
-                    s.to_string()
-                }
-            };
-            let _ = writeln!(
-                out,
-                "{}",
-                columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",")
-            );
-            for r in rows {
-                let line: Vec<String> = columns.iter().map(|c| quote(&cell(r.get(c)))).collect();
-                let _ = writeln!(out, "{}", line.join(","));
-            }
-        }
-        HuntFormat::Table => {
-            const MAX: usize = 60;
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    columns
-                        .iter()
-                        .map(|c| {
-                            let s = cell(r.get(c)).replace(['\n', '\r', '\t'], " ");
-                            if s.chars().count() > MAX {
-                                format!("{}…", s.chars().take(MAX - 1).collect::<String>())
-                            } else {
-                                s
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
-            let widths: Vec<usize> = columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    cells
-                        .iter()
-                        .map(|r| r[i].chars().count())
-                        .chain([c.chars().count()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |vals: &[String]| {
-                vals.iter()
-                    .zip(&widths)
-                    .map(|(v, w)| format!("{v:<w$}"))
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            let _ = writeln!(out, "{}", line(columns));
-            for r in &cells {
-                let _ = writeln!(out, "{}", line(r));
-            }
-            let _ = writeln!(out, "({} row{})", rows.len(), if rows.len() == 1 { "" } else { "s" });
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn formats() {
-        let cols = vec!["A".to_string(), "B".to_string()];
-        let rows = vec![json!({"A": "x,y", "B": 1}), json!({"A": "say \"hi\"", "B": null})];
-        assert_eq!(
-            render(&cols, &rows, HuntFormat::Csv),
-            "A,B\n\"x,y\",1\n\"say \"\"hi\"\"\",\n"
-        );
-        let t = render(&cols, &rows, HuntFormat::Table);
-        assert!(t.starts_with("A         B\nx,y       1\n"), "{t}");
-        assert!(t.ends_with("(2 rows)\n"));
-    }
 }

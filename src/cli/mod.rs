@@ -4,9 +4,11 @@
 //! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error); 2 usage or runtime
 //! error (and `run --once` when a playbook run or action failed).
 
+mod backtest;
 mod emulator;
 mod history;
 mod hunt;
+mod rows;
 mod run;
 mod schema;
 mod tenant;
@@ -62,6 +64,8 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema (draft 2020-12) of the playbook format.
     Schema(schema::SchemaArgs),
+    /// What playbooks would have done over a past window (reads only).
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -86,6 +90,7 @@ where
         Command::Hunt(args) => hunt::run(&args)?,
         Command::History(args) => history::run(&args)?,
         Command::Emulator(args) => emulator::run(&args)?,
+        Command::Backtest(args) => backtest::run(&args)?,
     };
     Ok(ExitCode::from(code))
 }

@@ -99,6 +99,18 @@ pub async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value
     }
 }
 
+/// Where a run's dedup finds the keys acted on before: the state, or a backtest's memory.
+pub trait SeenKeys: Sync {
+    /// Which of `keys` of `playbook` are still within their dedup window at `now`.
+    fn seen(&self, playbook: &str, keys: &[String], now: DateTime<Utc>) -> Result<HashSet<String>, StateError>;
+}
+
+impl SeenKeys for Store {
+    fn seen(&self, playbook: &str, keys: &[String], now: DateTime<Utc>) -> Result<HashSet<String>, StateError> {
+        self.seen_keys(playbook, keys, now)
+    }
+}
+
 /// An item that matched but could not be keyed or planned: it fails, the others go on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemFailure {
@@ -114,8 +126,9 @@ pub struct ItemFailure {
 pub struct Collector<'a> {
     playbook: &'a Playbook,
     ctx: &'a RunContext,
-    /// Dedup against this state's keys; none (a test, a dry run without state): only this run's.
-    store: Option<&'a Store>,
+    /// Dedup against these keys (the state's; a backtest's); none (a test, a dry run without
+    /// state): only this run's.
+    store: Option<&'a dyn SeenKeys>,
     seen_here: HashSet<String>,
     /// Unique matching items (before the state's dedup).
     pub matched: u32,
@@ -135,7 +148,7 @@ pub struct Collected {
 }
 
 impl<'a> Collector<'a> {
-    pub fn new(playbook: &'a Playbook, ctx: &'a RunContext, store: Option<&'a Store>) -> Self {
+    pub fn new(playbook: &'a Playbook, ctx: &'a RunContext, store: Option<&'a dyn SeenKeys>) -> Self {
         Collector {
             playbook,
             ctx,
@@ -182,7 +195,7 @@ impl<'a> Collector<'a> {
         let seen = match self.store {
             Some(s) => {
                 let keys: Vec<String> = batch.iter().map(|(_, _, k)| k.clone()).collect();
-                s.seen_keys(name, &keys, self.ctx.now)?
+                s.seen(name, &keys, self.ctx.now)?
             }
             None => HashSet::new(),
         };

@@ -6,8 +6,10 @@
 //! parameters); `runner` caps the plan and commits it to the ledger in one transaction;
 //! `execute` carries the pending entries out in phases. `service` drives runs (start-up resume,
 //! once, on schedule until shutdown), `reload` watches and reloads the playbooks it runs;
-//! `testing` runs playbooks' own tests through `collect`.
+//! `testing` runs playbooks' own tests through `collect`; `backtest` replays a past window
+//! through `collect` with dedup in memory.
 
+pub mod backtest;
 mod collect;
 mod error;
 mod execute;

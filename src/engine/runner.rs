@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::collect::Collector;
+use super::collect::{Collector, SeenKeys};
 use super::error::RunError;
 use super::plan::{PlannedAction, RunContext};
 use crate::action::{self, ActionKind};
@@ -202,7 +202,7 @@ impl Engine {
             now: started,
             lists: playbook.lists.clone(),
         };
-        let mut collector = Collector::new(playbook, &ctx, self.store.as_deref());
+        let mut collector = Collector::new(playbook, &ctx, self.store.as_deref().map(|s| s as &dyn SeenKeys));
         let fetched = self.fetch(playbook, cursor, &ctx, &mut collector).await?;
         report.fetched = fetched.fetched;
         report.condition_errors = fetched.condition_errors;
