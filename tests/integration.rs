@@ -2,6 +2,7 @@
 
 mod support;
 
+mod backtest;
 mod client;
 mod email;
 mod emulator;

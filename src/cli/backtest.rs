@@ -64,8 +64,9 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<u8> {
 
 fn window(args: &BacktestArgs, now: DateTime<Utc>) -> Result<Window, String> {
     let parse = |flag: &str, text: &str| {
-        crate::time::parse_utc(text)
-            .ok_or_else(|| format!("--{flag} {text}: not a date and time: write it as RFC 3339, e.g. 2026-11-01T00:00:00Z"))
+        crate::time::parse_utc(text).ok_or_else(|| {
+            format!("--{flag} {text}: not a date and time: write it as RFC 3339, e.g. 2026-11-01T00:00:00Z")
+        })
     };
     let window = match &args.from {
         Some(from) => Window {
@@ -75,7 +76,9 @@ fn window(args: &BacktestArgs, now: DateTime<Utc>) -> Result<Window, String> {
         None => {
             let since = args.since.unwrap_or(Duration::from_secs(30 * 86_400));
             Window {
-                from: now.checked_sub_signed(since.to_chrono()).unwrap_or(DateTime::<Utc>::MIN_UTC),
+                from: now
+                    .checked_sub_signed(since.to_chrono())
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC),
                 to: now,
             }
         }
@@ -187,7 +190,10 @@ async fn run_async(args: &BacktestArgs) -> anyhow::Result<u8> {
             eprintln!("error: {}: the backtest stopped: {e}", r.playbook);
         }
         if r.truncated {
-            eprintln!("warning: {}: a hunting result hit Graph's 100,000-row cap and is truncated: narrow the query", r.playbook);
+            eprintln!(
+                "warning: {}: a hunting result hit Graph's 100,000-row cap and is truncated: narrow the query",
+                r.playbook
+            );
         }
     }
     eprintln!("note: {AS_THEY_ARE_NOW}");
@@ -202,7 +208,11 @@ fn confirmed(queries: usize, per_minute: u32) -> bool {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return false;
     }
-    let minutes = if per_minute == 0 { 0 } else { queries.div_ceil(per_minute as usize) };
+    let minutes = if per_minute == 0 {
+        0
+    } else {
+        queries.div_ceil(per_minute as usize)
+    };
     eprint!("This sends {queries} hunting queries (about {minutes} min at {per_minute} per minute). Go ahead? [y/N] ");
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer).is_ok() && matches!(answer.trim(), "y" | "Y" | "yes")
@@ -228,14 +238,20 @@ pub fn summary(results: &[PlaybookBacktest]) -> String {
             r.actions.len(),
             r.capped,
             r.queries,
-            if r.error.is_some() { "  (stopped: see below)" } else { "" }
+            if r.error.is_some() {
+                "  (stopped: see below)"
+            } else {
+                ""
+            }
         );
     }
     let mut by_day: BTreeMap<(&str, String, String), usize> = BTreeMap::new();
     for r in results {
         for a in &r.actions {
             let day = a.fire_time.format("%Y-%m-%d").to_string();
-            *by_day.entry((r.playbook.as_str(), day, a.action.to_string())).or_default() += 1;
+            *by_day
+                .entry((r.playbook.as_str(), day, a.action.to_string()))
+                .or_default() += 1;
         }
     }
     if !by_day.is_empty() {

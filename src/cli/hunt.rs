@@ -6,9 +6,9 @@ use anyhow::Context as _;
 use clap::Args;
 use serde_json::Value;
 
+use super::rows::RowFormat;
 use super::{EXIT_ERROR, EXIT_FAILED, EXIT_OK};
 use crate::clock::Clock;
-use super::rows::RowFormat;
 use crate::kql;
 
 /// `graphsoar hunt`.

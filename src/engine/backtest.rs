@@ -117,7 +117,9 @@ impl SeenKeys for MemoryDedup {
     fn seen(&self, _playbook: &str, keys: &[String], now: DateTime<Utc>) -> Result<HashSet<String>, StateError> {
         Ok(keys
             .iter()
-            .filter(|k| matches!(self.keys.get(*k), Some(None)) || matches!(self.keys.get(*k), Some(Some(e)) if *e > now))
+            .filter(|k| {
+                matches!(self.keys.get(*k), Some(None)) || matches!(self.keys.get(*k), Some(Some(e)) if *e > now)
+            })
             .cloned()
             .collect())
     }
@@ -125,7 +127,12 @@ impl SeenKeys for MemoryDedup {
 
 impl Engine {
     /// Replays `playbook`'s fires in `window`; `progress` is told after each run.
-    pub async fn backtest(&self, playbook: &Arc<Playbook>, window: Window, progress: &(dyn Fn() + Sync)) -> PlaybookBacktest {
+    pub async fn backtest(
+        &self,
+        playbook: &Arc<Playbook>,
+        window: Window,
+        progress: &(dyn Fn() + Sync),
+    ) -> PlaybookBacktest {
         let mut out = PlaybookBacktest {
             playbook: playbook.name.clone(),
             ..PlaybookBacktest::default()
@@ -183,7 +190,9 @@ impl Engine {
                 .get("lastUpdateDateTime")
                 .and_then(Value::as_str)
                 .and_then(crate::time::parse_utc);
-            let Some(updated) = updated.filter(|u| u <= last) else { continue };
+            let Some(updated) = updated.filter(|u| u <= last) else {
+                continue;
+            };
             buckets[fires.partition_point(|f| *f < updated)].push(item);
         }
         let mut dedup = MemoryDedup::default();
@@ -274,13 +283,14 @@ impl Engine {
             return Ok(Some(keep));
         }
         dedup.record(collected.keys);
-        out.actions.extend(collected.planned.into_iter().map(|p| BacktestAction {
-            playbook: playbook.name.clone(),
-            fire_time: fire,
-            item_id: p.item_id,
-            action: p.params.kind(),
-            params: p.params,
-        }));
+        out.actions
+            .extend(collected.planned.into_iter().map(|p| BacktestAction {
+                playbook: playbook.name.clone(),
+                fire_time: fire,
+                item_id: p.item_id,
+                action: p.params.kind(),
+                params: p.params,
+            }));
         Ok(None)
     }
 }

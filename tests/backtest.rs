@@ -1,0 +1,221 @@
+//! `graphsoar backtest`: a replayed run plans what the engine's dry run plans at the same time on
+//! an empty state; a window of many runs plans each item once; it only reads (no write reaches
+//! the tenant, no state or outbox appears); bad windows and names say what to do.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use graphsoar::action::email::Mailer;
+use graphsoar::clock::Clock;
+use graphsoar::config::Settings;
+use graphsoar::emulator::{self, EmulatorOptions};
+use graphsoar::engine::backtest::{self, Window};
+use graphsoar::engine::reload::PlaybookSet;
+use graphsoar::engine::runner::Engine;
+use graphsoar::graph::{Client, ClientOptions, Credentials};
+use graphsoar::playbook::Playbook;
+use serde_json::Value;
+
+use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, root, stderr, stdout};
+
+fn engine(running: &emulator::Running, settings: Settings, clock: Clock) -> Engine {
+    let url = url::Url::parse(&running.base_url).unwrap();
+    let mut options = ClientOptions::new(
+        url.clone(),
+        url,
+        &running.tenant_id,
+        &running.client_id,
+        Credentials::Secret(running.client_secret.clone()),
+    )
+    .with_limits(&settings);
+    options.writes_per_minute = 0;
+    options.hunting_per_minute = 0;
+    Engine {
+        mailer: Mailer::Outbox(settings.outbox.clone()),
+        client: Client::new(options, clock.clone()).unwrap(),
+        store: None,
+        settings,
+        clock,
+        dry_run: true,
+    }
+}
+
+/// What an action is, without where it came from: comparable across backtest and dry run.
+fn key(item_id: &str, kind: impl ToString, params: &impl serde::Serialize) -> String {
+    format!(
+        "{item_id} {} {}",
+        kind.to_string(),
+        serde_json::to_string(params).unwrap()
+    )
+}
+
+/// The last scheduled fire of `playbook` at or before `now`.
+fn last_fire(playbook: &Playbook, now: DateTime<Utc>) -> DateTime<Utc> {
+    let day = Window {
+        from: now - TimeDelta::days(1),
+        to: now,
+    };
+    *backtest::fires(playbook, day).last().expect("fires within a day")
+}
+
+/// Every shipped playbook: the last run of a backtest whose window ends at its last fire plans
+/// exactly what a dry run at that instant plans on an empty state. The local tenant's data ends
+/// ten minutes before now, so no item changed between that fire and the dry run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_replayed_run_plans_what_a_dry_run_plans_on_an_empty_state() {
+    let mut options = EmulatorOptions::bundled().unwrap();
+    options.start = Utc::now() - TimeDelta::minutes(10);
+    let running = emulator::spawn(options).await.unwrap();
+    let settings = Settings::embedded();
+    let (set, diagnostics) = PlaybookSet::load(&root().join("playbooks"), &settings);
+    assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+    let now = Utc::now();
+    let mut compared = 0;
+    for playbook in &set.playbooks {
+        let fire = last_fire(playbook, now);
+        // A window of several runs, ending at that fire.
+        let window = Window {
+            from: fire - TimeDelta::hours(3),
+            to: fire,
+        };
+        let replay = engine(&running, settings.clone(), Clock::system());
+        let result = replay.backtest(playbook, window, &|| {}).await;
+        assert!(result.error.is_none(), "{}: {:?}", playbook.name, result.error);
+        assert_eq!(result.runs as usize, backtest::fires(playbook, window).len());
+        let single = Window { from: fire, to: fire };
+        let last = replay.backtest(playbook, single, &|| {}).await;
+        assert_eq!(last.runs, 1, "{}", playbook.name);
+        let backtested: BTreeSet<String> = last
+            .actions
+            .iter()
+            .map(|a| {
+                assert_eq!(a.fire_time, fire);
+                key(&a.item_id, a.action, &a.params)
+            })
+            .collect();
+
+        let dry = Arc::new(engine(&running, settings.clone(), Clock::starting_at(fire, 1.0)));
+        let report = dry.run_playbook(playbook.clone()).await;
+        assert!(report.error.is_none(), "{}: {:?}", playbook.name, report.error);
+        let planned: BTreeSet<String> = report
+            .plan
+            .iter()
+            .map(|p| key(&p.item_id, p.kind(), &p.params))
+            .collect();
+        assert_eq!(backtested, planned, "{}: backtest vs dry run", playbook.name);
+        // Over the longer window every item is planned at most once per action.
+        let mut seen = BTreeSet::new();
+        for a in &result.actions {
+            assert!(
+                seen.insert((a.item_id.clone(), a.action, serde_json::to_string(&a.params).unwrap())),
+                "{}: {} planned twice",
+                playbook.name,
+                a.item_id
+            );
+        }
+        compared += usize::from(!planned.is_empty());
+    }
+    assert!(
+        compared >= 4,
+        "the shipped playbooks plan something on the bundled tenant ({compared})"
+    );
+    // Reads only: every request was a read, a token or a hunting query.
+    let stats = emulator_stats(&running.base_url).await;
+    for r in stats["requests"].as_array().unwrap() {
+        let (method, route) = (r["method"].as_str().unwrap(), r["route"].as_str().unwrap());
+        assert!(
+            method == "GET" || route.ends_with("/token") || route.ends_with("runHuntingQuery"),
+            "a backtest sent {method} {route}"
+        );
+    }
+    running.shutdown().await.unwrap();
+}
+
+/// The command on the embedded local tenant: JSON rows of the planned actions, the note on
+/// stderr, and no state file or outbox left behind.
+#[test]
+fn the_command_prints_json_and_csv_and_writes_nothing() {
+    let dir = TempDir::new("backtest-cli");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let out = graphsoar_in(dir.path(), &["backtest", "--since", "3h", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        for field in ["playbook", "fire_time", "item_id", "action", "params"] {
+            assert!(r.get(field).is_some(), "{field} in {r}");
+        }
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r["playbook"] == "close-eicar-test-alerts" && r["action"] == "update_alert")
+    );
+    let err = stderr(&out);
+    assert!(err.contains("sees alerts and incidents as they are now"), "{err}");
+    assert!(err.contains("scheduled run(s)"), "{err}");
+    assert!(!dir.path().join("graphsoar-local.db").exists(), "no state is created");
+    assert!(!dir.path().join("outbox").exists(), "nothing is written to the outbox");
+
+    let csv = graphsoar_in(
+        dir.path(),
+        &[
+            "backtest",
+            "--since",
+            "3h",
+            "--format",
+            "csv",
+            "close-eicar-test-alerts",
+        ],
+    );
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let text = stdout(&csv);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("playbook,fire_time,item_id,action,params"));
+    let body: Vec<&str> = lines.collect();
+    assert!(!body.is_empty());
+    assert!(body.iter().all(|l| l.starts_with("close-eicar-test-alerts,")), "{text}");
+
+    let table = graphsoar_in(dir.path(), &["backtest", "--since", "3h"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.starts_with("playbook "), "{text}");
+    assert!(text.contains("actions by day (UTC) and kind:"), "{text}");
+}
+
+/// Bad input: each message says what is wrong and what to do, exit 2.
+#[test]
+fn bad_windows_names_and_long_hunts_are_refused_with_a_reason() {
+    let dir = TempDir::new("backtest-bad");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "backtest",
+                "--from",
+                "2026-11-02T00:00:00Z",
+                "--to",
+                "2026-11-01T00:00:00Z",
+            ],
+            "--from is after --to",
+        ),
+        (
+            &["backtest", "--from", "yesterday"],
+            "--from yesterday: not a date and time: write it as RFC 3339",
+        ),
+        (
+            &["backtest", "close-eicar-test-alert"],
+            "did you mean `close-eicar-test-alerts`",
+        ),
+        (&["backtest", "--to", "2026-11-01T00:00:00Z"], "--from"),
+        (
+            &["backtest", "--since", "30d", "encoded-powershell"],
+            "pass --yes to send them",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = graphsoar_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+}
