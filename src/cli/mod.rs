@@ -5,6 +5,7 @@
 //! error (and `run --once` when a playbook run or action failed).
 
 mod emulator;
+mod health;
 mod history;
 mod hunt;
 mod run;
@@ -62,6 +63,8 @@ enum Command {
     Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema (draft 2020-12) of the playbook format.
     Schema(schema::SchemaArgs),
+    /// Ask a running engine's /healthz (the settings' `listen`): exit 0 when it answers 200.
+    Health(health::HealthArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -86,6 +89,7 @@ where
         Command::Hunt(args) => hunt::run(&args)?,
         Command::History(args) => history::run(&args)?,
         Command::Emulator(args) => emulator::run(&args)?,
+        Command::Health(args) => health::run(&args)?,
     };
     Ok(ExitCode::from(code))
 }
