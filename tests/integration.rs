@@ -3,6 +3,7 @@
 mod support;
 
 mod client;
+mod deploy;
 mod email;
 mod emulator;
 mod engine;
