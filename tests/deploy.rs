@@ -203,6 +203,7 @@ fn dockerfile_builds_locked_and_runs_unprivileged() {
         .split_whitespace()
         .find_map(|w| w.strip_prefix("--from="))
         .unwrap();
+    assert_eq!(from, "build", ".ci/run runs the RUN lines of the stage named `build`");
     let build = stages
         .iter()
         .find(|s| s.name.as_deref() == Some(from))
