@@ -1,8 +1,8 @@
 //! The command line: one clap struct per subcommand, next to the code it drives, and the exit
 //! codes. Holds no logic other modules need; nothing imports it.
 //!
-//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error); 2 usage or runtime
-//! error (and `run --once` when a playbook run or action failed).
+//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error, or `health` without a
+//! 200); 2 usage or runtime error (and `run --once` when a playbook run or action failed).
 
 mod emulator;
 mod health;
