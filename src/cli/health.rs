@@ -90,11 +90,14 @@ async fn get(url: &str, timeout: Duration) -> anyhow::Result<u16> {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("cannot build the HTTP client")?;
-    let response = client
-        .get(url)
-        .send()
-        .await
-        .with_context(|| format!("no answer within {timeout}"))?;
+    let response = client.get(url).send().await.map_err(|e| {
+        let what = if e.is_timeout() {
+            format!("no answer within {timeout}")
+        } else {
+            "no answer (is the engine running, with this `listen` address?)".to_owned()
+        };
+        anyhow::Error::new(e).context(what)
+    })?;
     Ok(response.status().as_u16())
 }
 
