@@ -4,6 +4,7 @@ mod support;
 
 mod backtest;
 mod client;
+mod deploy;
 mod email;
 mod emulator;
 mod engine;

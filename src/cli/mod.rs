@@ -1,11 +1,12 @@
 //! The command line: one clap struct per subcommand, next to the code it drives, and the exit
 //! codes. Holds no logic other modules need; nothing imports it.
 //!
-//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error); 2 usage or runtime
-//! error (and `run --once` when a playbook run or action failed).
+//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error, or `health` without a
+//! 200); 2 usage or runtime error (and `run --once` when a playbook run or action failed).
 
 mod backtest;
 mod emulator;
+mod health;
 mod history;
 mod hunt;
 mod rows;
@@ -66,6 +67,8 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// What playbooks would have done over a past window (reads only).
     Backtest(backtest::BacktestArgs),
+    /// Ask a running engine's /healthz (the settings' `listen`): exit 0 when it answers 200.
+    Health(health::HealthArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -91,6 +94,7 @@ where
         Command::History(args) => history::run(&args)?,
         Command::Emulator(args) => emulator::run(&args)?,
         Command::Backtest(args) => backtest::run(&args)?,
+        Command::Health(args) => health::run(&args)?,
     };
     Ok(ExitCode::from(code))
 }
