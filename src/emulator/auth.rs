@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::assertion::{self, CertKey};
 use super::error::ApiError;
+use crate::graph::Permission;
 use crate::graph::models::{TokenErrorResponse, TokenResponse};
 
 /// The emulator's tenant id.
@@ -155,34 +156,15 @@ pub struct Caller {
     pub roles: Arc<Vec<String>>,
 }
 
-/// What a route needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// List/get alerts.
-    AlertRead,
-    /// PATCH or comment on alerts.
-    AlertWrite,
-    /// List/get incidents.
-    IncidentRead,
-    /// PATCH or comment on incidents.
-    IncidentWrite,
-    /// runHuntingQuery.
-    Hunting,
-}
-
 impl Caller {
     /// Ok when the caller holds a role that grants `permission`; else Graph's 403.
+    /// The roles that grant a permission are graphsoar's own table ([`Permission::granted_by`]),
+    /// so `doctor` and the emulator agree on it.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        let accepted: &[&str] = match permission {
-            Permission::AlertRead => &["SecurityAlert.Read.All", "SecurityAlert.ReadWrite.All"],
-            Permission::AlertWrite => &["SecurityAlert.ReadWrite.All"],
-            Permission::IncidentRead => &["SecurityIncident.Read.All", "SecurityIncident.ReadWrite.All"],
-            Permission::IncidentWrite => &["SecurityIncident.ReadWrite.All"],
-            Permission::Hunting => &["ThreatHunting.Read.All"],
-        };
-        if self.roles.iter().any(|role| accepted.contains(&role.as_str())) {
+        if permission.is_granted(&self.roles) {
             Ok(())
         } else {
+            let accepted: Vec<&str> = permission.granted_by().iter().map(|p| p.name()).collect();
             Err(ApiError::forbidden(&accepted.join(","), &self.roles))
         }
     }
