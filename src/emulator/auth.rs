@@ -307,9 +307,9 @@ impl Tokens {
         let claims = jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(&self.key.0), &validation)
             .map_err(|e| match e.kind() {
                 ErrorKind::ExpiredSignature => expired(),
-                _ => ApiError::unauthorized(
-                    "Access token validation failure: the token was not issued by this tenant.",
-                ),
+                _ => {
+                    ApiError::unauthorized("Access token validation failure: the token was not issued by this tenant.")
+                }
             })?
             .claims;
         // Signed here, so issued here: a token missing from the table expired and was dropped.
@@ -531,7 +531,10 @@ mod tests {
             .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(600))
             .unwrap();
         let header = part(&token, 0);
-        assert_eq!((header["typ"].as_str(), header["alg"].as_str()), (Some("JWT"), Some("HS256")));
+        assert_eq!(
+            (header["typ"].as_str(), header["alg"].as_str()),
+            (Some("JWT"), Some("HS256"))
+        );
         let claims = part(&token, 1);
         assert_eq!(claims["aud"], "https://graph.microsoft.com");
         assert_eq!(claims["iss"], "https://sts.windows.net/local/");
@@ -542,7 +545,11 @@ mod tests {
         assert_eq!(claims["ver"], "1.0");
         assert_eq!(
             claims["roles"],
-            serde_json::json!(["SecurityAlert.Read.All", "SecurityIncident.Read.All", "ThreatHunting.Read.All"])
+            serde_json::json!([
+                "SecurityAlert.Read.All",
+                "SecurityIncident.Read.All",
+                "ThreatHunting.Read.All"
+            ])
         );
         let (iat, nbf, exp) = (
             claims["iat"].as_i64().unwrap(),
@@ -552,11 +559,21 @@ mod tests {
         assert!(iat >= before && nbf == iat, "{claims:#}");
         assert!((600..=601).contains(&(exp - iat)), "{claims:#}");
         // The same client is the same service principal; another is another.
-        let again = part(&tokens.issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(1)).unwrap(), 1);
+        let again = part(
+            &tokens
+                .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(1))
+                .unwrap(),
+            1,
+        );
         assert_eq!(again["oid"], claims["oid"]);
         assert_ne!(again["uti"], claims["uti"]);
         let local = Registered::new(Client::local()).unwrap();
-        let other = part(&tokens.issue(&local, "http://127.0.0.1:1", Duration::from_secs(1)).unwrap(), 1);
+        let other = part(
+            &tokens
+                .issue(&local, "http://127.0.0.1:1", Duration::from_secs(1))
+                .unwrap(),
+            1,
+        );
         assert_ne!(other["oid"], claims["oid"]);
         assert_eq!(other["aud"], "http://127.0.0.1:1");
         // The routes see the client and roles the token carries.
@@ -579,7 +596,11 @@ mod tests {
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
         let forged = format!("{}.{payload}.{}", segments[0], segments[2]);
         let refused = |tokens: &Tokens, t: &str| tokens.check(Some(&format!("Bearer {t}"))).unwrap_err().to_string();
-        assert!(refused(&tokens, &forged).contains("not issued by this tenant"), "{}", refused(&tokens, &forged));
+        assert!(
+            refused(&tokens, &forged).contains("not issued by this tenant"),
+            "{}",
+            refused(&tokens, &forged)
+        );
         // Signed by another emulator: refused.
         let foreign = Tokens::default()
             .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(600))
@@ -592,7 +613,11 @@ mod tests {
             .unwrap();
         assert!(tokens.check(Some(&format!("Bearer {short}"))).is_ok());
         std::thread::sleep(Duration::from_millis(40));
-        assert!(refused(&tokens, &short).contains("expired"), "{}", refused(&tokens, &short));
+        assert!(
+            refused(&tokens, &short).contains("expired"),
+            "{}",
+            refused(&tokens, &short)
+        );
     }
 
     #[test]

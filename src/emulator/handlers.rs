@@ -17,12 +17,12 @@ use serde_json::{Value, json};
 
 use super::Emulator;
 use super::auth::Caller;
-use crate::graph::Permission;
 use super::dataset::normalize_query;
 use super::error::{ApiError, ApiResult, GraphJson};
 use super::list::{self, entity_body, page_body, with_alerts};
 use super::store::Kind;
 use super::update;
+use crate::graph::Permission;
 use crate::kql;
 
 /// The content type Graph answers JSON with.

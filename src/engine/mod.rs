@@ -8,6 +8,7 @@
 //! once, on schedule until shutdown); `testing` runs playbooks' own tests through `collect`.
 
 mod collect;
+pub mod doctor;
 mod error;
 mod execute;
 pub mod health;

@@ -52,10 +52,9 @@ impl Permission {
     pub fn granted_by(self) -> &'static [Permission] {
         match self {
             Permission::SecurityAlertRead => &[Permission::SecurityAlertRead, Permission::SecurityAlertReadWrite],
-            Permission::SecurityIncidentRead => &[
-                Permission::SecurityIncidentRead,
-                Permission::SecurityIncidentReadWrite,
-            ],
+            Permission::SecurityIncidentRead => {
+                &[Permission::SecurityIncidentRead, Permission::SecurityIncidentReadWrite]
+            }
             Permission::SecurityAlertReadWrite => &[Permission::SecurityAlertReadWrite],
             Permission::SecurityIncidentReadWrite => &[Permission::SecurityIncidentReadWrite],
             Permission::ThreatHuntingRead => &[Permission::ThreatHuntingRead],

@@ -139,7 +139,7 @@ impl Trigger {
                 if t.expand_alerts {
                     needs.push((
                         Permission::SecurityAlertRead,
-                        "incidents trigger's expand_alerts (alerts listed by incidentId when $expand fails)",
+                        "incidents trigger's expand_alerts fallback",
                     ));
                 }
                 needs

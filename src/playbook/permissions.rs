@@ -65,14 +65,11 @@ mod tests {
     use crate::config::Settings;
 
     fn playbook(trigger: &str, actions: &str) -> Playbook {
-        let text = format!(
-            "name: p\nschedule: '@hourly'\ntrigger: {trigger}\ndedup: {{ key: k }}\nactions:\n{actions}"
-        );
+        let text =
+            format!("name: p\nschedule: '@hourly'\ntrigger: {trigger}\ndedup: {{ key: k }}\nactions:\n{actions}");
         let settings = Settings::embedded();
         let loaded = super::super::parse_str(&text, Path::new("/p/p.yaml"), Path::new("/p"), &settings);
-        loaded
-            .playbook
-            .unwrap_or_else(|| panic!("{:#?}", loaded.diagnostics))
+        loaded.playbook.unwrap_or_else(|| panic!("{:#?}", loaded.diagnostics))
     }
 
     fn names(required: &[RequiredPermission]) -> Vec<String> {
@@ -96,7 +93,7 @@ mod tests {
                 log
             ))),
             [
-                "SecurityAlert.Read.All (incidents trigger's expand_alerts (alerts listed by incidentId when $expand fails))",
+                "SecurityAlert.Read.All (incidents trigger's expand_alerts fallback)",
                 "SecurityIncident.Read.All (incidents trigger)"
             ]
         );
@@ -126,6 +123,9 @@ mod tests {
         ));
         assert_eq!(required.len(), 1);
         assert_eq!(required[0].permission, Permission::SecurityIncidentReadWrite);
-        assert_eq!(required[0].needed_by, ["incidents trigger", "update_incident action #1"]);
+        assert_eq!(
+            required[0].needed_by,
+            ["incidents trigger", "update_incident action #1"]
+        );
     }
 }
