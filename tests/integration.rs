@@ -3,6 +3,7 @@
 mod support;
 
 mod client;
+mod doctor;
 mod email;
 mod emulator;
 mod engine;
