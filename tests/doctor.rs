@@ -185,7 +185,10 @@ async fn smtp_check_authenticates_without_sending() {
         "{error}"
     );
     let ok = smtp("correct horse").check_connection().await.unwrap();
-    assert!(ok.contains("STARTTLS, authenticated as graphsoar, nothing sent"), "{ok}");
+    assert!(
+        ok.contains("STARTTLS, authenticated as graphsoar, nothing sent"),
+        "{ok}"
+    );
     assert!(server.received().is_empty(), "nothing sent");
 }
 
@@ -207,7 +210,10 @@ async fn unset_webhook_url_env_fails() {
         hook.contains("DOCTOR_TEST_HOOK_URL (webhook action #1's url_env) is not set"),
         "{hook}"
     );
-    assert!(!hook.contains("DOCTOR_TEST_HOOK_TOKEN"), "the header variable is set: {hook}");
+    assert!(
+        !hook.contains("DOCTOR_TEST_HOOK_TOKEN"),
+        "the header variable is set: {hook}"
+    );
     assert!(hook.contains("environment of the graphsoar service"), "{hook}");
     let out = doctor(
         dir.path(),
