@@ -13,12 +13,14 @@ use serde::Serialize;
 
 use crate::duration::Duration;
 
-/// Error or warning. Warnings never fail `validate` unless `--deny-warnings` is given.
+/// Error, warning or info. Warnings never fail `validate` unless `--deny-warnings` is given;
+/// infos (what a playbook needs, such as its Graph permissions) never fail it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    Info,
 }
 
 /// A position in a file: 1-based line and column (in characters).
@@ -72,6 +74,14 @@ impl Diagnostic {
         }
     }
 
+    /// A note that is not a problem (`validate`'s permissions), printed `…: info: message`.
+    pub fn info(path: &Path, pos: Pos, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Info,
+            ..Diagnostic::error(path, pos, field, message)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -90,8 +100,10 @@ impl fmt::Display for Diagnostic {
         if !self.field.is_empty() {
             write!(f, "{}: ", self.field)?;
         }
-        if self.severity == Severity::Warning {
-            f.write_str("warning: ")?;
+        match self.severity {
+            Severity::Error => {}
+            Severity::Warning => f.write_str("warning: ")?,
+            Severity::Info => f.write_str("info: ")?,
         }
         f.write_str(&self.message)
     }
@@ -190,5 +202,7 @@ mod tests {
         );
         let w = Diagnostic::warning(Path::new("a.yaml"), Pos::START, "", "hmm");
         assert_eq!(w.to_string(), "a.yaml:1:1: warning: hmm");
+        let i = Diagnostic::info(Path::new("a.yaml"), Pos::START, "permissions", "P (why)");
+        assert_eq!(i.to_string(), "a.yaml:1:1: permissions: info: P (why)");
     }
 }

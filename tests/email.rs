@@ -26,7 +26,7 @@ use crate::support::{TempDir, copy_dir, graphsoar_in, root, stderr, stdout};
 
 /// One message as the server received it.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     from: String,
     to: Vec<String>,
     /// The user that authenticated on the connection, if any.
@@ -91,21 +91,21 @@ impl Handler for Recorder {
 }
 
 /// A running test server. Its thread serves until the test binary exits.
-struct SmtpServer {
-    port: u16,
+pub(crate) struct SmtpServer {
+    pub(crate) port: u16,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 /// A certificate chain for STARTTLS: a test CA and a leaf for 127.0.0.1 and localhost.
-struct TestPki {
-    ca_pem: String,
+pub(crate) struct TestPki {
+    pub(crate) ca_pem: String,
     cert_path: PathBuf,
     key_path: PathBuf,
     _dir: TempDir,
 }
 
 impl TestPki {
-    fn new(name: &str) -> TestPki {
+    pub(crate) fn new(name: &str) -> TestPki {
         use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -132,7 +132,7 @@ impl TestPki {
 
 /// Starts a server on 127.0.0.1 port 0: STARTTLS when `pki` is given, AUTH PLAIN (which mailin
 /// offers only after STARTTLS) when `credentials` are.
-fn start_server(pki: Option<&TestPki>, credentials: Option<(&str, &str)>) -> SmtpServer {
+pub(crate) fn start_server(pki: Option<&TestPki>, credentials: Option<(&str, &str)>) -> SmtpServer {
     let received = Arc::new(Mutex::new(Vec::new()));
     let handler = Recorder {
         received: Arc::clone(&received),
@@ -164,12 +164,12 @@ fn start_server(pki: Option<&TestPki>, credentials: Option<(&str, &str)>) -> Smt
 }
 
 impl SmtpServer {
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }
 
-fn smtp_settings(port: u16, tls: SmtpTls, username: Option<&str>, password_file: Option<PathBuf>) -> Smtp {
+pub(crate) fn smtp_settings(port: u16, tls: SmtpTls, username: Option<&str>, password_file: Option<PathBuf>) -> Smtp {
     Smtp {
         host: "127.0.0.1".into(),
         port,

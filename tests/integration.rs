@@ -5,6 +5,7 @@ mod support;
 mod backtest;
 mod client;
 mod deploy;
+mod doctor;
 mod email;
 mod emulator;
 mod engine;

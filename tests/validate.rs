@@ -299,3 +299,35 @@ fn playbook_tests_run_offline() {
     );
     assert!(text.contains("1 passed, 2 failed"), "{text}");
 }
+
+/// Issue 13: each valid playbook's Graph permissions, as infos: always in JSON, in text with
+/// `--permissions`; they never fail `--deny-warnings`.
+#[test]
+fn permissions_are_listed_per_playbook_as_infos() {
+    let dir = TempDir::new("validate-permissions");
+    dir.write(
+        "p/close.yaml",
+        "name: close\nschedule: '@hourly'\ntrigger: { alerts: {} }\nactions:\n  - log: { message: m }\n  - update_alert: { status: resolved }\n  - update_incident: { tags: { add: [x] } }\n",
+    );
+    let json = graphsoar_in(dir.path(), &["validate", "--format", "json", "--deny-warnings", "p"]);
+    assert_eq!(json.status.code(), Some(0), "{}{}", stdout(&json), stderr(&json));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON output");
+    let items = report.as_array().expect("an array");
+    assert_eq!(items.len(), 1, "{report:#}");
+    assert_eq!(items[0]["severity"], "info");
+    assert_eq!(items[0]["field"], "permissions");
+    assert_eq!(items[0]["playbook"], "close");
+    assert_eq!(
+        items[0]["message"],
+        "SecurityAlert.ReadWrite.All (alerts trigger, update_alert action #2), SecurityIncident.ReadWrite.All (update_incident action #3)"
+    );
+    assert!(stderr(&json).contains("0 errors, 0 warnings"), "{}", stderr(&json));
+    let plain = graphsoar_in(dir.path(), &["validate", "p"]);
+    assert_eq!(stdout(&plain), "", "text shows infos only with --permissions");
+    let listed = graphsoar_in(dir.path(), &["validate", "--permissions", "p"]);
+    assert_eq!(listed.status.code(), Some(0));
+    assert_eq!(
+        stdout(&listed),
+        "p/close.yaml:1:1: playbook \"close\": permissions: info: SecurityAlert.ReadWrite.All (alerts trigger, update_alert action #2), SecurityIncident.ReadWrite.All (update_incident action #3)\n"
+    );
+}

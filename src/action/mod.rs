@@ -14,6 +14,7 @@ pub mod webhook;
 
 use serde::{Deserialize, Serialize};
 
+use crate::graph::Permission;
 use crate::graph::models::enums::{AlertStatus, IncidentStatus};
 use crate::text_enum::text_enum;
 
@@ -25,6 +26,20 @@ text_enum! {
         Email = "email",
         Webhook = "webhook",
         Log = "log",
+    }
+}
+
+impl ActionKind {
+    /// The Graph application permission an action of this kind needs, for `validate` and
+    /// `doctor` (reference §0 and §9): an update PATCHes, comments, and re-reads its target
+    /// before writing (the guard), all of which the ReadWrite permission covers; tags are part
+    /// of the incident PATCH. Email, webhook and log need nothing from Graph.
+    pub fn permission(self) -> Option<Permission> {
+        match self {
+            ActionKind::UpdateAlert => Some(Permission::SecurityAlertReadWrite),
+            ActionKind::UpdateIncident => Some(Permission::SecurityIncidentReadWrite),
+            ActionKind::Email | ActionKind::Webhook | ActionKind::Log => None,
+        }
     }
 }
 

@@ -1,10 +1,12 @@
 //! The command line: one clap struct per subcommand, next to the code it drives, and the exit
 //! codes. Holds no logic other modules need; nothing imports it.
 //!
-//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error, or `health` without a
-//! 200); 2 usage or runtime error (and `run --once` when a playbook run or action failed).
+//! Exit codes: 0 ok; 1 validation or test failed (or a `hunt` query error, a failed `doctor`
+//! check, or `health` without a 200); 2 usage or runtime error (and `run --once` when a
+//! playbook run or action failed).
 
 mod backtest;
+mod doctor;
 mod emulator;
 mod health;
 mod history;
@@ -46,6 +48,7 @@ Examples:
   graphsoar validate --format json p.yaml    the same as JSON, for editors and CI
   graphsoar schema > playbook.schema.json    JSON Schema for editor completion
   graphsoar run --once                       run every playbook once on the embedded local tenant
+  graphsoar doctor --config graphsoar.yaml   check token, permissions, SMTP and state before a first run
 
 Exit codes: 0 ok, 1 validation or test failed, 2 usage or runtime error.";
 
@@ -61,6 +64,8 @@ enum Command {
     Hunt(hunt::HuntArgs),
     /// Show what the engine did: runs and actions from the state database.
     History(history::HistoryArgs),
+    /// Check, changing nothing, what a first run needs: token, permissions, Graph, email, state.
+    Doctor(doctor::DoctorArgs),
     /// Serve the local Graph-compatible Defender tenant.
     Emulator(emulator::EmulatorArgs),
     /// Print the JSON Schema (draft 2020-12) of the playbook format.
@@ -95,6 +100,7 @@ where
         Command::Emulator(args) => emulator::run(&args)?,
         Command::Backtest(args) => backtest::run(&args)?,
         Command::Health(args) => health::run(&args)?,
+        Command::Doctor(args) => doctor::run(&args)?,
     };
     Ok(ExitCode::from(code))
 }

@@ -34,6 +34,10 @@ pub struct ValidateArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also print, per valid playbook, the Graph application permissions it needs (as
+    /// `…: permissions: info: …` lines; `--format json` always has them, as `severity: "info"`).
+    #[arg(long)]
+    pub permissions: bool,
 }
 
 /// Validates and prints; returns the exit code.
@@ -45,14 +49,18 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     let (report, count, queries) = validate(args.config.as_deref(), &args.paths);
     match args.format {
         Format::Text => {
-            for d in &report {
+            for d in report
+                .iter()
+                .filter(|d| args.permissions || d.severity != Severity::Info)
+            {
                 println!("{d}");
             }
         }
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
     }
     let errors = report.iter().filter(|d| d.severity == Severity::Error).count();
-    let warnings = report.len() - errors;
+    // Infos are not problems: they never count, with or without --deny-warnings.
+    let warnings = report.iter().filter(|d| d.severity == Severity::Warning).count();
     let checked = if queries > 0 {
         format!(", {queries} .kql file{} checked", if queries == 1 { "" } else { "s" })
     } else {
@@ -71,8 +79,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// All diagnostics for the settings and the given paths, sorted; how many playbooks compiled and
-/// how many `.kql` files were checked.
+/// All diagnostics for the settings and the given paths, sorted, with an info per compiled
+/// playbook listing the Graph permissions it needs (field `permissions`); how many playbooks
+/// compiled and how many `.kql` files were checked.
 pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, usize, usize) {
     let (settings, mut report) = match Settings::discover(config) {
         Ok((s, warnings)) => (s, warnings),
@@ -92,11 +101,29 @@ pub fn validate(config: Option<&Path>, paths: &[PathBuf]) -> (Vec<Diagnostic>, u
     }
     let (playbooks, diagnostics) = playbook::load_paths(&yaml, &settings);
     report.extend(diagnostics);
+    report.extend(playbooks.iter().map(permissions_info));
     for file in &kql {
         report.extend(check_kql(file, &settings.hunting_schema));
     }
     diag::sort(&mut report);
     (report, playbooks.len(), kql.len())
+}
+
+/// `path:1:1: playbook "x": permissions: info: SecurityAlert.ReadWrite.All (alerts trigger,
+/// update_alert action #1), …`: what the app registration needs for this playbook.
+fn permissions_info(playbook: &playbook::Playbook) -> Diagnostic {
+    let needed: Vec<String> = playbook::required_permissions(playbook)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let message = if needed.is_empty() {
+        "no Graph permission".to_owned()
+    } else {
+        needed.join(", ")
+    };
+    let mut info = Diagnostic::info(&playbook.source, Pos::START, "permissions", message);
+    info.playbook = Some(playbook.name.clone());
+    info
 }
 
 /// A `.kql` file: readable, UTF-8, not empty, and a query the KQL checker accepts; every

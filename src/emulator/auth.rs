@@ -2,8 +2,15 @@
 //! (client credentials with a secret, HTTP Basic, or a JWT client assertion signed with a
 //! registered certificate), and the bearer tokens the Graph routes accept.
 //!
-//! Tokens are opaque random strings kept server-side with their client, roles and expiry. The
-//! tenant id is [`TENANT_ID`]. Token errors have Entra's shape (`error`, `error_description`
+//! Access tokens are JWTs with the claims of an Entra v1.0 app-only token ([`AccessClaims`]:
+//! `aud`, `iss`, `tid`, `appid`/`azp`, `roles`, `iat`/`nbf`/`exp`, `oid`, `idtyp: app`,
+//! `ver: 1.0`), so a client can read its roles from the token as it would from Entra's. Entra
+//! signs with RS256 and publishes its keys at its JWKS endpoint; the emulator signs with HS256
+//! and a random key of its own, drawn when it starts and never shown (`jsonwebtoken` verifies RSA
+//! but cannot generate an RSA key, and nobody but the emulator has to verify its tokens). The
+//! Graph routes verify the signature, then look the token's `uti` up in the table of tokens
+//! issued, which holds the exact expiry (lifetimes may be shorter than `exp`'s whole seconds in
+//! tests). The tenant id is [`TENANT_ID`]. Token errors have Entra's shape (`error`, `error_description`
 //! starting with an AADSTS code, `error_codes`, `timestamp`, `trace_id`, `correlation_id`), not
 //! Graph's. An assertion (RS256 with `x5t`, or PS256 with `x5t#S256`) must be signed by one of the
 //! client's certificates, name the client in `iss` and `sub`, carry as `aud` the token URL as the
@@ -14,6 +21,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use sha2::Digest as _;
+
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::assertion::{self, CertKey};
 use super::error::ApiError;
+use crate::graph::Permission;
 use crate::graph::models::{TokenErrorResponse, TokenResponse};
 
 /// The emulator's tenant id.
@@ -143,64 +154,142 @@ pub struct Caller {
     pub display_name: String,
     /// The application roles.
     pub roles: Arc<Vec<String>>,
-    expires: Instant,
-}
-
-/// What a route needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Permission {
-    /// List/get alerts.
-    AlertRead,
-    /// PATCH or comment on alerts.
-    AlertWrite,
-    /// List/get incidents.
-    IncidentRead,
-    /// PATCH or comment on incidents.
-    IncidentWrite,
-    /// runHuntingQuery.
-    Hunting,
 }
 
 impl Caller {
     /// Ok when the caller holds a role that grants `permission`; else Graph's 403.
+    /// The roles that grant a permission are graphsoar's own table ([`Permission::granted_by`]),
+    /// so `doctor` and the emulator agree on it.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        let accepted: &[&str] = match permission {
-            Permission::AlertRead => &["SecurityAlert.Read.All", "SecurityAlert.ReadWrite.All"],
-            Permission::AlertWrite => &["SecurityAlert.ReadWrite.All"],
-            Permission::IncidentRead => &["SecurityIncident.Read.All", "SecurityIncident.ReadWrite.All"],
-            Permission::IncidentWrite => &["SecurityIncident.ReadWrite.All"],
-            Permission::Hunting => &["ThreatHunting.Read.All"],
-        };
-        if self.roles.iter().any(|role| accepted.contains(&role.as_str())) {
+        if permission.is_granted(&self.roles) {
             Ok(())
         } else {
+            let accepted: Vec<&str> = permission.granted_by().iter().map(|p| p.name()).collect();
             Err(ApiError::forbidden(&accepted.join(","), &self.roles))
         }
     }
 }
 
-/// The tokens issued and not yet expired.
-#[derive(Debug, Default)]
+/// The claims of an access token the emulator issues: those of an Entra v1.0 app-only token
+/// for a client-credentials grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// The resource of the requested scope, such as `https://graph.microsoft.com` (or the
+    /// emulator's own URL).
+    pub aud: String,
+    /// `https://sts.windows.net/{tid}/`, as in Entra's v1.0 tokens.
+    pub iss: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// Expires (rounded up to the second: the emulator's table holds the exact instant).
+    pub exp: i64,
+    /// The client (application) id.
+    pub appid: String,
+    /// The client id again, under the name v2.0 tokens use.
+    pub azp: String,
+    /// The client's display name.
+    pub app_displayname: String,
+    /// `app`: an app-only token.
+    pub idtyp: String,
+    /// The object id of the client's service principal (stable per client id).
+    pub oid: String,
+    /// The application roles granted (and admin-consented) to the client.
+    pub roles: Vec<String>,
+    /// The service principal again, as Entra sets `sub` for app-only tokens.
+    pub sub: String,
+    /// The tenant id.
+    pub tid: String,
+    /// A unique token id.
+    pub uti: String,
+    /// `1.0`.
+    pub ver: String,
+}
+
+impl AccessClaims {
+    /// The claims of a token for `client`, for the resource `audience`, issued `now` and living
+    /// `lifetime`.
+    fn new(client: &Registered, audience: &str, now: chrono::DateTime<chrono::Utc>, lifetime: Duration) -> Self {
+        let iat = now.timestamp();
+        let end = now + chrono::TimeDelta::from_std(lifetime).unwrap_or(chrono::TimeDelta::hours(1));
+        let exp = end.timestamp() + i64::from(end.timestamp_subsec_nanos() > 0);
+        let oid = service_principal_id(&client.client.client_id);
+        AccessClaims {
+            aud: audience.to_owned(),
+            iss: format!("https://sts.windows.net/{TENANT_ID}/"),
+            iat,
+            nbf: iat,
+            exp,
+            appid: client.client.client_id.clone(),
+            azp: client.client.client_id.clone(),
+            app_displayname: client.display_name().to_owned(),
+            idtyp: "app".to_owned(),
+            oid: oid.clone(),
+            roles: client.client.roles.clone(),
+            sub: oid,
+            tid: TENANT_ID.to_owned(),
+            uti: uuid::Uuid::new_v4().simple().to_string(),
+            ver: "1.0".to_owned(),
+        }
+    }
+}
+
+/// A stable object id for the service principal of `client_id` (the first 16 bytes of a
+/// SHA-256 of it, as a UUID).
+fn service_principal_id(client_id: &str) -> String {
+    let digest = sha2::Sha256::digest(format!("graphsoar-emulator-service-principal:{client_id}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::from_bytes(bytes).to_string()
+}
+
+/// The signing key and the tokens issued and not yet expired (by `uti`).
+#[derive(Debug)]
 pub struct Tokens {
-    map: HashMap<String, Caller>,
+    key: SigningKey,
+    issued: HashMap<String, Instant>,
+}
+
+/// The emulator's HS256 key: 256 random bits, never printed.
+struct SigningKey(Vec<u8>);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+impl Default for Tokens {
+    /// A new random key (from two v4 UUIDs: the operating system's CSPRNG) and no tokens.
+    fn default() -> Self {
+        let key = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+            .iter()
+            .flat_map(|u| u.as_bytes().to_vec())
+            .collect();
+        Tokens {
+            key: SigningKey(key),
+            issued: HashMap::new(),
+        }
+    }
 }
 
 impl Tokens {
-    fn issue(&mut self, client: &Registered, lifetime: Duration) -> String {
+    /// A signed access token for `client` and the resource `audience`.
+    fn issue(&mut self, client: &Registered, audience: &str, lifetime: Duration) -> Result<String, String> {
         let now = Instant::now();
-        self.map.retain(|_, caller| caller.expires > now);
-        let token = format!("gse.{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-        let caller = Caller {
-            client_id: client.client.client_id.clone(),
-            display_name: client.display_name().to_owned(),
-            roles: Arc::new(client.client.roles.clone()),
-            expires: now + lifetime,
-        };
-        self.map.insert(token.clone(), caller);
-        token
+        self.issued.retain(|_, expires| *expires > now);
+        let claims = AccessClaims::new(client, audience, chrono::Utc::now(), lifetime);
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some("JWT".to_owned());
+        let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&self.key.0))
+            .map_err(|e| format!("cannot sign the access token: {e}"))?;
+        self.issued.insert(claims.uti, now + lifetime);
+        Ok(token)
     }
 
-    /// The caller of `Authorization: Bearer <token>`, or Graph's 401.
+    /// The caller of `Authorization: Bearer <token>`, or Graph's 401: the signature must be
+    /// the emulator's, and the token issued and not expired.
     pub fn check(&self, authorization: Option<&str>) -> Result<Caller, ApiError> {
         let token = authorization
             .and_then(|value| {
@@ -209,14 +298,28 @@ impl Tokens {
             })
             .filter(|token| !token.is_empty())
             .ok_or_else(|| ApiError::unauthorized("Access token is empty."))?;
-        match self.map.get(token) {
-            Some(caller) if caller.expires > Instant::now() => Ok(caller.clone()),
-            Some(_) => Err(ApiError::unauthorized(
-                "Lifetime validation failed, the token is expired.",
-            )),
-            None => Err(ApiError::unauthorized(
-                "Access token validation failure: the token was not issued by this tenant.",
-            )),
+        let expired = || ApiError::unauthorized("Lifetime validation failed, the token is expired.");
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "nbf", "aud"]);
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &DecodingKey::from_secret(&self.key.0), &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => expired(),
+                _ => {
+                    ApiError::unauthorized("Access token validation failure: the token was not issued by this tenant.")
+                }
+            })?
+            .claims;
+        // Signed here, so issued here: a token missing from the table expired and was dropped.
+        match self.issued.get(&claims.uti) {
+            Some(expires) if *expires > Instant::now() => Ok(Caller {
+                client_id: claims.appid,
+                display_name: claims.app_displayname,
+                roles: Arc::new(claims.roles),
+            }),
+            _ => Err(expired()),
         }
     }
 }
@@ -310,7 +413,7 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
             "The request body must contain the following parameter: 'scope'.",
         );
     };
-    if !scope_ok(scope, &context.origin) {
+    let Some(audience) = scope_resource(scope, &context.origin) else {
         return entra_error(
             StatusCode::BAD_REQUEST,
             "invalid_scope",
@@ -321,7 +424,7 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
                  https://graph.microsoft.com/.default."
             ),
         );
-    }
+    };
     let Some(client) = context.clients.iter().find(|c| c.client.client_id == client_id) else {
         return invalid_client(
             700016,
@@ -360,7 +463,19 @@ pub fn token(context: &TokenContext<'_>, tenant: &str, headers: &HeaderMap, body
     if let Err((code, description)) = outcome {
         return invalid_client(code, &description);
     }
-    let token = super::lock(context.tokens).issue(client, context.lifetime);
+    let issued = super::lock(context.tokens).issue(client, &audience, context.lifetime);
+    let token = match issued {
+        Ok(token) => token,
+        Err(message) => {
+            tracing::error!(error = %message, "Cannot issue an access token.");
+            return entra_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                90033,
+                "The token could not be issued; try again.",
+            );
+        }
+    };
     let seconds = context.lifetime.as_secs();
     Json(TokenResponse::bearer(token, seconds)).into_response()
 }
@@ -382,12 +497,146 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((unescape(id), unescape(secret)))
 }
 
-fn scope_ok(scope: &str, origin: &str) -> bool {
+/// The resource of a client-credentials scope (`{resource}/.default`, one resource only): a
+/// Graph resource or the emulator's own origin; None for any other scope.
+fn scope_resource(scope: &str, origin: &str) -> Option<String> {
     let scopes: Vec<&str> = scope.split_whitespace().collect();
-    let [only] = scopes.as_slice() else { return false };
-    let Some(resource) = only.strip_suffix("/.default") else {
-        return false;
-    };
-    let resource = resource.trim_end_matches('/');
-    GRAPH_RESOURCES.contains(&resource) || resource.eq_ignore_ascii_case(origin)
+    let [only] = scopes.as_slice() else { return None };
+    let resource = only.strip_suffix("/.default")?.trim_end_matches('/');
+    (GRAPH_RESOURCES.contains(&resource) || resource.eq_ignore_ascii_case(origin)).then(|| resource.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The JSON of a JWT's header or payload (`part` 0 or 1), read without verifying.
+    fn part(token: &str, part: usize) -> Value {
+        let segment = token.split('.').nth(part).expect("three segments");
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).expect("base64url")).expect("JSON")
+    }
+
+    fn reader() -> Registered {
+        Registered::new(Client::reader()).unwrap()
+    }
+
+    #[test]
+    fn tokens_are_jwts_with_entras_app_only_claims() {
+        let mut tokens = Tokens::default();
+        let before = chrono::Utc::now().timestamp();
+        let token = tokens
+            .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(600))
+            .unwrap();
+        let header = part(&token, 0);
+        assert_eq!(
+            (header["typ"].as_str(), header["alg"].as_str()),
+            (Some("JWT"), Some("HS256"))
+        );
+        let claims = part(&token, 1);
+        assert_eq!(claims["aud"], "https://graph.microsoft.com");
+        assert_eq!(claims["iss"], "https://sts.windows.net/local/");
+        assert_eq!(claims["tid"], TENANT_ID);
+        assert_eq!(claims["appid"], "graphsoar-reader");
+        assert_eq!(claims["azp"], "graphsoar-reader");
+        assert_eq!(claims["idtyp"], "app");
+        assert_eq!(claims["ver"], "1.0");
+        assert_eq!(
+            claims["roles"],
+            serde_json::json!([
+                "SecurityAlert.Read.All",
+                "SecurityIncident.Read.All",
+                "ThreatHunting.Read.All"
+            ])
+        );
+        let (iat, nbf, exp) = (
+            claims["iat"].as_i64().unwrap(),
+            claims["nbf"].as_i64().unwrap(),
+            claims["exp"].as_i64().unwrap(),
+        );
+        assert!(iat >= before && nbf == iat, "{claims:#}");
+        assert!((600..=601).contains(&(exp - iat)), "{claims:#}");
+        // The same client is the same service principal; another is another.
+        let again = part(
+            &tokens
+                .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(1))
+                .unwrap(),
+            1,
+        );
+        assert_eq!(again["oid"], claims["oid"]);
+        assert_ne!(again["uti"], claims["uti"]);
+        let local = Registered::new(Client::local()).unwrap();
+        let other = part(
+            &tokens
+                .issue(&local, "http://127.0.0.1:1", Duration::from_secs(1))
+                .unwrap(),
+            1,
+        );
+        assert_ne!(other["oid"], claims["oid"]);
+        assert_eq!(other["aud"], "http://127.0.0.1:1");
+        // The routes see the client and roles the token carries.
+        let caller = tokens.check(Some(&format!("Bearer {token}"))).unwrap();
+        assert_eq!(caller.client_id, "graphsoar-reader");
+        assert_eq!(caller.display_name, "graphsoar reader");
+        assert_eq!(caller.roles.len(), 3);
+    }
+
+    #[test]
+    fn forged_foreign_and_expired_tokens_are_refused() {
+        let mut tokens = Tokens::default();
+        let token = tokens
+            .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(600))
+            .unwrap();
+        // More roles, same signature: refused.
+        let mut claims = part(&token, 1);
+        claims["roles"] = serde_json::json!(["SecurityAlert.ReadWrite.All"]);
+        let segments: Vec<&str> = token.split('.').collect();
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+        let forged = format!("{}.{payload}.{}", segments[0], segments[2]);
+        let refused = |tokens: &Tokens, t: &str| tokens.check(Some(&format!("Bearer {t}"))).unwrap_err().to_string();
+        assert!(
+            refused(&tokens, &forged).contains("not issued by this tenant"),
+            "{}",
+            refused(&tokens, &forged)
+        );
+        // Signed by another emulator: refused.
+        let foreign = Tokens::default()
+            .issue(&reader(), "https://graph.microsoft.com", Duration::from_secs(600))
+            .unwrap();
+        assert!(refused(&tokens, &foreign).contains("not issued by this tenant"));
+        assert!(refused(&tokens, "gse.not-a-jwt").contains("not issued by this tenant"));
+        // Expired (the table's instant, finer than `exp`): refused as expired.
+        let short = tokens
+            .issue(&reader(), "https://graph.microsoft.com", Duration::from_millis(20))
+            .unwrap();
+        assert!(tokens.check(Some(&format!("Bearer {short}"))).is_ok());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(
+            refused(&tokens, &short).contains("expired"),
+            "{}",
+            refused(&tokens, &short)
+        );
+    }
+
+    #[test]
+    fn the_audience_is_the_resource_of_the_scope() {
+        let origin = "http://127.0.0.1:8080";
+        let resource = |scope: &str| scope_resource(scope, origin);
+        assert_eq!(
+            resource("https://graph.microsoft.com/.default").as_deref(),
+            Some("https://graph.microsoft.com")
+        );
+        assert_eq!(
+            resource("http://127.0.0.1:8080//.default").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(resource("https://graph.microsoft.com/SecurityAlert.Read.All"), None);
+        assert_eq!(resource("https://example.com/.default"), None);
+        assert_eq!(
+            resource("https://graph.microsoft.com/.default https://graph.microsoft.us/.default"),
+            None
+        );
+    }
 }

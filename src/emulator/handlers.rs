@@ -16,12 +16,13 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::Emulator;
-use super::auth::{Caller, Permission};
+use super::auth::Caller;
 use super::dataset::normalize_query;
 use super::error::{ApiError, ApiResult, GraphJson};
 use super::list::{self, entity_body, page_body, with_alerts};
 use super::store::Kind;
 use super::update;
+use crate::graph::Permission;
 use crate::kql;
 
 /// The content type Graph answers JSON with.
@@ -72,15 +73,15 @@ pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
 
 fn read_permission(kind: Kind) -> Permission {
     match kind {
-        Kind::Alert => Permission::AlertRead,
-        Kind::Incident => Permission::IncidentRead,
+        Kind::Alert => Permission::SecurityAlertRead,
+        Kind::Incident => Permission::SecurityIncidentRead,
     }
 }
 
 fn write_permission(kind: Kind) -> Permission {
     match kind {
-        Kind::Alert => Permission::AlertWrite,
-        Kind::Incident => Permission::IncidentWrite,
+        Kind::Alert => Permission::SecurityAlertReadWrite,
+        Kind::Incident => Permission::SecurityIncidentReadWrite,
     }
 }
 
@@ -296,7 +297,7 @@ pub async fn hunting_run(
     headers: HeaderMap,
     GraphJson(body): GraphJson<Value>,
 ) -> ApiResult {
-    caller.require(Permission::Hunting)?;
+    caller.require(Permission::ThreatHuntingRead)?;
     let Value::Object(params) = &body else {
         return Err(ApiError::bad_request(
             "The request body must be a JSON object: {\"query\": \"...\"}.",

@@ -11,6 +11,7 @@
 
 pub mod backtest;
 mod collect;
+pub mod doctor;
 mod error;
 mod execute;
 pub mod health;

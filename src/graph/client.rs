@@ -124,6 +124,15 @@ impl ClientOptions {
     }
 }
 
+/// What [`Client::probe`] saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// Items in the answer (0 or 1).
+    pub items: usize,
+    /// The answer's `Date` header, when it had a valid one.
+    pub date: Option<DateTime<Utc>>,
+}
+
 /// Options of a list request.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -468,8 +477,42 @@ impl Client {
         decode("POST", path, &bytes)
     }
 
+    /// The access token requests carry now (the cached one, or a fresh one): for `doctor`, which
+    /// reads its `roles`. Never log or print it.
+    pub async fn access_token(&self) -> Result<String, Error> {
+        self.inner.token.token().await
+    }
+
+    /// One item of `collection` (`$top=1`), with the `Date` header Graph answered with: whether
+    /// Graph lets this client list the collection, and what time Graph thinks it is.
+    pub async fn probe(&self, collection: Collection) -> Result<Probe, Error> {
+        let mut url = self.url(collection.path())?;
+        url.query_pairs_mut().append_pair("$top", "1");
+        let path = url.path().to_string();
+        let req = Request::idempotent(Method::GET, url, None, collection.read(), self.inner.request_timeout);
+        let (bytes, headers) = self.execute_with_headers(req).await?;
+        let page: Page<serde_json::Value> = decode("GET", &path, &bytes)?;
+        let date = headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.with_timezone(&Utc));
+        Ok(Probe {
+            items: page.value.len(),
+            date,
+        })
+    }
+
     /// Sends `request` until it succeeds or fails for good (see the module doc).
     async fn execute(&self, req: Request<'_>) -> Result<bytes::Bytes, Error> {
+        Ok(self.execute_with_headers(req).await?.0)
+    }
+
+    /// [`Client::execute`], with the response headers of the answer.
+    async fn execute_with_headers(
+        &self,
+        req: Request<'_>,
+    ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), Error> {
         let inner = &self.inner;
         let mut retries = inner.retry.start();
         let mut renewed_token = false;
@@ -501,7 +544,7 @@ impl Client {
                 inner.writes.acquire(1).await;
             }
             let err = match self.send_once(&req, &token).await {
-                Ok(bytes) => return Ok(bytes),
+                Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
             if err.status() == Some(401) && !renewed_token {
@@ -600,7 +643,11 @@ impl Client {
         }
     }
 
-    async fn send_once(&self, req: &Request<'_>, token: &str) -> Result<bytes::Bytes, Error> {
+    async fn send_once(
+        &self,
+        req: &Request<'_>,
+        token: &str,
+    ) -> Result<(bytes::Bytes, reqwest::header::HeaderMap), Error> {
         let request_id = uuid::Uuid::new_v4().to_string();
         let mut builder = self
             .inner
@@ -634,7 +681,7 @@ impl Client {
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(|e| transport(e, true))?;
         if status.is_success() {
-            return Ok(bytes);
+            return Ok((bytes, headers));
         }
         Err(api_error(&req.method, &path, status, &headers, &bytes, req.op))
     }

@@ -21,14 +21,18 @@ pub enum Operation {
 impl Operation {
     /// The application permission the operation needs (graph-security-api.md §0 and §9).
     pub fn permission(self) -> Option<&'static str> {
-        Some(match self {
-            Operation::ReadAlerts => "SecurityAlert.Read.All",
-            Operation::WriteAlerts => "SecurityAlert.ReadWrite.All",
-            Operation::ReadIncidents => "SecurityIncident.Read.All",
-            Operation::WriteIncidents => "SecurityIncident.ReadWrite.All",
-            Operation::Hunting => "ThreatHunting.Read.All",
-            Operation::Batch | Operation::Token => return None,
-        })
+        use super::Permission;
+        Some(
+            match self {
+                Operation::ReadAlerts => Permission::SecurityAlertRead,
+                Operation::WriteAlerts => Permission::SecurityAlertReadWrite,
+                Operation::ReadIncidents => Permission::SecurityIncidentRead,
+                Operation::WriteIncidents => Permission::SecurityIncidentReadWrite,
+                Operation::Hunting => Permission::ThreatHuntingRead,
+                Operation::Batch | Operation::Token => return None,
+            }
+            .name(),
+        )
     }
 }
 

@@ -10,8 +10,10 @@ pub mod enums;
 pub mod error;
 pub mod limiter;
 pub mod models;
+pub mod permission;
 
 pub use auth::{AssertionAlgorithm, Certificate, Credentials};
 pub use batch::BatchOp;
-pub use client::{Client, ClientOptions, Collection, ListQuery, Pager};
+pub use client::{Client, ClientOptions, Collection, ListQuery, Pager, Probe};
 pub use error::{ApiError, Error, Operation};
+pub use permission::Permission;

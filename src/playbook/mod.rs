@@ -8,6 +8,7 @@
 
 pub mod compile;
 pub mod load;
+pub mod permissions;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -19,12 +20,14 @@ use url::Url;
 
 use crate::action::ActionKind;
 use crate::duration::Duration;
+use crate::graph::Permission;
 use crate::graph::models::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::odata;
 use crate::script::{Condition, ItemKind};
 use crate::template::Template;
 
 pub use load::{Loaded, Tests, load_file, load_paths, load_paths_with, parse_str};
+pub use permissions::{RequiredPermission, required_permissions};
 pub use schema::{Group, LogLevel, Mode, WebhookFormat};
 
 /// A compiled playbook.
@@ -125,6 +128,27 @@ impl Trigger {
             Trigger::Alerts(_) => ItemKind::Alert,
             Trigger::Incidents(_) => ItemKind::Incident,
             Trigger::Hunting(_) => ItemKind::Row,
+        }
+    }
+
+    /// The Graph application permissions this trigger needs, each with why (reference §9): the
+    /// list it reads, and for `expand_alerts` also the alerts, which the engine lists by
+    /// `incidentId` when `$expand=alerts` keeps failing. Beside the action side,
+    /// [`ActionKind::permission`]; both are summed up by [`required_permissions`].
+    pub fn permissions(&self) -> Vec<(Permission, &'static str)> {
+        match self {
+            Trigger::Alerts(_) => vec![(Permission::SecurityAlertRead, "alerts trigger")],
+            Trigger::Incidents(t) => {
+                let mut needs = vec![(Permission::SecurityIncidentRead, "incidents trigger")];
+                if t.expand_alerts {
+                    needs.push((
+                        Permission::SecurityAlertRead,
+                        "incidents trigger's expand_alerts fallback",
+                    ));
+                }
+                needs
+            }
+            Trigger::Hunting(_) => vec![(Permission::ThreatHuntingRead, "hunting trigger")],
         }
     }
 

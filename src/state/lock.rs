@@ -15,7 +15,7 @@ pub(crate) struct StateLock {
 }
 
 /// `<db>.lock`, next to the database.
-pub(crate) fn lock_path(db: &Path) -> PathBuf {
+pub fn lock_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
@@ -64,6 +64,50 @@ impl StateLock {
     }
 }
 
+/// Whether an engine holds the lock of the state at `db`, as [`probe`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockProbe {
+    /// There is no `<db>.lock`: no engine has opened this state (an engine creates it first).
+    NoLockFile,
+    /// The lock file exists and nobody holds it.
+    Free,
+    /// Another engine holds it; the process id it wrote, when readable.
+    Held { holder: Option<u32> },
+}
+
+/// Finds out whether another engine holds the state lock of `db` without creating or writing
+/// anything: the lock file, when it exists, is opened read-only, locked for an instant and
+/// released at once (an engine starting in that instant would be told the state is in use, and
+/// may simply start again). For `doctor`.
+pub fn probe(db: &Path) -> Result<LockProbe, StateError> {
+    let path = lock_path(db);
+    let mut file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LockProbe::NoLockFile),
+        Err(source) => {
+            return Err(StateError::Io {
+                context: "cannot open the state lock file",
+                path,
+                source,
+            });
+        }
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Ok(LockProbe::Free)
+        }
+        Err(TryLockError::WouldBlock) => Ok(LockProbe::Held {
+            holder: read_holder(&mut file),
+        }),
+        Err(TryLockError::Error(source)) => Err(StateError::Io {
+            context: "cannot lock the state lock file",
+            path,
+            source,
+        }),
+    }
+}
+
 fn read_holder(file: &mut File) -> Option<u32> {
     let mut text = String::new();
     file.read_to_string(&mut text).ok()?;
@@ -80,6 +124,24 @@ mod tests {
 
     /// Set in the child process the cross-process test starts: the state file it must find locked.
     const CHILD_ENV: &str = "GRAPHSOAR_STATE_LOCK_TEST_DB";
+
+    #[test]
+    fn probe_sees_a_held_lock_and_creates_nothing() {
+        let dir = TempDir::new("state-lock-probe");
+        assert_eq!(probe(&dir.db()).unwrap(), LockProbe::NoLockFile);
+        assert!(!lock_path(&dir.db()).exists(), "the probe created the lock file");
+        let store = Store::open(&dir.db(), TENANT).unwrap();
+        assert_eq!(
+            probe(&dir.db()).unwrap(),
+            LockProbe::Held {
+                holder: Some(std::process::id())
+            }
+        );
+        drop(store);
+        assert_eq!(probe(&dir.db()).unwrap(), LockProbe::Free);
+        // The probe released it: an engine opens the state.
+        Store::open(&dir.db(), TENANT).expect("the probe keeps no lock");
+    }
 
     #[test]
     fn second_store_in_this_process_is_refused_until_the_first_is_dropped() {

@@ -32,6 +32,7 @@ pub use cursor::{Cursor, CursorAdvance};
 pub use dedup::DedupKey;
 pub use error::StateError;
 pub use ledger::{ActionKind, ActionState, ItemKind, LedgerEntry, NewEntry, PlanCommit};
+pub use lock::{LockProbe, lock_path, probe as probe_lock};
 pub use resume::{REASON_PLAYBOOK_CHANGED, REASON_PLAYBOOK_GONE};
 pub use runs::{FailureStreak, HistoryFilter, Pruned, RunId, RunMode, RunOutcome, RunRecord, RunStatus};
 pub use transitions::{Marked, REASON_EARLIER_FAILED};

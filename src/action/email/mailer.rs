@@ -156,6 +156,37 @@ impl Mailer {
 }
 
 impl SmtpMailer {
+    /// Connects as a send would (TLS as configured, EHLO, AUTH when a user is set), says NOOP
+    /// and sends nothing; `Err` says what failed and what to check, like a failed send. lettre's
+    /// `test_connection` documents only the NOOP, but a connection it opens is the pool's, which
+    /// authenticates before it is handed out (lettre 0.11's `AsyncSmtpClient::connection`); the
+    /// connection is a fresh transport's, so no pooled one is reused and AUTH always runs. For
+    /// `doctor`.
+    pub async fn check_connection(&self) -> Result<String, String> {
+        let server = format!("{}:{}", self.host, self.port);
+        let transport = self.builder.clone().build::<Tokio1Executor>();
+        let answered = transport.test_connection().await;
+        match answered {
+            Ok(true) => Ok(format!(
+                "{server}: connected{}{}, nothing sent",
+                match self.tls {
+                    SmtpTls::Starttls => ", STARTTLS",
+                    SmtpTls::Tls => ", TLS",
+                    SmtpTls::None => "",
+                },
+                self.username
+                    .as_ref()
+                    .map(|u| format!(", authenticated as {u}"))
+                    .unwrap_or_default()
+            )),
+            Ok(false) => Err(format!("the SMTP server {server} did not answer NOOP after connecting")),
+            Err(e) => Err(match classify(&e, &server, self.username.as_deref()) {
+                Outcome::Failed { error, .. } => error,
+                _ => e.to_string(),
+            }),
+        }
+    }
+
     async fn send(&self, message: &Message) -> Outcome {
         let transport = self.transport.get_or_init(|| self.builder.clone().build());
         match transport.send(message.clone()).await {

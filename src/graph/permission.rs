@@ -1,0 +1,108 @@
+//! The Microsoft Graph application permissions graphsoar uses (graph-security-api.md §0 and §9):
+//! their names as the app registration, the token's `roles` claim and Graph's 403 spell them,
+//! and which role grants which (a ReadWrite permission includes its Read one). What each trigger
+//! and action kind needs is said next to the kind: [`crate::playbook::Trigger::permissions`] and
+//! [`crate::action::ActionKind::permission`].
+
+use std::fmt;
+
+/// An application permission of the Graph security API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Permission {
+    /// List and get alerts (`alerts_v2`).
+    SecurityAlertRead,
+    /// The same, plus PATCH and comments on alerts.
+    SecurityAlertReadWrite,
+    /// List and get incidents (with `$expand=alerts`).
+    SecurityIncidentRead,
+    /// The same, plus PATCH (tags included) and comments on incidents.
+    SecurityIncidentReadWrite,
+    /// `runHuntingQuery` (the least and only permission for it).
+    ThreatHuntingRead,
+}
+
+impl Permission {
+    /// Every permission, reads before writes.
+    pub const ALL: [Permission; 5] = [
+        Permission::SecurityAlertRead,
+        Permission::SecurityAlertReadWrite,
+        Permission::SecurityIncidentRead,
+        Permission::SecurityIncidentReadWrite,
+        Permission::ThreatHuntingRead,
+    ];
+
+    /// The name, as in the app registration and the token's `roles` claim.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::SecurityAlertRead => "SecurityAlert.Read.All",
+            Permission::SecurityAlertReadWrite => "SecurityAlert.ReadWrite.All",
+            Permission::SecurityIncidentRead => "SecurityIncident.Read.All",
+            Permission::SecurityIncidentReadWrite => "SecurityIncident.ReadWrite.All",
+            Permission::ThreatHuntingRead => "ThreatHunting.Read.All",
+        }
+    }
+
+    /// The permission named `name` (exactly as Graph spells it).
+    pub fn from_name(name: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The permissions whose role grants this one: itself, and for a Read its ReadWrite
+    /// (reference §9: "the same plus PATCH and comments").
+    pub fn granted_by(self) -> &'static [Permission] {
+        match self {
+            Permission::SecurityAlertRead => &[Permission::SecurityAlertRead, Permission::SecurityAlertReadWrite],
+            Permission::SecurityIncidentRead => {
+                &[Permission::SecurityIncidentRead, Permission::SecurityIncidentReadWrite]
+            }
+            Permission::SecurityAlertReadWrite => &[Permission::SecurityAlertReadWrite],
+            Permission::SecurityIncidentReadWrite => &[Permission::SecurityIncidentReadWrite],
+            Permission::ThreatHuntingRead => &[Permission::ThreatHuntingRead],
+        }
+    }
+
+    /// Whether a token with these `roles` holds this permission.
+    pub fn is_granted<S: AsRef<str>>(self, roles: &[S]) -> bool {
+        roles
+            .iter()
+            .filter_map(|role| Permission::from_name(role.as_ref()))
+            .any(|role| self.granted_by().contains(&role))
+    }
+
+    /// The permission that includes this one, when there is one (`SecurityAlert.ReadWrite.All`
+    /// for `SecurityAlert.Read.All`).
+    pub fn write_of(self) -> Option<Permission> {
+        match self {
+            Permission::SecurityAlertRead => Some(Permission::SecurityAlertReadWrite),
+            Permission::SecurityIncidentRead => Some(Permission::SecurityIncidentReadWrite),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_readwrite_grants_read() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_name(p.name()), Some(p));
+            assert!(p.is_granted(&[p.name()]), "{p} grants itself");
+        }
+        assert_eq!(Permission::from_name("SecurityAlert.ReadWrite.all"), None);
+        let write = ["SecurityAlert.ReadWrite.All"];
+        assert!(Permission::SecurityAlertRead.is_granted(&write));
+        assert!(!Permission::SecurityAlertReadWrite.is_granted(&["SecurityAlert.Read.All"]));
+        assert!(!Permission::SecurityIncidentRead.is_granted(&write));
+        assert!(Permission::SecurityIncidentRead.is_granted(&["SecurityIncident.ReadWrite.All"]));
+        assert!(!Permission::ThreatHuntingRead.is_granted(&["SecurityAlert.ReadWrite.All", "Other.Read.All"]));
+        assert!(!Permission::ThreatHuntingRead.is_granted::<&str>(&[]));
+    }
+}
