@@ -24,6 +24,20 @@ impl Progress {
         Progress(Some(bar))
     }
 
+    /// No bar (work too small to show one for).
+    pub fn hidden() -> Progress {
+        Progress(None)
+    }
+
+    /// [`Progress::start`] when there are at least `threshold` steps, else no bar.
+    pub fn start_above(len: u64, threshold: u64, what: &str) -> Progress {
+        if len >= threshold {
+            Progress::start(len, what)
+        } else {
+            Progress::hidden()
+        }
+    }
+
     /// Whether a bar is drawn.
     pub fn is_shown(&self) -> bool {
         self.0.is_some()

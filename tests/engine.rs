@@ -84,6 +84,36 @@ fn a_second_engine_on_the_same_state_refuses() {
     assert!(stderr(&out).contains("another graphsoar engine"), "{}", stderr(&out));
 }
 
+/// On a terminal, `run --once` prints its summary and no INFO line per action; piped, the
+/// INFO lines are there (a log file or CI keeps them). The terminal is a real pseudo-terminal
+/// (`script` from util-linux).
+#[test]
+fn run_once_on_a_terminal_shows_the_summary_without_info_lines() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "CI has util-linux's script");
+        eprintln!("skipped: no `script` command for a pseudo-terminal");
+        return;
+    }
+    let dir = TempDir::new("terminal");
+    copy_dir(&root().join("playbooks"), &dir.path().join("playbooks"));
+    let command = format!("{} run --once", env!("CARGO_BIN_EXE_graphsoar"));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("GRAPHSOAR_LOG")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("close-eicar-test-alerts"), "the summary: {text}");
+    assert!(!text.contains(" INFO "), "no INFO lines on a terminal: {text}");
+
+    let fresh = TempDir::new("terminal-piped");
+    copy_dir(&root().join("playbooks"), &fresh.path().join("playbooks"));
+    let piped = graphsoar_in(fresh.path(), &["run", "--once"]);
+    assert!(stderr(&piped).contains(" INFO "), "{}", stderr(&piped));
+}
+
 /// `--dry-run` prints the plan and writes nothing: no state, no email.
 #[test]
 fn dry_run_writes_nothing() {

@@ -182,7 +182,7 @@ async fn run_async(args: &BacktestArgs) -> anyhow::Result<u8> {
                 .flat_map(|r| &r.actions)
                 .map(|a| serde_json::to_value(a).unwrap_or_else(|e| json!({ "error": e.to_string() })))
                 .collect();
-            print!("{}", render(&columns, &rows, format));
+            print!("{}", render(&columns, &rows, format, &Progress::hidden()));
         }
     }
     for r in &results {

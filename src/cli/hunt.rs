@@ -70,7 +70,11 @@ pub fn run(args: &HuntArgs) -> anyhow::Result<u8> {
             Ok(results) => {
                 let columns: Vec<String> = results.schema.iter().map(|c| c.name.clone()).collect();
                 let rows: Vec<Value> = results.results.into_iter().map(Value::Object).collect();
-                print!("{}", super::rows::render(&columns, &rows, args.format));
+                // Many rows take a moment to lay out: a bar on a terminal.
+                let progress = crate::progress::Progress::start_above(rows.len() as u64, 10_000, "formatting rows");
+                let text = super::rows::render(&columns, &rows, args.format, &progress);
+                progress.finish();
+                print!("{text}");
                 if rows.len() >= crate::graph::models::HuntingQueryResults::MAX_ROWS {
                     eprintln!(
                         "graphsoar hunt: the result hit Graph's 100,000-row cap and is truncated: narrow the query"

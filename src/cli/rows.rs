@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use clap::ValueEnum;
 use serde_json::Value;
 
+use crate::progress::Progress;
+
 /// Output formats of rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RowFormat {
@@ -23,7 +25,7 @@ fn cell(v: Option<&Value>) -> String {
 }
 
 /// Renders rows in `columns` order (a nested value as its JSON text in a table or CSV cell).
-pub fn render(columns: &[String], rows: &[Value], format: RowFormat) -> String {
+pub fn render(columns: &[String], rows: &[Value], format: RowFormat, progress: &Progress) -> String {
     let mut out = String::new();
     match format {
         RowFormat::Json => {
@@ -44,6 +46,7 @@ pub fn render(columns: &[String], rows: &[Value], format: RowFormat) -> String {
                 columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",")
             );
             for r in rows {
+                progress.step();
                 let line: Vec<String> = columns.iter().map(|c| quote(&cell(r.get(c)))).collect();
                 let _ = writeln!(out, "{}", line.join(","));
             }
@@ -53,6 +56,7 @@ pub fn render(columns: &[String], rows: &[Value], format: RowFormat) -> String {
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
+                    progress.step();
                     columns
                         .iter()
                         .map(|c| {
@@ -107,10 +111,10 @@ mod tests {
         let cols = vec!["A".to_string(), "B".to_string()];
         let rows = vec![json!({"A": "x,y", "B": 1}), json!({"A": "say \"hi\"", "B": null})];
         assert_eq!(
-            render(&cols, &rows, RowFormat::Csv),
+            render(&cols, &rows, RowFormat::Csv, &Progress::hidden()),
             "A,B\n\"x,y\",1\n\"say \"\"hi\"\"\",\n"
         );
-        let t = render(&cols, &rows, RowFormat::Table);
+        let t = render(&cols, &rows, RowFormat::Table, &Progress::hidden());
         assert!(t.starts_with("A         B\nx,y       1\n"), "{t}");
         assert!(t.ends_with("(2 rows)\n"));
     }

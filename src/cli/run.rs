@@ -50,7 +50,12 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
-    init_logging(args.log_format);
+    use std::io::IsTerminal as _;
+    let once = args.once || args.dry_run;
+    init_logging(
+        args.log_format,
+        default_level(once, args.log_format, std::io::stderr().is_terminal()),
+    );
     let grace = crate::duration::Duration::parse(&args.shutdown_grace)
         .map_err(|e| anyhow::anyhow!("--shutdown-grace: {e}"))?
         .to_std();
@@ -61,9 +66,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<u8> {
     runtime.block_on(run_async(args, grace))
 }
 
-fn init_logging(format: LogFormat) {
+/// The log level when `GRAPHSOAR_LOG` does not say: a one-off run on a terminal shows
+/// warnings, errors and its summary; the line per action (INFO) stays in JSON logs, in service
+/// mode, under `GRAPHSOAR_LOG`, and wherever stderr is not a terminal (a log file, a CI job).
+pub fn default_level(once: bool, format: LogFormat, terminal: bool) -> &'static str {
+    if once && terminal && format == LogFormat::Text {
+        "warn"
+    } else {
+        "info"
+    }
+}
+
+fn init_logging(format: LogFormat, level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("GRAPHSOAR_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     use std::io::IsTerminal as _;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -158,4 +174,21 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
         let _ = local.shutdown().await;
     }
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_one_off_run_on_a_terminal_logs_warnings_only() {
+        assert_eq!(default_level(true, LogFormat::Text, true), "warn");
+        assert_eq!(
+            default_level(true, LogFormat::Text, false),
+            "info",
+            "a pipe or a log file"
+        );
+        assert_eq!(default_level(true, LogFormat::Json, true), "info");
+        assert_eq!(default_level(false, LogFormat::Text, true), "info", "service mode");
+    }
 }

@@ -53,6 +53,7 @@ impl Service {
             actions = pending.len(),
             "Resuming actions left pending by an earlier run."
         );
+        let progress = crate::progress::Progress::start_above(pending.len() as u64, 100, "resuming pending actions");
         let mut by_playbook: HashMap<String, Vec<LedgerEntry>> = HashMap::new();
         for e in pending {
             by_playbook.entry(e.playbook.clone()).or_default().push(e);
@@ -66,7 +67,9 @@ impl Service {
                 playbook: name,
                 ..RunReport::default()
             };
+            let count = entries.len() as u64;
             engine.execute_entries(p, store, entries, true, now, &mut report).await;
+            progress.advance(count);
             failures.extend(
                 report
                     .action_errors
@@ -80,6 +83,7 @@ impl Service {
                 ));
             }
         }
+        progress.finish();
         Ok(failures)
     }
 

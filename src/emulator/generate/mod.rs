@@ -111,7 +111,9 @@ pub fn generate(alerts: usize, seed: u64) -> Dataset {
 /// thread that made them) and without a pass over every datetime.
 pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<Store, String> {
     let anchor = start.timestamp() * TICKS_PER_SEC + i64::from(start.timestamp_subsec_nanos()) / 100;
+    let progress = crate::progress::Progress::start_above(alerts as u64, 10_000, "generating the tenant's alerts");
     let (chunks, device_info) = build(alerts, seed, anchor, |out| {
+        progress.advance(out.alerts.len() as u64);
         let alerts = out
             .alerts
             .into_iter()
@@ -157,6 +159,7 @@ pub fn generate_store(alerts: usize, seed: u64, start: DateTime<Utc>) -> Result<
         }
         (joiner.join(), indexed.map(|()| built))
     });
+    progress.finish();
     let built = indexed?;
     if built != alerts {
         return Err(format!(
