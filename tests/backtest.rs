@@ -219,3 +219,68 @@ fn bad_windows_names_and_long_hunts_are_refused_with_a_reason() {
         assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// README's "Your first playbook", step by step as written there: the playbook from the README
+/// validates (needing SecurityAlert.ReadWrite.All), its tests pass, the backtest and the dry
+/// run plan closes, and once active, a run closes alerts and `history` shows it.
+#[test]
+fn the_readme_first_playbook_walkthrough_works() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("## Your first playbook")
+        .nth(1)
+        .expect("the README has a first-playbook walkthrough");
+    let yaml: String = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("   ```").next())
+        .expect("the walkthrough's playbook")
+        .lines()
+        .map(|l| l.strip_prefix("   ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = TempDir::new("first-playbook");
+    dir.write("my-playbooks/close-zap-removed-email.yaml", &yaml);
+    let run = |args: &[&str]| {
+        let out = graphsoar_in(dir.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}{}", stdout(&out), stderr(&out));
+        stdout(&out)
+    };
+    let validated = run(&["validate", "--permissions", "my-playbooks/"]);
+    assert!(validated.contains("SecurityAlert.ReadWrite.All"), "{validated}");
+    assert!(run(&["test", "my-playbooks/"]).contains("2 passed, 0 failed"));
+    let backtest = run(&[
+        "backtest",
+        "--playbooks",
+        "my-playbooks",
+        "--since",
+        "7d",
+        "--format",
+        "json",
+    ]);
+    let planned: Vec<Value> = serde_json::from_str(&backtest).unwrap();
+    assert!(
+        !planned.is_empty() && planned.iter().all(|a| a["action"] == "update_alert"),
+        "{backtest}"
+    );
+    let dry = run(&["run", "--dry-run", "--playbooks", "my-playbooks"]);
+    assert!(dry.contains("update_alert alert"), "{dry}");
+    dir.write(
+        "my-playbooks/close-zap-removed-email.yaml",
+        yaml.replace("mode: audit", "mode: active"),
+    );
+    let active = graphsoar_in(dir.path(), &["run", "--once", "--playbooks", "my-playbooks"]);
+    assert_eq!(active.status.code(), Some(0), "{}", stderr(&active));
+    let row = stdout(&active)
+        .lines()
+        .find(|l| l.starts_with("close-zap-removed-email"))
+        .map(str::to_string)
+        .unwrap_or_default();
+    let done: u32 = row.split_whitespace().nth(3).and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(done > 0, "the active run closes alerts: {row}");
+    let history = run(&["history", "--format", "json"]);
+    assert!(
+        history.contains("close-zap-removed-email") && history.contains("\"done\""),
+        "{history}"
+    );
+}
