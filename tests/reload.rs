@@ -306,3 +306,46 @@ async fn a_configmap_symlink_swap_reloads() {
         .unwrap();
     running.shutdown().await.unwrap();
 }
+
+/// A list file the settings name is watched too: editing it is a change (the playbooks
+/// compiled again with the new values), removing it a rejected reload naming the list.
+#[tokio::test]
+async fn a_changed_list_file_reloads_the_playbooks_with_its_values() {
+    let dir = TempDir::new("reload-lists");
+    dir.write("lists/vip.txt", "alice\n");
+    dir.write(
+        "playbooks/a.yaml",
+        playbook("a", "uses a list").replace("alert.title ==", "alert.title in lists.vip || alert.title =="),
+    );
+    let mut settings = graphsoar::config::Settings::embedded();
+    let list = dir.path().join("lists/vip.txt");
+    settings.list_files.insert("vip".into(), list.clone());
+    let mut lists = (*settings.lists).clone();
+    lists.insert("vip".into(), vec!["alice".into()]);
+    settings.lists = Arc::new(lists);
+    let folder = dir.path().join("playbooks");
+    let (current, diagnostics) = graphsoar::engine::reload::PlaybookSet::load(&folder, &settings);
+    assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+    let mut reloader = Reloader::watch(&folder, &settings);
+    assert!(matches!(
+        reloader.load(&current),
+        graphsoar::engine::reload::Outcome::Unchanged
+    ));
+
+    std::fs::write(&list, "alice\nbob\n").unwrap();
+    let cause = tokio::time::timeout(Duration::from_secs(10), reloader.changed()).await;
+    assert_eq!(cause.ok(), Some(Cause::Files), "the list file's change is seen");
+    let graphsoar::engine::reload::Outcome::Changed(set) = reloader.load(&current) else {
+        panic!("a new list is a change");
+    };
+    assert_eq!(set.playbooks[0].lists["vip"], ["alice", "bob"]);
+
+    std::fs::remove_file(&list).unwrap();
+    let graphsoar::engine::reload::Outcome::Rejected(errors) = reloader.load(&set) else {
+        panic!("a missing list file is a failed reload");
+    };
+    assert!(
+        errors[0].contains("lists.vip") && errors[0].contains("vip.txt"),
+        "{errors:?}"
+    );
+}

@@ -25,6 +25,8 @@ use crate::playbook::{self, Playbook};
 
 /// How long events must stop before a reload: an editor's save or a `git pull` is one reload.
 pub const QUIET: Duration = Duration::from_millis(400);
+/// The longest a stream of events delays a reload.
+pub const MAX_DELAY: Duration = Duration::from_secs(5);
 
 /// The playbooks the engine runs, as one loaded folder.
 #[derive(Debug, Clone, Default)]
@@ -135,13 +137,16 @@ impl Reloader {
         self.sender.clone()
     }
 
-    /// Waits for a change, then for [`QUIET`] without another, and says why (forced wins).
+    /// Waits for a change, then for [`QUIET`] without another (at most [`MAX_DELAY`]), and
+    /// says why (forced wins).
     pub async fn changed(&mut self) -> Cause {
         let Some(mut cause) = self.causes.recv().await else {
             return std::future::pending().await;
         };
+        let deadline = tokio::time::Instant::now() + MAX_DELAY;
         loop {
-            match tokio::time::timeout(QUIET, self.causes.recv()).await {
+            let quiet = QUIET.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            match tokio::time::timeout(quiet, self.causes.recv()).await {
                 Ok(Some(next)) => {
                     if next == Cause::Forced {
                         cause = Cause::Forced;
