@@ -181,6 +181,17 @@ fn the_command_prints_json_and_csv_and_writes_nothing() {
     let text = stdout(&table);
     assert!(text.starts_with("playbook "), "{text}");
     assert!(text.contains("actions by day (UTC) and kind:"), "{text}");
+
+    // With a state an engine wrote: a backtest leaves it as it was, byte for byte.
+    let ran = graphsoar_in(dir.path(), &["run", "--once"]);
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    let state = dir.path().join("graphsoar-local.db");
+    let before = std::fs::read(&state).unwrap();
+    let outbox: Vec<_> = std::fs::read_dir(dir.path().join("outbox")).unwrap().collect();
+    let again = graphsoar_in(dir.path(), &["backtest", "--since", "3h", "--format", "json"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(std::fs::read(&state).unwrap() == before, "the state is untouched");
+    assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), outbox.len());
 }
 
 /// Bad input: each message says what is wrong and what to do, exit 2.
