@@ -13,27 +13,15 @@ use graphsoar::emulator::{self, EmulatorOptions};
 use graphsoar::engine::backtest::{self, Window};
 use graphsoar::engine::reload::PlaybookSet;
 use graphsoar::engine::runner::Engine;
-use graphsoar::graph::{Client, ClientOptions, Credentials};
 use graphsoar::playbook::Playbook;
 use serde_json::Value;
 
-use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, local_client, root, stderr, stdout};
 
 fn engine(running: &emulator::Running, settings: Settings, clock: Clock) -> Engine {
-    let url = url::Url::parse(&running.base_url).unwrap();
-    let mut options = ClientOptions::new(
-        url.clone(),
-        url,
-        &running.tenant_id,
-        &running.client_id,
-        Credentials::Secret(running.client_secret.clone()),
-    )
-    .with_limits(&settings);
-    options.writes_per_minute = 0;
-    options.hunting_per_minute = 0;
     Engine {
         mailer: Mailer::Outbox(settings.outbox.clone()),
-        client: Client::new(options, clock.clone()).unwrap(),
+        client: local_client(running, &settings, clock.clone()),
         store: None,
         settings,
         clock,
@@ -191,7 +179,10 @@ fn the_command_prints_json_and_csv_and_writes_nothing() {
     let again = graphsoar_in(dir.path(), &["backtest", "--since", "3h", "--format", "json"]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(std::fs::read(&state).unwrap() == before, "the state is untouched");
-    assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), outbox.len());
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("outbox")).unwrap().count(),
+        outbox.len()
+    );
 }
 
 /// Bad input: each message says what is wrong and what to do, exit 2.

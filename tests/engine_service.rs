@@ -18,11 +18,10 @@ use graphsoar::engine::reload::PlaybookSet;
 use graphsoar::engine::runner::Engine;
 use graphsoar::engine::service::Service;
 use graphsoar::graph::models::enums::{AlertClassification, AlertStatus, IncidentStatus};
-use graphsoar::graph::{Client, ClientOptions, Credentials};
 use graphsoar::playbook::TagChange;
 use graphsoar::state::{ActionState, HistoryFilter, ItemKind, LedgerEntry, Store};
 
-use crate::support::{TempDir, copy_dir, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, local_client, root, stderr, stdout};
 
 fn entries(store: &Store) -> Vec<LedgerEntry> {
     let mut all = store.ledger_for(&HistoryFilter::default()).unwrap();
@@ -186,21 +185,10 @@ pub async fn service_over(dir: &TempDir, running: &emulator::Running, scale: f64
     let (set, diagnostics) = PlaybookSet::load(&settings.playbooks, &settings);
     assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
     let clock = Clock::scaled(scale);
-    let url = url::Url::parse(&running.base_url).unwrap();
-    let mut config = ClientOptions::new(
-        url.clone(),
-        url,
-        &running.tenant_id,
-        &running.client_id,
-        Credentials::Secret(running.client_secret.clone()),
-    )
-    .with_limits(&settings);
-    config.writes_per_minute = 0;
-    config.hunting_per_minute = 0;
     let engine = Engine {
         mailer: Mailer::from_settings(&settings).unwrap(),
         store: Some(Arc::new(Store::open(&settings.state, &running.tenant_id).unwrap())),
-        client: Client::new(config, clock.clone()).unwrap(),
+        client: local_client(running, &settings, clock.clone()),
         settings,
         clock,
         dry_run: false,

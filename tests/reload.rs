@@ -33,6 +33,31 @@ fn playbook(name: &str, description: &str) -> String {
     )
 }
 
+/// Serves `service` with `reloader` until the sender is used (or dropped).
+fn serve(
+    service: &Arc<graphsoar::engine::service::Service>,
+    health: &Arc<Health>,
+    reloader: Reloader,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (service, health) = (service.clone(), health.clone());
+    let serving = tokio::spawn(async move {
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        service
+            .serve_until(
+                stop,
+                std::future::pending(),
+                Duration::from_secs(30),
+                &health,
+                Some(reloader),
+            )
+            .await;
+    });
+    (stop_tx, serving)
+}
+
 /// The log lines of this thread (the test runs on one thread, the engine's tasks with it).
 #[derive(Clone, Default)]
 struct Log(Arc<Mutex<Vec<u8>>>);
@@ -136,24 +161,7 @@ async fn playbooks_reload_while_the_engine_serves() {
     let health = Health::new(service.set.playbooks.len());
     let reloader = Reloader::watch(&dir.path().join("playbooks"), &service.engine.settings);
     let force = reloader.trigger();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = {
-        let (service, health) = (service.clone(), health.clone());
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = stop_rx.await;
-            };
-            service
-                .serve_until(
-                    stop,
-                    std::future::pending(),
-                    Duration::from_secs(30),
-                    &health,
-                    Some(reloader),
-                )
-                .await;
-        })
-    };
+    let (stop_tx, serving) = serve(&service, &health, reloader);
     let runs_of = |p: &str| metric(&health, "graphsoar_runs_total", Some(p));
     wait_for("a's first runs", &log, &health, || runs_of("a") >= 2.0).await;
     let first = last_run_hash(&store, "a").unwrap();
@@ -266,24 +274,7 @@ async fn a_configmap_symlink_swap_reloads() {
     let store = service.engine.store.clone().unwrap();
     let health = Health::new(service.set.playbooks.len());
     let reloader = Reloader::watch(&folder, &service.engine.settings);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = {
-        let (service, health) = (service.clone(), health.clone());
-        tokio::spawn(async move {
-            let stop = async {
-                let _ = stop_rx.await;
-            };
-            service
-                .serve_until(
-                    stop,
-                    std::future::pending(),
-                    Duration::from_secs(30),
-                    &health,
-                    Some(reloader),
-                )
-                .await;
-        })
-    };
+    let (stop_tx, serving) = serve(&service, &health, reloader);
     let log = Log::default();
     wait_for("a's first run", &log, &health, || last_run_hash(&store, "a").is_some()).await;
     let first = last_run_hash(&store, "a").unwrap();

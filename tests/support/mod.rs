@@ -175,3 +175,25 @@ async fn json_or_text(response: reqwest::Response) -> Value {
     let text = response.text().await.expect("a response body");
     serde_json::from_str(&text).unwrap_or(Value::String(text))
 }
+
+/// A Graph client for an in-process emulator, with `settings`' limits but no write or hunting
+/// rate limit (loopback has no quota to protect).
+pub fn local_client(
+    running: &graphsoar::emulator::Running,
+    settings: &graphsoar::config::Settings,
+    clock: graphsoar::clock::Clock,
+) -> graphsoar::graph::Client {
+    use graphsoar::graph::{Client, ClientOptions, Credentials};
+    let url = url::Url::parse(&running.base_url).unwrap();
+    let mut options = ClientOptions::new(
+        url.clone(),
+        url,
+        &running.tenant_id,
+        &running.client_id,
+        Credentials::Secret(running.client_secret.clone()),
+    )
+    .with_limits(settings);
+    options.writes_per_minute = 0;
+    options.hunting_per_minute = 0;
+    Client::new(options, clock).unwrap()
+}
