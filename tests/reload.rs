@@ -340,3 +340,42 @@ async fn a_changed_list_file_reloads_the_playbooks_with_its_values() {
         "{errors:?}"
     );
 }
+
+/// Started while some file did not load, the engine keeps the pending actions of playbooks it
+/// does not know (they may be that file's); the first reload in which every file loads cancels
+/// those of playbooks that exist nowhere.
+#[tokio::test]
+async fn the_first_complete_reload_cancels_actions_of_playbooks_that_exist_nowhere() {
+    let running = emulator::spawn(EmulatorOptions::bundled().unwrap()).await.unwrap();
+    let dir = TempDir::new("reload-complete");
+    dir.write("playbooks/a.yaml", playbook("a", "first"));
+    let mut service = service_over(&dir, &running, 600.0).await;
+    // As if a file had not loaded at start.
+    service.set.complete = false;
+    let service = Arc::new(service);
+    let store = service.engine.store.clone().unwrap();
+    let ghost = pending_of(&store, "ghost", "2222222222222222");
+    let health = Health::new(service.set.playbooks.len());
+    let reloader = Reloader::watch(&dir.path().join("playbooks"), &service.engine.settings);
+    let (stop_tx, serving) = serve(&service, &health, reloader);
+    let log = Log::default();
+    wait_for("a's first run", &log, &health, || last_run_hash(&store, "a").is_some()).await;
+    assert_eq!(store.entry(ghost).unwrap().state, ActionState::Pending);
+
+    dir.write("playbooks/b.yaml", playbook("b", "added"));
+    wait_for("the ghost's action to be cancelled", &log, &health, || {
+        store.entry(ghost).unwrap().state == ActionState::Cancelled
+    })
+    .await;
+    assert_eq!(
+        store.entry(ghost).unwrap().reason.as_deref(),
+        Some(REASON_PLAYBOOK_GONE)
+    );
+
+    stop_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), serving)
+        .await
+        .unwrap()
+        .unwrap();
+    running.shutdown().await.unwrap();
+}

@@ -233,6 +233,25 @@ impl Service {
         let Some(store) = self.engine.store.as_ref().filter(|_| !self.engine.dry_run) else {
             return false;
         };
+        // The first set that loads completely: the pending actions of playbooks that exist in
+        // no file (left pending while some file did not load) are reconciled now too.
+        if set.complete && !current.complete {
+            let unknown: HashSet<String> = match store.pending_by_playbook() {
+                Ok(pending) => pending
+                    .into_keys()
+                    .filter(|name| !new.contains_key(name) && !old.contains_key(name))
+                    .collect(),
+                Err(e) => {
+                    tracing::error!(error = %e, "Cannot read pending actions after a reload.");
+                    HashSet::new()
+                }
+            };
+            if !unknown.is_empty()
+                && let Err(e) = store.reconcile_pending_of(&unknown, &new, &set.disabled, true, self.engine.clock.now())
+            {
+                tracing::error!(error = %e, "Cannot reconcile pending actions after a reload.");
+            }
+        }
         let wait = async {
             for (name, lock) in affected {
                 let _idle = lock.lock().await;
