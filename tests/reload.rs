@@ -105,6 +105,15 @@ async fn wait_for(what: &str, log: &Log, health: &Health, done: impl Fn() -> boo
     }
 }
 
+/// Waits until ledger entry `id` is cancelled, and checks why.
+async fn wait_cancelled(what: &str, log: &Log, health: &Health, store: &Store, id: i64, reason: &str) {
+    wait_for(what, log, health, || {
+        store.entry(id).unwrap().state == ActionState::Cancelled
+    })
+    .await;
+    assert_eq!(store.entry(id).unwrap().reason.as_deref(), Some(reason), "{what}");
+}
+
 /// The hash of the newest finished run of `playbook` (the runs `pending_of` makes never finish).
 fn last_run_hash(store: &Store, playbook: &str) -> Option<String> {
     let filter = HistoryFilter {
@@ -178,14 +187,15 @@ async fn playbooks_reload_while_the_engine_serves() {
     })
     .await;
     let second = last_run_hash(&store, "a").unwrap();
-    wait_for("the first version's action to be cancelled", &log, &health, || {
-        store.entry(left_by_first).unwrap().state == ActionState::Cancelled
-    })
+    wait_cancelled(
+        "the first version's action to be cancelled",
+        &log,
+        &health,
+        &store,
+        left_by_first,
+        REASON_PLAYBOOK_CHANGED,
+    )
     .await;
-    assert_eq!(
-        store.entry(left_by_first).unwrap().reason.as_deref(),
-        Some(REASON_PLAYBOOK_CHANGED)
-    );
     assert_eq!(metric(&health, "graphsoar_reloads_total", None), 1.0);
 
     // An edit that does not validate: rejected, said in the log in the usual form and counted,
@@ -230,14 +240,15 @@ async fn playbooks_reload_while_the_engine_serves() {
         metric(&health, "graphsoar_playbooks", None) == 1.0
     })
     .await;
-    wait_for("a's pending action to be cancelled", &log, &health, || {
-        store.entry(left_by_older).unwrap().state == ActionState::Cancelled
-    })
+    wait_cancelled(
+        "a's pending action to be cancelled",
+        &log,
+        &health,
+        &store,
+        left_by_older,
+        REASON_PLAYBOOK_GONE,
+    )
     .await;
-    assert_eq!(
-        store.entry(left_by_older).unwrap().reason.as_deref(),
-        Some(REASON_PLAYBOOK_GONE)
-    );
     let runs_after_delete = runs_of("a");
     let runs_of_b = runs_of("b");
     wait_for("b to keep running", &log, &health, || runs_of("b") >= runs_of_b + 3.0).await;
@@ -363,14 +374,15 @@ async fn the_first_complete_reload_cancels_actions_of_playbooks_that_exist_nowhe
     assert_eq!(store.entry(ghost).unwrap().state, ActionState::Pending);
 
     dir.write("playbooks/b.yaml", playbook("b", "added"));
-    wait_for("the ghost's action to be cancelled", &log, &health, || {
-        store.entry(ghost).unwrap().state == ActionState::Cancelled
-    })
+    wait_cancelled(
+        "the ghost's action to be cancelled",
+        &log,
+        &health,
+        &store,
+        ghost,
+        REASON_PLAYBOOK_GONE,
+    )
     .await;
-    assert_eq!(
-        store.entry(ghost).unwrap().reason.as_deref(),
-        Some(REASON_PLAYBOOK_GONE)
-    );
 
     stop_tx.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(30), serving)

@@ -117,9 +117,7 @@ impl SeenKeys for MemoryDedup {
     fn seen(&self, _playbook: &str, keys: &[String], now: DateTime<Utc>) -> Result<HashSet<String>, StateError> {
         Ok(keys
             .iter()
-            .filter(|k| {
-                matches!(self.keys.get(*k), Some(None)) || matches!(self.keys.get(*k), Some(Some(e)) if *e > now)
-            })
+            .filter(|k| self.keys.get(*k).is_some_and(|expires| expires.is_none_or(|e| e > now)))
             .cloned()
             .collect())
     }
