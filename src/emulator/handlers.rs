@@ -155,13 +155,7 @@ fn patch_item(
     // An alert's PATCH answer has `evidence: []`, as in Graph's documented response (reference
     // §7): nobody may rely on evidence coming back from a PATCH.
     let json = match kind {
-        Kind::Alert => {
-            let mut alert = entity.value();
-            if let Some(evidence) = alert.get_mut("evidence") {
-                *evidence = Value::Array(Vec::new());
-            }
-            Bytes::from(serde_json::to_vec(&alert).unwrap_or_default())
-        }
+        Kind::Alert => entity.json_without_evidence(),
         Kind::Incident => entity.json_for(version == ApiVersion::Beta).clone(),
     };
     Ok(json_bytes(

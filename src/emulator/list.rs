@@ -32,6 +32,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::raw::RawObject;
 use super::store::{Entity, Kind, SortKey, Store};
 use crate::odata::{self, Expr, Severity};
 
@@ -240,16 +241,10 @@ pub fn context_fragment(kind: Kind, select: Option<&[String]>, expand: bool, sin
 /// expansion) left.
 pub fn project(json: &Bytes, select: Option<&[String]>, expanded: bool) -> Bytes {
     let Some(select) = select else { return json.clone() };
-    let Ok(serde_json::Value::Object(mut item)) = serde_json::from_slice::<serde_json::Value>(json) else {
+    let Some(item) = RawObject::parse(json) else {
         return json.clone();
     };
-    let kept: serde_json::Map<String, serde_json::Value> = select
-        .iter()
-        .map(String::as_str)
-        .chain(expanded.then_some("alerts"))
-        .filter_map(|name| Some((name.to_owned(), item.shift_remove(name)?)))
-        .collect();
-    Bytes::from(serde_json::to_vec(&kept).unwrap_or_default())
+    Bytes::from(item.select(select.iter().map(String::as_str).chain(expanded.then_some("alerts"))))
 }
 
 fn parse_count_option(name: &str, value: &str) -> Result<usize, ApiError> {

@@ -34,6 +34,7 @@ pub mod generate;
 pub mod handlers;
 pub mod hunting;
 pub mod list;
+mod raw;
 pub mod router;
 pub mod server;
 mod shift;

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use super::dataset::{Dataset, RecordedAnswer};
 use super::error::ApiError;
+use super::raw::RawObject;
 use super::table::exact_json;
 use crate::graph::models::{normalize_alert, normalize_incident};
 use crate::odata::{Filter, Resource};
@@ -63,6 +64,18 @@ impl Kind {
     /// The collection segment: `alerts_v2` or `incidents`.
     pub fn segment(self) -> &'static str {
         self.resource().name()
+    }
+
+    /// The properties an entity keeps parsed (see [`Entity::filterable`]): `id`, `incidentId`
+    /// (it also keys the incident index for `$expand=alerts`) and those `$filter` may compare.
+    fn filterable(self) -> impl Iterator<Item = &'static str> {
+        ["id", "incidentId"].into_iter().chain(
+            self.resource()
+                .properties()
+                .iter()
+                .filter(|p| p.filter != Filter::No)
+                .map(|p| p.name),
+        )
     }
 }
 
@@ -130,16 +143,8 @@ impl Entity {
                 .unwrap_or(DateTime::<Utc>::MIN_UTC)
         };
         let (created, updated) = (time("createdDateTime"), time("lastUpdateDateTime"));
-        // `incidentId` also keys the incident index (`$expand=alerts`), filterable or not.
-        let filterable: Map<String, Value> = ["id", "incidentId"]
-            .into_iter()
-            .chain(
-                kind.resource()
-                    .properties()
-                    .iter()
-                    .filter(|p| p.filter != Filter::No)
-                    .map(|p| p.name),
-            )
+        let filterable: Map<String, Value> = kind
+            .filterable()
             .filter_map(|name| Some((name.to_owned(), value.get(name)?.clone())))
             .collect();
         let serialise = |value: &Value| {
@@ -204,16 +209,58 @@ impl Entity {
     }
 
     /// Changes the object in place (keep `createdDateTime`: it is half of the sort key) and
-    /// re-serialises it.
-    pub fn update<R>(&mut self, change: impl FnOnce(&mut Map<String, Value>) -> R) -> R {
+    /// re-serialises it. `change` gets the properties named in `reads` (those present), parsed,
+    /// and may change, remove or add any: what it leaves in the map is written, a `reads`
+    /// property it removed is removed, and every other property is copied as stored, unparsed.
+    pub fn update<R>(&mut self, reads: &[&str], change: impl FnOnce(&mut Map<String, Value>) -> R) -> R {
         // `json` always holds an object (see `Entity::new`).
-        let mut object = match self.value() {
-            Value::Object(object) => object,
-            _ => Map::new(),
+        let Some(raw) = RawObject::parse(&self.json) else {
+            let mut object = Map::new();
+            let result = change(&mut object);
+            *self = Entity::from_normalized(self.kind, Value::Object(object));
+            return result;
         };
+        let mut object = raw.values(reads);
         let result = change(&mut object);
-        *self = Entity::from_normalized(self.kind, Value::Object(object));
+        let removed: Vec<&str> = reads.iter().copied().filter(|k| !object.contains_key(*k)).collect();
+        let json = raw.write(&object, &removed);
+        let mut filterable = std::mem::take(&mut self.filterable);
+        if let Value::Object(f) = &mut filterable {
+            for name in &removed {
+                f.shift_remove(*name);
+            }
+            for (name, value) in &object {
+                if f.contains_key(name) || self.kind.filterable().any(|p| p == name) {
+                    f.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        if let Some(updated) = object.get("lastUpdateDateTime") {
+            self.updated = updated.as_str().and_then(parse_utc).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        }
+        self.json_v1 = match self.kind {
+            Kind::Incident => RawObject::parse(&json)
+                .filter(|o| BETA_ONLY.iter().any(|k| o.has(k)))
+                .map(|o| Bytes::from(o.write(&Map::new(), BETA_ONLY))),
+            Kind::Alert => None,
+        };
+        self.json = Bytes::from(json);
+        self.filterable = filterable;
         result
+    }
+
+    /// The stored object with `evidence` emptied (an alert's PATCH answer).
+    pub fn json_without_evidence(&self) -> Bytes {
+        match RawObject::parse(&self.json) {
+            Some(raw) => {
+                let mut empty = Map::new();
+                if raw.has("evidence") {
+                    empty.insert("evidence".into(), Value::Array(Vec::new()));
+                }
+                Bytes::from(raw.write(&empty, &[]))
+            }
+            None => self.json.clone(),
+        }
     }
 }
 

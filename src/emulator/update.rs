@@ -44,7 +44,7 @@ pub fn patch<'s>(
         return Ok(entity);
     }
     let now_text = format_utc(&now);
-    entity.update(|object| {
+    entity.update(&["status"], |object| {
         for (key, value) in checked {
             if kind == Kind::Alert && key == "status" {
                 let resolved = value.as_str() == Some("resolved");
@@ -206,7 +206,7 @@ pub fn add_comments(
         .get_mut(id)
         .ok_or_else(|| ApiError::not_found(kind.noun(), id))?;
     let now_text = format_utc(&now);
-    let all = entity.update(|object| {
+    let all = entity.update(&["comments"], |object| {
         let comments = object.entry("comments").or_insert_with(|| Value::Array(Vec::new()));
         if !comments.is_array() {
             *comments = Value::Array(Vec::new());

@@ -19,7 +19,7 @@ use crate::action::{self, Outcome, Params};
 use crate::graph::{Collection, Error as GraphError, ListQuery};
 use crate::odata;
 use crate::playbook::Playbook;
-use crate::state::{LedgerEntry, Store};
+use crate::state::{LedgerEntry, Store, Transition};
 
 impl Engine {
     /// Executes pending ledger entries in phases by action index; `resumed` marks entries whose
@@ -51,13 +51,17 @@ impl Engine {
                     fetch_start,
                 )
                 .await;
-            let now = self.clock.now();
-            for (id, outcome) in outcomes {
-                let Some(entry) = phase.iter().find(|e| e.id == id) else {
+            // Every outcome of the phase is logged, then recorded in one transaction: the
+            // phase's actions all ran before any is recorded, so one commit loses nothing a
+            // commit per action would keep, and costs one sync to disk instead of thousands.
+            let mut changes = Vec::with_capacity(outcomes.len());
+            let by_id: HashMap<i64, &LedgerEntry> = phase.iter().map(|e| (e.id, *e)).collect();
+            for (id, outcome) in &outcomes {
+                let Some(entry) = by_id.get(id) else {
                     continue;
                 };
                 let logged = (playbook.name.as_str(), entry.item_id.as_str(), entry.action.as_str());
-                let recorded = match &outcome {
+                let change = match outcome {
                     Outcome::Done => {
                         report.done += 1;
                         tracing::info!(
@@ -67,13 +71,13 @@ impl Engine {
                             ledger_id = id,
                             "Action done."
                         );
-                        store.mark_done(id, now).map(|_| ())
+                        Transition::Done
                     }
                     Outcome::Skipped(reason) => {
                         report.skipped += 1;
                         blocked.insert((entry.run_id.0, entry.item_id.clone()));
                         tracing::info!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, reason = %reason, "Action skipped.");
-                        store.mark_skipped(id, reason, now).map(|_| ())
+                        Transition::Skipped { reason }
                     }
                     Outcome::Failed { error, retryable } => {
                         report.failed += 1;
@@ -84,11 +88,25 @@ impl Engine {
                         }
                         blocked.insert((entry.run_id.0, entry.item_id.clone()));
                         tracing::error!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, retryable, error = %error, "Action failed.");
-                        store.mark_failed(id, error, *retryable, max_attempts, now).map(|_| ())
+                        Transition::Failed {
+                            error,
+                            retryable: *retryable,
+                            max_attempts,
+                        }
                     }
                 };
-                if let Err(e) = recorded {
-                    tracing::error!(playbook = logged.0, ledger_id = id, error = %e, "Cannot record the action's outcome.");
+                changes.push((*id, change));
+            }
+            match store.record(&changes, self.clock.now()) {
+                Ok(results) => {
+                    for ((id, _), result) in changes.iter().zip(results) {
+                        if let Err(e) = result {
+                            tracing::error!(playbook = playbook.name.as_str(), ledger_id = id, error = %e, "Cannot record the action's outcome.");
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(playbook = playbook.name.as_str(), actions = changes.len(), error = %e, "Cannot record the actions' outcomes.");
                 }
             }
         }

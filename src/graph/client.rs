@@ -676,10 +676,19 @@ impl Client {
             },
             message: without_url(&e),
         };
+        let sent = std::time::Instant::now();
         let response = builder.send().await.map_err(|e| transport(e, false))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(|e| transport(e, true))?;
+        tracing::trace!(
+            method = %req.method,
+            path = %path,
+            status = status.as_u16(),
+            bytes = bytes.len(),
+            elapsed_ms = sent.elapsed().as_secs_f64() * 1000.0,
+            "Graph answered."
+        );
         if status.is_success() {
             return Ok((bytes, headers));
         }

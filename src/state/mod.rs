@@ -35,7 +35,7 @@ pub use ledger::{ActionKind, ActionState, ItemKind, LedgerEntry, NewEntry, PlanC
 pub use lock::{LockProbe, lock_path, probe as probe_lock};
 pub use resume::{REASON_PLAYBOOK_CHANGED, REASON_PLAYBOOK_GONE};
 pub use runs::{FailureStreak, HistoryFilter, Pruned, RunId, RunMode, RunOutcome, RunRecord, RunStatus};
-pub use transitions::{Marked, REASON_EARLIER_FAILED};
+pub use transitions::{Marked, REASON_EARLIER_FAILED, Transition};
 
 use lock::StateLock;
 

@@ -28,17 +28,84 @@ impl Marked {
     }
 }
 
+/// What happened to a pending entry, for [`Store::record`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Transition<'a> {
+    /// The action succeeded.
+    Done,
+    /// Not done on purpose; the item's later actions in the run are skipped with it.
+    Skipped { reason: &'a str },
+    /// Failed: a `retryable` failure with attempts left (of `max_attempts`) stays pending,
+    /// otherwise the entry fails and the item's later actions in the run are abandoned.
+    Failed {
+        error: &'a str,
+        retryable: bool,
+        max_attempts: u32,
+    },
+    /// Will not run; the item's later actions in the run are cancelled with it.
+    Cancelled { reason: &'a str },
+}
+
+impl Transition<'_> {
+    fn context(&self) -> &'static str {
+        match self {
+            Transition::Done => "marking an action done",
+            Transition::Skipped { .. } => "recording a skipped action",
+            Transition::Failed { .. } => "recording a failed action",
+            Transition::Cancelled { .. } => "cancelling an action",
+        }
+    }
+
+    /// Applies the change to `current` (pending) inside `tx`; the ids of later entries that
+    /// followed it.
+    fn apply(&self, tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>) -> rusqlite::Result<Vec<i64>> {
+        let id = current.id;
+        match *self {
+            Transition::Done => {
+                tx.prepare_cached("UPDATE ledger SET state = 'done', updated = ?2 WHERE id = ?1")?
+                    .execute(params![id, Ts(now)])?;
+                Ok(Vec::new())
+            }
+            Transition::Skipped { reason } => {
+                tx.prepare_cached("UPDATE ledger SET state = 'skipped', reason = ?2, updated = ?3 WHERE id = ?1")?
+                    .execute(params![id, reason, Ts(now)])?;
+                let later = format!("an earlier action was skipped: {reason}");
+                follow(tx, current, ActionState::Skipped, &later, now)
+            }
+            Transition::Failed {
+                error,
+                retryable,
+                max_attempts,
+            } => {
+                let attempts = current.attempts + 1;
+                let give_up = !retryable || attempts >= max_attempts.max(1);
+                let state = if give_up {
+                    ActionState::Failed
+                } else {
+                    ActionState::Pending
+                };
+                tx.prepare_cached(
+                    "UPDATE ledger SET state = ?2, attempts = ?3, error = ?4, updated = ?5 WHERE id = ?1",
+                )?
+                .execute(params![id, state, attempts, error, Ts(now)])?;
+                if !give_up {
+                    return Ok(Vec::new());
+                }
+                follow(tx, current, ActionState::Abandoned, REASON_EARLIER_FAILED, now)
+            }
+            Transition::Cancelled { reason } => {
+                tx.prepare_cached("UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3 WHERE id = ?1")?
+                    .execute(params![id, reason, Ts(now)])?;
+                follow(tx, current, ActionState::Cancelled, reason, now)
+            }
+        }
+    }
+}
+
 impl Store {
     /// The action succeeded.
     pub fn mark_done(&self, id: i64, now: DateTime<Utc>) -> Result<LedgerEntry, StateError> {
-        self.transition(id, "marking an action done", |tx, _| {
-            tx.execute(
-                "UPDATE ledger SET state = 'done', updated = ?2 WHERE id = ?1",
-                params![id, Ts(now)],
-            )?;
-            Ok(Vec::new())
-        })
-        .map(|m| m.entry)
+        self.transition(id, Transition::Done, now).map(|m| m.entry)
     }
 
     /// The action failed with `error`. Counts the attempt; a `retryable` failure with attempts
@@ -52,73 +119,70 @@ impl Store {
         max_attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<Marked, StateError> {
-        self.transition(id, "recording a failed action", |tx, current| {
-            let attempts = current.attempts + 1;
-            let give_up = !retryable || attempts >= max_attempts.max(1);
-            let state = if give_up {
-                ActionState::Failed
-            } else {
-                ActionState::Pending
-            };
-            tx.execute(
-                "UPDATE ledger SET state = ?2, attempts = ?3, error = ?4, updated = ?5 WHERE id = ?1",
-                params![id, state, attempts, error, Ts(now)],
-            )?;
-            if !give_up {
-                return Ok(Vec::new());
-            }
-            follow(tx, current, ActionState::Abandoned, REASON_EARLIER_FAILED, now)
-        })
+        let failed = Transition::Failed {
+            error,
+            retryable,
+            max_attempts,
+        };
+        self.transition(id, failed, now)
     }
 
     /// The action was not done on purpose (e.g. the guard saw an analyst change the item);
     /// the item's later actions in the run are skipped with it.
     pub fn mark_skipped(&self, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Marked, StateError> {
-        self.transition(id, "recording a skipped action", |tx, current| {
-            tx.execute(
-                "UPDATE ledger SET state = 'skipped', reason = ?2, updated = ?3 WHERE id = ?1",
-                params![id, reason, Ts(now)],
-            )?;
-            let later = format!("an earlier action was skipped: {reason}");
-            follow(tx, current, ActionState::Skipped, &later, now)
-        })
+        self.transition(id, Transition::Skipped { reason }, now)
     }
 
     /// The action will not run (its playbook was disabled, removed or changed); the item's
     /// later actions in the run are cancelled with it.
     pub fn cancel(&self, id: i64, reason: &str, now: DateTime<Utc>) -> Result<Marked, StateError> {
-        self.transition(id, "cancelling an action", |tx, current| {
-            tx.execute(
-                "UPDATE ledger SET state = 'cancelled', reason = ?2, updated = ?3 WHERE id = ?1",
-                params![id, reason, Ts(now)],
-            )?;
-            follow(tx, current, ActionState::Cancelled, reason, now)
-        })
+        self.transition(id, Transition::Cancelled { reason }, now)
     }
 
-    /// Runs `change` on pending entry `id` in one transaction and returns the entry after it.
-    fn transition(
+    /// One transition on pending entry `id`, in its own transaction.
+    fn transition(&self, id: i64, change: Transition<'_>, now: DateTime<Utc>) -> Result<Marked, StateError> {
+        let mut results = self.record(&[(id, change)], now)?;
+        results.pop().unwrap_or(Err(StateError::UnknownEntry { id }))
+    }
+
+    /// Many transitions in one transaction (one commit, one sync to disk), each as its own
+    /// method would make it, in order. An entry that is unknown or no longer pending gets its
+    /// error and changes nothing; the others are still recorded. A database error records none.
+    pub fn record(
         &self,
-        id: i64,
-        context: &str,
-        change: impl FnOnce(&Transaction<'_>, &LedgerEntry) -> rusqlite::Result<Vec<i64>>,
-    ) -> Result<Marked, StateError> {
+        changes: &[(i64, Transition<'_>)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Result<Marked, StateError>>, StateError> {
+        let context = match changes {
+            [(_, one)] => one.context(),
+            _ => "recording action outcomes",
+        };
         let mut conn = self.conn();
         let sql = self.sql(context);
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
-        let current = entry(&tx, id).map_err(&sql)?.ok_or(StateError::UnknownEntry { id })?;
-        if current.state != ActionState::Pending {
-            return Err(StateError::NotPending {
-                id,
-                state: current.state,
-            });
+        let mut results = Vec::with_capacity(changes.len());
+        for (id, change) in changes {
+            let Some(current) = entry(&tx, *id).map_err(&sql)? else {
+                results.push(Err(StateError::UnknownEntry { id: *id }));
+                continue;
+            };
+            if current.state != ActionState::Pending {
+                results.push(Err(StateError::NotPending {
+                    id: *id,
+                    state: current.state,
+                }));
+                continue;
+            }
+            let later = change.apply(&tx, &current, now).map_err(&sql)?;
+            let updated = entry(&tx, *id)
+                .map_err(&sql)?
+                .ok_or(StateError::UnknownEntry { id: *id })?;
+            results.push(Ok(Marked { entry: updated, later }));
         }
-        let later = change(&tx, &current).map_err(&sql)?;
-        let updated = entry(&tx, id).map_err(&sql)?.ok_or(StateError::UnknownEntry { id })?;
         tx.commit().map_err(&sql)?;
-        Ok(Marked { entry: updated, later })
+        Ok(results)
     }
 }
 
@@ -277,5 +341,55 @@ mod tests {
             store.cancel(ids[1], "again", at(10, 2)),
             Err(StateError::NotPending { .. })
         ));
+    }
+
+    #[test]
+    fn record_applies_many_transitions_at_once_and_reports_each() {
+        let (_dir, store) = store();
+        // Items a1 and a2 with two actions each: ids a1 = [0, 1], a2 = [2, 3].
+        let (_, ids) = plan(&store, "p", &["a1", "a2"], 2, at(10, 0));
+        let results = store
+            .record(
+                &[
+                    (ids[0], Transition::Done),
+                    (
+                        ids[2],
+                        Transition::Skipped {
+                            reason: "analyst changed it",
+                        },
+                    ),
+                    (ids[3], Transition::Done),
+                    (999_999, Transition::Done),
+                    (
+                        ids[1],
+                        Transition::Failed {
+                            error: "HTTP 503",
+                            retryable: true,
+                            max_attempts: 3,
+                        },
+                    ),
+                ],
+                at(10, 1),
+            )
+            .unwrap();
+        assert_eq!(results.len(), 5);
+        assert_eq!(results[0].as_ref().unwrap().entry.state, ActionState::Done);
+        // The skip took a2's later action with it, so marking that one is refused, alone.
+        assert_eq!(results[1].as_ref().unwrap().later, vec![ids[3]]);
+        assert!(matches!(
+            results[2],
+            Err(StateError::NotPending {
+                state: ActionState::Skipped,
+                ..
+            })
+        ));
+        assert!(matches!(results[3], Err(StateError::UnknownEntry { id: 999_999 })));
+        let failed = results[4].as_ref().unwrap();
+        assert_eq!((failed.entry.state, failed.entry.attempts), (ActionState::Pending, 1));
+        assert_eq!(store.entry(ids[0]).unwrap().updated, at(10, 1));
+        assert_eq!(
+            store.entry(ids[2]).unwrap().reason.as_deref(),
+            Some("analyst changed it")
+        );
     }
 }
