@@ -4,10 +4,11 @@
 # each against its own freshly started emulator (a separate process on a free loopback port).
 # Builds nothing. Usage, from anywhere:
 #
-#   benches/autoclose/run.sh [--alerts 10000] [--matching 3000] [--latency-ms 0] [--seed 1]
+#   benches/autoclose/run.sh [--alerts 10000] [--matching 3000] [--latency-ms 0] [--seed 1] [--batches 4]
 #
 # BIN overrides the binary (default target/release/graphsoar), e.g. BIN=target/debug/graphsoar.
 # --latency-ms adds that many milliseconds to every request (the emulator's `*=latency:MS` fault).
+# --batches sets graphsoar's limits.batches_in_flight ($batch calls at once; its default is 4).
 # Rows: each contender doing the work, and each listing and matching only (graphsoar with an
 # empty hash list so the condition matches nothing; the script with --no-write). "changed" is
 # counted afterwards on the emulator: alerts now resolved as informationalExpectedActivity /
@@ -16,14 +17,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=$PWD/benches/autoclose
 BIN=${BIN:-$PWD/target/release/graphsoar}
-ALERTS=10000 MATCHING=3000 LATENCY=0 SEED=1
+ALERTS=10000 MATCHING=3000 LATENCY=0 SEED=1 BATCHES=4
 while [ $# -gt 0 ]; do
   case "$1" in
   --alerts) ALERTS=$2; shift 2 ;;
   --matching) MATCHING=$2; shift 2 ;;
   --latency-ms) LATENCY=$2; shift 2 ;;
   --seed) SEED=$2; shift 2 ;;
-  *) echo "usage: $0 [--alerts N] [--matching M] [--latency-ms MS] [--seed S]" >&2; exit 2 ;;
+  --batches) BATCHES=$2; shift 2 ;;
+  *) echo "usage: $0 [--alerts N] [--matching M] [--latency-ms MS] [--seed S] [--batches B]" >&2; exit 2 ;;
   esac
 done
 [ -x "$BIN" ] || { echo "$BIN not found: build it first (or set BIN)" >&2; exit 2; }
@@ -66,7 +68,7 @@ playbooks: $HERE/playbooks
 state: $WORK/state-$2.db
 outbox: $WORK/outbox
 lists: { autoclose_sha256: $1 }
-limits: { max_actions_per_run: 1000000, writes_per_minute: 0, hunting_per_minute: 0 }
+limits: { max_actions_per_run: 1000000, writes_per_minute: 0, hunting_per_minute: 0, batches_in_flight: $BATCHES }
 EOF
 }
 
@@ -120,7 +122,7 @@ run() {
   kill $EMU; wait $EMU 2>/dev/null || true; EMU=
 }
 
-echo "$ALERTS alerts, $MATCHING matching, latency $LATENCY ms per request; $BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$ALERTS alerts, $MATCHING matching, latency $LATENCY ms per request, $BATCHES batches in flight; $BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run graphsoar gs "$HERE/autoclose_sha256.txt"
 run autoclose.py py
 run "graphsoar list+match" gs "$WORK/empty.txt"

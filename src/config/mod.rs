@@ -143,6 +143,9 @@ pub enum SmtpTls {
     None,
 }
 
+/// The most `$batch` calls a run keeps in flight (`limits.batches_in_flight`).
+pub const MAX_BATCHES_IN_FLIGHT: u32 = 20;
+
 /// Limits; 0 means unlimited where noted (loopback only).
 #[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +162,8 @@ pub struct LimitsConfig {
     pub max_attempts: Option<u32>,
     /// Attempts per HTTP request within a run (Graph calls and webhooks), the first included. Default 6.
     pub request_attempts: Option<u32>,
+    /// `$batch` calls in flight at once for a run's bulk writes and reads. Default 4, at most 20.
+    pub batches_in_flight: Option<u32>,
     /// Timeout of one Graph request. Default 30s.
     pub request_timeout: Option<String>,
     /// Timeout of one hunting query. Default 190s (the service stops at 3 minutes).
@@ -217,6 +222,8 @@ pub struct Limits {
     pub max_attempts: u32,
     /// Per HTTP request, within a run.
     pub request_attempts: u32,
+    /// `$batch` calls in flight at once.
+    pub batches_in_flight: u32,
     pub request_timeout: Duration,
     pub hunting_timeout: Duration,
 }
@@ -230,6 +237,7 @@ impl Default for Limits {
             max_actions_per_run: 100,
             max_attempts: 5,
             request_attempts: crate::http::DEFAULT_REQUEST_ATTEMPTS,
+            batches_in_flight: crate::graph::DEFAULT_BATCHES_IN_FLIGHT,
             request_timeout: Duration::from_secs(30),
             hunting_timeout: Duration::from_secs(190),
         }
@@ -635,10 +643,17 @@ impl Check<'_> {
             ("limits.max_attempts", raw.max_attempts),
             ("limits.request_attempts", raw.request_attempts),
             ("limits.max_actions_per_run", raw.max_actions_per_run),
+            ("limits.batches_in_flight", raw.batches_in_flight),
         ] {
             if value == Some(0) {
                 self.report.error(field, "must be 1 or more");
             }
+        }
+        if raw.batches_in_flight.is_some_and(|n| n > MAX_BATCHES_IN_FLIGHT) {
+            self.report.error(
+                "limits.batches_in_flight",
+                format!("must be at most {MAX_BATCHES_IN_FLIGHT} (each call carries up to 20 requests)"),
+            );
         }
         for (field, value) in [
             ("limits.hunting_per_minute", raw.hunting_per_minute),
@@ -655,6 +670,10 @@ impl Check<'_> {
             max_actions_per_run: raw.max_actions_per_run.unwrap_or(d.max_actions_per_run).max(1),
             max_attempts: raw.max_attempts.unwrap_or(d.max_attempts).max(1),
             request_attempts: raw.request_attempts.unwrap_or(d.request_attempts).max(1),
+            batches_in_flight: raw
+                .batches_in_flight
+                .unwrap_or(d.batches_in_flight)
+                .clamp(1, MAX_BATCHES_IN_FLIGHT),
             request_timeout: self.report.duration(
                 "limits.request_timeout",
                 raw.request_timeout.as_deref(),

@@ -201,6 +201,35 @@ fn request_attempts_are_their_own_setting() {
 }
 
 #[test]
+fn batches_in_flight_default_to_four_and_stay_within_one_to_twenty() {
+    let (s, _) = parse("tenant_id: t\nclient_id: c\n").unwrap();
+    assert_eq!(s.limits.batches_in_flight, 4);
+    let (s, _) = parse("limits: { batches_in_flight: 8 }\n").unwrap();
+    let client = crate::graph::ClientOptions::new(
+        "http://127.0.0.1:1".parse().unwrap(),
+        "http://127.0.0.1:1".parse().unwrap(),
+        "t",
+        "c",
+        crate::graph::Credentials::Secret("s".into()),
+    )
+    .with_limits(&s);
+    assert_eq!(client.batches_in_flight, 8);
+    for (text, message) in [
+        (
+            "limits: { batches_in_flight: 0 }\n",
+            ":1:30: limits.batches_in_flight: must be 1 or more",
+        ),
+        (
+            "limits: { batches_in_flight: 21 }\n",
+            ":1:30: limits.batches_in_flight: must be at most 20",
+        ),
+    ] {
+        let e = errors(text);
+        assert!(e.iter().any(|m| m.contains(message)), "{text}: {e:?}");
+    }
+}
+
+#[test]
 fn list_files_resolve_against_the_settings_folder() {
     let dir = TempDir::new("config-lists");
     dir.write("hashes.txt", "# test hashes\nabc\n\n  def  \n");

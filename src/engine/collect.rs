@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::plan::{self, Evaluator, PlanError, PlannedAction, RunContext};
+use crate::graph::Collection;
 use crate::playbook::Playbook;
 use crate::script::EvalError;
 use crate::state::{DedupKey, StateError, Store};
@@ -18,6 +20,8 @@ use crate::state::{DedupKey, StateError, Store};
 pub struct Matches {
     pub items: Vec<Value>,
     pub errors: Vec<ConditionError>,
+    /// The latest `lastUpdateDateTime` among all the items evaluated (matching or not).
+    pub latest_update: Option<DateTime<Utc>>,
 }
 
 /// A condition that failed on one item.
@@ -54,49 +58,125 @@ pub fn matching(evaluator: &Evaluator<'_>, items: Vec<Value>) -> Matches {
     out
 }
 
-/// [`matching`] on a blocking thread, off the async workers; each condition error is logged
-/// (a run counts it as no match); a condition that cannot be prepared fails on every item.
+/// Items a condition is evaluated over on one blocking thread; a page of more is split.
+const CHUNK: usize = 256;
+
+/// [`matching`] on blocking threads, off the async workers, in up to as many parts at once as
+/// there are cores; each condition error is logged (a run counts it as no match); a condition
+/// that cannot be prepared fails on every item.
 pub async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -> Matches {
-    if playbook.condition.is_none() {
-        return Matches {
-            items,
-            errors: Vec::new(),
-        };
+    match evaluate_with(playbook, ctx, items, Ok::<Value, std::convert::Infallible>).await {
+        Ok(matches) => matches,
+        Err(never) => match never {},
     }
-    let name = playbook.name.clone();
-    let count = items.len();
-    let task = tokio::task::spawn_blocking(move || {
-        let evaluator = match Evaluator::new(&playbook, &ctx) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::error!(playbook = %playbook.name, error = %e, "Cannot prepare the condition.");
-                return Err(e);
+}
+
+/// [`evaluate`] over a page of raw items: each is parsed and normalised as `collection`'s on
+/// the blocking threads too, and [`Matches::latest_update`] is the page's latest
+/// `lastUpdateDateTime`. An item that does not parse fails the page.
+pub async fn evaluate_page(
+    playbook: Arc<Playbook>,
+    ctx: RunContext,
+    collection: Collection,
+    items: Vec<Box<RawValue>>,
+) -> Result<Matches, serde_json::Error> {
+    let prepare = move |raw: Box<RawValue>| {
+        let mut item: Value = serde_json::from_str(raw.get())?;
+        collection.normalize(&mut item);
+        Ok(item)
+    };
+    evaluate_with(playbook, ctx, items, prepare).await
+}
+
+async fn evaluate_with<I, E>(
+    playbook: Arc<Playbook>,
+    ctx: RunContext,
+    items: Vec<I>,
+    prepare: impl Fn(I) -> Result<Value, E> + Clone + Send + 'static,
+) -> Result<Matches, E>
+where
+    I: Send + 'static,
+    E: Send + 'static,
+{
+    let parts = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len().div_ceil(CHUNK))
+        .max(1);
+    let size = items.len().div_ceil(parts).max(1);
+    let mut items = items.into_iter();
+    let mut tasks = Vec::with_capacity(parts);
+    for part in 0..parts {
+        let chunk: Vec<I> = items.by_ref().take(size).collect();
+        let (playbook, ctx, prepare) = (playbook.clone(), ctx.clone(), prepare.clone());
+        tasks.push(tokio::task::spawn_blocking(move || {
+            evaluate_chunk(&playbook, &ctx, part * size, chunk, prepare)
+        }));
+    }
+    let mut out = Matches::default();
+    for task in tasks {
+        match task.await {
+            Ok(part) => {
+                let part = part?;
+                out.items.extend(part.items);
+                out.errors.extend(part.errors);
+                out.latest_update = out.latest_update.max(part.latest_update);
             }
-        };
-        let matches = matching(&evaluator, items);
-        for e in &matches.errors {
-            tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, error = %e.error, "Condition failed; counted as no match.");
-        }
-        Ok(matches)
-    });
-    match task.await {
-        Ok(Ok(matches)) => matches,
-        // Every item failed its condition the same way.
-        Ok(Err(error)) => Matches {
-            items: Vec::new(),
-            errors: (0..count)
-                .map(|index| ConditionError {
-                    index,
-                    item_id: String::new(),
-                    error: error.clone(),
-                })
-                .collect(),
-        },
-        Err(e) => {
-            tracing::error!(playbook = %name, error = %e, "The condition task failed.");
-            Matches::default()
+            Err(e) => tracing::error!(playbook = %playbook.name, error = %e, "The condition task failed."),
         }
     }
+    Ok(out)
+}
+
+/// One part of [`evaluate_with`]: `items` start at position `offset` of what is evaluated.
+fn evaluate_chunk<I, E>(
+    playbook: &Playbook,
+    ctx: &RunContext,
+    offset: usize,
+    items: Vec<I>,
+    prepare: impl Fn(I) -> Result<Value, E>,
+) -> Result<Matches, E> {
+    let mut values = Vec::with_capacity(items.len());
+    let mut latest_update = None;
+    for item in items {
+        let value = prepare(item)?;
+        let updated = value
+            .get("lastUpdateDateTime")
+            .and_then(Value::as_str)
+            .and_then(crate::time::parse_utc);
+        latest_update = latest_update.max(updated);
+        values.push(value);
+    }
+    let mut matches = if playbook.condition.is_none() {
+        Matches {
+            items: values,
+            ..Matches::default()
+        }
+    } else {
+        match Evaluator::new(playbook, ctx) {
+            Ok(evaluator) => matching(&evaluator, values),
+            Err(error) => {
+                tracing::error!(playbook = %playbook.name, error = %error, "Cannot prepare the condition.");
+                // Every item fails its condition the same way.
+                let errors = (0..values.len())
+                    .map(|index| ConditionError {
+                        index,
+                        item_id: String::new(),
+                        error: error.clone(),
+                    })
+                    .collect();
+                Matches {
+                    errors,
+                    ..Matches::default()
+                }
+            }
+        }
+    };
+    for e in &mut matches.errors {
+        e.index += offset;
+        tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, error = %e.error, "Condition failed; counted as no match.");
+    }
+    matches.latest_update = latest_update;
+    Ok(matches)
 }
 
 /// Where a run's dedup finds the keys acted on before: the state, or a backtest's memory.

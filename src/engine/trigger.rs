@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::collect::{self, Collector};
 use super::error::RunError;
 use super::plan::RunContext;
 use super::runner::Engine;
-use crate::graph::{Collection, ListQuery};
+use crate::graph::{Collection, Error as GraphError, ListQuery};
 use crate::odata;
 use crate::playbook::{Action, BodyTemplate, HuntingTrigger, ListTrigger, Playbook, Trigger};
 use crate::template::Template;
@@ -143,31 +144,46 @@ impl Engine {
         collector: &mut Collector<'_>,
     ) -> Result<Fetched, RunError> {
         let mut out = Fetched::default();
-        let mut pager = self.client.list::<Value>(collection, query).map_err(RunError::Fetch)?;
+        let mut pager = self
+            .client
+            .list::<Box<RawValue>>(collection, query)
+            .map_err(RunError::Fetch)?;
         let mut next = pager.next_page().await;
+        // The matches of the page before, planned while this page is evaluated.
+        let mut unplanned: Option<Vec<Value>> = None;
         while let Some(page) = next.map_err(RunError::Fetch)? {
-            let mut items = page.value;
-            for item in &mut items {
-                if fetch_alerts {
-                    self.attach_alerts(item).await?;
+            let fetched = page.value.len();
+            let matches = async {
+                if !fetch_alerts {
+                    return collect::evaluate_page(playbook.clone(), ctx.clone(), collection, page.value)
+                        .await
+                        .map_err(|e| undecodable(collection, &e));
                 }
-                collection.normalize(item);
-                let updated = item
-                    .get("lastUpdateDateTime")
-                    .and_then(Value::as_str)
-                    .and_then(crate::time::parse_utc);
-                out.cursor = out.cursor.max(updated);
-            }
-            let fetched = items.len();
-            // The next page is on its way while this one is evaluated (execution still waits
-            // for the whole plan: the run cap needs it).
-            let (matches, following) = tokio::join!(
-                collect::evaluate(playbook.clone(), ctx.clone(), items),
-                pager.next_page()
-            );
+                // The `$expand` fallback: each incident's alerts are attached before its condition.
+                let mut items = Vec::with_capacity(fetched);
+                for raw in page.value {
+                    let mut item: Value = serde_json::from_str(raw.get()).map_err(|e| undecodable(collection, &e))?;
+                    self.attach_alerts(&mut item).await?;
+                    collection.normalize(&mut item);
+                    items.push(item);
+                }
+                Ok(collect::evaluate(playbook.clone(), ctx.clone(), items).await)
+            };
+            // Three things at once: this page's condition on blocking threads, the next page
+            // on its way, and on this task meanwhile the plan of the page before (execution
+            // still waits for the whole plan: the run cap needs it).
+            let (matches, following, planned) = tokio::join!(matches, pager.next_page(), async {
+                unplanned.take().map_or(Ok(()), |m| collector.add(m))
+            });
+            planned?;
+            let matches = matches?;
             next = following;
             out.count(fetched, &matches);
-            collector.add(matches.items)?;
+            out.cursor = out.cursor.max(matches.latest_update);
+            unplanned = Some(matches.items);
+        }
+        if let Some(matches) = unplanned {
+            collector.add(matches)?;
         }
         Ok(out)
     }
@@ -438,4 +454,13 @@ mod tests {
             Some((t("2026-11-19T11:55:00Z"), t("2026-11-26T11:55:00Z")))
         );
     }
+}
+
+/// A listed item that is not JSON a `Value` holds (past serde_json's nesting limit, say).
+fn undecodable(collection: Collection, e: &serde_json::Error) -> RunError {
+    RunError::Fetch(GraphError::Decode {
+        method: "GET".into(),
+        path: collection.path().into(),
+        message: format!("an item of the page does not decode: {e}"),
+    })
 }

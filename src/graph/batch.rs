@@ -12,8 +12,10 @@ use super::client::{Client, Collection};
 use super::error::{ApiError, Error, Operation};
 use super::models::{AlertUpdate, BatchRequest, BatchRequestItem, CommentRequest, IncidentUpdate};
 
-/// Batches in flight at once.
-const PARALLEL_BATCHES: usize = 4;
+/// Batches in flight at once unless `limits.batches_in_flight` says otherwise. Graph publishes no
+/// concurrency limit for alerts and incidents (only 4 for secure scores); throttling counts each
+/// sub-request, so the count of writes, not this, is what `limits.writes_per_minute` paces.
+pub const DEFAULT_BATCHES_IN_FLIGHT: u32 = 4;
 
 /// One operation of a bulk call.
 #[derive(Debug, Clone)]
@@ -96,7 +98,7 @@ fn item_url(c: Collection, id: &str, suffix: &str) -> String {
 }
 
 impl Client {
-    /// Runs `ops` through `$batch`, 20 per call, up to four calls at a time. Results come back in
+    /// Runs `ops` through `$batch`, 20 per call, up to `limits.batches_in_flight` calls at a time. Results come back in
     /// the order of `ops`: each the response body, or the error that item ended with.
     pub async fn batch(&self, ops: Vec<BatchOp>) -> Vec<Result<Value, Error>> {
         self.batch_inner(ops, true).await
@@ -118,7 +120,7 @@ impl Client {
         let mut chunks = ops.into_iter().enumerate().collect::<Vec<_>>().into_iter().peekable();
         let mut running = JoinSet::new();
         loop {
-            while running.len() < PARALLEL_BATCHES && chunks.peek().is_some() {
+            while running.len() < self.batches_in_flight() && chunks.peek().is_some() {
                 let chunk: Vec<(usize, BatchOp)> = chunks.by_ref().take(BatchRequest::MAX_REQUESTS).collect();
                 let client = self.clone();
                 running.spawn(async move { client.run_chunk(chunk, keep_bodies).await });

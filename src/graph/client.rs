@@ -59,6 +59,8 @@ pub struct ClientOptions {
     /// Attempts per request for retryable failures (including the first):
     /// `limits.request_attempts`.
     pub request_attempts: u32,
+    /// `$batch` calls in flight at once: `limits.batches_in_flight`.
+    pub batches_in_flight: u32,
 }
 
 impl ClientOptions {
@@ -108,6 +110,7 @@ impl ClientOptions {
             hunting_per_minute: 40,
             writes_per_minute: 120,
             request_attempts: crate::http::DEFAULT_REQUEST_ATTEMPTS,
+            batches_in_flight: super::batch::DEFAULT_BATCHES_IN_FLIGHT,
         }
     }
 
@@ -120,6 +123,7 @@ impl ClientOptions {
         self.hunting_per_minute = l.hunting_per_minute;
         self.writes_per_minute = l.writes_per_minute;
         self.request_attempts = l.request_attempts;
+        self.batches_in_flight = l.batches_in_flight;
         self
     }
 }
@@ -158,7 +162,8 @@ pub enum Collection {
 }
 
 impl Collection {
-    fn path(self) -> &'static str {
+    /// The collection's path under the version root, such as `security/alerts_v2`.
+    pub fn path(self) -> &'static str {
         match self {
             Collection::Alerts => "security/alerts_v2",
             Collection::Incidents => "security/incidents",
@@ -209,6 +214,8 @@ struct Inner {
     request_timeout: Duration,
     hunting_timeout: Duration,
     retry: RetryPolicy,
+    /// `$batch` calls in flight at once.
+    batches_in_flight: usize,
     /// The tenant answered `$select` with a 400.
     select_refused: std::sync::atomic::AtomicBool,
 }
@@ -276,9 +283,15 @@ impl Client {
                 request_timeout: config.request_timeout,
                 hunting_timeout: config.hunting_timeout,
                 retry: RetryPolicy::graph(config.request_attempts),
+                batches_in_flight: config.batches_in_flight.max(1) as usize,
                 select_refused: std::sync::atomic::AtomicBool::new(false),
             }),
         })
+    }
+
+    /// `$batch` calls to keep in flight at once.
+    pub(crate) fn batches_in_flight(&self) -> usize {
+        self.inner.batches_in_flight
     }
 
     /// Whether this tenant refused `$select` (lists then ask for whole items).
