@@ -38,9 +38,10 @@ def call(session, method, url, **kw):
 
 def matches(alert, hashes):
     """The playbook's condition: title names EICAR, at least one file, every file's hash listed."""
+    if "eicar" not in (alert.get("title") or "").lower():
+        return False
     files = [e for e in alert.get("evidence") or [] if e.get("@odata.type") == FILE_EVIDENCE]
-    return ("eicar" in (alert.get("title") or "").lower() and len(files) > 0
-            and all(((f.get("fileDetails") or {}).get("sha256") or "").lower() in hashes for f in files))
+    return len(files) > 0 and all(((f.get("fileDetails") or {}).get("sha256") or "").lower() in hashes for f in files)
 
 
 def main():
