@@ -6,11 +6,18 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::client::{Client, Collection};
 use super::error::{ApiError, Error, Operation};
 use super::models::{AlertUpdate, BatchRequest, BatchRequestItem, CommentRequest, IncidentUpdate};
+use crate::http::Retries;
 
 /// Batches in flight at once unless `limits.batches_in_flight` says otherwise. Graph publishes no
 /// concurrency limit for alerts and incidents (only 4 for secure scores); throttling counts each
@@ -117,22 +124,56 @@ impl Client {
     async fn batch_inner(&self, ops: Vec<BatchOp>, keep_bodies: bool) -> Vec<Result<Value, Error>> {
         let total = ops.len();
         let mut results: Vec<Option<Result<Value, Error>>> = (0..total).map(|_| None).collect();
-        let mut chunks = ops.into_iter().enumerate().collect::<Vec<_>>().into_iter().peekable();
+        let policy = self.retry_policy();
+        let clock = self.clock().clone();
+        // One queue for every item: a call takes up to 20 that are ready, and an item to retry
+        // goes back to wait its own delay, then joins whatever call goes next. Throttled items
+        // of many calls so share full calls again instead of each call retrying its few.
+        let mut queue: VecDeque<Queued> = ops
+            .into_iter()
+            .enumerate()
+            .map(|(index, op)| Queued {
+                index,
+                op,
+                retries: policy.start(),
+                ready: None,
+            })
+            .collect();
+        // Only `batches_in_flight` calls are sent at once; a call holds its slot while it is
+        // sent and answered, never while the client waits to send it again (after a 500 of the
+        // whole call), so twice as many calls may be under way.
+        let in_flight = self.batches_in_flight();
+        let slots = Arc::new(Semaphore::new(in_flight));
         let mut running = JoinSet::new();
         loop {
-            while running.len() < self.batches_in_flight() && chunks.peek().is_some() {
-                let chunk: Vec<(usize, BatchOp)> = chunks.by_ref().take(BatchRequest::MAX_REQUESTS).collect();
-                let client = self.clone();
-                running.spawn(async move { client.run_chunk(chunk, keep_bodies).await });
-            }
-            match running.join_next().await {
-                Some(Ok(done)) => {
-                    for (i, r) in done {
-                        results[i] = Some(r);
-                    }
+            while running.len() < 2 * in_flight {
+                let items = take_ready(&mut queue, clock.now());
+                if items.is_empty() {
+                    break;
                 }
-                Some(Err(e)) => tracing::error!(error = %e, "A $batch task failed."),
-                None => break,
+                let (client, slots) = (self.clone(), slots.clone());
+                running.spawn(async move { client.send_items(items, keep_bodies, &slots).await });
+            }
+            if running.is_empty() && queue.is_empty() {
+                break;
+            }
+            let wait = queue
+                .iter()
+                .filter_map(|q| q.ready)
+                .min()
+                .map(|at| (at - clock.now()).to_std().unwrap_or_default())
+                .unwrap_or_default();
+            tokio::select! {
+                Some(joined) = running.join_next() => match joined {
+                    Ok(sent) => {
+                        for (index, result) in sent.done {
+                            results[index] = Some(result);
+                        }
+                        queue.extend(sent.retry);
+                    }
+                    Err(e) => tracing::error!(error = %e, "A $batch task failed."),
+                },
+                () = clock.sleep(wait), if !queue.is_empty() && running.len() < 2 * in_flight => {}
             }
         }
         results
@@ -141,110 +182,136 @@ impl Client {
             .collect()
     }
 
-    /// One chunk of at most 20 operations, retrying throttled and failed items in new batches.
-    async fn run_chunk(&self, chunk: Vec<(usize, BatchOp)>, keep_bodies: bool) -> Vec<(usize, Result<Value, Error>)> {
-        let mut pending = chunk;
-        let mut done = Vec::new();
-        let mut retries = self.retry_policy().start();
-        loop {
-            let round = retries.begin();
-            let request = BatchRequest {
-                requests: pending
-                    .iter()
-                    .map(|(i, op)| {
-                        let mut item = match &op.body {
-                            Some(body) => {
-                                BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, body.clone())
-                            }
-                            None => BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, Value::Null),
-                        };
-                        if op.body.is_none() {
-                            item.body = None;
-                            item.headers = None;
-                        }
-                        item
-                    })
-                    .collect(),
-            };
-            let all_idempotent = pending.iter().all(|(_, op)| op.idempotent);
-            let writes = pending.iter().filter(|(_, op)| op.method != Method::GET).count();
-            let response = match self.post_batch(&request, writes, all_idempotent).await {
-                Ok(r) => r,
-                Err(e) => {
-                    // The whole call failed (after the client's own retries): every item gets it.
-                    let message = e.to_string();
-                    done.extend(
-                        pending
-                            .into_iter()
-                            .map(|(i, op)| (i, Err(copy_error(&e, &op, &message)))),
-                    );
-                    return done;
-                }
-            };
-            let mut retry = Vec::new();
-            // The longest wait any item's answer asked for; none asked: the backoff.
-            let mut asked: Option<Duration> = None;
-            // Every item to retry was only throttled: the round does not use up an attempt.
-            let mut only_throttled = true;
-            for (i, op) in pending {
-                let Some(item) = response.get(&i.to_string()) else {
-                    done.push((
-                        i,
-                        Err(Error::Decode {
-                            method: "POST".into(),
-                            path: op.url.clone(),
-                            message: "no response for this item in the $batch answer".into(),
-                        }),
-                    ));
-                    continue;
-                };
-                if item.is_success() {
-                    let body = if keep_bodies {
-                        item.body_json().unwrap_or(Value::Null)
-                    } else {
-                        Value::Null
+    /// One `$batch` call of at most 20 items: each item's result, or the item back for the queue
+    /// with the time it may go again (its answer's `Retry-After`, else its own backoff step).
+    async fn send_items(&self, items: Vec<Queued>, keep_bodies: bool, slots: &Semaphore) -> Sent {
+        let request = BatchRequest {
+            requests: items
+                .iter()
+                .map(|q| {
+                    let (i, op) = (q.index, &q.op);
+                    let mut item = match &op.body {
+                        Some(body) => BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, body.clone()),
+                        None => BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, Value::Null),
                     };
-                    done.push((i, Ok(body)));
-                    continue;
-                }
-                let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let mut headers = reqwest::header::HeaderMap::new();
-                for (k, v) in item.headers.iter().flatten() {
-                    if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), v.parse()) {
-                        headers.insert(k, v);
+                    if op.body.is_none() {
+                        item.body = None;
+                        item.headers = None;
                     }
-                }
-                let body = item.body.as_ref().map(|b| b.get().as_bytes()).unwrap_or_default();
-                let err = super::client::api_error(&op.method, &op.url, status, &headers, body, op.op);
-                if err.is_retryable() && (op.idempotent || err.was_not_processed()) && retries.can_retry() {
-                    only_throttled &= err.is_throttle();
-                    if let Some(after) = err.retry_after() {
-                        asked = Some(asked.map_or(after, |a| a.max(after)));
-                    }
-                    retry.push((i, op));
+                    item
+                })
+                .collect(),
+        };
+        let all_idempotent = items.iter().all(|q| q.op.idempotent);
+        let writes = items.iter().filter(|q| q.op.method != Method::GET).count();
+        let mut sent = Sent::default();
+        let response = match self.post_batch(&request, writes, all_idempotent, slots).await {
+            Ok(r) => r,
+            Err(e) => {
+                // The whole call failed (after the client's own retries): every item gets it.
+                let message = e.to_string();
+                sent.done = items
+                    .into_iter()
+                    .map(|q| (q.index, Err(copy_error(&e, &q.op, &message))))
+                    .collect();
+                return sent;
+            }
+        };
+        let now = self.clock().now();
+        let mut longest = Duration::ZERO;
+        for mut q in items {
+            q.retries.begin();
+            let Some(item) = response.get(&q.index.to_string()) else {
+                let err = Error::Decode {
+                    method: "POST".into(),
+                    path: q.op.url.clone(),
+                    message: "no response for this item in the $batch answer".into(),
+                };
+                sent.done.push((q.index, Err(err)));
+                continue;
+            };
+            if item.is_success() {
+                let body = if keep_bodies {
+                    item.body_json().unwrap_or(Value::Null)
                 } else {
-                    done.push((i, Err(err)));
+                    Value::Null
+                };
+                sent.done.push((q.index, Ok(body)));
+                continue;
+            }
+            let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut headers = reqwest::header::HeaderMap::new();
+            for (k, v) in item.headers.iter().flatten() {
+                if let (Ok(k), Ok(v)) = (reqwest::header::HeaderName::from_bytes(k.as_bytes()), v.parse()) {
+                    headers.insert(k, v);
                 }
             }
-            if retry.is_empty() {
-                return done;
+            let body = item.body.as_ref().map(|b| b.get().as_bytes()).unwrap_or_default();
+            let err = super::client::api_error(&q.op.method, &q.op.url, status, &headers, body, q.op.op);
+            if err.is_retryable() && (q.op.idempotent || err.was_not_processed()) && q.retries.can_retry() {
+                if err.is_throttle() {
+                    // Asked to wait, not to give up: no attempt spent (within a bound).
+                    q.retries.throttled();
+                }
+                // `Retry-After: 0` means at once: waiting a backoff step instead is what made
+                // retries under throttling far slower than the answers asked.
+                let delay = q.retries.delay(err.retry_after());
+                longest = longest.max(delay);
+                q.ready = Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
+                sent.retry.push(q);
+            } else {
+                sent.done.push((q.index, Err(err)));
             }
-            // `Retry-After: 0` means at once: waiting a backoff step instead is what made
-            // rounds under throttling far slower than the answers asked.
-            let delay = retries.delay(asked);
-            if only_throttled {
-                retries.throttled();
-            }
+        }
+        if !sent.retry.is_empty() {
             tracing::warn!(
-                items = retry.len(),
-                round,
-                delay_ms = delay.as_millis() as u64,
+                items = sent.retry.len(),
+                delay_ms = longest.as_millis() as u64,
                 "Retrying throttled or failed $batch items."
             );
-            self.clock().sleep(delay).await;
-            pending = retry;
         }
+        sent
     }
+}
+
+/// An operation waiting in [`Client::batch`]'s queue.
+struct Queued {
+    /// Its position in the caller's operations (and its id in the batch).
+    index: usize,
+    op: BatchOp,
+    /// Its own attempts.
+    retries: Retries,
+    /// Not before then (None: at once).
+    ready: Option<DateTime<Utc>>,
+}
+
+/// What one call settled, and what goes back to the queue.
+#[derive(Default)]
+struct Sent {
+    done: Vec<(usize, Result<Value, Error>)>,
+    retry: Vec<Queued>,
+}
+
+/// Up to 20 operations that may go at `now`, the earliest queued first.
+fn take_ready(queue: &mut VecDeque<Queued>, now: DateTime<Utc>) -> Vec<Queued> {
+    let ready = |q: &Queued| q.ready.is_none_or(|at| at <= now);
+    let mut taken = Vec::new();
+    // Mostly the front is ready (first attempts, then retries in the order they came back).
+    while taken.len() < BatchRequest::MAX_REQUESTS && queue.front().is_some_and(ready) {
+        taken.extend(queue.pop_front());
+    }
+    if taken.len() < BatchRequest::MAX_REQUESTS && !queue.is_empty() {
+        let mut waiting = VecDeque::with_capacity(queue.len());
+        for q in queue.drain(..) {
+            if taken.len() < BatchRequest::MAX_REQUESTS && ready(&q) {
+                taken.push(q);
+            } else {
+                waiting.push_back(q);
+            }
+        }
+        *queue = waiting;
+    }
+    taken
 }
 
 /// A batch-wide failure, restated for one item.
@@ -279,5 +346,32 @@ mod tests {
         let op = BatchOp::update_alert("a b", &AlertUpdate::default());
         assert_eq!(op.url, "/security/alerts_v2/a%20b");
         assert!(op.idempotent);
+    }
+
+    #[test]
+    fn a_call_takes_the_first_twenty_ready_items_and_leaves_the_waiting_in_order() {
+        let now = "2026-12-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let later = now + chrono::Duration::seconds(1);
+        let policy = crate::http::RetryPolicy::graph(6);
+        let queued = |index: usize, ready: Option<DateTime<Utc>>| Queued {
+            index,
+            op: BatchOp::get(Collection::Alerts, &index.to_string()),
+            retries: policy.start(),
+            ready,
+        };
+        // 0..5 waiting, 5..30 ready, 30 due now.
+        let mut queue: VecDeque<Queued> = (0..30)
+            .map(|i| queued(i, (i < 5).then_some(later)))
+            .chain([queued(30, Some(now))])
+            .collect();
+        let first: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.index).collect();
+        assert_eq!(first, (5..25).collect::<Vec<_>>());
+        let second: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.index).collect();
+        assert_eq!(second, vec![25, 26, 27, 28, 29, 30]);
+        assert!(take_ready(&mut queue, now).is_empty());
+        let left: Vec<usize> = queue.iter().map(|q| q.index).collect();
+        assert_eq!(left, vec![0, 1, 2, 3, 4]);
+        assert_eq!(take_ready(&mut queue, later).len(), 5);
+        assert!(queue.is_empty());
     }
 }

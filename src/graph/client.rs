@@ -229,6 +229,8 @@ struct Request<'a> {
     /// Safe to repeat after an uncertain outcome.
     idempotent: bool,
     timeout: Duration,
+    /// Held while each attempt is sent and answered (not while it waits to retry).
+    slots: Option<&'a tokio::sync::Semaphore>,
 }
 
 impl Client {
@@ -467,6 +469,7 @@ impl Client {
             op: c.write(),
             idempotent: false,
             timeout: self.inner.request_timeout,
+            slots: None,
         };
         let bytes = self.execute(req).await?;
         let page: Page<AlertComment> = decode("POST", &path, &bytes)?;
@@ -556,7 +559,14 @@ impl Client {
             if req.method != Method::GET && !matches!(req.op, Operation::Hunting | Operation::Batch) {
                 inner.writes.acquire(1).await;
             }
-            let err = match self.send_once(&req, &token).await {
+            let slot = match req.slots {
+                // Never closed.
+                Some(slots) => slots.acquire().await.ok(),
+                None => None,
+            };
+            let sent = self.send_once(&req, &token).await;
+            drop(slot);
+            let err = match sent {
                 Ok(answer) => return Ok(answer),
                 Err(e) => e,
             };
@@ -620,6 +630,7 @@ impl Client {
         request: &super::models::BatchRequest,
         writes: usize,
         idempotent: bool,
+        slots: &tokio::sync::Semaphore,
     ) -> Result<super::models::BatchResponse, Error> {
         if writes > 0 {
             self.inner
@@ -635,6 +646,7 @@ impl Client {
             op: Operation::Batch,
             idempotent,
             timeout: self.inner.request_timeout,
+            slots: Some(slots),
         };
         let bytes = self.execute(req).await?;
         decode("POST", "/$batch", &bytes)
@@ -785,6 +797,7 @@ impl<'a> Request<'a> {
             op,
             idempotent: true,
             timeout,
+            slots: None,
         }
     }
 }
