@@ -323,3 +323,74 @@ impl<'a> Collector<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::Settings;
+
+    fn playbook(condition: &str) -> Arc<Playbook> {
+        let text = format!(
+            "name: p\nschedule: '@hourly'\ntrigger: {{ alerts: {{}} }}\ncondition: '{condition}'\nactions:\n  - log: {{ message: m }}\n"
+        );
+        let loaded = crate::playbook::parse_str(&text, Path::new("/p/p.yaml"), Path::new("/p"), &Settings::embedded());
+        Arc::new(loaded.playbook.unwrap_or_else(|| panic!("{:#?}", loaded.diagnostics)))
+    }
+
+    fn ctx() -> RunContext {
+        let now = "2026-12-01T10:00:00Z".parse().unwrap();
+        RunContext {
+            run_id: "r".into(),
+            started: now,
+            now,
+            lists: Arc::default(),
+        }
+    }
+
+    /// A page split over the cores keeps its order, its errors' positions and its latest update.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_page_evaluated_in_parts_is_the_page_evaluated_whole() {
+        let items: Vec<Box<RawValue>> = (0..1000)
+            .map(|i| {
+                let item = json!({
+                    "id": format!("a{i}"),
+                    "n": i,
+                    // Item 700 has a string where the condition does arithmetic: an error.
+                    "m": if i == 700 { json!("x") } else { json!(i % 3) },
+                    "lastUpdateDateTime": format!("2026-11-30T{:02}:00:00Z", i % 24)
+                });
+                serde_json::value::to_raw_value(&item).unwrap()
+            })
+            .collect();
+        let matches = evaluate_page(playbook("alert.m * 2 == 0"), ctx(), Collection::Alerts, items)
+            .await
+            .unwrap();
+        let ids: Vec<&str> = matches.items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+        let expected: Vec<String> = (0..1000)
+            .filter(|i| i % 3 == 0 && *i != 700)
+            .map(|i| format!("a{i}"))
+            .collect();
+        assert_eq!(ids, expected);
+        assert_eq!(matches.errors.len(), 1);
+        assert_eq!(
+            (matches.errors[0].index, matches.errors[0].item_id.as_str()),
+            (700, "a700")
+        );
+        assert_eq!(matches.latest_update, Some("2026-11-30T23:00:00Z".parse().unwrap()));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_item_that_does_not_parse_fails_the_page() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let items = vec![RawValue::from_string(format!("{{\"id\":\"a\",\"x\":{deep}}}")).unwrap()];
+        assert!(
+            evaluate_page(playbook("true"), ctx(), Collection::Alerts, items)
+                .await
+                .is_err()
+        );
+    }
+}

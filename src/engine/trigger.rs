@@ -323,6 +323,15 @@ pub fn cursor_filter(user: Option<&odata::Expr>, since: DateTime<Utc>) -> String
     odata::with_cursor(user.as_deref(), "lastUpdateDateTime", since)
 }
 
+/// A listed item that is not JSON a `Value` holds (past serde_json's nesting limit, say).
+fn undecodable(collection: Collection, e: &serde_json::Error) -> RunError {
+    RunError::Fetch(GraphError::Decode {
+        method: "GET".into(),
+        path: collection.path().into(),
+        message: format!("an item of the page does not decode: {e}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,13 +463,4 @@ mod tests {
             Some((t("2026-11-19T11:55:00Z"), t("2026-11-26T11:55:00Z")))
         );
     }
-}
-
-/// A listed item that is not JSON a `Value` holds (past serde_json's nesting limit, say).
-fn undecodable(collection: Collection, e: &serde_json::Error) -> RunError {
-    RunError::Fetch(GraphError::Decode {
-        method: "GET".into(),
-        path: collection.path().into(),
-        message: format!("an item of the page does not decode: {e}"),
-    })
 }
