@@ -172,6 +172,18 @@ fn bad_values_are_each_reported() {
     );
 }
 
+/// The Graph client's options under settings `s`.
+fn client_options(s: &Settings) -> crate::graph::ClientOptions {
+    crate::graph::ClientOptions::new(
+        "http://127.0.0.1:1".parse().unwrap(),
+        "http://127.0.0.1:1".parse().unwrap(),
+        "t",
+        "c",
+        crate::graph::Credentials::Secret("s".into()),
+    )
+    .with_limits(s)
+}
+
 /// `limits.max_attempts` is per action across runs; `limits.request_attempts` per HTTP request
 /// within a run, for the Graph client and webhooks alike.
 #[test]
@@ -180,14 +192,7 @@ fn request_attempts_are_their_own_setting() {
     assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (2, 6));
     let (s, _) = parse("limits: { request_attempts: 3 }\n").unwrap();
     assert_eq!((s.limits.max_attempts, s.limits.request_attempts), (5, 3));
-    let client = crate::graph::ClientOptions::new(
-        "http://127.0.0.1:1".parse().unwrap(),
-        "http://127.0.0.1:1".parse().unwrap(),
-        "t",
-        "c",
-        crate::graph::Credentials::Secret("s".into()),
-    )
-    .with_limits(&s);
+    let client = client_options(&s);
     assert_eq!(
         client.request_attempts, 3,
         "the client's per-request attempts come from the setting"
@@ -205,14 +210,7 @@ fn batches_in_flight_default_to_four_and_stay_within_one_to_twenty() {
     let (s, _) = parse("tenant_id: t\nclient_id: c\n").unwrap();
     assert_eq!(s.limits.batches_in_flight, 4);
     let (s, _) = parse("limits: { batches_in_flight: 8 }\n").unwrap();
-    let client = crate::graph::ClientOptions::new(
-        "http://127.0.0.1:1".parse().unwrap(),
-        "http://127.0.0.1:1".parse().unwrap(),
-        "t",
-        "c",
-        crate::graph::Credentials::Secret("s".into()),
-    )
-    .with_limits(&s);
+    let client = client_options(&s);
     assert_eq!(client.batches_in_flight, 8);
     for (text, message) in [
         (
