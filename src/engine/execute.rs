@@ -1,8 +1,8 @@
 //! Executing a run's pending ledger entries in phases: action k for every item before action
 //! k+1, and only for items whose earlier actions succeeded. Updates of one collection go
 //! together, after the guard's one re-read of what changed since the fetch; emails one at a
-//! time over the mailer's connection; webhooks a few at once. Each outcome is recorded as it
-//! is known.
+//! time over the mailer's connection; webhooks a few at once. A phase's outcomes are recorded
+//! together, in one transaction, once the phase has run.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,6 +1,7 @@
-//! Bulk operations through JSON batching (`POST /$batch`, at most 20 requests each): batches go
-//! out in parallel, responses (possibly out of order) are matched by id, and each item's 429 or
-//! 5xx is retried on its own; every item gets its own result.
+//! Bulk operations through JSON batching (`POST /$batch`, at most 20 requests each): calls go
+//! out `limits.batches_in_flight` at a time, responses (possibly out of order) are matched by id,
+//! and each item's 429 or 5xx is retried on its own, with its own attempts: it waits its delay in
+//! one queue shared by every item and joins the next call. Every item gets its own result.
 
 use std::time::Duration;
 
