@@ -36,26 +36,112 @@ pub struct ConditionError {
 
 /// Runs the condition over `items`.
 pub fn matching(evaluator: &Evaluator<'_>, items: Vec<Value>) -> Matches {
+    let items = items.into_iter().map(|item| (item, None)).collect();
+    // Whole items are not parsed again: this cannot fail.
+    matching_with(evaluator, &Parsed, items).unwrap_or_default()
+}
+
+/// [`matching`] over what the condition sees of each item; a matching item whose whole is still
+/// to be read is read through `prepare` (an item that does not parse fails the lot).
+fn matching_with<P: Prepare>(
+    evaluator: &Evaluator<'_>,
+    prepare: &P,
+    items: Vec<(Value, Option<P::Item>)>,
+) -> serde_json::Result<Matches> {
     let mut out = Matches::default();
-    for (index, item) in items.into_iter().enumerate() {
-        let item = Arc::new(item);
-        let verdict = evaluator.matches_shared(&item);
+    for (index, (seen, rest)) in items.into_iter().enumerate() {
+        let seen = Arc::new(seen);
+        let verdict = evaluator.matches_shared(&seen);
         // The condition's views of the item are gone once it has run.
-        let item = Arc::try_unwrap(item).unwrap_or_else(|shared| (*shared).clone());
+        let seen = Arc::try_unwrap(seen).unwrap_or_else(|shared| (*shared).clone());
         match verdict {
-            Ok(true) => out.items.push(item),
+            Ok(true) => out.items.push(match rest {
+                Some(item) => prepare.whole(item)?,
+                None => seen,
+            }),
             Ok(false) => {}
             Err(error) => out.errors.push(ConditionError {
                 index,
-                item_id: item
+                item_id: seen
                     .get("id")
                     .and_then(Value::as_str)
-                    .map_or_else(|| plan::row_hash(&item), str::to_string),
+                    .map_or_else(|| plan::row_hash(&seen), str::to_string),
                 error,
             }),
         }
     }
-    out
+    Ok(out)
+}
+
+/// How the items handed to [`evaluate_with`] become what the condition sees and, when one
+/// matches, what the plan sees.
+trait Prepare: Clone + Send + 'static {
+    type Item: Send + 'static;
+    /// What the condition sees of `item`, and the item again when the whole of it is still to
+    /// be read should it match.
+    fn seen(&self, item: Self::Item) -> serde_json::Result<(Value, Option<Self::Item>)>;
+    /// The whole of an item [`Prepare::seen`] handed back.
+    fn whole(&self, item: Self::Item) -> serde_json::Result<Value>;
+}
+
+/// Items parsed already (hunting rows, a test's inputs): seen whole.
+#[derive(Clone)]
+struct Parsed;
+
+impl Prepare for Parsed {
+    type Item = Value;
+
+    fn seen(&self, item: Value) -> serde_json::Result<(Value, Option<Value>)> {
+        Ok((item, None))
+    }
+
+    fn whole(&self, item: Value) -> serde_json::Result<Value> {
+        Ok(item)
+    }
+}
+
+/// A listed page's raw items of `collection`. With `reads` (every property the condition reads,
+/// and the run's own), the condition sees only those, parsed, and a matching item is parsed
+/// whole afterwards: most items fail a condition on a property or two, and their evidence, most
+/// of their bytes, is then never built. Without (a condition that uses the item other than by
+/// its properties, or none), every item is parsed whole at once.
+#[derive(Clone)]
+struct Page {
+    collection: Collection,
+    reads: Option<Arc<[String]>>,
+}
+
+/// What a run reads of every item, matching or not: its id (a condition error names it) and
+/// its `lastUpdateDateTime` (the cursor).
+const RUN_READS: [&str; 2] = ["id", "lastUpdateDateTime"];
+
+impl Page {
+    fn new(playbook: &Playbook, collection: Collection) -> Page {
+        let reads = playbook.condition.as_ref().and_then(|c| {
+            let mut reads = c.property_reads(c.kind().var_name())?;
+            reads.extend(RUN_READS.map(String::from));
+            Some(reads.into_iter().collect())
+        });
+        Page { collection, reads }
+    }
+}
+
+impl Prepare for Page {
+    type Item = Box<RawValue>;
+
+    fn seen(&self, raw: Box<RawValue>) -> serde_json::Result<(Value, Option<Box<RawValue>>)> {
+        match &self.reads {
+            Some(reads) => {
+                let keys: Vec<&str> = reads.iter().map(String::as_str).collect();
+                Ok((self.collection.parse(raw.get(), Some(&keys))?, Some(raw)))
+            }
+            None => Ok((self.collection.parse(raw.get(), None)?, None)),
+        }
+    }
+
+    fn whole(&self, raw: Box<RawValue>) -> serde_json::Result<Value> {
+        self.collection.parse(raw.get(), None)
+    }
 }
 
 /// Items a condition is evaluated over on one blocking thread; a page of more is split.
@@ -65,39 +151,41 @@ const CHUNK: usize = 256;
 /// there are cores; each condition error is logged (a run counts it as no match); a condition
 /// that cannot be prepared fails on every item.
 pub async fn evaluate(playbook: Arc<Playbook>, ctx: RunContext, items: Vec<Value>) -> Matches {
-    match evaluate_with(playbook, ctx, items, Ok::<Value, std::convert::Infallible>).await {
-        Ok(matches) => matches,
-        Err(never) => match never {},
-    }
+    // Whole items are not parsed again: this cannot fail.
+    evaluate_with(playbook, ctx, items, Parsed).await.unwrap_or_default()
 }
 
 /// [`evaluate`] over a page of raw items: each is parsed and normalised as `collection`'s on
-/// the blocking threads too, and [`Matches::latest_update`] is the page's latest
-/// `lastUpdateDateTime`. An item that does not parse fails the page.
+/// the blocking threads too (only what the condition reads of it, until it matches), and
+/// [`Matches::latest_update`] is the page's latest `lastUpdateDateTime`. An item that does not
+/// parse fails the page (one too deeply nested to parse whole does when it matches).
 pub async fn evaluate_page(
     playbook: Arc<Playbook>,
     ctx: RunContext,
     collection: Collection,
     items: Vec<Box<RawValue>>,
-) -> Result<Matches, serde_json::Error> {
-    let prepare = move |raw: Box<RawValue>| {
-        let mut item: Value = serde_json::from_str(raw.get())?;
-        collection.normalize(&mut item);
-        Ok(item)
-    };
+) -> serde_json::Result<Matches> {
+    let prepare = Page::new(&playbook, collection);
     evaluate_with(playbook, ctx, items, prepare).await
 }
 
-async fn evaluate_with<I, E>(
+/// [`evaluate_page`] on this thread, in one part, without logging condition errors: what the
+/// condition benchmark measures.
+pub fn evaluate_page_here(
+    playbook: &Playbook,
+    ctx: &RunContext,
+    collection: Collection,
+    items: Vec<Box<RawValue>>,
+) -> serde_json::Result<Matches> {
+    evaluate_chunk(playbook, ctx, 0, items, &Page::new(playbook, collection))
+}
+
+async fn evaluate_with<P: Prepare>(
     playbook: Arc<Playbook>,
     ctx: RunContext,
-    items: Vec<I>,
-    prepare: impl Fn(I) -> Result<Value, E> + Clone + Send + 'static,
-) -> Result<Matches, E>
-where
-    I: Send + 'static,
-    E: Send + 'static,
-{
+    items: Vec<P::Item>,
+    prepare: P,
+) -> serde_json::Result<Matches> {
     let parts = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(items.len().div_ceil(CHUNK))
@@ -106,10 +194,14 @@ where
     let mut items = items.into_iter();
     let mut tasks = Vec::with_capacity(parts);
     for part in 0..parts {
-        let chunk: Vec<I> = items.by_ref().take(size).collect();
+        let chunk: Vec<P::Item> = items.by_ref().take(size).collect();
         let (playbook, ctx, prepare) = (playbook.clone(), ctx.clone(), prepare.clone());
         tasks.push(tokio::task::spawn_blocking(move || {
-            evaluate_chunk(&playbook, &ctx, part * size, chunk, prepare)
+            let matches = evaluate_chunk(&playbook, &ctx, part * size, chunk, &prepare)?;
+            for e in &matches.errors {
+                tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, error = %e.error, "Condition failed; counted as no match.");
+            }
+            Ok(matches)
         }));
     }
     let mut out = Matches::default();
@@ -128,52 +220,44 @@ where
 }
 
 /// One part of [`evaluate_with`]: `items` start at position `offset` of what is evaluated.
-fn evaluate_chunk<I, E>(
+fn evaluate_chunk<P: Prepare>(
     playbook: &Playbook,
     ctx: &RunContext,
     offset: usize,
-    items: Vec<I>,
-    prepare: impl Fn(I) -> Result<Value, E>,
-) -> Result<Matches, E> {
-    let mut values = Vec::with_capacity(items.len());
+    items: Vec<P::Item>,
+    prepare: &P,
+) -> serde_json::Result<Matches> {
+    let mut seen = Vec::with_capacity(items.len());
     let mut latest_update = None;
     for item in items {
-        let value = prepare(item)?;
+        let (value, rest) = prepare.seen(item)?;
         let updated = value
             .get("lastUpdateDateTime")
             .and_then(Value::as_str)
             .and_then(crate::time::parse_utc);
         latest_update = latest_update.max(updated);
-        values.push(value);
+        seen.push((value, rest));
     }
-    let mut matches = if playbook.condition.is_none() {
-        Matches {
-            items: values,
-            ..Matches::default()
-        }
-    } else {
-        match Evaluator::new(playbook, ctx) {
-            Ok(evaluator) => matching(&evaluator, values),
-            Err(error) => {
-                tracing::error!(playbook = %playbook.name, error = %error, "Cannot prepare the condition.");
-                // Every item fails its condition the same way.
-                let errors = (0..values.len())
-                    .map(|index| ConditionError {
-                        index,
-                        item_id: String::new(),
-                        error: error.clone(),
-                    })
-                    .collect();
-                Matches {
-                    errors,
-                    ..Matches::default()
-                }
+    let mut matches = match Evaluator::new(playbook, ctx) {
+        Ok(evaluator) => matching_with(&evaluator, prepare, seen)?,
+        Err(error) => {
+            tracing::error!(playbook = %playbook.name, error = %error, "Cannot prepare the condition.");
+            // Every item fails its condition the same way.
+            let errors = (0..seen.len())
+                .map(|index| ConditionError {
+                    index,
+                    item_id: String::new(),
+                    error: error.clone(),
+                })
+                .collect();
+            Matches {
+                errors,
+                ..Matches::default()
             }
         }
     };
     for e in &mut matches.errors {
         e.index += offset;
-        tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, error = %e.error, "Condition failed; counted as no match.");
     }
     matches.latest_update = latest_update;
     Ok(matches)
@@ -383,12 +467,52 @@ mod tests {
         assert_eq!(matches.latest_update, Some("2026-11-30T23:00:00Z".parse().unwrap()));
     }
 
+    /// The condition sees what it reads of each item, normalised; a match comes out whole; a
+    /// condition that uses the item whole sees all of it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_condition_sees_what_it_reads_and_a_match_comes_out_whole() {
+        let items = || -> Vec<Box<RawValue>> {
+            [
+                json!({"id": "a", "title": "EICAR", "status": "New", "evidence": [{"verdict": "Malicious"}],
+                       "lastUpdateDateTime": "2026-11-30T01:00:00Z"}),
+                json!({"id": "b", "title": "other", "status": "New", "evidence": [],
+                       "lastUpdateDateTime": "2026-11-30T02:00:00Z"}),
+            ]
+            .iter()
+            .map(|i| serde_json::value::to_raw_value(i).unwrap())
+            .collect()
+        };
+        let run = |condition: &str| {
+            let playbook = playbook(condition);
+            async move {
+                evaluate_page(playbook, ctx(), Collection::Alerts, items())
+                    .await
+                    .unwrap()
+            }
+        };
+        let matched = run("alert.title == \"EICAR\" && alert.status == \"new\"").await;
+        assert_eq!(matched.items.len(), 1);
+        assert_eq!(matched.items[0]["evidence"], json!([{"verdict": "malicious"}]));
+        assert_eq!(matched.latest_update, Some("2026-11-30T02:00:00Z".parse().unwrap()));
+        let whole = run("alert.keys().len() == 5 && alert.evidence.len() == 1").await;
+        assert_eq!(whole.items.len(), 1);
+        assert_eq!(whole.items[0]["id"], "a");
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn an_item_that_does_not_parse_fails_the_page() {
         let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-        let items = vec![RawValue::from_string(format!("{{\"id\":\"a\",\"x\":{deep}}}")).unwrap()];
+        let items = || vec![RawValue::from_string(format!("{{\"id\":\"a\",\"x\":{deep}}}")).unwrap()];
         assert!(
-            evaluate_page(playbook("true"), ctx(), Collection::Alerts, items)
+            evaluate_page(playbook("true"), ctx(), Collection::Alerts, items())
+                .await
+                .is_err()
+        );
+        // A condition that does not read `x` leaves it unparsed: only a match is parsed whole.
+        let page = evaluate_page(playbook("alert.id == \"b\""), ctx(), Collection::Alerts, items()).await;
+        assert!(page.is_ok_and(|m| m.items.is_empty() && m.errors.is_empty()));
+        assert!(
+            evaluate_page(playbook("alert.id == \"a\""), ctx(), Collection::Alerts, items())
                 .await
                 .is_err()
         );

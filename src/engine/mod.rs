@@ -10,7 +10,7 @@
 //! through `collect` with dedup in memory.
 
 pub mod backtest;
-mod collect;
+pub mod collect;
 pub mod doctor;
 mod error;
 mod execute;

@@ -178,6 +178,17 @@ impl Collection {
         }
     }
 
+    /// An item of this collection as playbooks see it, from its JSON: normalised, and with
+    /// `only` just the properties it names (see [`super::models::normalize::parse_properties`]).
+    pub fn parse(self, json: &str, only: Option<&[&str]>) -> serde_json::Result<serde_json::Value> {
+        let mut item = match only {
+            Some(keys) => super::models::normalize::parse_properties(json, keys)?,
+            None => serde_json::from_str(json)?,
+        };
+        self.normalize(&mut item);
+        Ok(item)
+    }
+
     pub(crate) fn read(self) -> Operation {
         match self {
             Collection::Alerts => Operation::ReadAlerts,

@@ -9,6 +9,11 @@ use crate::graph::enums::{
     EVIDENCE_REMEDIATION_STATUS, EVIDENCE_ROLE, EVIDENCE_VERDICT, INCIDENT_STATUS, INVESTIGATION_STATE, SERVICE_SOURCE,
     canonical,
 };
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserializer as _;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// The enum-valued properties of an alert and their member tables.
@@ -44,6 +49,71 @@ pub fn normalize_alert(value: &mut Value) {
 /// Normalises an incident's enum properties and every embedded alert (`$expand=alerts`).
 pub fn normalize_incident(value: &mut Value) {
     visit_incident(value, &mut normalize_value);
+}
+
+/// The JSON object `json` with only the properties `keys` names (of a repeated name the last,
+/// as a whole parse keeps): the others are scanned, not built. A condition that reads the title
+/// of a 6 KB alert so leaves its evidence unparsed. Anything but an object is parsed whole.
+pub fn parse_properties(json: &str, keys: &[&str]) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    match de
+        .deserialize_map(Only(keys))
+        .and_then(|value| de.end().map(|()| value))
+    {
+        Ok(value) => Ok(value),
+        // Not an object, or not JSON: the whole parse says which.
+        Err(_) => serde_json::from_str(json),
+    }
+}
+
+/// [`parse_properties`]' visitor: the object, `.0` its only properties.
+struct Only<'k>(&'k [&'k str]);
+
+impl<'de> Visitor<'de> for Only<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            if self.0.contains(&&*key) {
+                out.insert(key.into_owned(), map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A property name, borrowed from the JSON when it has no escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<Self::Value, D::Error> {
+        de.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property name")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
 }
 
 /// Replaces the members declared after `unknownFutureValue` (evolvable members, reference §2)
@@ -145,6 +215,22 @@ mod tests {
         assert_eq!(alert["createdDateTime"], original["createdDateTime"]);
         // The nested evidence is not an evidence item of the alert: left alone.
         assert_eq!(alert["evidence"][3]["account"], original["evidence"][3]["account"]);
+    }
+
+    #[test]
+    fn a_part_of_an_object_is_that_part_of_the_whole() {
+        let json = r#"{"id":"a","t\u0069tle":"x","evidence":[{"deep":[[[1]]]}],"n":1.5,"id":"b","s":"\"q\""}"#;
+        let whole: Value = serde_json::from_str(json).unwrap();
+        let part = parse_properties(json, &["id", "title", "s", "absent"]).unwrap();
+        assert_eq!(part, json!({"id": "b", "title": "x", "s": "\"q\""}));
+        for (key, value) in part.as_object().unwrap() {
+            assert_eq!(&whole[key], value, "{key}");
+        }
+        assert_eq!(parse_properties(json, &[]).unwrap(), json!({}));
+        // Not an object: parsed whole; not JSON: the whole parse's error.
+        assert_eq!(parse_properties("[1, 2]", &["id"]).unwrap(), json!([1, 2]));
+        assert!(parse_properties(r#"{"id": "a", "x": [}"#, &["id"]).is_err());
+        assert!(parse_properties(r#"{"id": "a"} x"#, &["id"]).is_err());
     }
 
     #[test]
