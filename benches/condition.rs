@@ -209,7 +209,7 @@ fn shipped_conditions() {
         // A playbook whose condition reads the item whole: every item parsed whole, as before.
         let mut whole = playbook.clone();
         if let Some(c) = &playbook.condition {
-            let text = format!("{} != () && (\n{}\n)", c.kind().var_name(), c.source());
+            let text = format!("{} != () && {{\n{}\n}}", c.kind().var_name(), c.source());
             whole.condition = Some(compile_condition(&text, c.kind()).expect("compiles"));
         }
         assert_eq!(page(&whole).items.len(), matched);
