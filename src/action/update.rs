@@ -4,9 +4,10 @@
 //! since the fetch, or a GET for actions resumed from an earlier run or targets never fetched),
 //! skip the write when an analyst changed status, assignedTo, classification or determination
 //! since the match, or when `only_if_status` does not allow the current status; PATCH the
-//! fields that differ (tags applied to the fresh `customTags`) in parallel `$batch` calls; then
-//! post comments, also batched, only for items whose PATCH returned 200 (or that needed none),
-//! each ending with the ledger-id marker, and never again when the marker is already there.
+//! fields that differ (tags applied to the fresh `customTags`); then post the comment, only once
+//! the PATCH returned 200 (or when none was needed), ending with the ledger-id marker, and never
+//! again when the marker is already there. Every step of every update goes through one queue of
+//! parallel `$batch` calls, so an item waits only for its own earlier steps.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -196,65 +197,212 @@ impl<S> UpdateJob<S> {
 
 /// Executes updates; `changed` holds the items the engine's re-read found changed since the
 /// fetch (normalised Graph JSON by id). Returns an outcome per ledger id.
+///
+/// Each update goes its own way through one shared `$batch` queue ([`Client::bulk`]): the read
+/// of its target when it needs one (one GET per target, shared by its updates), the guard, the
+/// PATCH, then the comment once the PATCH returned 200. One item's retried PATCH so holds up
+/// neither the other items' comments nor the end of the phase beyond its own retries.
 pub async fn execute<S: Status>(
     client: &Client,
     jobs: Vec<UpdateJob<S>>,
     changed: &HashMap<String, Value>,
 ) -> Vec<(i64, Outcome)> {
-    let mut outcomes = Vec::new();
-    let mut fresh = read_fresh(client, &jobs, changed).await;
-    // Phase 1: guard, and the PATCH bodies.
-    let mut to_patch = Vec::new();
-    let mut after_patch = Vec::new();
-    for job in jobs {
-        let item = match fresh.remove(&job.params.target) {
-            Some(Ok(v)) => Some(v),
-            Some(Err(e)) => {
-                outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable())));
-                continue;
+    let mut updates = Updates {
+        flows: jobs
+            .into_iter()
+            .map(|job| Flow {
+                job,
+                posted: false,
+                step: Step::Read,
+            })
+            .collect(),
+        readers: HashMap::new(),
+        rounds: client.retry_policy().attempts,
+        settled: 0,
+        outcomes: Vec::new(),
+    };
+    let mut ops = Vec::new();
+    for i in 0..updates.flows.len() {
+        let job = &updates.flows[i].job;
+        if job.needs_fresh_read() {
+            let target = job.params.target.clone();
+            let readers = updates.readers.entry(target).or_default();
+            if readers.is_empty() {
+                ops.push((i, BatchOp::get(S::COLLECTION, &job.params.target)));
             }
-            None => None,
-        };
+            readers.push(i);
+        } else {
+            let item = changed.get(&job.params.target).cloned();
+            updates.checked(i, item, &mut ops);
+        }
+    }
+    client
+        .bulk(ops, |i, result, next| updates.answered(i, result, next))
+        .await;
+    updates.finish()
+}
+
+/// The updates of one [`execute`], each at its step.
+struct Updates<S> {
+    flows: Vec<Flow<S>>,
+    /// The updates waiting for each target's read.
+    readers: HashMap<String, Vec<usize>>,
+    /// How many times a comment may be posted (the client's request attempts).
+    rounds: u32,
+    /// Comment posts of unknown outcome settled by reading the item's comments.
+    settled: u32,
+    outcomes: Vec<(i64, Outcome)>,
+}
+
+/// One update on its way.
+struct Flow<S> {
+    job: UpdateJob<S>,
+    /// Resumed, and its comment's marker is already on the item.
+    posted: bool,
+    step: Step,
+}
+
+/// What an update waits for.
+enum Step {
+    /// Its target's fresh state.
+    Read,
+    /// The answer to its PATCH.
+    Patch,
+    /// The answer to its comment's `n`th post.
+    Comment(u32),
+    /// The item's comments, after the `n`th post's outcome was unknown (a 500 or a lost
+    /// connection after sending): posted if the marker is there, else posted again.
+    Settle { round: u32, error: Error },
+    /// Nothing: its outcome is recorded.
+    Done,
+}
+
+impl<S: Status> Updates<S> {
+    /// Takes the answer to update `i`'s operation and queues its next one.
+    fn answered(&mut self, i: usize, result: Result<Value, Error>, next: &mut Vec<(usize, BatchOp)>) {
+        let collection = S::COLLECTION;
+        match std::mem::replace(&mut self.flows[i].step, Step::Done) {
+            Step::Read => {
+                let target = &self.flows[i].job.params.target;
+                let readers = self.readers.remove(target).unwrap_or_else(|| vec![i]);
+                match result {
+                    Ok(mut item) => {
+                        collection.normalize(&mut item);
+                        for j in readers {
+                            self.checked(j, Some(item.clone()), next);
+                        }
+                    }
+                    Err(e) => {
+                        for j in readers {
+                            self.end(j, Outcome::failed(e.to_string(), e.is_retryable()));
+                        }
+                    }
+                }
+            }
+            Step::Patch => match result {
+                Ok(_) => self.patched(i, next),
+                Err(e) => self.end(i, Outcome::failed(e.to_string(), e.is_retryable())),
+            },
+            Step::Comment(round) => match result {
+                Ok(_) => self.end(i, Outcome::Done),
+                Err(error) if error.is_retryable() && round < self.rounds => {
+                    tracing::debug!(ledger_id = self.flows[i].job.ledger_id, round, error = %error, "A comment post failed; checking its marker before posting again.");
+                    self.settled += 1;
+                    let target = &self.flows[i].job.params.target;
+                    next.push((i, BatchOp::get(collection, target)));
+                    self.flows[i].step = Step::Settle { round, error };
+                }
+                Err(error) => self.comment_failed(i, &error),
+            },
+            Step::Settle { round, error } => {
+                let flow = &mut self.flows[i];
+                match result {
+                    Ok(item) if has_marker(&item, &comment_marker(flow.job.ledger_id)) => self.end(i, Outcome::Done),
+                    _ if round >= self.rounds => self.comment_failed(i, &error),
+                    Ok(_) => {
+                        next.push((i, comment_op(&flow.job)));
+                        flow.step = Step::Comment(round + 1);
+                    }
+                    // Not readable now: read again, as a round of its own.
+                    Err(_) => {
+                        next.push((i, BatchOp::get(collection, &flow.job.params.target)));
+                        flow.step = Step::Settle {
+                            round: round + 1,
+                            error,
+                        };
+                    }
+                }
+            }
+            Step::Done => {}
+        }
+    }
+
+    /// Update `i` with its target's current state (None: unchanged since the match): the
+    /// guard, then the PATCH of what differs.
+    fn checked(&mut self, i: usize, item: Option<Value>, next: &mut Vec<(usize, BatchOp)>) {
+        let flow = &mut self.flows[i];
+        let params = &flow.job.params;
         // Unchanged since the fetch: the state it matched in is the current state.
-        let current = match (&item, &job.params.matched) {
+        let current = match (&item, &params.matched) {
             (Some(v), _) => Snapshot::of(v),
             (None, Some(matched)) => matched.clone(),
             (None, None) => Snapshot::of(&Value::Null),
         };
-        if let Some(reason) = guard(&job.params, &current) {
-            outcomes.push((job.ledger_id, Outcome::Skipped(reason)));
-            continue;
+        if let Some(reason) = guard(params, &current) {
+            return self.end(i, Outcome::Skipped(reason));
         }
-        let patch = patch_body(&job.params, &current);
-        if patch.is_empty() {
-            after_patch.push((job, item));
-        } else {
-            let op = S::patch_op(&job.params.target, patch);
-            to_patch.push((job, op, item));
-        }
-    }
-    let (jobs, ops): (Vec<_>, Vec<_>) = to_patch.into_iter().map(|(j, op, c)| ((j, c), op)).unzip();
-    for ((job, item), result) in jobs.into_iter().zip(client.batch_outcomes(ops).await) {
-        match result {
-            Ok(_) => after_patch.push((job, item)),
-            Err(e) => outcomes.push((job.ledger_id, Outcome::failed(e.to_string(), e.is_retryable()))),
-        }
-    }
-    // Phase 2: comments, only for items whose update went through (or needed none).
-    let mut comment_jobs = Vec::new();
-    for (job, item) in after_patch {
-        let posted = job.resumed
+        flow.posted = flow.job.resumed
             && item
                 .as_ref()
-                .is_some_and(|i| has_marker(i, &comment_marker(job.ledger_id)));
-        if job.params.comment.is_none() || posted {
-            outcomes.push((job.ledger_id, Outcome::Done));
+                .is_some_and(|item| has_marker(item, &comment_marker(flow.job.ledger_id)));
+        let patch = patch_body(params, &current);
+        if patch.is_empty() {
+            self.patched(i, next);
         } else {
-            comment_jobs.push(job);
+            next.push((i, S::patch_op(&params.target, patch)));
+            flow.step = Step::Patch;
         }
     }
-    outcomes.extend(post_comments(client, comment_jobs).await);
-    outcomes
+
+    /// Update `i`'s write went through (or needed none): its comment, unless it has none or it
+    /// is already there.
+    fn patched(&mut self, i: usize, next: &mut Vec<(usize, BatchOp)>) {
+        let flow = &mut self.flows[i];
+        if flow.job.params.comment.is_none() || flow.posted {
+            self.end(i, Outcome::Done);
+        } else {
+            next.push((i, comment_op(&flow.job)));
+            flow.step = Step::Comment(1);
+        }
+    }
+
+    /// Records update `i`'s outcome (whatever it is: done, skipped or failed).
+    fn end(&mut self, i: usize, outcome: Outcome) {
+        self.flows[i].step = Step::Done;
+        self.outcomes.push((self.flows[i].job.ledger_id, outcome));
+    }
+
+    fn comment_failed(&mut self, i: usize, error: &Error) {
+        let message = format!("the update was applied but the comment failed: {error}");
+        self.end(i, Outcome::failed(message, error.is_retryable()));
+    }
+
+    /// Every outcome; an update whose call never answered (its task failed) is retryable from
+    /// the ledger, whose next run reads the item and checks the marker.
+    fn finish(mut self) -> Vec<(i64, Outcome)> {
+        if self.settled > 0 {
+            tracing::warn!(
+                comments = self.settled,
+                "Comment posts of unknown outcome were settled by checking their markers."
+            );
+        }
+        for i in 0..self.flows.len() {
+            if !matches!(self.flows[i].step, Step::Done) {
+                self.end(i, Outcome::failed("the batch call ended without an answer", true));
+            }
+        }
+        self.outcomes
+    }
 }
 
 /// The comment POST of `job`, ending with its ledger-id marker.
@@ -262,85 +410,6 @@ fn comment_op<S: Status>(job: &UpdateJob<S>) -> BatchOp {
     let comment = job.params.comment.as_deref().unwrap_or_default();
     let marker = comment_marker(job.ledger_id);
     BatchOp::comment(S::COLLECTION, &job.params.target, &format!("{comment}\n\n{marker}"))
-}
-
-/// Posts the comments; a post that failed in a way a retry can help (its outcome may be
-/// unknown: a 500 or a lost connection after sending) is settled in this run: the item is read
-/// again (batched) and the comment counts as posted when its marker is there, else is posted
-/// again, up to the client's request attempts. Only then does the action fail, for a later run.
-async fn post_comments<S: Status>(client: &Client, mut jobs: Vec<UpdateJob<S>>) -> Vec<(i64, Outcome)> {
-    let failed = |job: &UpdateJob<S>, e: &Error| {
-        (
-            job.ledger_id,
-            Outcome::failed(
-                format!("the update was applied but the comment failed: {e}"),
-                e.is_retryable(),
-            ),
-        )
-    };
-    let mut outcomes = Vec::new();
-    // Posts whose outcome is unknown, to settle by reading the item's comments.
-    let mut unsettled: Vec<(UpdateJob<S>, Error)> = Vec::new();
-    let rounds = client.retry_policy().attempts;
-    for round in 1..=rounds {
-        let ops = jobs.iter().map(comment_op).collect();
-        for (job, result) in std::mem::take(&mut jobs)
-            .into_iter()
-            .zip(client.batch_outcomes(ops).await)
-        {
-            match result {
-                Ok(()) => outcomes.push((job.ledger_id, Outcome::Done)),
-                Err(e) if e.is_retryable() => unsettled.push((job, e)),
-                Err(e) => outcomes.push(failed(&job, &e)),
-            }
-        }
-        if unsettled.is_empty() || round == rounds {
-            break;
-        }
-        tracing::warn!(
-            comments = unsettled.len(),
-            round,
-            "Comment posts failed; checking their markers before posting again."
-        );
-        let reads = client
-            .get_items(unsettled.iter().map(|(j, _)| (S::COLLECTION, j.params.target.clone())))
-            .await;
-        for (job, error) in std::mem::take(&mut unsettled) {
-            match reads.get(&(S::COLLECTION, job.params.target.clone())) {
-                Some(Ok(item)) if has_marker(item, &comment_marker(job.ledger_id)) => {
-                    outcomes.push((job.ledger_id, Outcome::Done));
-                }
-                Some(Ok(_)) => jobs.push(job),
-                // Not readable now: read again next round.
-                _ => unsettled.push((job, error)),
-            }
-        }
-    }
-    // Still unknown after every round: retryable from the ledger, whose next run reads the
-    // comments and posts only if the marker is missing.
-    outcomes.extend(unsettled.iter().map(|(job, e)| failed(job, e)));
-    outcomes
-}
-
-/// The current state of every target that needs one read, by id: from the re-read, else a GET.
-async fn read_fresh<S: Status>(
-    client: &Client,
-    jobs: &[UpdateJob<S>],
-    changed: &HashMap<String, Value>,
-) -> HashMap<String, Result<Value, Error>> {
-    let mut out = HashMap::new();
-    let mut gets = Vec::new();
-    for job in jobs {
-        let target = &job.params.target;
-        if job.needs_fresh_read() {
-            gets.push((S::COLLECTION, target.clone()));
-        } else if let Some(v) = changed.get(target) {
-            out.insert(target.clone(), Ok(v.clone()));
-        }
-    }
-    // A GET (for a resumed job) wins over the re-read of the same target.
-    out.extend(client.get_items(gets).await.into_iter().map(|((_, id), r)| (id, r)));
-    out
 }
 
 /// Why the write must not happen, if it must not: an analyst changed a guarded field since the

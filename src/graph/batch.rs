@@ -109,37 +109,55 @@ impl Client {
     /// Runs `ops` through `$batch`, 20 per call, up to `limits.batches_in_flight` calls at a time. Results come back in
     /// the order of `ops`: each the response body, or the error that item ended with.
     pub async fn batch(&self, ops: Vec<BatchOp>) -> Vec<Result<Value, Error>> {
-        self.batch_inner(ops, true).await
-    }
-
-    /// [`Client::batch`] keeping only whether each item succeeded: PATCH answers carry the whole
-    /// updated item, and 10,000 of them would hold hundreds of megabytes for nothing.
-    pub async fn batch_outcomes(&self, ops: Vec<BatchOp>) -> Vec<Result<(), Error>> {
-        self.batch_inner(ops, false)
-            .await
+        let mut results: Vec<Option<Result<Value, Error>>> = (0..ops.len()).map(|_| None).collect();
+        self.bulk_keeping(ops.into_iter().enumerate().collect(), true, |index, result, _| {
+            results[index] = Some(result);
+        })
+        .await;
+        results
             .into_iter()
-            .map(|r| r.map(|_| ()))
+            .map(|r| r.unwrap_or_else(|| Err(Error::Refused("the batch task ended without a result".into()))))
             .collect()
     }
 
-    async fn batch_inner(&self, ops: Vec<BatchOp>, keep_bodies: bool) -> Vec<Result<Value, Error>> {
-        let total = ops.len();
-        let mut results: Vec<Option<Result<Value, Error>>> = (0..total).map(|_| None).collect();
+    /// Work of many steps through `$batch`: each operation's result goes to `next` with its key
+    /// as soon as its call is answered, and `next` may queue the operations that follow from it
+    /// (a comment once its PATCH returned 200), which join the same queue as everything else.
+    /// One item's retried step so never holds up the next step of the others, and calls stay
+    /// full. Bodies are kept for GETs only (a PATCH answer is the whole updated item, and
+    /// thousands of them would hold hundreds of megabytes for nothing); other results are
+    /// `Value::Null` on success.
+    pub async fn bulk<K: Send + 'static>(
+        &self,
+        ops: Vec<(K, BatchOp)>,
+        next: impl FnMut(K, Result<Value, Error>, &mut Vec<(K, BatchOp)>),
+    ) {
+        self.bulk_keeping(ops, false, next).await;
+    }
+
+    async fn bulk_keeping<K: Send + 'static>(
+        &self,
+        ops: Vec<(K, BatchOp)>,
+        keep_bodies: bool,
+        mut next: impl FnMut(K, Result<Value, Error>, &mut Vec<(K, BatchOp)>),
+    ) {
         let policy = self.retry_policy();
         let clock = self.clock().clone();
+        // Each queued operation's id in the calls it goes in: unique within any one call.
+        let mut ids = 0..;
+        let mut queued = |(key, op): (K, BatchOp)| Queued {
+            id: ids.next().unwrap_or_default(),
+            keep_body: keep_bodies || op.method == Method::GET,
+            key,
+            op,
+            retries: policy.start(),
+            ready: None,
+        };
         // One queue for every item: a call takes up to 20 that are ready, and an item to retry
         // goes back to wait its own delay, then joins whatever call goes next. Throttled items
         // of many calls so share full calls again instead of each call retrying its few.
-        let mut queue: VecDeque<Queued> = ops
-            .into_iter()
-            .enumerate()
-            .map(|(index, op)| Queued {
-                index,
-                op,
-                retries: policy.start(),
-                ready: None,
-            })
-            .collect();
+        let mut queue: VecDeque<Queued<K>> = ops.into_iter().map(&mut queued).collect();
+        let mut follow = Vec::new();
         // Only `batches_in_flight` calls are sent at once; a call holds its slot while it is
         // sent and answered, never while the client waits to send it again (after a 500 of the
         // whole call), so twice as many calls may be under way.
@@ -153,7 +171,7 @@ impl Client {
                     break;
                 }
                 let (client, slots) = (self.clone(), slots.clone());
-                running.spawn(async move { client.send_items(items, keep_bodies, &slots).await });
+                running.spawn(async move { client.send_items(items, &slots).await });
             }
             if running.is_empty() && queue.is_empty() {
                 break;
@@ -167,30 +185,27 @@ impl Client {
             tokio::select! {
                 Some(joined) = running.join_next() => match joined {
                     Ok(sent) => {
-                        for (index, result) in sent.done {
-                            results[index] = Some(result);
+                        for (key, result) in sent.done {
+                            next(key, result, &mut follow);
                         }
                         queue.extend(sent.retry);
+                        queue.extend(follow.drain(..).map(&mut queued));
                     }
                     Err(e) => tracing::error!(error = %e, "A $batch task failed."),
                 },
                 () = clock.sleep(wait), if !queue.is_empty() && running.len() < 2 * in_flight => {}
             }
         }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::Refused("the batch task ended without a result".into()))))
-            .collect()
     }
 
     /// One `$batch` call of at most 20 items: each item's result, or the item back for the queue
     /// with the time it may go again (its answer's `Retry-After`, else its own backoff step).
-    async fn send_items(&self, items: Vec<Queued>, keep_bodies: bool, slots: &Semaphore) -> Sent {
+    async fn send_items<K>(&self, items: Vec<Queued<K>>, slots: &Semaphore) -> Sent<K> {
         let request = BatchRequest {
             requests: items
                 .iter()
                 .map(|q| {
-                    let (i, op) = (q.index, &q.op);
+                    let (i, op) = (q.id, &q.op);
                     let mut item = match &op.body {
                         Some(body) => BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, body.clone()),
                         None => BatchRequestItem::json(i.to_string(), op.method.as_str(), &op.url, Value::Null),
@@ -205,7 +220,10 @@ impl Client {
         };
         let all_idempotent = items.iter().all(|q| q.op.idempotent);
         let writes = items.iter().filter(|q| q.op.method != Method::GET).count();
-        let mut sent = Sent::default();
+        let mut sent = Sent {
+            done: Vec::new(),
+            retry: Vec::new(),
+        };
         let response = match self.post_batch(&request, writes, all_idempotent, slots).await {
             Ok(r) => r,
             Err(e) => {
@@ -213,7 +231,7 @@ impl Client {
                 let message = e.to_string();
                 sent.done = items
                     .into_iter()
-                    .map(|q| (q.index, Err(copy_error(&e, &q.op, &message))))
+                    .map(|q| (q.key, Err(copy_error(&e, &q.op, &message))))
                     .collect();
                 return sent;
             }
@@ -222,22 +240,22 @@ impl Client {
         let mut longest = Duration::ZERO;
         for mut q in items {
             q.retries.begin();
-            let Some(item) = response.get(&q.index.to_string()) else {
+            let Some(item) = response.get(&q.id.to_string()) else {
                 let err = Error::Decode {
                     method: "POST".into(),
                     path: q.op.url.clone(),
                     message: "no response for this item in the $batch answer".into(),
                 };
-                sent.done.push((q.index, Err(err)));
+                sent.done.push((q.key, Err(err)));
                 continue;
             };
             if item.is_success() {
-                let body = if keep_bodies {
+                let body = if q.keep_body {
                     item.body_json().unwrap_or(Value::Null)
                 } else {
                     Value::Null
                 };
-                sent.done.push((q.index, Ok(body)));
+                sent.done.push((q.key, Ok(body)));
                 continue;
             }
             let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -261,7 +279,7 @@ impl Client {
                 q.ready = Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
                 sent.retry.push(q);
             } else {
-                sent.done.push((q.index, Err(err)));
+                sent.done.push((q.key, Err(err)));
             }
         }
         if !sent.retry.is_empty() {
@@ -275,11 +293,15 @@ impl Client {
     }
 }
 
-/// An operation waiting in [`Client::batch`]'s queue.
-struct Queued {
-    /// Its position in the caller's operations (and its id in the batch).
-    index: usize,
+/// An operation waiting in [`Client::bulk`]'s queue.
+struct Queued<K> {
+    /// Its id in the calls it goes in.
+    id: usize,
+    /// The caller's name for it.
+    key: K,
     op: BatchOp,
+    /// Whether its caller wants the answer's body.
+    keep_body: bool,
     /// Its own attempts.
     retries: Retries,
     /// Not before then (None: at once).
@@ -287,15 +309,14 @@ struct Queued {
 }
 
 /// What one call settled, and what goes back to the queue.
-#[derive(Default)]
-struct Sent {
-    done: Vec<(usize, Result<Value, Error>)>,
-    retry: Vec<Queued>,
+struct Sent<K> {
+    done: Vec<(K, Result<Value, Error>)>,
+    retry: Vec<Queued<K>>,
 }
 
 /// Up to 20 operations that may go at `now`, the earliest queued first.
-fn take_ready(queue: &mut VecDeque<Queued>, now: DateTime<Utc>) -> Vec<Queued> {
-    let ready = |q: &Queued| q.ready.is_none_or(|at| at <= now);
+fn take_ready<K>(queue: &mut VecDeque<Queued<K>>, now: DateTime<Utc>) -> Vec<Queued<K>> {
+    let ready = |q: &Queued<K>| q.ready.is_none_or(|at| at <= now);
     let mut taken = Vec::new();
     // Mostly the front is ready (first attempts, then retries in the order they came back).
     while taken.len() < BatchRequest::MAX_REQUESTS && queue.front().is_some_and(ready) {
@@ -354,23 +375,25 @@ mod tests {
         let now = "2026-12-01T10:00:00Z".parse::<DateTime<Utc>>().unwrap();
         let later = now + chrono::Duration::seconds(1);
         let policy = crate::http::RetryPolicy::graph(6);
-        let queued = |index: usize, ready: Option<DateTime<Utc>>| Queued {
-            index,
-            op: BatchOp::get(Collection::Alerts, &index.to_string()),
+        let queued = |id: usize, ready: Option<DateTime<Utc>>| Queued {
+            id,
+            key: id,
+            keep_body: true,
+            op: BatchOp::get(Collection::Alerts, &id.to_string()),
             retries: policy.start(),
             ready,
         };
         // 0..5 waiting, 5..30 ready, 30 due now.
-        let mut queue: VecDeque<Queued> = (0..30)
+        let mut queue: VecDeque<Queued<usize>> = (0..30)
             .map(|i| queued(i, (i < 5).then_some(later)))
             .chain([queued(30, Some(now))])
             .collect();
-        let first: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.index).collect();
+        let first: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.key).collect();
         assert_eq!(first, (5..25).collect::<Vec<_>>());
-        let second: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.index).collect();
+        let second: Vec<usize> = take_ready(&mut queue, now).iter().map(|q| q.key).collect();
         assert_eq!(second, vec![25, 26, 27, 28, 29, 30]);
         assert!(take_ready(&mut queue, now).is_empty());
-        let left: Vec<usize> = queue.iter().map(|q| q.index).collect();
+        let left: Vec<usize> = queue.iter().map(|q| q.key).collect();
         assert_eq!(left, vec![0, 1, 2, 3, 4]);
         assert_eq!(take_ready(&mut queue, later).len(), 5);
         assert!(queue.is_empty());
