@@ -1,5 +1,5 @@
 //! What the Graph client and the webhook sender share about HTTP: one way to build a reqwest
-//! client, and one retry policy (attempts per request, jittered exponential backoff, a capped
+//! client, and one retry policy (attempts per request, fully jittered exponential backoff, a capped
 //! `Retry-After`) with the one parser of `Retry-After`. Which failures are worth retrying is
 //! each caller's own knowledge (Graph's error codes, a webhook receiver's statuses).
 
@@ -29,7 +29,8 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 pub struct RetryPolicy {
     /// Attempts per request, the first included (at least 1).
     pub attempts: u32,
-    /// The first backoff wait; each later one doubles, jittered, up to `max_delay`.
+    /// The first backoff step; each later one doubles, up to `max_delay`. A wait is drawn
+    /// uniformly up to its step ("full jitter").
     pub min_delay: Duration,
     pub max_delay: Duration,
     /// The longest `Retry-After` honoured as given; longer ones are capped, so a run never
@@ -68,7 +69,6 @@ impl RetryPolicy {
             backoff: backon::ExponentialBuilder::default()
                 .with_min_delay(self.min_delay)
                 .with_max_delay(self.max_delay)
-                .with_jitter()
                 .without_max_times()
                 .build(),
         }
@@ -113,11 +113,19 @@ impl Retries {
     }
 
     /// The wait before the next attempt: what the server asked (capped; `Retry-After: 0` means
-    /// at once), else the next backoff step.
+    /// at once), else a uniform draw up to the next backoff step. Full jitter rather than a
+    /// step plus a random part of it: AWS's comparison of jitters ("Exponential Backoff And
+    /// Jitter") found it among the cheapest in calls and in time, and its expected wait is half
+    /// a step instead of one and a half: a 500 met three times in a row costs about 1.75 s,
+    /// not 5.25 s.
     pub fn delay(&mut self, retry_after: Option<Duration>) -> Duration {
         match retry_after {
             Some(after) => after.min(self.policy.max_retry_after),
-            None => self.backoff.next().unwrap_or(self.policy.max_delay),
+            None => self
+                .backoff
+                .next()
+                .unwrap_or(self.policy.max_delay)
+                .mul_f64(fastrand::f64()),
         }
     }
 }
@@ -178,7 +186,20 @@ mod tests {
             "capped"
         );
         let backoff = r.delay(None);
-        assert!(backoff <= Duration::from_secs(1), "{backoff:?}");
+        assert!(backoff < Duration::from_millis(500), "{backoff:?}");
+        // Full jitter: each wait uniform up to its step (0.5 s, then 1 s, 2 s, ...).
+        let waits: Vec<Vec<f64>> = (0..400)
+            .map(|_| {
+                let mut r = RetryPolicy::graph(6).start();
+                (0..3).map(|_| r.delay(None).as_secs_f64()).collect()
+            })
+            .collect();
+        for (step, limit) in [0.5, 1.0, 2.0].into_iter().enumerate() {
+            let draws: Vec<f64> = waits.iter().map(|w| w[step]).collect();
+            let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+            assert!(draws.iter().all(|&d| d < limit), "step {step}");
+            assert!((0.35 * limit..0.65 * limit).contains(&mean), "step {step}: mean {mean}");
+        }
         r.begin();
         r.begin();
         assert!(!r.can_retry());

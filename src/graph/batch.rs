@@ -227,12 +227,24 @@ impl Client {
         let response = match self.post_batch(&request, writes, all_idempotent, slots).await {
             Ok(r) => r,
             Err(e) => {
-                // The whole call failed (after the client's own retries): every item gets it.
+                // The whole call failed, after the client's own retries. A call with a comment
+                // POST in it is not sent again after an uncertain failure (a 500, a lost
+                // answer): its idempotent items go back to the queue on their own attempts, and
+                // the others end with the error, for their callers to settle.
                 let message = e.to_string();
-                sent.done = items
-                    .into_iter()
-                    .map(|q| (q.key, Err(copy_error(&e, &q.op, &message))))
-                    .collect();
+                let now = self.clock().now();
+                for mut q in items {
+                    let err = copy_error(&e, &q.op, &message);
+                    if !all_idempotent && q.op.idempotent && err.is_retryable() {
+                        q.retries.begin();
+                        if q.retries.can_retry() {
+                            q.again(&err, now);
+                            sent.retry.push(q);
+                            continue;
+                        }
+                    }
+                    sent.done.push((q.key, Err(err)));
+                }
                 return sent;
             }
         };
@@ -272,11 +284,7 @@ impl Client {
                     // Asked to wait, not to give up: no attempt spent (within a bound).
                     q.retries.throttled();
                 }
-                // `Retry-After: 0` means at once: waiting a backoff step instead is what made
-                // retries under throttling far slower than the answers asked.
-                let delay = q.retries.delay(err.retry_after());
-                longest = longest.max(delay);
-                q.ready = Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
+                longest = longest.max(q.again(&err, now));
                 sent.retry.push(q);
             } else {
                 sent.done.push((q.key, Err(err)));
@@ -306,6 +314,17 @@ struct Queued<K> {
     retries: Retries,
     /// Not before then (None: at once).
     ready: Option<DateTime<Utc>>,
+}
+
+impl<K> Queued<K> {
+    /// Sets when the item may go again after `err` at `now`: its answer's `Retry-After`, else
+    /// its own next backoff step; returns the wait. (`Retry-After: 0` means at once: waiting a
+    /// backoff step instead is what made retries under throttling far slower than asked.)
+    fn again(&mut self, err: &Error, now: DateTime<Utc>) -> Duration {
+        let delay = self.retries.delay(err.retry_after());
+        self.ready = Some(now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX));
+        delay
+    }
 }
 
 /// What one call settled, and what goes back to the queue.
