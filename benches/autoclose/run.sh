@@ -8,7 +8,7 @@
 #
 # BIN overrides the binary (default target/release/graphsoar), e.g. BIN=target/debug/graphsoar.
 # --latency-ms adds that many milliseconds to every request (the emulator's `*=latency:MS` fault).
-# --batches sets graphsoar's limits.batches_in_flight ($batch calls at once; its default is 4).
+# --batches sets graphsoar's limits.batches_in_flight ($batch calls at once; its default is 8).
 # Rows: each contender doing the work, and each listing and matching only (graphsoar with an
 # empty hash list so the condition matches nothing; the script with --no-write). "changed" is
 # counted afterwards on the emulator: alerts now resolved as informationalExpectedActivity /
@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=$PWD/benches/autoclose
 BIN=${BIN:-$PWD/target/release/graphsoar}
-ALERTS=10000 MATCHING=3000 LATENCY=0 SEED=1 BATCHES=4
+ALERTS=10000 MATCHING=3000 LATENCY=0 SEED=1 BATCHES=
 while [ $# -gt 0 ]; do
   case "$1" in
   --alerts) ALERTS=$2; shift 2 ;;
@@ -68,7 +68,7 @@ playbooks: $HERE/playbooks
 state: $WORK/state-$2.db
 outbox: $WORK/outbox
 lists: { autoclose_sha256: $1 }
-limits: { max_actions_per_run: 1000000, writes_per_minute: 0, hunting_per_minute: 0, batches_in_flight: $BATCHES }
+limits: { max_actions_per_run: 1000000, writes_per_minute: 0, hunting_per_minute: 0${BATCHES:+, batches_in_flight: $BATCHES} }
 EOF
 }
 
@@ -122,7 +122,7 @@ run() {
   kill $EMU; wait $EMU 2>/dev/null || true; EMU=
 }
 
-echo "$ALERTS alerts, $MATCHING matching, latency $LATENCY ms per request, $BATCHES batches in flight; $BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$ALERTS alerts, $MATCHING matching, latency $LATENCY ms per request, ${BATCHES:-default} batches in flight; $BIN; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run graphsoar gs "$HERE/autoclose_sha256.txt"
 run autoclose.py py
 run "graphsoar list+match" gs "$WORK/empty.txt"

@@ -206,12 +206,12 @@ fn request_attempts_are_their_own_setting() {
 }
 
 #[test]
-fn batches_in_flight_default_to_four_and_stay_within_one_to_twenty() {
+fn batches_in_flight_default_to_eight_and_stay_within_one_to_twenty() {
     let (s, _) = parse("tenant_id: t\nclient_id: c\n").unwrap();
-    assert_eq!(s.limits.batches_in_flight, 4);
-    let (s, _) = parse("limits: { batches_in_flight: 8 }\n").unwrap();
+    assert_eq!(s.limits.batches_in_flight, 8);
+    let (s, _) = parse("limits: { batches_in_flight: 3 }\n").unwrap();
     let client = client_options(&s);
-    assert_eq!(client.batches_in_flight, 8);
+    assert_eq!(client.batches_in_flight, 3);
     for (text, message) in [
         (
             "limits: { batches_in_flight: 0 }\n",

@@ -12,7 +12,8 @@ use serde_json::value::RawValue;
 use super::plan::{self, Evaluator, PlanError, PlannedAction, RunContext};
 use crate::graph::Collection;
 use crate::playbook::Playbook;
-use crate::script::EvalError;
+use crate::graph::models::normalize::parse_properties;
+use crate::script::{EvalError, Rest};
 use crate::state::{DedupKey, StateError, Store};
 
 /// Items that matched the condition, and those whose condition failed (no match).
@@ -38,25 +39,23 @@ pub struct ConditionError {
 pub fn matching(evaluator: &Evaluator<'_>, items: Vec<Value>) -> Matches {
     let items = items.into_iter().map(|item| (item, None)).collect();
     // Whole items are not parsed again: this cannot fail.
-    matching_with(evaluator, &Parsed, items).unwrap_or_default()
+    matching_with(evaluator, items).unwrap_or_default()
 }
 
-/// [`matching`] over what the condition sees of each item; a matching item whose whole is still
-/// to be read is read through `prepare` (an item that does not parse fails the lot).
-fn matching_with<P: Prepare>(
-    evaluator: &Evaluator<'_>,
-    prepare: &P,
-    items: Vec<(Value, Option<P::Item>)>,
-) -> serde_json::Result<Matches> {
+/// [`matching`] over what the condition sees of each item: the item, or a part of it with the
+/// rest to read when the condition needs it, and when the item matches (an item that does not
+/// parse then fails the lot).
+fn matching_with(evaluator: &Evaluator<'_>, items: Vec<(Value, Option<Rest>)>) -> serde_json::Result<Matches> {
     let mut out = Matches::default();
     for (index, (seen, rest)) in items.into_iter().enumerate() {
         let seen = Arc::new(seen);
-        let verdict = evaluator.matches_shared(&seen);
+        let rest = rest.map(Arc::new);
+        let verdict = evaluator.matches_shared(&seen, rest.as_ref());
         // The condition's views of the item are gone once it has run.
         let seen = Arc::try_unwrap(seen).unwrap_or_else(|shared| (*shared).clone());
         match verdict {
             Ok(true) => out.items.push(match rest {
-                Some(item) => prepare.whole(item)?,
+                Some(rest) => rest.into_whole()?,
                 None => seen,
             }),
             Ok(false) => {}
@@ -73,15 +72,11 @@ fn matching_with<P: Prepare>(
     Ok(out)
 }
 
-/// How the items handed to [`evaluate_with`] become what the condition sees and, when one
-/// matches, what the plan sees.
+/// How the items handed to [`evaluate_with`] become what the condition sees.
 trait Prepare: Clone + Send + 'static {
     type Item: Send + 'static;
-    /// What the condition sees of `item`, and the item again when the whole of it is still to
-    /// be read should it match.
-    fn seen(&self, item: Self::Item) -> serde_json::Result<(Value, Option<Self::Item>)>;
-    /// The whole of an item [`Prepare::seen`] handed back.
-    fn whole(&self, item: Self::Item) -> serde_json::Result<Value>;
+    /// What the condition sees of `item`: the whole of it, or a part and the rest.
+    fn seen(&self, item: Self::Item) -> serde_json::Result<(Value, Option<Rest>)>;
 }
 
 /// Items parsed already (hunting rows, a test's inputs): seen whole.
@@ -91,20 +86,17 @@ struct Parsed;
 impl Prepare for Parsed {
     type Item = Value;
 
-    fn seen(&self, item: Value) -> serde_json::Result<(Value, Option<Value>)> {
+    fn seen(&self, item: Value) -> serde_json::Result<(Value, Option<Rest>)> {
         Ok((item, None))
-    }
-
-    fn whole(&self, item: Value) -> serde_json::Result<Value> {
-        Ok(item)
     }
 }
 
 /// A listed page's raw items of `collection`. With `reads` (every property the condition reads,
-/// and the run's own), the condition sees only those, parsed, and a matching item is parsed
-/// whole afterwards: most items fail a condition on a property or two, and their evidence, most
-/// of their bytes, is then never built. Without (a condition that uses the item other than by
-/// its properties, or none), every item is parsed whole at once.
+/// and the run's own), the condition sees those, parsed, except the large ones (the evidence),
+/// which it reads from the whole item, parsed the first time it does ([`Rest`]); a matching
+/// item is parsed whole then if it was not. Most items fail a condition on a property or two,
+/// and their evidence, most of their bytes, is then never built. Without (a condition that uses
+/// the item other than by its properties, or none), every item is parsed whole at once.
 #[derive(Clone)]
 struct Page {
     collection: Collection,
@@ -114,6 +106,9 @@ struct Page {
 /// What a run reads of every item, matching or not: its id (a condition error names it) and
 /// its `lastUpdateDateTime` (the cursor).
 const RUN_READS: [&str; 2] = ["id", "lastUpdateDateTime"];
+
+/// A property whose JSON is longer is read from the whole item, when the condition reads it.
+const LARGE: usize = 1024;
 
 impl Page {
     fn new(playbook: &Playbook, collection: Collection) -> Page {
@@ -129,18 +124,20 @@ impl Page {
 impl Prepare for Page {
     type Item = Box<RawValue>;
 
-    fn seen(&self, raw: Box<RawValue>) -> serde_json::Result<(Value, Option<Box<RawValue>>)> {
+    fn seen(&self, raw: Box<RawValue>) -> serde_json::Result<(Value, Option<Rest>)> {
+        let parse = match self.collection {
+            Collection::Alerts => |text: &str| Collection::Alerts.parse(text),
+            Collection::Incidents => |text: &str| Collection::Incidents.parse(text),
+        };
         match &self.reads {
             Some(reads) => {
                 let keys: Vec<&str> = reads.iter().map(String::as_str).collect();
-                Ok((self.collection.parse(raw.get(), Some(&keys))?, Some(raw)))
+                let (mut part, large) = parse_properties(raw.get(), &keys, LARGE)?;
+                self.collection.normalize(&mut part);
+                Ok((part, Some(Rest::new(raw, large, parse))))
             }
-            None => Ok((self.collection.parse(raw.get(), None)?, None)),
+            None => Ok((parse(raw.get())?, None)),
         }
-    }
-
-    fn whole(&self, raw: Box<RawValue>) -> serde_json::Result<Value> {
-        self.collection.parse(raw.get(), None)
     }
 }
 
@@ -239,7 +236,7 @@ fn evaluate_chunk<P: Prepare>(
         seen.push((value, rest));
     }
     let mut matches = match Evaluator::new(playbook, ctx) {
-        Ok(evaluator) => matching_with(&evaluator, prepare, seen)?,
+        Ok(evaluator) => matching_with(&evaluator, seen)?,
         Err(error) => {
             tracing::error!(playbook = %playbook.name, error = %error, "Cannot prepare the condition.");
             // Every item fails its condition the same way.
@@ -497,6 +494,30 @@ mod tests {
         let whole = run("alert.keys().len() == 5 && alert.evidence.len() == 1").await;
         assert_eq!(whole.items.len(), 1);
         assert_eq!(whole.items[0]["id"], "a");
+    }
+
+    /// A large property (the evidence) is read from the whole item, parsed the first time the
+    /// condition reads it and normalised like the rest; an item that fails the condition before
+    /// never parses it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn large_properties_are_read_from_the_whole_item_when_the_condition_needs_them() {
+        let files: Vec<Value> = (0..40)
+            .map(|i| json!({"verdict": "Suspicious", "fileName": format!("file-{i}.exe")}))
+            .collect();
+        let deep = format!("{}{}", "[".repeat(600), "]".repeat(600));
+        let items = vec![
+            serde_json::value::to_raw_value(&json!({"id": "a", "title": "EICAR", "evidence": files})).unwrap(),
+            // Too deep to parse: any read of its evidence would fail the page.
+            RawValue::from_string(format!("{{\"id\":\"b\",\"title\":\"other\",\"evidence\":{deep}}}")).unwrap(),
+        ];
+        let condition = "alert.title == \"EICAR\" && alert.evidence.len() == 40 && alert.evidence[39].verdict == \"suspicious\"";
+        let matched = evaluate_page(playbook(condition), ctx(), Collection::Alerts, items)
+            .await
+            .unwrap();
+        assert!(matched.errors.is_empty(), "{:?}", matched.errors);
+        assert_eq!(matched.items.len(), 1);
+        assert_eq!(matched.items[0]["evidence"][0]["verdict"], "suspicious");
+        assert_eq!(matched.items[0]["title"], "EICAR");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

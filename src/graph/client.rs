@@ -6,7 +6,7 @@
 //! - hunting 429 without it: a CPU-quota answer pauses all hunting for the tenant until the next
 //!   15-minute boundary, a call-rate answer waits for the next minute, then exponential backoff;
 //! - hunting 504 or timeout: retried once, then [`Error::HuntingTimeout`];
-//! - 500/502/504 and lost connections: jittered exponential backoff with a cap, for idempotent
+//! - 500/502/504 and lost connections: fully jittered exponential backoff, capped, for idempotent
 //!   requests (GET, PATCH, hunting); a comment POST is repeated only when it certainly was not
 //!   processed (429, 503, connection refused), so a comment is never posted twice by a retry;
 //! - 401: the token is renewed once, then the error says the credentials are wrong;
@@ -178,13 +178,9 @@ impl Collection {
         }
     }
 
-    /// An item of this collection as playbooks see it, from its JSON: normalised, and with
-    /// `only` just the properties it names (see [`super::models::normalize::parse_properties`]).
-    pub fn parse(self, json: &str, only: Option<&[&str]>) -> serde_json::Result<serde_json::Value> {
-        let mut item = match only {
-            Some(keys) => super::models::normalize::parse_properties(json, keys)?,
-            None => serde_json::from_str(json)?,
-        };
+    /// An item of this collection as playbooks see it, from its JSON: normalised.
+    pub fn parse(self, json: &str) -> serde_json::Result<serde_json::Value> {
+        let mut item = serde_json::from_str(json)?;
         self.normalize(&mut item);
         Ok(item)
     }

@@ -11,7 +11,7 @@
 pub mod functions;
 mod view;
 
-pub use view::JsonView;
+pub use view::{JsonView, Rest};
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -127,6 +127,15 @@ impl Context {
             item: item_dynamic(item)?,
             ..self.clone()
         })
+    }
+
+    /// The same context for an item of which `part` holds some properties (an object) and
+    /// `rest` the others ([`Rest`]).
+    pub fn with_partial_item(&self, part: Arc<serde_json::Value>, rest: Arc<Rest>) -> Self {
+        Self {
+            item: Dynamic::from(JsonView::partial(part, rest)),
+            ..self.clone()
+        }
     }
 }
 

@@ -5,10 +5,68 @@
 //! `len`, `is_empty`, `in`, `==`); an assignment to a property is kept beside the JSON, in the
 //! condition's own copy, as it would be in a map.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// The rest of an item whose condition was handed a part of it (the properties it reads, less
+/// the large ones): the item's text, parsed whole the first time the condition reads one of the
+/// properties left out. A condition that fails on the title so never builds the evidence, and
+/// one that reads the evidence parses the item once, for the condition and the plan together.
+pub struct Rest {
+    text: Box<RawValue>,
+    /// The properties read from the whole, not from the part.
+    deferred: Vec<String>,
+    /// How the item's text becomes the item (parsed and normalised).
+    parse: fn(&str) -> serde_json::Result<Value>,
+    /// The whole item, once parsed (None: it does not parse; the condition sees the property
+    /// as absent, and the item fails its page if it matches).
+    whole: OnceLock<Option<Arc<Value>>>,
+}
+
+impl std::fmt::Debug for Rest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rest")
+            .field("bytes", &self.text.get().len())
+            .field("deferred", &self.deferred)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rest {
+    pub fn new(text: Box<RawValue>, deferred: Vec<String>, parse: fn(&str) -> serde_json::Result<Value>) -> Rest {
+        Rest {
+            text,
+            deferred,
+            parse,
+            whole: OnceLock::new(),
+        }
+    }
+
+    fn whole(&self) -> Option<&Arc<Value>> {
+        self.whole
+            .get_or_init(|| (self.parse)(self.text.get()).ok().map(Arc::new))
+            .as_ref()
+    }
+
+    /// The whole item: the one parsed for the condition, or parsed now.
+    pub fn into_whole(self: Arc<Self>) -> serde_json::Result<Value> {
+        let parsed = match Arc::try_unwrap(self) {
+            Ok(rest) => match rest.whole.into_inner().flatten() {
+                Some(whole) => whole,
+                None => return (rest.parse)(rest.text.get()),
+            },
+            // A view of the item outlived its condition (not the case once it has run).
+            Err(shared) => match shared.whole.get().cloned().flatten() {
+                Some(whole) => whole,
+                None => return (shared.parse)(shared.text.get()),
+            },
+        };
+        Ok(Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone()))
+    }
+}
 
 /// One step from the item's root to an object inside it.
 #[derive(Debug, Clone)]
@@ -24,6 +82,8 @@ pub struct JsonView {
     path: Arc<[Step]>,
     /// Properties the condition assigned (they win over the JSON's).
     assigned: Vec<(String, Dynamic)>,
+    /// At the root of a part of an item: the rest of it.
+    rest: Option<Arc<Rest>>,
 }
 
 impl JsonView {
@@ -33,6 +93,15 @@ impl JsonView {
             root,
             path: Arc::from(Vec::new()),
             assigned: Vec::new(),
+            rest: None,
+        }
+    }
+
+    /// A view of the item `part` is a part of, the rest of it read from `rest` when needed.
+    pub fn partial(part: Arc<Value>, rest: Arc<Rest>) -> JsonView {
+        JsonView {
+            rest: Some(rest),
+            ..JsonView::new(part)
         }
     }
 
@@ -55,6 +124,7 @@ impl JsonView {
             root: self.root.clone(),
             path: Arc::from(path),
             assigned: Vec::new(),
+            rest: None,
         }
     }
 
@@ -81,6 +151,14 @@ impl JsonView {
     fn get(&mut self, key: &str) -> Dynamic {
         if let Some((_, value)) = self.assigned.iter().find(|(k, _)| k == key) {
             return value.clone();
+        }
+        if let Some(rest) = &self.rest
+            && rest.deferred.iter().any(|k| k == key)
+        {
+            return match rest.whole() {
+                Some(whole) => JsonView::new(whole.clone()).get(key),
+                None => Dynamic::UNIT,
+            };
         }
         match self.json().get(key) {
             Some(value) => self.child(Step::Key(Arc::from(key)), value),

@@ -14,6 +14,7 @@ use std::fmt;
 
 use serde::Deserializer as _;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The enum-valued properties of an alert and their member tables.
@@ -52,40 +53,53 @@ pub fn normalize_incident(value: &mut Value) {
 }
 
 /// The JSON object `json` with only the properties `keys` names (of a repeated name the last,
-/// as a whole parse keeps): the others are scanned, not built. A condition that reads the title
-/// of a 6 KB alert so leaves its evidence unparsed. Anything but an object is parsed whole.
-pub fn parse_properties(json: &str, keys: &[&str]) -> serde_json::Result<Value> {
+/// as a whole parse keeps), less those whose JSON is longer than `large` bytes, which are named
+/// instead: the others are scanned, not built. A condition that reads the title of a 6 KB alert
+/// so leaves its evidence unparsed. Anything but an object is parsed whole.
+pub fn parse_properties(json: &str, keys: &[&str], large: usize) -> serde_json::Result<(Value, Vec<String>)> {
     let mut de = serde_json::Deserializer::from_str(json);
     match de
-        .deserialize_map(Only(keys))
+        .deserialize_map(Only { keys, large })
         .and_then(|value| de.end().map(|()| value))
     {
         Ok(value) => Ok(value),
         // Not an object, or not JSON: the whole parse says which.
-        Err(_) => serde_json::from_str(json),
+        Err(_) => Ok((serde_json::from_str(json)?, Vec::new())),
     }
 }
 
-/// [`parse_properties`]' visitor: the object, `.0` its only properties.
-struct Only<'k>(&'k [&'k str]);
+/// [`parse_properties`]' visitor.
+struct Only<'k> {
+    keys: &'k [&'k str],
+    large: usize,
+}
 
 impl<'de> Visitor<'de> for Only<'_> {
-    type Value = Value;
+    type Value = (Value, Vec<String>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
+        let mut large = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
-            if self.0.contains(&&*key) {
-                out.insert(key.into_owned(), map.next_value()?);
-            } else {
+            if !self.keys.contains(&&*key) {
                 map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let raw: &RawValue = map.next_value()?;
+            if raw.get().len() > self.large {
+                if !large.iter().any(|k| k == &*key) {
+                    large.push(key.into_owned());
+                }
+            } else {
+                let value = serde_json::from_str(raw.get()).map_err(serde::de::Error::custom)?;
+                out.insert(key.into_owned(), value);
             }
         }
-        Ok(Value::Object(out))
+        Ok((Value::Object(out), large))
     }
 }
 
@@ -221,16 +235,22 @@ mod tests {
     fn a_part_of_an_object_is_that_part_of_the_whole() {
         let json = r#"{"id":"a","t\u0069tle":"x","evidence":[{"deep":[[[1]]]}],"n":1.5,"id":"b","s":"\"q\""}"#;
         let whole: Value = serde_json::from_str(json).unwrap();
-        let part = parse_properties(json, &["id", "title", "s", "absent"]).unwrap();
+        let (part, large) = parse_properties(json, &["id", "title", "s", "absent"], 100).unwrap();
         assert_eq!(part, json!({"id": "b", "title": "x", "s": "\"q\""}));
+        assert!(large.is_empty());
         for (key, value) in part.as_object().unwrap() {
             assert_eq!(&whole[key], value, "{key}");
         }
-        assert_eq!(parse_properties(json, &[]).unwrap(), json!({}));
+        assert_eq!(parse_properties(json, &[], 100).unwrap(), (json!({}), vec![]));
+        // Values longer than the limit are named, not parsed (a repeated one once).
+        let (part, large) = parse_properties(json, &["id", "evidence", "n"], 10).unwrap();
+        assert_eq!((part, large), (json!({"id": "b", "n": 1.5}), vec!["evidence".to_string()]));
+        let twice = r#"{"e": [1, 2, 3, 4, 5, 6], "e": [7, 8, 9, 10, 11, 12]}"#;
+        assert_eq!(parse_properties(twice, &["e"], 5).unwrap().1, vec!["e".to_string()]);
         // Not an object: parsed whole; not JSON: the whole parse's error.
-        assert_eq!(parse_properties("[1, 2]", &["id"]).unwrap(), json!([1, 2]));
-        assert!(parse_properties(r#"{"id": "a", "x": [}"#, &["id"]).is_err());
-        assert!(parse_properties(r#"{"id": "a"} x"#, &["id"]).is_err());
+        assert_eq!(parse_properties("[1, 2]", &["id"], 100).unwrap().0, json!([1, 2]));
+        assert!(parse_properties(r#"{"id": "a", "x": [}"#, &["id"], 100).is_err());
+        assert!(parse_properties(r#"{"id": "a"} x"#, &["id"], 100).is_err());
     }
 
     #[test]
