@@ -24,9 +24,9 @@ use graphsoar::engine::collect::evaluate_page_here;
 use graphsoar::engine::plan::RunContext;
 use graphsoar::graph::Collection;
 use graphsoar::graph::models::normalize::parse_properties;
-use serde::de::IgnoredAny;
 use graphsoar::playbook::{self, Playbook, Trigger};
 use graphsoar::script::{Context, ItemKind, compile_condition};
+use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 

@@ -566,8 +566,16 @@ async fn bulk_steps_follow_answers_and_a_failed_mixed_call_sends_its_safe_items_
         if !matches!(result(1), Err(e) if e.status() == Some(500)) {
             continue;
         }
-        assert_eq!(result(0).as_ref().unwrap()["id"], a, "the GET was sent again: {results:?}");
-        assert_eq!(result(2).as_ref().unwrap()["id"], b, "the step queued from its answer ran");
+        assert_eq!(
+            result(0).as_ref().unwrap()["id"],
+            a,
+            "the GET was sent again: {results:?}"
+        );
+        assert_eq!(
+            result(2).as_ref().unwrap()["id"],
+            b,
+            "the step queued from its answer ran"
+        );
         assert_eq!(results.len(), 3);
         return;
     }

@@ -11,8 +11,8 @@ use serde_json::value::RawValue;
 
 use super::plan::{self, Evaluator, PlanError, PlannedAction, RunContext};
 use crate::graph::Collection;
-use crate::playbook::Playbook;
 use crate::graph::models::normalize::parse_properties;
+use crate::playbook::Playbook;
 use crate::script::{EvalError, Rest};
 use crate::state::{DedupKey, StateError, Store};
 
@@ -510,7 +510,8 @@ mod tests {
             // Too deep to parse: any read of its evidence would fail the page.
             RawValue::from_string(format!("{{\"id\":\"b\",\"title\":\"other\",\"evidence\":{deep}}}")).unwrap(),
         ];
-        let condition = "alert.title == \"EICAR\" && alert.evidence.len() == 40 && alert.evidence[39].verdict == \"suspicious\"";
+        let condition =
+            "alert.title == \"EICAR\" && alert.evidence.len() == 40 && alert.evidence[39].verdict == \"suspicious\"";
         let matched = evaluate_page(playbook(condition), ctx(), Collection::Alerts, items)
             .await
             .unwrap();

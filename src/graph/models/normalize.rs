@@ -244,7 +244,10 @@ mod tests {
         assert_eq!(parse_properties(json, &[], 100).unwrap(), (json!({}), vec![]));
         // Values longer than the limit are named, not parsed (a repeated one once).
         let (part, large) = parse_properties(json, &["id", "evidence", "n"], 10).unwrap();
-        assert_eq!((part, large), (json!({"id": "b", "n": 1.5}), vec!["evidence".to_string()]));
+        assert_eq!(
+            (part, large),
+            (json!({"id": "b", "n": 1.5}), vec!["evidence".to_string()])
+        );
         let twice = r#"{"e": [1, 2, 3, 4, 5, 6], "e": [7, 8, 9, 10, 11, 12]}"#;
         assert_eq!(parse_properties(twice, &["e"], 5).unwrap().1, vec!["e".to_string()]);
         // Not an object: parsed whole; not JSON: the whole parse's error.
