@@ -112,6 +112,13 @@ impl Retries {
         }
     }
 
+    /// The attempt just made got no answer of its own: the whole `$batch` call it went in
+    /// failed. That is the call's failure, so like a throttle it does not use up one of the
+    /// request's attempts, within the same bound.
+    pub fn call_failed(&mut self) {
+        self.throttled();
+    }
+
     /// The wait before the next attempt: what the server asked (capped; `Retry-After: 0` means
     /// at once), else a uniform draw up to the next backoff step. Full jitter rather than a
     /// step plus a random part of it: AWS's comparison of jitters ("Exponential Backoff And

@@ -548,17 +548,20 @@ async fn bulk_steps_follow_answers_and_a_failed_mixed_call_sends_its_safe_items_
         let client = local(&running, Clock::scaled(1000.0));
         let alerts = first_page(&client, Collection::Alerts, 2).await;
         let (a, b) = (alerts[0]["id"].as_str().unwrap(), alerts[1]["id"].as_str().unwrap());
-        let mut results = Vec::new();
+        let (mut results, mut call_failed) = (Vec::new(), Vec::new());
         let ops = vec![
             (0, BatchOp::get(Collection::Alerts, a)),
             (1, BatchOp::comment(Collection::Alerts, b, "bulk")),
         ];
         client
-            .bulk(ops, |key, result, next| {
-                if key == 0 && result.is_ok() {
+            .bulk(ops, |key, answer, next| {
+                if key == 0 && answer.result.is_ok() {
                     next.push((2, BatchOp::get(Collection::Alerts, b)));
                 }
-                results.push((key, result));
+                if answer.call_failed {
+                    call_failed.push(key);
+                }
+                results.push((key, answer.result));
             })
             .await;
         let result = |key| &results.iter().find(|r| r.0 == key).unwrap().1;
@@ -577,6 +580,7 @@ async fn bulk_steps_follow_answers_and_a_failed_mixed_call_sends_its_safe_items_
             "the step queued from its answer ran"
         );
         assert_eq!(results.len(), 3);
+        assert_eq!(call_failed, [1], "the comment got no answer of its own");
         return;
     }
     panic!("no seed failed the first call");

@@ -19,7 +19,8 @@ use serde_json::Value;
 use super::{Outcome, comment_marker};
 use crate::graph::models::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::graph::models::{AlertUpdate, IncidentUpdate};
-use crate::graph::{BatchOp, Client, Collection, Error};
+use crate::graph::{Answer, BatchOp, Client, Collection, Error};
+use crate::http::THROTTLES_PER_ATTEMPT;
 use crate::playbook::TagChange;
 
 /// The status type of what an update changes: [`AlertStatus`] for `update_alert`,
@@ -213,6 +214,7 @@ pub async fn execute<S: Status>(
             .map(|job| Flow {
                 job,
                 posted: false,
+                forgiven: 0,
                 step: Step::Read,
             })
             .collect(),
@@ -237,7 +239,7 @@ pub async fn execute<S: Status>(
         }
     }
     client
-        .bulk(ops, |i, result, next| updates.answered(i, result, next))
+        .bulk(ops, |i, answer, next| updates.answered(i, answer, next))
         .await;
     updates.finish()
 }
@@ -247,7 +249,9 @@ struct Updates<S> {
     flows: Vec<Flow<S>>,
     /// The updates waiting for each target's read.
     readers: HashMap<String, Vec<usize>>,
-    /// How many times a comment may be posted (the client's request attempts).
+    /// How many posts of a comment may fail (the client's request attempts). A failure of the
+    /// whole call it went in is the call's, not the post's: such failures are not counted, up
+    /// to [`THROTTLES_PER_ATTEMPT`] times as many, as throttles are not.
     rounds: u32,
     /// Comment posts of unknown outcome settled by reading the item's comments.
     settled: u32,
@@ -259,6 +263,8 @@ struct Flow<S> {
     job: UpdateJob<S>,
     /// Resumed, and its comment's marker is already on the item.
     posted: bool,
+    /// Failed calls its comment went in, not counted as failed posts.
+    forgiven: u32,
     step: Step,
 }
 
@@ -268,19 +274,20 @@ enum Step {
     Read,
     /// The answer to its PATCH.
     Patch,
-    /// The answer to its comment's `n`th post.
-    Comment(u32),
-    /// The item's comments, after the `n`th post's outcome was unknown (a 500 or a lost
-    /// connection after sending): posted if the marker is there, else posted again.
-    Settle { round: u32, error: Error },
+    /// The answer to a post of its comment, after `failed` failed posts.
+    Comment { failed: u32 },
+    /// The item's comments, after a post's outcome was unknown (a 500 or a lost connection
+    /// after sending): posted if the marker is there, else posted again.
+    Settle { failed: u32, error: Error },
     /// Nothing: its outcome is recorded.
     Done,
 }
 
 impl<S: Status> Updates<S> {
     /// Takes the answer to update `i`'s operation and queues its next one.
-    fn answered(&mut self, i: usize, result: Result<Value, Error>, next: &mut Vec<(usize, BatchOp)>) {
+    fn answered(&mut self, i: usize, answer: Answer, next: &mut Vec<(usize, BatchOp)>) {
         let collection = S::COLLECTION;
+        let result = answer.result;
         match std::mem::replace(&mut self.flows[i].step, Step::Done) {
             Step::Read => {
                 let target = &self.flows[i].job.params.target;
@@ -303,34 +310,41 @@ impl<S: Status> Updates<S> {
                 Ok(_) => self.patched(i, next),
                 Err(e) => self.end(i, Outcome::failed(e.to_string(), e.is_retryable())),
             },
-            Step::Comment(round) => match result {
+            Step::Comment { failed } => match result {
                 Ok(_) => self.end(i, Outcome::Done),
-                Err(error) if error.is_retryable() && round < self.rounds => {
-                    tracing::debug!(ledger_id = self.flows[i].job.ledger_id, round, error = %error, "A comment post failed; checking its marker before posting again.");
+                Err(error) if error.is_retryable() => {
+                    let flow = &mut self.flows[i];
+                    let counted =
+                        !answer.call_failed || flow.forgiven >= self.rounds.saturating_mul(THROTTLES_PER_ATTEMPT);
+                    flow.forgiven += u32::from(!counted);
+                    let failed = failed + u32::from(counted);
+                    if failed >= self.rounds {
+                        return self.comment_failed(i, &error);
+                    }
+                    tracing::debug!(ledger_id = flow.job.ledger_id, failed, error = %error, "A comment post failed; checking its marker before posting again.");
                     self.settled += 1;
-                    let target = &self.flows[i].job.params.target;
-                    next.push((i, BatchOp::get(collection, target)));
-                    self.flows[i].step = Step::Settle { round, error };
+                    next.push((i, BatchOp::get(collection, &flow.job.params.target)));
+                    flow.step = Step::Settle { failed, error };
                 }
                 Err(error) => self.comment_failed(i, &error),
             },
-            Step::Settle { round, error } => {
+            Step::Settle { failed, error } => {
                 let flow = &mut self.flows[i];
                 match result {
                     Ok(item) if has_marker(&item, &comment_marker(flow.job.ledger_id)) => self.end(i, Outcome::Done),
-                    _ if round >= self.rounds => self.comment_failed(i, &error),
                     Ok(_) => {
                         next.push((i, comment_op(&flow.job)));
-                        flow.step = Step::Comment(round + 1);
+                        flow.step = Step::Comment { failed };
                     }
-                    // Not readable now: read again, as a round of its own.
-                    Err(_) => {
+                    // Not readable now: read again, as a failed attempt of its own.
+                    Err(_) if failed + 1 < self.rounds => {
                         next.push((i, BatchOp::get(collection, &flow.job.params.target)));
                         flow.step = Step::Settle {
-                            round: round + 1,
+                            failed: failed + 1,
                             error,
                         };
                     }
+                    Err(_) => self.comment_failed(i, &error),
                 }
             }
             Step::Done => {}
@@ -372,7 +386,7 @@ impl<S: Status> Updates<S> {
             self.end(i, Outcome::Done);
         } else {
             next.push((i, comment_op(&flow.job)));
-            flow.step = Step::Comment(1);
+            flow.step = Step::Comment { failed: 0 };
         }
     }
 

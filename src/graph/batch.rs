@@ -113,8 +113,8 @@ impl Client {
     /// the order of `ops`: each the response body, or the error that item ended with.
     pub async fn batch(&self, ops: Vec<BatchOp>) -> Vec<Result<Value, Error>> {
         let mut results: Vec<Option<Result<Value, Error>>> = (0..ops.len()).map(|_| None).collect();
-        self.bulk_keeping(ops.into_iter().enumerate().collect(), true, |index, result, _| {
-            results[index] = Some(result);
+        self.bulk_keeping(ops.into_iter().enumerate().collect(), true, |index, answer, _| {
+            results[index] = Some(answer.result);
         })
         .await;
         results
@@ -133,7 +133,7 @@ impl Client {
     pub async fn bulk<K: Send + 'static>(
         &self,
         ops: Vec<(K, BatchOp)>,
-        next: impl FnMut(K, Result<Value, Error>, &mut Vec<(K, BatchOp)>),
+        next: impl FnMut(K, Answer, &mut Vec<(K, BatchOp)>),
     ) {
         self.bulk_keeping(ops, false, next).await;
     }
@@ -142,7 +142,7 @@ impl Client {
         &self,
         ops: Vec<(K, BatchOp)>,
         keep_bodies: bool,
-        mut next: impl FnMut(K, Result<Value, Error>, &mut Vec<(K, BatchOp)>),
+        mut next: impl FnMut(K, Answer, &mut Vec<(K, BatchOp)>),
     ) {
         let policy = self.retry_policy();
         let clock = self.clock().clone();
@@ -188,8 +188,8 @@ impl Client {
             tokio::select! {
                 Some(joined) = running.join_next() => match joined {
                     Ok(sent) => {
-                        for (key, result) in sent.done {
-                            next(key, result, &mut follow);
+                        for (key, answer) in sent.done {
+                            next(key, answer, &mut follow);
                         }
                         queue.extend(sent.retry);
                         queue.extend(follow.drain(..).map(&mut queued));
@@ -232,21 +232,23 @@ impl Client {
             Err(e) => {
                 // The whole call failed, after the client's own retries. A call with a comment
                 // POST in it is not sent again after an uncertain failure (a 500, a lost
-                // answer): its idempotent items go back to the queue on their own attempts, and
-                // the others end with the error, for their callers to settle.
+                // answer): its idempotent items go back to the queue (the call's failure is not
+                // theirs: it spends none of their attempts, within a bound), and the others end
+                // with the error, for their callers to settle.
                 let message = e.to_string();
                 let now = self.clock().now();
                 for mut q in items {
                     let err = copy_error(&e, &q.op, &message);
                     if !all_idempotent && q.op.idempotent && err.is_retryable() {
                         q.retries.begin();
+                        q.retries.call_failed();
                         if q.retries.can_retry() {
                             q.again(&err, now);
                             sent.retry.push(q);
                             continue;
                         }
                     }
-                    sent.done.push((q.key, Err(err)));
+                    sent.done.push((q.key, Answer::call_failed(err)));
                 }
                 return sent;
             }
@@ -261,7 +263,7 @@ impl Client {
                     path: q.op.url.clone(),
                     message: "no response for this item in the $batch answer".into(),
                 };
-                sent.done.push((q.key, Err(err)));
+                sent.done.push((q.key, Answer::of(Err(err))));
                 continue;
             };
             if item.is_success() {
@@ -270,7 +272,7 @@ impl Client {
                 } else {
                     Value::Null
                 };
-                sent.done.push((q.key, Ok(body)));
+                sent.done.push((q.key, Answer::of(Ok(body))));
                 continue;
             }
             let status = StatusCode::from_u16(item.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -290,7 +292,7 @@ impl Client {
                 longest = longest.max(q.again(&err, now));
                 sent.retry.push(q);
             } else {
-                sent.done.push((q.key, Err(err)));
+                sent.done.push((q.key, Answer::of(Err(err))));
             }
         }
         if !sent.retry.is_empty() {
@@ -301,6 +303,31 @@ impl Client {
             );
         }
         sent
+    }
+}
+
+/// The answer to one operation of [`Client::bulk`].
+#[derive(Debug)]
+pub struct Answer {
+    pub result: Result<Value, Error>,
+    /// The whole `$batch` call failed (after the client's retries): the operation got no
+    /// answer of its own.
+    pub call_failed: bool,
+}
+
+impl Answer {
+    fn of(result: Result<Value, Error>) -> Answer {
+        Answer {
+            result,
+            call_failed: false,
+        }
+    }
+
+    fn call_failed(error: Error) -> Answer {
+        Answer {
+            result: Err(error),
+            call_failed: true,
+        }
     }
 }
 
@@ -332,7 +359,7 @@ impl<K> Queued<K> {
 
 /// What one call settled, and what goes back to the queue.
 struct Sent<K> {
-    done: Vec<(K, Result<Value, Error>)>,
+    done: Vec<(K, Answer)>,
     retry: Vec<Queued<K>>,
 }
 

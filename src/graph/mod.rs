@@ -13,7 +13,7 @@ pub mod models;
 pub mod permission;
 
 pub use auth::{AssertionAlgorithm, Certificate, Credentials};
-pub use batch::{BatchOp, DEFAULT_BATCHES_IN_FLIGHT};
+pub use batch::{Answer, BatchOp, DEFAULT_BATCHES_IN_FLIGHT};
 pub use client::{Client, ClientOptions, Collection, ListQuery, Pager, Probe};
 pub use error::{ApiError, Error, Operation};
 pub use permission::Permission;
