@@ -608,6 +608,91 @@ mod tests {
         assert!(patch_body(&p, &done).is_empty(), "no PATCH when nothing changes");
     }
 
+    /// One update driven answer by answer, as [`Client::bulk`] would: each step follows the
+    /// answer to the last; a comment post of unknown outcome is settled by its marker; a whole
+    /// call's failure spends none of the post's attempts, the post's own failures do.
+    #[test]
+    fn an_update_goes_step_by_step_and_only_its_own_failures_count() {
+        use crate::graph::Operation;
+        use reqwest::{Method, StatusCode};
+        let job = UpdateJob {
+            ledger_id: 7,
+            params: UpdateParams {
+                comment: Some("closed".into()),
+                ..params()
+            },
+            resumed: false,
+        };
+        let mut updates = Updates {
+            flows: vec![Flow {
+                job,
+                posted: false,
+                forgiven: 0,
+                step: Step::Read,
+            }],
+            readers: HashMap::new(),
+            rounds: 2,
+            settled: 0,
+            outcomes: Vec::new(),
+        };
+        let server_error = || {
+            let body = br#"{"error":{"code":"UnknownError","message":"boom"}}"#;
+            crate::graph::client::api_error(
+                &Method::POST,
+                "/x",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &Default::default(),
+                body,
+                Operation::WriteAlerts,
+            )
+        };
+        let answer = |result, call_failed| Answer { result, call_failed };
+        let step = |updates: &mut Updates<AlertStatus>, result, call_failed| {
+            let mut next = Vec::new();
+            updates.answered(0, answer(result, call_failed), &mut next);
+            next.into_iter()
+                .map(|(_, op)| format!("{} {}", op.method, op.url))
+                .collect::<Vec<_>>()
+        };
+        // Unchanged since the match: straight to the PATCH, then the comment.
+        let mut first = Vec::new();
+        updates.checked(0, None, &mut first);
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].1.method, Method::PATCH);
+        assert_eq!(
+            step(&mut updates, Ok(Value::Null), false),
+            ["POST /security/alerts_v2/a1/comments"]
+        );
+        // Three whole-call failures: each settled by reading the marker, none counted.
+        for _ in 0..3 {
+            assert_eq!(
+                step(&mut updates, Err(server_error()), true),
+                ["GET /security/alerts_v2/a1"]
+            );
+            let unposted = json!({"id": "a1", "comments": [{"comment": "earlier"}]});
+            assert_eq!(
+                step(&mut updates, Ok(unposted), false),
+                ["POST /security/alerts_v2/a1/comments"]
+            );
+        }
+        // The post's own failure counts; once found posted, it is done.
+        assert_eq!(
+            step(&mut updates, Err(server_error()), false),
+            ["GET /security/alerts_v2/a1"]
+        );
+        let posted = json!({"id": "a1", "comments": [{"comment": format!("closed\n\n{}", comment_marker(7))}]});
+        assert!(step(&mut updates, Ok(posted), false).is_empty());
+        assert_eq!(updates.outcomes, [(7, Outcome::Done)]);
+        assert_eq!(updates.flows[0].forgiven, 3);
+        // With two own failures of two attempts, the action fails, retryable from the ledger.
+        updates.flows[0].step = Step::Comment { failed: 1 };
+        updates.outcomes.clear();
+        assert!(step(&mut updates, Err(server_error()), false).is_empty());
+        assert!(
+            matches!(&updates.outcomes[..], [(7, Outcome::Failed { retryable: true, error })] if error.contains("the comment failed"))
+        );
+    }
+
     #[test]
     fn the_stored_form_is_snake_case_and_round_trips() {
         let mut p = params();
