@@ -80,10 +80,13 @@ impl<'a> Evaluator<'a> {
     /// with `rest`, `item` is the part of it [`Rest`] completes.
     pub fn matches_shared(&self, item: &Arc<Value>, rest: Option<&Arc<Rest>>) -> Result<bool, EvalError> {
         match (&self.playbook.condition, &self.base) {
-            (Some(condition), Some(base)) => condition.eval(&match rest {
-                Some(rest) => base.with_partial_item(item.clone(), rest.clone()),
-                None => base.with_shared_item(item.clone())?,
-            }),
+            (Some(condition), Some(base)) => condition.eval_item(
+                base,
+                match rest {
+                    Some(rest) => script::Item::Partial(item.clone(), rest.clone()),
+                    None => script::Item::Shared(item.clone()),
+                },
+            ),
             _ => Ok(true),
         }
     }

@@ -128,15 +128,14 @@ impl Context {
             ..self.clone()
         })
     }
+}
 
-    /// The same context for an item of which `part` holds some properties (an object) and
-    /// `rest` the others ([`Rest`]).
-    pub fn with_partial_item(&self, part: Arc<serde_json::Value>, rest: Arc<Rest>) -> Self {
-        Self {
-            item: Dynamic::from(JsonView::partial(part, rest)),
-            ..self.clone()
-        }
-    }
+/// The item of one [`Condition::eval_item`].
+pub enum Item {
+    /// The whole item.
+    Shared(Arc<serde_json::Value>),
+    /// A part of it (an object with some of its properties) and the rest ([`Rest`]).
+    Partial(Arc<serde_json::Value>, Arc<Rest>),
 }
 
 /// An object item as a lazy [`JsonView`]; anything else converted as it is.
@@ -400,13 +399,23 @@ fn position_of(position: Position) -> (usize, usize) {
 impl Condition {
     /// Runs the condition on one item: `Ok(true)` means act. Any error counts as no match.
     pub fn eval(&self, ctx: &Context) -> Result<bool, EvalError> {
-        self.eval_until(ctx, Instant::now() + TIME_LIMIT)
+        self.eval_until(ctx, ctx.item.clone(), Instant::now() + TIME_LIMIT)
     }
 
-    fn eval_until(&self, ctx: &Context, deadline: Instant) -> Result<bool, EvalError> {
+    /// [`Condition::eval`] with `ctx`'s item replaced by `item`: what a run does for each item,
+    /// so the context's other values are copied once per item, into the scope.
+    pub fn eval_item(&self, ctx: &Context, item: Item) -> Result<bool, EvalError> {
+        let item = match item {
+            Item::Shared(item) => item_dynamic(item)?,
+            Item::Partial(part, rest) => Dynamic::from(JsonView::partial(part, rest)),
+        };
+        self.eval_until(ctx, item, Instant::now() + TIME_LIMIT)
+    }
+
+    fn eval_until(&self, ctx: &Context, item: Dynamic, deadline: Instant) -> Result<bool, EvalError> {
         let mut scope = scope_with(
             self.kind,
-            ctx.item.clone(),
+            item,
             ctx.playbook.clone(),
             ctx.lists.clone(),
             Timestamp(ctx.now),

@@ -212,7 +212,8 @@ fn infinite_loops_stop() {
 #[test]
 fn time_limit_stops_evaluation() {
     let cond = compile_condition("let x = 0; loop { x += 1; }", ItemKind::Alert).expect("compiles");
-    let result = cond.eval_until(&ctx(json!({})), Instant::now());
+    let ctx = ctx(json!({}));
+    let result = cond.eval_until(&ctx, ctx.item.clone(), Instant::now());
     assert_eq!(result, Err(EvalError::TimedOut));
     // The deadline belongs to that evaluation only.
     assert_eq!(eval_alert("true"), Ok(true));
