@@ -20,7 +20,7 @@ use super::{Outcome, comment_marker};
 use crate::graph::models::enums::{AlertClassification, AlertDetermination, AlertStatus, IncidentStatus};
 use crate::graph::models::{AlertUpdate, IncidentUpdate};
 use crate::graph::{Answer, BatchOp, Client, Collection, Error};
-use crate::http::THROTTLES_PER_ATTEMPT;
+use crate::http::{Retries, RetryPolicy};
 use crate::playbook::TagChange;
 
 /// The status type of what an update changes: [`AlertStatus`] for `update_alert`,
@@ -214,12 +214,11 @@ pub async fn execute<S: Status>(
             .map(|job| Flow {
                 job,
                 posted: false,
-                forgiven: 0,
                 step: Step::Read,
             })
             .collect(),
         readers: HashMap::new(),
-        rounds: client.retry_policy().attempts,
+        policy: client.retry_policy(),
         settled: 0,
         outcomes: Vec::new(),
     };
@@ -249,10 +248,10 @@ struct Updates<S> {
     flows: Vec<Flow<S>>,
     /// The updates waiting for each target's read.
     readers: HashMap<String, Vec<usize>>,
-    /// How many posts of a comment may fail (the client's request attempts). A failure of the
-    /// whole call it went in is the call's, not the post's: such failures are not counted, up
-    /// to [`THROTTLES_PER_ATTEMPT`] times as many, as throttles are not.
-    rounds: u32,
+    /// The client's: a comment's posts and the reads of its marker spend its attempts, as a
+    /// request's tries do (a failure of the whole call a post went in is the call's, and spends
+    /// none, as a throttle does not: [`Retries::call_failed`]).
+    policy: RetryPolicy,
     /// Comment posts of unknown outcome settled by reading the item's comments.
     settled: u32,
     outcomes: Vec<(i64, Outcome)>,
@@ -263,8 +262,6 @@ struct Flow<S> {
     job: UpdateJob<S>,
     /// Resumed, and its comment's marker is already on the item.
     posted: bool,
-    /// Failed calls its comment went in, not counted as failed posts.
-    forgiven: u32,
     step: Step,
 }
 
@@ -274,11 +271,11 @@ enum Step {
     Read,
     /// The answer to its PATCH.
     Patch,
-    /// The answer to a post of its comment, after `failed` failed posts.
-    Comment { failed: u32 },
+    /// The answer to a post of its comment; the attempts its posts have spent.
+    Comment(Retries),
     /// The item's comments, after a post's outcome was unknown (a 500 or a lost connection
     /// after sending): posted if the marker is there, else posted again.
-    Settle { failed: u32, error: Error },
+    Settle { retries: Retries, error: Error },
     /// Nothing: its outcome is recorded.
     Done,
 }
@@ -310,41 +307,42 @@ impl<S: Status> Updates<S> {
                 Ok(_) => self.patched(i, next),
                 Err(e) => self.end(i, Outcome::failed(e.to_string(), e.is_retryable())),
             },
-            Step::Comment { failed } => match result {
+            Step::Comment(mut retries) => match result {
                 Ok(_) => self.end(i, Outcome::Done),
                 Err(error) if error.is_retryable() => {
-                    let flow = &mut self.flows[i];
-                    let counted =
-                        !answer.call_failed || flow.forgiven >= self.rounds.saturating_mul(THROTTLES_PER_ATTEMPT);
-                    flow.forgiven += u32::from(!counted);
-                    let failed = failed + u32::from(counted);
-                    if failed >= self.rounds {
+                    let attempt = retries.begin();
+                    if answer.call_failed {
+                        retries.call_failed();
+                    }
+                    if !retries.can_retry() {
                         return self.comment_failed(i, &error);
                     }
-                    tracing::debug!(ledger_id = flow.job.ledger_id, failed, error = %error, "A comment post failed; checking its marker before posting again.");
+                    let flow = &mut self.flows[i];
+                    tracing::debug!(ledger_id = flow.job.ledger_id, attempt, error = %error, "A comment post failed; checking its marker before posting again.");
                     self.settled += 1;
                     next.push((i, BatchOp::get(collection, &flow.job.params.target)));
-                    flow.step = Step::Settle { failed, error };
+                    flow.step = Step::Settle { retries, error };
                 }
                 Err(error) => self.comment_failed(i, &error),
             },
-            Step::Settle { failed, error } => {
+            Step::Settle { mut retries, error } => {
                 let flow = &mut self.flows[i];
                 match result {
                     Ok(item) if has_marker(&item, &comment_marker(flow.job.ledger_id)) => self.end(i, Outcome::Done),
                     Ok(_) => {
                         next.push((i, comment_op(&flow.job)));
-                        flow.step = Step::Comment { failed };
+                        flow.step = Step::Comment(retries);
                     }
                     // Not readable now: read again, as a failed attempt of its own.
-                    Err(_) if failed + 1 < self.rounds => {
-                        next.push((i, BatchOp::get(collection, &flow.job.params.target)));
-                        flow.step = Step::Settle {
-                            failed: failed + 1,
-                            error,
-                        };
+                    Err(_) => {
+                        retries.begin();
+                        if retries.can_retry() {
+                            next.push((i, BatchOp::get(collection, &flow.job.params.target)));
+                            flow.step = Step::Settle { retries, error };
+                        } else {
+                            self.comment_failed(i, &error);
+                        }
                     }
-                    Err(_) => self.comment_failed(i, &error),
                 }
             }
             Step::Done => {}
@@ -386,7 +384,7 @@ impl<S: Status> Updates<S> {
             self.end(i, Outcome::Done);
         } else {
             next.push((i, comment_op(&flow.job)));
-            flow.step = Step::Comment { failed: 0 };
+            flow.step = Step::Comment(self.policy.start());
         }
     }
 
@@ -627,11 +625,10 @@ mod tests {
             flows: vec![Flow {
                 job,
                 posted: false,
-                forgiven: 0,
                 step: Step::Read,
             }],
             readers: HashMap::new(),
-            rounds: 2,
+            policy: RetryPolicy::graph(2),
             settled: 0,
             outcomes: Vec::new(),
         };
@@ -675,17 +672,19 @@ mod tests {
                 ["POST /security/alerts_v2/a1/comments"]
             );
         }
-        // The post's own failure counts; once found posted, it is done.
+        // The post's own failure counts (the three calls' did not); once found posted, it is done.
         assert_eq!(
             step(&mut updates, Err(server_error()), false),
             ["GET /security/alerts_v2/a1"]
         );
+        assert!(matches!(&updates.flows[0].step, Step::Settle { retries, .. } if retries.attempts() == 1));
         let posted = json!({"id": "a1", "comments": [{"comment": format!("closed\n\n{}", comment_marker(7))}]});
         assert!(step(&mut updates, Ok(posted), false).is_empty());
         assert_eq!(updates.outcomes, [(7, Outcome::Done)]);
-        assert_eq!(updates.flows[0].forgiven, 3);
         // With two own failures of two attempts, the action fails, retryable from the ledger.
-        updates.flows[0].step = Step::Comment { failed: 1 };
+        let mut retries = RetryPolicy::graph(2).start();
+        retries.begin();
+        updates.flows[0].step = Step::Comment(retries);
         updates.outcomes.clear();
         assert!(step(&mut updates, Err(server_error()), false).is_empty());
         assert!(

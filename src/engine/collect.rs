@@ -13,7 +13,7 @@ use super::plan::{self, Evaluator, PlanError, PlannedAction, RunContext};
 use crate::graph::Collection;
 use crate::graph::models::normalize::parse_properties;
 use crate::playbook::Playbook;
-use crate::script::{EvalError, Rest};
+use crate::script::{self, EvalError, Rest};
 use crate::state::{DedupKey, StateError, Store};
 
 /// Items that matched the condition, and those whose condition failed (no match).
@@ -50,7 +50,10 @@ fn matching_with(evaluator: &Evaluator<'_>, items: Vec<(Value, Option<Rest>)>) -
     for (index, (seen, rest)) in items.into_iter().enumerate() {
         let seen = Arc::new(seen);
         let rest = rest.map(Arc::new);
-        let verdict = evaluator.matches_shared(&seen, rest.as_ref());
+        let verdict = evaluator.matches_shared(match &rest {
+            Some(rest) => script::Item::Partial(seen.clone(), rest.clone()),
+            None => script::Item::Shared(seen.clone()),
+        });
         // The condition's views of the item are gone once it has run.
         let seen = Arc::try_unwrap(seen).unwrap_or_else(|shared| (*shared).clone());
         match verdict {

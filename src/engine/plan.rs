@@ -16,7 +16,7 @@ use crate::action::{ActionKind, Params};
 use crate::graph::Collection;
 use crate::item::ItemKind;
 use crate::playbook::{Action, BodyTemplate, Email, Group, Log, Playbook, Trigger, Update, Webhook, WebhookTarget};
-use crate::script::{self, EvalError, Rest};
+use crate::script::{self, EvalError};
 use crate::template::neutralise_mentions;
 use crate::time::format_rfc3339;
 
@@ -73,20 +73,13 @@ impl<'a> Evaluator<'a> {
     /// Whether the item matches: an absent condition is true; an error is the caller's to count
     /// as no match.
     pub fn matches(&self, item: &Value) -> Result<bool, EvalError> {
-        self.matches_shared(&Arc::new(item.clone()), None)
+        self.matches_shared(script::Item::Shared(Arc::new(item.clone())))
     }
 
-    /// [`Evaluator::matches`] without copying the item (the condition reads it through a view);
-    /// with `rest`, `item` is the part of it [`Rest`] completes.
-    pub fn matches_shared(&self, item: &Arc<Value>, rest: Option<&Arc<Rest>>) -> Result<bool, EvalError> {
+    /// [`Evaluator::matches`] without copying the item (the condition reads it through a view).
+    pub fn matches_shared(&self, item: script::Item) -> Result<bool, EvalError> {
         match (&self.playbook.condition, &self.base) {
-            (Some(condition), Some(base)) => condition.eval_item(
-                base,
-                match rest {
-                    Some(rest) => script::Item::Partial(item.clone(), rest.clone()),
-                    None => script::Item::Shared(item.clone()),
-                },
-            ),
+            (Some(condition), Some(base)) => condition.eval_item(base, item),
             _ => Ok(true),
         }
     }

@@ -248,7 +248,7 @@ impl Client {
                             continue;
                         }
                     }
-                    sent.done.push((q.key, Answer::call_failed(err)));
+                    sent.done.push((q.key, Answer::of_failed_call(err)));
                 }
                 return sent;
             }
@@ -323,7 +323,7 @@ impl Answer {
         }
     }
 
-    fn call_failed(error: Error) -> Answer {
+    fn of_failed_call(error: Error) -> Answer {
         Answer {
             result: Err(error),
             call_failed: true,

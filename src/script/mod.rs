@@ -118,13 +118,8 @@ impl Context {
 
     /// The same context for another item (the other values are shared by cloning).
     pub fn with_item(&self, item: &serde_json::Value) -> Result<Self, EvalError> {
-        self.with_shared_item(Arc::new(item.clone()))
-    }
-
-    /// [`Context::with_item`] without copying the item.
-    pub fn with_shared_item(&self, item: Arc<serde_json::Value>) -> Result<Self, EvalError> {
         Ok(Self {
-            item: item_dynamic(item)?,
+            item: item_dynamic(Arc::new(item.clone()))?,
             ..self.clone()
         })
     }

@@ -53,18 +53,12 @@ impl Rest {
 
     /// The whole item: the one parsed for the condition, or parsed now.
     pub fn into_whole(self: Arc<Self>) -> serde_json::Result<Value> {
-        let parsed = match Arc::try_unwrap(self) {
-            Ok(rest) => match rest.whole.into_inner().flatten() {
-                Some(whole) => whole,
-                None => return (rest.parse)(rest.text.get()),
-            },
-            // A view of the item outlived its condition (not the case once it has run).
-            Err(shared) => match shared.whole.get().cloned().flatten() {
-                Some(whole) => whole,
-                None => return (shared.parse)(shared.text.get()),
-            },
+        let Some(whole) = self.whole.get().cloned().flatten() else {
+            return (self.parse)(self.text.get());
         };
-        Ok(Arc::try_unwrap(parsed).unwrap_or_else(|shared| (*shared).clone()))
+        // Once the condition's views and this rest are gone, the parse is not copied.
+        drop(self);
+        Ok(Arc::try_unwrap(whole).unwrap_or_else(|shared| (*shared).clone()))
     }
 }
 
