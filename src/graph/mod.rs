@@ -16,4 +16,4 @@ pub use auth::{AssertionAlgorithm, Certificate, Credentials};
 pub use batch::{Answer, BatchOp, DEFAULT_BATCHES_IN_FLIGHT};
 pub use client::{Client, ClientOptions, Collection, ListQuery, Pager, Probe};
 pub use error::{ApiError, Error, Operation};
-pub use permission::Permission;
+pub use permission::{Permission, Resource};

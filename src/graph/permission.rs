@@ -19,16 +19,58 @@ pub enum Permission {
     SecurityIncidentReadWrite,
     /// `runHuntingQuery` (the least and only permission for it).
     ThreatHuntingRead,
+    /// Defender for Endpoint: list and get machines and machine actions.
+    MachineRead,
+    /// Defender for Endpoint: the same, plus machine tags.
+    MachineReadWrite,
+    /// Defender for Endpoint: isolate and release (unisolate).
+    MachineIsolate,
+    /// Defender for Endpoint: run an antivirus scan.
+    MachineScan,
+    /// Defender for Endpoint: restrict and unrestrict app execution.
+    MachineRestrictExecution,
+    /// Defender for Endpoint: collect an investigation package.
+    MachineCollectForensics,
+    /// Defender for Endpoint: stop and quarantine a file.
+    MachineStopAndQuarantine,
+    /// Defender for Endpoint: indicators the app created.
+    TiReadWrite,
+    /// Defender for Endpoint: all indicators.
+    TiReadWriteAll,
+    /// Graph: `identityAccounts/{id}/invokeAction` (response-actions-api.md §5.2).
+    SecurityIdentitiesActionsReadWrite,
+    /// Graph: `analyzedEmails/remediate` (§6.1).
+    SecurityAnalyzedMessageReadWrite,
+}
+
+/// Which API a permission belongs to: its token is requested for that API's resource, and the
+/// API checks only its own roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    Graph,
+    /// The Defender for Endpoint API (WindowsDefenderATP).
+    Defender,
 }
 
 impl Permission {
     /// Every permission, reads before writes.
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 16] = [
         Permission::SecurityAlertRead,
         Permission::SecurityAlertReadWrite,
         Permission::SecurityIncidentRead,
         Permission::SecurityIncidentReadWrite,
         Permission::ThreatHuntingRead,
+        Permission::MachineRead,
+        Permission::MachineReadWrite,
+        Permission::MachineIsolate,
+        Permission::MachineScan,
+        Permission::MachineRestrictExecution,
+        Permission::MachineCollectForensics,
+        Permission::MachineStopAndQuarantine,
+        Permission::TiReadWrite,
+        Permission::TiReadWriteAll,
+        Permission::SecurityIdentitiesActionsReadWrite,
+        Permission::SecurityAnalyzedMessageReadWrite,
     ];
 
     /// The name, as in the app registration and the token's `roles` claim.
@@ -39,6 +81,33 @@ impl Permission {
             Permission::SecurityIncidentRead => "SecurityIncident.Read.All",
             Permission::SecurityIncidentReadWrite => "SecurityIncident.ReadWrite.All",
             Permission::ThreatHuntingRead => "ThreatHunting.Read.All",
+            Permission::MachineRead => "Machine.Read.All",
+            Permission::MachineReadWrite => "Machine.ReadWrite.All",
+            Permission::MachineIsolate => "Machine.Isolate",
+            Permission::MachineScan => "Machine.Scan",
+            Permission::MachineRestrictExecution => "Machine.RestrictExecution",
+            Permission::MachineCollectForensics => "Machine.CollectForensics",
+            Permission::MachineStopAndQuarantine => "Machine.StopAndQuarantine",
+            Permission::TiReadWrite => "Ti.ReadWrite",
+            Permission::TiReadWriteAll => "Ti.ReadWrite.All",
+            Permission::SecurityIdentitiesActionsReadWrite => "SecurityIdentitiesActions.ReadWrite.All",
+            Permission::SecurityAnalyzedMessageReadWrite => "SecurityAnalyzedMessage.ReadWrite.All",
+        }
+    }
+
+    /// The API the permission belongs to.
+    pub fn resource(self) -> Resource {
+        match self {
+            Permission::MachineRead
+            | Permission::MachineReadWrite
+            | Permission::MachineIsolate
+            | Permission::MachineScan
+            | Permission::MachineRestrictExecution
+            | Permission::MachineCollectForensics
+            | Permission::MachineStopAndQuarantine
+            | Permission::TiReadWrite
+            | Permission::TiReadWriteAll => Resource::Defender,
+            _ => Resource::Graph,
         }
     }
 
@@ -58,6 +127,19 @@ impl Permission {
             Permission::SecurityAlertReadWrite => &[Permission::SecurityAlertReadWrite],
             Permission::SecurityIncidentReadWrite => &[Permission::SecurityIncidentReadWrite],
             Permission::ThreatHuntingRead => &[Permission::ThreatHuntingRead],
+            Permission::MachineRead => &[Permission::MachineRead, Permission::MachineReadWrite],
+            Permission::MachineReadWrite => &[Permission::MachineReadWrite],
+            Permission::MachineIsolate => &[Permission::MachineIsolate],
+            Permission::MachineScan => &[Permission::MachineScan],
+            Permission::MachineRestrictExecution => &[Permission::MachineRestrictExecution],
+            Permission::MachineCollectForensics => &[Permission::MachineCollectForensics],
+            // The page also lists Machine.ReadWrite.All (probably a doc error, §3.2): only the
+            // action's own permission is taken as granting it.
+            Permission::MachineStopAndQuarantine => &[Permission::MachineStopAndQuarantine],
+            Permission::TiReadWrite => &[Permission::TiReadWrite, Permission::TiReadWriteAll],
+            Permission::TiReadWriteAll => &[Permission::TiReadWriteAll],
+            Permission::SecurityIdentitiesActionsReadWrite => &[Permission::SecurityIdentitiesActionsReadWrite],
+            Permission::SecurityAnalyzedMessageReadWrite => &[Permission::SecurityAnalyzedMessageReadWrite],
         }
     }
 
@@ -75,6 +157,8 @@ impl Permission {
         match self {
             Permission::SecurityAlertRead => Some(Permission::SecurityAlertReadWrite),
             Permission::SecurityIncidentRead => Some(Permission::SecurityIncidentReadWrite),
+            Permission::MachineRead => Some(Permission::MachineReadWrite),
+            Permission::TiReadWrite => Some(Permission::TiReadWriteAll),
             _ => None,
         }
     }

@@ -14,6 +14,7 @@ mod macros;
 pub mod alert;
 pub mod auth;
 pub mod batch;
+pub mod defender;
 pub mod enums;
 pub mod error;
 pub mod evidence;
