@@ -16,12 +16,13 @@ use graphsoar::engine::runner::Engine;
 use graphsoar::playbook::Playbook;
 use serde_json::Value;
 
-use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, local_client, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, local_client, local_defender, root, stderr, stdout};
 
 fn engine(running: &emulator::Running, settings: Settings, clock: Clock) -> Engine {
     Engine {
         mailer: Mailer::Outbox(settings.outbox.clone()),
         client: local_client(running, &settings, clock.clone()),
+        defender: local_defender(running, &settings, clock.clone()),
         store: None,
         settings,
         clock,

@@ -565,6 +565,7 @@ async fn on_failure_tells_people_once_an_hour() {
     let store = Arc::new(Store::open(&settings.state, "local").unwrap());
     let engine = Engine {
         mailer: graphsoar::action::email::Mailer::from_settings(&settings).unwrap(),
+        defender: graphsoar::graph::defender::Defender::new(cfg.clone(), clock.clone()).unwrap(),
         client: Client::new(cfg, clock.clone()).unwrap(),
         store: Some(store),
         clock: clock.clone(),

@@ -21,7 +21,7 @@ use graphsoar::graph::models::enums::{AlertClassification, AlertStatus, Incident
 use graphsoar::playbook::TagChange;
 use graphsoar::state::{ActionState, HistoryFilter, ItemKind, LedgerEntry, Store};
 
-use crate::support::{TempDir, copy_dir, local_client, root, stderr, stdout};
+use crate::support::{TempDir, copy_dir, local_client, local_defender, root, stderr, stdout};
 
 fn entries(store: &Store) -> Vec<LedgerEntry> {
     let mut all = store.ledger_for(&HistoryFilter::default()).unwrap();
@@ -189,6 +189,7 @@ pub async fn service_over(dir: &TempDir, running: &emulator::Running, scale: f64
         mailer: Mailer::from_settings(&settings).unwrap(),
         store: Some(Arc::new(Store::open(&settings.state, &running.tenant_id).unwrap())),
         client: local_client(running, &settings, clock.clone()),
+        defender: local_defender(running, &settings, clock.clone()),
         settings,
         clock,
         dry_run: false,

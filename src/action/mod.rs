@@ -7,7 +7,9 @@
 //! [`webhook::WebhookParams`], [`log::LogParams`]). Strings name kinds only at the edges: the
 //! playbook's YAML, JSON output and the ledger's `action` column ([`ActionKind`]).
 
+pub mod device;
 pub mod email;
+pub mod indicator;
 pub mod log;
 pub mod update;
 pub mod webhook;
@@ -15,6 +17,7 @@ pub mod webhook;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::Permission;
+use crate::graph::models::defender::MachineActionType;
 use crate::graph::models::enums::{AlertStatus, IncidentStatus};
 use crate::text_enum::text_enum;
 
@@ -26,6 +29,14 @@ text_enum! {
         Email = "email",
         Webhook = "webhook",
         Log = "log",
+        IsolateDevice = "isolate_device",
+        ReleaseDevice = "release_device",
+        RunAntivirusScan = "run_antivirus_scan",
+        RestrictAppExecution = "restrict_app_execution",
+        UnrestrictAppExecution = "unrestrict_app_execution",
+        CollectInvestigationPackage = "collect_investigation_package",
+        StopAndQuarantineFile = "stop_and_quarantine_file",
+        SubmitIndicator = "submit_indicator",
     }
 }
 
@@ -39,7 +50,29 @@ impl ActionKind {
             ActionKind::UpdateAlert => Some(Permission::SecurityAlertReadWrite),
             ActionKind::UpdateIncident => Some(Permission::SecurityIncidentReadWrite),
             ActionKind::Email | ActionKind::Webhook | ActionKind::Log => None,
+            ActionKind::SubmitIndicator => Some(Permission::TiReadWriteAll),
+            device => device.machine_action().map(crate::graph::defender::action_permission),
         }
+    }
+
+    /// The machine action a device action requests (response-actions-api.md §3.2).
+    pub fn machine_action(self) -> Option<MachineActionType> {
+        Some(match self {
+            ActionKind::IsolateDevice => MachineActionType::Isolate,
+            ActionKind::ReleaseDevice => MachineActionType::Unisolate,
+            ActionKind::RunAntivirusScan => MachineActionType::RunAntiVirusScan,
+            ActionKind::RestrictAppExecution => MachineActionType::RestrictCodeExecution,
+            ActionKind::UnrestrictAppExecution => MachineActionType::UnrestrictCodeExecution,
+            ActionKind::CollectInvestigationPackage => MachineActionType::CollectInvestigationPackage,
+            ActionKind::StopAndQuarantineFile => MachineActionType::StopAndQuarantineFile,
+            _ => return None,
+        })
+    }
+
+    /// Whether this is a response action (containment, indicators): capped per run by
+    /// `max_per_run` and refused on protected devices and accounts.
+    pub fn is_response(self) -> bool {
+        self.machine_action().is_some() || self == ActionKind::SubmitIndicator
     }
 }
 
@@ -55,6 +88,14 @@ pub enum Params {
     Email(email::EmailParams),
     Webhook(webhook::WebhookParams),
     Log(log::LogParams),
+    IsolateDevice(device::DeviceParams),
+    ReleaseDevice(device::DeviceParams),
+    RunAntivirusScan(device::DeviceParams),
+    RestrictAppExecution(device::DeviceParams),
+    UnrestrictAppExecution(device::DeviceParams),
+    CollectInvestigationPackage(device::DeviceParams),
+    StopAndQuarantineFile(device::DeviceParams),
+    SubmitIndicator(indicator::IndicatorParams),
 }
 
 impl Params {
@@ -66,6 +107,36 @@ impl Params {
             Params::Email(_) => ActionKind::Email,
             Params::Webhook(_) => ActionKind::Webhook,
             Params::Log(_) => ActionKind::Log,
+            Params::IsolateDevice(_) => ActionKind::IsolateDevice,
+            Params::ReleaseDevice(_) => ActionKind::ReleaseDevice,
+            Params::RunAntivirusScan(_) => ActionKind::RunAntivirusScan,
+            Params::RestrictAppExecution(_) => ActionKind::RestrictAppExecution,
+            Params::UnrestrictAppExecution(_) => ActionKind::UnrestrictAppExecution,
+            Params::CollectInvestigationPackage(_) => ActionKind::CollectInvestigationPackage,
+            Params::StopAndQuarantineFile(_) => ActionKind::StopAndQuarantineFile,
+            Params::SubmitIndicator(_) => ActionKind::SubmitIndicator,
+        }
+    }
+
+    /// A device action's parameters.
+    pub fn device(&self) -> Option<&device::DeviceParams> {
+        match self {
+            Params::IsolateDevice(p)
+            | Params::ReleaseDevice(p)
+            | Params::RunAntivirusScan(p)
+            | Params::RestrictAppExecution(p)
+            | Params::UnrestrictAppExecution(p)
+            | Params::CollectInvestigationPackage(p)
+            | Params::StopAndQuarantineFile(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// How many targets a response action acts on (devices; one indicator), for `max_per_run`.
+    pub fn response_targets(&self) -> usize {
+        match self {
+            Params::SubmitIndicator(_) => 1,
+            other => other.device().map_or(0, |p| p.devices.len()),
         }
     }
 
@@ -79,6 +150,11 @@ impl Params {
             Params::Email(p) => serde_json::to_value(p),
             Params::Webhook(p) => serde_json::to_value(p),
             Params::Log(p) => serde_json::to_value(p),
+            Params::SubmitIndicator(p) => serde_json::to_value(p),
+            other => match other.device() {
+                Some(p) => serde_json::to_value(p),
+                None => Ok(serde_json::Value::Null),
+            },
         }
         // Plain structs of strings, lists and maps: serialising them cannot fail.
         .unwrap_or(serde_json::Value::Null)
@@ -147,6 +223,11 @@ impl Notice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Done,
+    /// Done, and it started something that goes on (machine actions): what to follow, kept in
+    /// the ledger's `result`.
+    Started(serde_json::Value),
+    /// Not done because a safety limit forbids it (a protected device): the reason is recorded.
+    Refused(String),
     /// Not done, on purpose (the guard, nothing to change): the reason is recorded.
     Skipped(String),
     /// Failed: retried from the ledger on a later run when `retryable`, else abandoned.

@@ -159,6 +159,7 @@ async fn run_async(args: &BacktestArgs) -> anyhow::Result<u8> {
         mailer: Mailer::Outbox(settings.outbox.clone()),
         settings,
         client: connection.client.clone(),
+        defender: connection.defender.clone(),
         store: None,
         clock,
         dry_run: true,

@@ -139,6 +139,7 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
             mailer,
             settings,
             client,
+            defender: connection.defender.clone(),
             store,
             clock: clock.clone(),
             dry_run: args.dry_run,

@@ -6,12 +6,15 @@ use anyhow::Context as _;
 use crate::clock::Clock;
 use crate::config::{Settings, Tenant};
 use crate::emulator::{self, Running};
+use crate::graph::defender::Defender;
 use crate::graph::{Client, ClientOptions, Credentials};
 
 /// A client for the tenant, and the local tenant's server when it is the embedded one (it stops
 /// when this is dropped).
 pub struct Connection {
     pub client: Client,
+    /// The same tenant's Defender for Endpoint API.
+    pub defender: Defender,
     pub tenant_id: String,
     pub local: Option<Running>,
 }
@@ -39,15 +42,20 @@ pub async fn connect(settings: &Settings, clock: Clock) -> anyhow::Result<Connec
                 settings.outbox.display()
             );
             Ok(Connection {
+                defender: Defender::new(cfg.clone(), clock.clone())?,
                 client: Client::new(cfg, clock)?,
                 tenant_id: running.tenant_id.clone(),
                 local: Some(running),
             })
         }
-        Tenant::Remote(remote) => Ok(Connection {
-            client: Client::new(ClientOptions::from_settings(settings, remote)?, clock)?,
-            tenant_id: remote.tenant_id.clone(),
-            local: None,
-        }),
+        Tenant::Remote(remote) => {
+            let options = ClientOptions::from_settings(settings, remote)?;
+            Ok(Connection {
+                defender: Defender::new(options.clone(), clock.clone())?,
+                client: Client::new(options, clock)?,
+                tenant_id: remote.tenant_id.clone(),
+                local: None,
+            })
+        }
     }
 }

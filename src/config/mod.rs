@@ -73,6 +73,23 @@ pub struct SettingsConfig {
     /// A JSON file of more advanced-hunting tables and columns (custom or newer tables), in the
     /// format `graphsoar schema --kql` prints, added to the bundled schema the KQL checker uses.
     pub hunting_schema: Option<PathBuf>,
+    /// The Defender for Endpoint API for response actions. Default by `cloud`, or `graph_url`
+    /// when that is loopback (the emulator serves both).
+    pub defender_url: Option<String>,
+    /// Devices and accounts response actions never contain.
+    pub protected: Option<ProtectedConfig>,
+}
+
+/// What response actions never touch: a planned action on one is recorded as refused.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectedConfig {
+    /// Device ids or computer names (case-insensitive; a name matches its FQDN's first label too).
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// Account ids, user principal names or SAM names (case-insensitive).
+    #[serde(default)]
+    pub accounts: Vec<String>,
 }
 
 /// National clouds.
@@ -92,6 +109,20 @@ impl Cloud {
             Cloud::Global => ("https://graph.microsoft.com", "https://login.microsoftonline.com"),
             Cloud::Usgov => ("https://graph.microsoft.us", "https://login.microsoftonline.us"),
             Cloud::Usgovdod => ("https://dod-graph.microsoft.us", "https://login.microsoftonline.us"),
+        }
+    }
+
+    /// The Defender for Endpoint API host and the resource its tokens are for
+    /// (response-actions-api.md §1.1, §1.2). GCC High and DoD share `api-gov`; their token
+    /// resource is not documented (§11 question 1), so graphsoar asks for the host's own, as
+    /// the Government page's host table implies; this is unverified.
+    pub fn defender(self) -> (&'static str, &'static str) {
+        match self {
+            Cloud::Global => ("https://api.security.microsoft.com", crate::graph::models::defender::DEFENDER_RESOURCE),
+            Cloud::Usgov | Cloud::Usgovdod => (
+                "https://api-gov.securitycenter.microsoft.us",
+                "https://api-gov.securitycenter.microsoft.us",
+            ),
         }
     }
 }
@@ -168,6 +199,9 @@ pub struct LimitsConfig {
     pub request_timeout: Option<String>,
     /// Timeout of one hunting query. Default 190s (the service stops at 3 minutes).
     pub hunting_timeout: Option<String>,
+    /// Default for a response action's `max_per_run` (devices contained, indicators submitted,
+    /// ... by one action of one run). Default 5.
+    pub max_response_actions_per_run: Option<u32>,
 }
 
 /// Failure notifications.
@@ -200,6 +234,9 @@ pub struct RemoteTenant {
     pub credential: Credential,
     pub graph_url: Url,
     pub login_url: Url,
+    /// The Defender for Endpoint API and its token resource.
+    pub defender_url: Url,
+    pub defender_resource: String,
 }
 
 /// How the client proves who it is. Holds where the secret is, never the secret.
@@ -218,6 +255,8 @@ pub struct Limits {
     pub hunting_per_minute: u32,
     pub writes_per_minute: u32,
     pub max_actions_per_run: u32,
+    /// Per response action of a playbook, per run.
+    pub max_response_actions_per_run: u32,
     /// Per action, across runs (DESIGN's `max_attempts`).
     pub max_attempts: u32,
     /// Per HTTP request, within a run.
@@ -235,6 +274,7 @@ impl Default for Limits {
             hunting_per_minute: 40,
             writes_per_minute: 120,
             max_actions_per_run: 100,
+            max_response_actions_per_run: 5,
             max_attempts: 5,
             request_attempts: crate::http::DEFAULT_REQUEST_ATTEMPTS,
             batches_in_flight: crate::graph::DEFAULT_BATCHES_IN_FLIGHT,
@@ -286,6 +326,38 @@ pub struct Settings {
     /// The advanced-hunting schema queries are checked against: the bundled one, plus the
     /// settings' `hunting_schema` file.
     pub hunting_schema: Arc<kql::Schema>,
+    /// What response actions never touch.
+    pub protected: Protected,
+}
+
+/// The settings' `protected` lists, lower-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Protected {
+    pub devices: Vec<String>,
+    pub accounts: Vec<String>,
+}
+
+impl Protected {
+    /// Whether a device known by any of `names` (its id, its computer name) is protected: exact,
+    /// case-insensitive, and a protected short name matches the FQDN's first label.
+    pub fn device(&self, names: &[&str]) -> Option<String> {
+        names.iter().filter(|n| !n.is_empty()).find_map(|name| {
+            let name = name.to_lowercase();
+            let short = name.split('.').next().unwrap_or_default().to_owned();
+            self.devices
+                .iter()
+                .find(|p| **p == name || **p == short)
+                .map(|p| p.clone())
+        })
+    }
+
+    /// Whether an account known by any of `names` is protected (case-insensitive).
+    pub fn account(&self, names: &[&str]) -> Option<String> {
+        names.iter().find_map(|name| {
+            let name = name.to_lowercase();
+            self.accounts.iter().find(|p| **p == name).cloned()
+        })
+    }
 }
 
 impl Settings {
@@ -307,6 +379,7 @@ impl Settings {
             on_failure: None,
             listen: None,
             hunting_schema: kql::Schema::bundled(),
+            protected: Protected::default(),
         }
     }
 
@@ -549,6 +622,7 @@ impl Check<'_> {
             );
         }
         let hunting_schema = self.hunting_schema(raw.hunting_schema.as_deref());
+        let protected = self.protected(raw.protected.clone().unwrap_or_default());
         let local = tenant == Tenant::Local;
         Settings {
             origin: Some(self.origin.to_path_buf()),
@@ -572,6 +646,7 @@ impl Check<'_> {
             on_failure,
             listen,
             hunting_schema,
+            protected,
         }
     }
 
@@ -584,6 +659,7 @@ impl Check<'_> {
                 "cloud",
                 "graph_url",
                 "login_url",
+                "defender_url",
             ] {
                 if self.index.key(key).is_some() {
                     self.report.error(key, format!("`{key}` needs `tenant_id` (without it graphsoar uses the embedded local tenant; a separately running emulator is tenant_id `local`, client_id `graphsoar-local`)"));
@@ -627,13 +703,41 @@ impl Check<'_> {
         };
         let graph_url = url("graph_url", raw.graph_url.as_deref(), graph_default);
         let login_url = url("login_url", raw.login_url.as_deref(), login_default);
+        let (defender_default, defender_resource) = raw.cloud.unwrap_or_default().defender();
+        let defender_url = match raw.defender_url.as_deref() {
+            Some(text) => url("defender_url", Some(text), defender_default),
+            None if is_loopback(&graph_url) => graph_url.clone(),
+            None => url("defender_url", None, defender_default),
+        };
         Tenant::Remote(Box::new(RemoteTenant {
             tenant_id,
             client_id,
             credential,
             graph_url,
             login_url,
+            defender_url,
+            defender_resource: defender_resource.to_owned(),
         }))
+    }
+
+    fn protected(&mut self, raw: ProtectedConfig) -> Protected {
+        let mut clean = |field: &str, values: Vec<String>| -> Vec<String> {
+            values
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    let v = v.trim().to_lowercase();
+                    if v.is_empty() {
+                        self.report.error(&format!("{field}[{i}]"), "is empty: give a name or an id, or remove the entry");
+                    }
+                    (!v.is_empty()).then_some(v)
+                })
+                .collect()
+        };
+        Protected {
+            devices: clean("protected.devices", raw.devices),
+            accounts: clean("protected.accounts", raw.accounts),
+        }
     }
 
     fn limits(&mut self, raw: LimitsConfig, loopback: bool) -> Limits {
@@ -643,6 +747,7 @@ impl Check<'_> {
             ("limits.max_attempts", raw.max_attempts),
             ("limits.request_attempts", raw.request_attempts),
             ("limits.max_actions_per_run", raw.max_actions_per_run),
+            ("limits.max_response_actions_per_run", raw.max_response_actions_per_run),
             ("limits.batches_in_flight", raw.batches_in_flight),
         ] {
             if value == Some(0) {
@@ -668,6 +773,10 @@ impl Check<'_> {
             hunting_per_minute: raw.hunting_per_minute.unwrap_or(d.hunting_per_minute),
             writes_per_minute: raw.writes_per_minute.unwrap_or(d.writes_per_minute),
             max_actions_per_run: raw.max_actions_per_run.unwrap_or(d.max_actions_per_run).max(1),
+            max_response_actions_per_run: raw
+                .max_response_actions_per_run
+                .unwrap_or(d.max_response_actions_per_run)
+                .max(1),
             max_attempts: raw.max_attempts.unwrap_or(d.max_attempts).max(1),
             request_attempts: raw.request_attempts.unwrap_or(d.request_attempts).max(1),
             batches_in_flight: raw

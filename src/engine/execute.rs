@@ -73,6 +73,17 @@ impl Engine {
                         );
                         Transition::Done
                     }
+                    Outcome::Started(result) => {
+                        report.done += 1;
+                        tracing::info!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, result = %result, "Action done; it goes on in Defender.");
+                        Transition::Started { result }
+                    }
+                    Outcome::Refused(reason) => {
+                        report.skipped += 1;
+                        blocked.insert((entry.run_id.0, entry.item_id.clone()));
+                        tracing::warn!(playbook = logged.0, item_id = logged.1, action = logged.2, ledger_id = id, reason = %reason, "Action refused.");
+                        Transition::Refused { reason }
+                    }
                     Outcome::Skipped(reason) => {
                         report.skipped += 1;
                         blocked.insert((entry.run_id.0, entry.item_id.clone()));
@@ -144,6 +155,18 @@ impl Engine {
                     ));
                 }
                 Params::Log(p) => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, p))),
+                // One at a time: each is a few reads and one request, and the API allows 100
+                // calls a minute (response-actions-api.md §1.4).
+                Params::SubmitIndicator(p) => outcomes.push((e.id, action::indicator::execute(&self.defender, p).await)),
+                other => {
+                    let outcome = match (other.kind().machine_action(), other.device()) {
+                        (Some(kind), Some(p)) => {
+                            action::device::execute(&self.defender, kind, p, e.id, &self.settings.protected).await
+                        }
+                        _ => Outcome::failed(format!("{} has no executor", other.kind()), false),
+                    };
+                    outcomes.push((e.id, outcome));
+                }
             }
         }
         // Webhooks go out a few at a time: one slow or dead receiver (each webhook retries with

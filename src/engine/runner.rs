@@ -14,6 +14,7 @@ use super::plan::{PlannedAction, RunContext};
 use crate::action::{self, ActionKind};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::graph::defender::Defender;
 use crate::graph::{Client, Collection};
 use crate::playbook::{Mode, Playbook, Trigger, stable_hash};
 use crate::state::{self, CursorAdvance, LedgerEntry, NewEntry, PlanCommit, RunMode, RunOutcome, RunStatus, Store};
@@ -68,6 +69,8 @@ impl RunReport {
 pub struct Engine {
     pub settings: Settings,
     pub client: Client,
+    /// The Defender for Endpoint API of the same tenant (response actions).
+    pub defender: Defender,
     /// None in a dry run without a state file.
     pub store: Option<Arc<Store>>,
     pub clock: Clock,

@@ -222,12 +222,13 @@ impl fmt::Debug for TokenProvider {
 }
 
 impl TokenProvider {
-    /// `login_url` + `/{tenant}/oauth2/v2.0/token`, scope `{graph_url}/.default`.
+    /// `login_url` + `/{tenant}/oauth2/v2.0/token`, for `scope` (such as
+    /// `https://graph.microsoft.com/.default`).
     pub fn new(
         http: reqwest::Client,
         login_url: &Url,
         tenant_id: &str,
-        graph_url: &Url,
+        scope: String,
         client_id: &str,
         credentials: Credentials,
         clock: Clock,
@@ -235,7 +236,6 @@ impl TokenProvider {
         let token_url = login_url
             .join(&format!("{tenant_id}/oauth2/v2.0/token"))
             .map_err(|e| Error::Config(format!("bad login URL: {e}")))?;
-        let scope = format!("{}/.default", graph_url.as_str().trim_end_matches('/'));
         Ok(TokenProvider {
             inner: Arc::new(Inner {
                 http,

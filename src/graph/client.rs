@@ -61,6 +61,10 @@ pub struct ClientOptions {
     pub request_attempts: u32,
     /// `$batch` calls in flight at once: `limits.batches_in_flight`.
     pub batches_in_flight: u32,
+    /// The Defender for Endpoint API (response actions): `defender_url`.
+    pub defender_url: Url,
+    /// The resource its tokens are for (by cloud).
+    pub defender_resource: String,
 }
 
 impl ClientOptions {
@@ -86,19 +90,25 @@ impl ClientOptions {
                 Credentials::Certificate(Box::new(Certificate::from_file(path, AssertionAlgorithm::default())?))
             }
         };
-        Ok(ClientOptions::new(
+        let mut options = ClientOptions::new(
             tenant.graph_url.clone(),
             tenant.login_url.clone(),
             &tenant.tenant_id,
             &tenant.client_id,
             credentials,
         )
-        .with_limits(settings))
+        .with_limits(settings);
+        options.defender_url = tenant.defender_url.clone();
+        options.defender_resource = tenant.defender_resource.clone();
+        Ok(options)
     }
 
-    /// A config with default limits.
+    /// A config with default limits; the Defender API on the same host as Graph (the emulator
+    /// serves both), with tokens for the commercial Defender resource.
     pub fn new(graph_url: Url, login_url: Url, tenant_id: &str, client_id: &str, credentials: Credentials) -> Self {
         ClientOptions {
+            defender_url: graph_url.clone(),
+            defender_resource: super::models::defender::DEFENDER_RESOURCE.to_owned(),
             graph_url,
             login_url,
             tenant_id: tenant_id.to_string(),
@@ -243,11 +253,21 @@ struct Request<'a> {
 impl Client {
     /// A client for the tenant in `config`, waiting on `clock`.
     pub fn new(config: ClientOptions, clock: Clock) -> Result<Client, Error> {
-        let loopback = config::is_loopback(&config.graph_url);
-        if config.graph_url.scheme() != "https" && !loopback {
+        let mut base = config.graph_url.clone();
+        let path = format!("{}/{}/", base.path().trim_end_matches('/'), config.api_version.as_str());
+        base.set_path(&path);
+        let scope = format!("{}/.default", config.graph_url.as_str().trim_end_matches('/'));
+        Client::for_api(config, clock, base, scope)
+    }
+
+    /// A client sending its requests relative to `base` with tokens for `scope`: Graph's, or
+    /// another API of the same tenant (Defender for Endpoint) with the same credentials,
+    /// limits and retry policy.
+    pub(crate) fn for_api(config: ClientOptions, clock: Clock, base: Url, scope: String) -> Result<Client, Error> {
+        let loopback = config::is_loopback(&base);
+        if base.scheme() != "https" && !loopback {
             return Err(Error::Config(format!(
-                "{} is not https:// (plain http is for loopback only)",
-                config.graph_url
+                "{base} is not https:// (plain http is for loopback only)"
             )));
         }
         if config.writes_per_minute == 0 && !loopback {
@@ -267,14 +287,11 @@ impl Client {
                 "The client certificate expires within {CERTIFICATE_WARNING_DAYS} days: upload a new one to the app registration and point client_certificate at it."
             );
         }
-        let mut base = config.graph_url.clone();
-        let path = format!("{}/{}/", base.path().trim_end_matches('/'), config.api_version.as_str());
-        base.set_path(&path);
         let token = TokenProvider::new(
             http.clone(),
             &config.login_url,
             &config.tenant_id,
-            &config.graph_url,
+            scope,
             &config.client_id,
             config.credentials,
             clock.clone(),
@@ -437,6 +454,36 @@ impl Client {
             ))
             .await?;
         decode("GET", path, &bytes)
+    }
+
+    /// A request to `path` (relative to the base) with `query` pairs and an optional JSON
+    /// body, its answer read as JSON (`T = ()` reads nothing). `idempotent`: may be sent again
+    /// after an uncertain outcome.
+    pub(crate) async fn request_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&[u8]>,
+        op: Operation,
+        idempotent: bool,
+    ) -> Result<T, Error> {
+        let mut url = self.url(path)?;
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let req = Request {
+            method: method.clone(),
+            url,
+            body,
+            op,
+            idempotent,
+            timeout: self.inner.request_timeout,
+            slots: None,
+        };
+        let bytes = self.execute(req).await?;
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        decode(method.as_str(), path, bytes)
     }
 
     /// `PATCH /security/alerts_v2/{id}`: only writable fields; returns the updated alert.
@@ -789,7 +836,7 @@ fn decode<T: DeserializeOwned>(method: &str, path: &str, bytes: &[u8]) -> Result
 }
 
 /// Percent-encodes an id for a path segment (ids contain `_`, `-` and digits, but never trust data).
-fn encode(id: &str) -> String {
+pub(crate) fn encode(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

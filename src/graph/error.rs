@@ -16,6 +16,8 @@ pub enum Operation {
     Hunting,
     Batch,
     Token,
+    /// A Defender for Endpoint call needing this permission.
+    Defender(super::Permission),
 }
 
 impl Operation {
@@ -29,6 +31,7 @@ impl Operation {
                 Operation::ReadIncidents => Permission::SecurityIncidentRead,
                 Operation::WriteIncidents => Permission::SecurityIncidentReadWrite,
                 Operation::Hunting => Permission::ThreatHuntingRead,
+                Operation::Defender(permission) => permission,
                 Operation::Batch | Operation::Token => return None,
             }
             .name(),

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod batch;
 pub mod client;
+pub mod defender;
 pub mod enums;
 pub mod error;
 pub mod limiter;

@@ -29,6 +29,15 @@ text_enum! {
         Abandoned = "abandoned",
         /// Not done because its playbook was removed, disabled or changed; `reason` says which.
         Cancelled = "cancelled",
+        /// Planned with `approval:`: waits for `graphsoar approve` (then pending) or `deny`.
+        AwaitingApproval = "awaiting_approval",
+        /// Not done because a safety limit forbids it (a protected device or account); `reason`
+        /// says which.
+        Refused = "refused",
+        /// Its approval was denied; `reason` says by whom and why.
+        Denied = "denied",
+        /// Its approval timed out.
+        Expired = "expired",
     }
 }
 
@@ -63,6 +72,9 @@ pub struct LedgerEntry {
     pub reason: Option<String>,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// What the action got back, for actions whose effect outlives the request (the machine
+    /// actions a device action started, with their last known status).
+    pub result: Option<serde_json::Value>,
 }
 
 fn params_as_stored<S: serde::Serializer>(params: &Params, serializer: S) -> Result<S::Ok, S::Error> {
@@ -113,7 +125,7 @@ impl PlanCommit {
 }
 
 pub(crate) const ENTRY_COLUMNS: &str = "id, playbook, playbook_hash, run_id, item_id, item_kind, action_index, action, \
-     params, state, attempts, error, reason, created, updated";
+     params, state, attempts, error, reason, created, updated, result";
 
 pub(crate) fn ledger_entry(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
     let id: i64 = r.get(0)?;
@@ -144,6 +156,7 @@ pub(crate) fn ledger_entry(r: &Row<'_>) -> rusqlite::Result<LedgerEntry> {
         reason: r.get(12)?,
         created: r.get::<_, Ts>(13)?.0,
         updated: r.get::<_, Ts>(14)?.0,
+        result: r.get(15)?,
     })
 }
 

@@ -99,6 +99,63 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      WHERE action IN ('update_alert', 'update_incident')
        AND json_type(params, '$.matched') = 'object';
     "#,
+    // 3: response actions and approvals (issue 15). New states (awaiting approval; refused by a
+    // safety limit; denied or expired approvals), a `result` column for what an action got back
+    // (machine-action ids and their status), and the approvals. SQLite cannot change a CHECK,
+    // so the ledger is copied into a new table; its AUTOINCREMENT position is carried over, so
+    // ids are still never reused.
+    r#"
+    CREATE TABLE ledger_v3 (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id        INTEGER NOT NULL REFERENCES runs (id),
+        playbook      TEXT NOT NULL,
+        playbook_hash TEXT NOT NULL,
+        item_id       TEXT NOT NULL,
+        item_kind     TEXT NOT NULL CHECK (item_kind IN ('alert', 'incident', 'row', 'digest')),
+        action_index  INTEGER NOT NULL CHECK (action_index >= 0),
+        action        TEXT NOT NULL,
+        params        TEXT NOT NULL CHECK (json_valid(params)),
+        state         TEXT NOT NULL
+                      CHECK (state IN ('pending', 'done', 'failed', 'skipped', 'abandoned', 'cancelled',
+                                       'awaiting_approval', 'refused', 'denied', 'expired')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        error         TEXT,
+        reason        TEXT,
+        created       TEXT NOT NULL,
+        updated       TEXT NOT NULL,
+        result        TEXT CHECK (result IS NULL OR json_valid(result)),
+        UNIQUE (run_id, item_kind, item_id, action_index)
+    ) STRICT;
+    INSERT INTO ledger_v3 (id, run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params,
+                           state, attempts, error, reason, created, updated)
+         SELECT id, run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params,
+                state, attempts, error, reason, created, updated FROM ledger;
+    INSERT INTO sqlite_sequence (name, seq)
+         SELECT 'ledger_v3', seq FROM sqlite_sequence
+          WHERE name = 'ledger' AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'ledger_v3');
+    UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'ledger'), 0))
+     WHERE name = 'ledger_v3';
+    DROP TABLE ledger;
+    ALTER TABLE ledger_v3 RENAME TO ledger;
+    CREATE INDEX ledger_pending ON ledger (state) WHERE state IN ('pending', 'awaiting_approval');
+    CREATE INDEX ledger_by_playbook ON ledger (playbook, created);
+    CREATE INDEX ledger_by_item ON ledger (item_id, created);
+    CREATE INDEX ledger_following ON ledger (action) WHERE result IS NOT NULL AND state = 'done';
+
+    CREATE TABLE approvals (
+        id          TEXT PRIMARY KEY,
+        ledger_id   INTEGER NOT NULL UNIQUE REFERENCES ledger (id),
+        playbook    TEXT NOT NULL,
+        created     TEXT NOT NULL,
+        expires     TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('waiting', 'approved', 'denied', 'expired', 'cancelled')),
+        decided_by  TEXT,
+        decided_at  TEXT,
+        reason      TEXT,
+        notified    INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE INDEX approvals_waiting ON approvals (expires) WHERE state = 'waiting';
+    "#,
 ];
 
 /// The version the code brings a database to.

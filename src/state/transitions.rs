@@ -33,6 +33,11 @@ impl Marked {
 pub enum Transition<'a> {
     /// The action succeeded.
     Done,
+    /// The action succeeded and started something that goes on (machine actions): `result`
+    /// is what to follow.
+    Started { result: &'a serde_json::Value },
+    /// Not done because a safety limit forbids it; the item's later actions are skipped.
+    Refused { reason: &'a str },
     /// Not done on purpose; the item's later actions in the run are skipped with it.
     Skipped { reason: &'a str },
     /// Failed: a `retryable` failure with attempts left (of `max_attempts`) stays pending,
@@ -49,7 +54,8 @@ pub enum Transition<'a> {
 impl Transition<'_> {
     fn context(&self) -> &'static str {
         match self {
-            Transition::Done => "marking an action done",
+            Transition::Done | Transition::Started { .. } => "marking an action done",
+            Transition::Refused { .. } => "recording a refused action",
             Transition::Skipped { .. } => "recording a skipped action",
             Transition::Failed { .. } => "recording a failed action",
             Transition::Cancelled { .. } => "cancelling an action",
@@ -65,6 +71,17 @@ impl Transition<'_> {
                 tx.prepare_cached("UPDATE ledger SET state = 'done', updated = ?2 WHERE id = ?1")?
                     .execute(params![id, Ts(now)])?;
                 Ok(Vec::new())
+            }
+            Transition::Started { result } => {
+                tx.prepare_cached("UPDATE ledger SET state = 'done', result = ?2, updated = ?3 WHERE id = ?1")?
+                    .execute(params![id, result, Ts(now)])?;
+                Ok(Vec::new())
+            }
+            Transition::Refused { reason } => {
+                tx.prepare_cached("UPDATE ledger SET state = 'refused', reason = ?2, updated = ?3 WHERE id = ?1")?
+                    .execute(params![id, reason, Ts(now)])?;
+                let later = format!("an earlier action was refused: {reason}");
+                follow(tx, current, ActionState::Skipped, &later, now)
             }
             Transition::Skipped { reason } => {
                 tx.prepare_cached("UPDATE ledger SET state = 'skipped', reason = ?2, updated = ?3 WHERE id = ?1")?

@@ -183,7 +183,24 @@ pub fn local_client(
     settings: &graphsoar::config::Settings,
     clock: graphsoar::clock::Clock,
 ) -> graphsoar::graph::Client {
-    use graphsoar::graph::{Client, ClientOptions, Credentials};
+    graphsoar::graph::Client::new(local_options(running, settings), clock).unwrap()
+}
+
+/// A Defender for Endpoint client of the same local tenant.
+pub fn local_defender(
+    running: &graphsoar::emulator::Running,
+    settings: &graphsoar::config::Settings,
+    clock: graphsoar::clock::Clock,
+) -> graphsoar::graph::defender::Defender {
+    graphsoar::graph::defender::Defender::new(local_options(running, settings), clock).unwrap()
+}
+
+/// The client options of the local tenant, unlimited (loopback).
+pub fn local_options(
+    running: &graphsoar::emulator::Running,
+    settings: &graphsoar::config::Settings,
+) -> graphsoar::graph::ClientOptions {
+    use graphsoar::graph::{ClientOptions, Credentials};
     let url = url::Url::parse(&running.base_url).unwrap();
     let mut options = ClientOptions::new(
         url.clone(),
@@ -195,5 +212,5 @@ pub fn local_client(
     .with_limits(settings);
     options.writes_per_minute = 0;
     options.hunting_per_minute = 0;
-    Client::new(options, clock).unwrap()
+    options
 }
