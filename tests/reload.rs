@@ -139,6 +139,7 @@ fn pending_of(store: &Store, playbook: &str, hash: &str) -> i64 {
             level: LogLevel::Info,
             message: "left pending".into(),
         }),
+        hold: Default::default(),
     });
     store.commit_plan(plan).unwrap()[0]
 }

@@ -65,6 +65,31 @@ impl EmailParams {
     }
 }
 
+impl EmailParams {
+    /// The email asking `to` to decide on `request`. Item data in it (the parameters) is plain
+    /// text, never HTML.
+    pub fn approval(request: &super::ApprovalRequest, from: &str, to: &[String]) -> EmailParams {
+        EmailParams {
+            from: from.to_string(),
+            to: to.to_vec(),
+            cc: Vec::new(),
+            reply_to: None,
+            subject: request.subject(),
+            body: Some(format!(
+                "The graphsoar playbook {playbook} planned an action that needs a person's approval.\n\nApproval: {id}\nAction: {action}\nItem: {item}\nWhat it will do: {what}\nExpires: {expires} (then it is dropped)\n\nTo decide, run:\n  {how}\n`graphsoar approvals` lists what waits.\n",
+                playbook = request.playbook,
+                id = request.id,
+                action = request.action,
+                item = request.item_id,
+                what = request.what(),
+                expires = request.expires,
+                how = request.how(),
+            )),
+            html: None,
+        }
+    }
+}
+
 /// The `Message-ID` of ledger entry `ledger_id` of `playbook`, in the state database
 /// `instance`: the same on every retry, and unique across state files (ledger ids restart in
 /// each, and one SOC mailbox may receive from several tenants' engines).

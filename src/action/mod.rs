@@ -219,6 +219,51 @@ impl Notice {
     }
 }
 
+/// A request for a person's decision on an action planned with `approval:`: built by the
+/// engine, rendered by the email action ([`email::EmailParams::approval`]) and the webhook action
+/// ([`webhook::WebhookParams::approval`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalRequest {
+    /// What `graphsoar approve` and `deny` take.
+    pub id: String,
+    pub playbook: String,
+    pub action: ActionKind,
+    /// The item the action is for.
+    pub item_id: String,
+    /// The frozen parameters: exactly what will be done.
+    pub params: serde_json::Value,
+    /// When it expires (RFC 3339).
+    pub expires: String,
+}
+
+impl ApprovalRequest {
+    /// The one-line summary: an email's subject, a webhook's `text`.
+    pub fn subject(&self) -> String {
+        format!(
+            "[graphsoar] approval needed: {} for {} (playbook {})",
+            self.action, self.item_id, self.playbook
+        )
+    }
+
+    /// What will be done, in one line: the devices or value it acts on first, then the rest.
+    pub fn what(&self) -> String {
+        let params = serde_json::to_string(&self.params).unwrap_or_default();
+        let mut what = format!("{} {params}", self.action);
+        if what.chars().count() > 600 {
+            what = what.chars().take(600).collect::<String>() + "…";
+        }
+        what
+    }
+
+    /// How to decide, for people reading the request.
+    pub fn how(&self) -> String {
+        format!(
+            "graphsoar approve {id} --by YOUR-NAME   (or: graphsoar deny {id} --by YOUR-NAME --reason TEXT)",
+            id = self.id
+        )
+    }
+}
+
 /// How one action ended for one item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

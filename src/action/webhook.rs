@@ -78,6 +78,19 @@ impl WebhookParams {
     }
 }
 
+impl WebhookParams {
+    /// The request asking for a decision on `request`, to `target` in `format`.
+    pub fn approval(request: &super::ApprovalRequest, target: Target, format: WebhookFormat) -> WebhookParams {
+        WebhookParams {
+            target,
+            method: "POST".into(),
+            format,
+            headers: BTreeMap::new(),
+            body: Some(card::approval_body(format, request)),
+        }
+    }
+}
+
 /// Where a webhook goes: the playbook's URL, or the one in an environment variable now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,6 +5,7 @@
 //! check, or `health` without a 200); 2 usage or runtime error (and `run --once` when a
 //! playbook run or action failed).
 
+mod approvals;
 mod backtest;
 mod doctor;
 mod emulator;
@@ -74,6 +75,12 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Ask a running engine's /healthz (the settings' `listen`): exit 0 when it answers 200.
     Health(health::HealthArgs),
+    /// List the actions waiting for a person's approval.
+    Approvals(approvals::ApprovalsArgs),
+    /// Approve a waiting action: it runs at its playbook's next run.
+    Approve(approvals::ApproveArgs),
+    /// Deny a waiting action: it never runs.
+    Deny(approvals::DenyArgs),
 }
 
 /// Parses the arguments and runs the subcommand.
@@ -100,6 +107,9 @@ where
         Command::Emulator(args) => emulator::run(&args)?,
         Command::Backtest(args) => backtest::run(&args)?,
         Command::Health(args) => health::run(&args)?,
+        Command::Approvals(args) => approvals::list(&args)?,
+        Command::Approve(args) => approvals::approve(&args)?,
+        Command::Deny(args) => approvals::deny(&args)?,
         Command::Doctor(args) => doctor::run(&args)?,
     };
     Ok(ExitCode::from(code))

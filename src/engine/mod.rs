@@ -16,6 +16,7 @@ mod error;
 mod execute;
 pub mod health;
 mod notice;
+mod response;
 pub mod plan;
 pub mod reload;
 pub mod runner;

@@ -8,14 +8,19 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::action::device::DeviceParams;
 use crate::action::email::EmailParams;
+use crate::action::indicator::{IndicatorParams, infer_type};
 use crate::action::log::LogParams;
 use crate::action::update::{Status, UpdateParams};
 use crate::action::webhook::{Target, WebhookParams};
 use crate::action::{ActionKind, Params};
 use crate::graph::Collection;
 use crate::item::ItemKind;
-use crate::playbook::{Action, BodyTemplate, Email, Group, Log, Playbook, Trigger, Update, Webhook, WebhookTarget};
+use crate::playbook::{
+    Action, BodyTemplate, DeviceAction, Email, Group, IndicatorAction, Log, Playbook, Trigger, Update, Webhook,
+    WebhookTarget,
+};
 use crate::script::{self, EvalError};
 use crate::template::neutralise_mentions;
 use crate::time::format_rfc3339;
@@ -240,6 +245,120 @@ fn render_action(
         Action::Email(e) => Params::Email(render_email(e, &path, ctx)?),
         Action::Webhook(w) => Params::Webhook(render_webhook(w, &path, ctx)?),
         Action::Log(l) => Params::Log(render_log(l, &path, ctx)?),
+        Action::Device(kind, d) => device_params(*kind, render_device(d, &path, ctx, item)?),
+        Action::SubmitIndicator(i) => Params::SubmitIndicator(render_indicator(i, &path, ctx, now_of(ctx))?),
+    })
+}
+
+/// The run's `now`, as the context holds it.
+fn now_of(ctx: &Value) -> Option<DateTime<Utc>> {
+    ctx.get("now").and_then(Value::as_str).and_then(crate::time::parse_utc)
+}
+
+/// The `Params` variant of a device action of `kind`.
+fn device_params(kind: ActionKind, p: DeviceParams) -> Params {
+    match kind {
+        ActionKind::ReleaseDevice => Params::ReleaseDevice(p),
+        ActionKind::RunAntivirusScan => Params::RunAntivirusScan(p),
+        ActionKind::RestrictAppExecution => Params::RestrictAppExecution(p),
+        ActionKind::UnrestrictAppExecution => Params::UnrestrictAppExecution(p),
+        ActionKind::CollectInvestigationPackage => Params::CollectInvestigationPackage(p),
+        ActionKind::StopAndQuarantineFile => Params::StopAndQuarantineFile(p),
+        // Compiled device actions are only of the device kinds.
+        _ => Params::IsolateDevice(p),
+    }
+}
+
+/// The device ids an alert names: its device evidence's `mdeDeviceId`, each once.
+pub fn alert_devices(alert: &Value) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for e in alert.get("evidence").and_then(Value::as_array).into_iter().flatten() {
+        let is_device = e
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.ends_with("deviceEvidence"));
+        if let Some(id) = e.get("mdeDeviceId").and_then(Value::as_str).filter(|_| is_device)
+            && !id.is_empty()
+            && !out.iter().any(|o| o == id)
+        {
+            out.push(id.to_owned());
+        }
+    }
+    out
+}
+
+fn render_device(d: &DeviceAction, path: &str, ctx: &Value, item: Option<&Value>) -> Result<DeviceParams, PlanError> {
+    let devices: Vec<String> = match (&d.device, item) {
+        (Some(t), _) => {
+            let mut out: Vec<String> = Vec::new();
+            for name in render(t, &format!("{path}.device"), ctx)?.split(',') {
+                let name = name.trim();
+                if !name.is_empty() && !out.iter().any(|o| o == name) {
+                    out.push(name.to_owned());
+                }
+            }
+            out
+        }
+        (None, Some(alert)) => alert_devices(alert),
+        (None, None) => Vec::new(),
+    };
+    if devices.is_empty() {
+        return Err(PlanError {
+            field: format!("{path}.device"),
+            message: match d.device {
+                Some(_) => "the device rendered empty".into(),
+                None => "the alert has no device evidence with an mdeDeviceId".into(),
+            },
+        });
+    }
+    Ok(DeviceParams {
+        devices,
+        comment: render(&d.comment, &format!("{path}.comment"), ctx)?,
+        isolation_type: d.isolation_type,
+        scan_type: d.scan_type,
+        sha1: d
+            .sha1
+            .as_ref()
+            .map(|t| render(t, &format!("{path}.sha1"), ctx))
+            .transpose()?
+            .map(|s| s.trim().to_lowercase()),
+    })
+}
+
+fn render_indicator(
+    i: &IndicatorAction,
+    path: &str,
+    ctx: &Value,
+    now: Option<DateTime<Utc>>,
+) -> Result<IndicatorParams, PlanError> {
+    let value = render(&i.value, &format!("{path}.value"), ctx)?.trim().to_owned();
+    let indicator_type = match i.indicator_type.or_else(|| infer_type(&value)) {
+        Some(t) => t,
+        None => {
+            return Err(PlanError {
+                field: format!("{path}.value"),
+                message: format!("`{value}` is not a file hash, IP address, domain or URL (give `type:` if it is)"),
+            });
+        }
+    };
+    let expiration = match (i.expiration, now) {
+        (Some(d), Some(now)) => Some(format_rfc3339(&(now + d.to_chrono()))),
+        _ => None,
+    };
+    Ok(IndicatorParams {
+        value,
+        indicator_type,
+        action: i.action,
+        title: render(&i.title, &format!("{path}.title"), ctx)?,
+        description: render(&i.description, &format!("{path}.description"), ctx)?,
+        severity: i.severity.clone(),
+        expiration,
+        recommended_actions: i
+            .recommended_actions
+            .as_ref()
+            .map(|t| render(t, &format!("{path}.recommended_actions"), ctx))
+            .transpose()?,
+        generate_alert: i.generate_alert,
     })
 }
 

@@ -3,6 +3,7 @@
 //! and the cursor, and only then execution (`execute`). Dry runs stop after planning and write
 //! nothing; audit runs record the plan as skipped and act on nothing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,11 +14,14 @@ use super::error::RunError;
 use super::plan::{PlannedAction, RunContext};
 use crate::action::{self, ActionKind};
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Protected, Settings};
 use crate::graph::defender::Defender;
 use crate::graph::{Client, Collection};
+use crate::item::ItemKind;
 use crate::playbook::{Mode, Playbook, Trigger, stable_hash};
-use crate::state::{self, CursorAdvance, LedgerEntry, NewEntry, PlanCommit, RunMode, RunOutcome, RunStatus, Store};
+use crate::state::{
+    self, CursorAdvance, Hold, LedgerEntry, NewEntry, PlanCommit, RunMode, RunOutcome, RunStatus, Store,
+};
 
 /// What a run did, for the summary table and `run --once`'s exit code.
 #[derive(Debug, Default)]
@@ -153,6 +157,12 @@ impl Engine {
             Some(s) => Some(s.start_run(&playbook.name, &phash, started, mode)?),
             None => None,
         };
+        // Approvals that timed out or whose playbook changed end before anything runs, and
+        // machine actions started earlier report how they went.
+        if let Some(s) = store {
+            self.settle_approvals(playbook, s, &phash);
+            self.follow_machine_actions(playbook, s).await;
+        }
         // Ledger-driven retries of this playbook's earlier actions come first.
         if let Some(s) = store {
             let earlier: Vec<LedgerEntry> = s
@@ -225,6 +235,18 @@ impl Engine {
             );
             return Ok(());
         }
+        if let Some(over) = over_response_cap(playbook, &planned) {
+            report.capped = true;
+            tracing::error!(
+                playbook = %playbook.name,
+                action = %over.kind,
+                action_index = over.index,
+                planned = over.planned,
+                max_per_run = over.max,
+                "Run capped: a response action would act on more targets than its max_per_run, so the run does nothing. Check the playbook, or raise the action's max_per_run."
+            );
+            return Ok(());
+        }
         if self.dry_run {
             report.plan = planned;
             return Ok(());
@@ -238,13 +260,16 @@ impl Engine {
             trigger_hash: thash,
             position,
         });
+        let holds = holds(playbook, &planned, &self.settings.protected, started);
         commit.entries = planned
             .into_iter()
-            .map(|p| NewEntry {
+            .zip(holds)
+            .map(|(p, hold)| NewEntry {
                 item_id: p.item_id,
                 item_kind: p.item_kind,
                 action_index: u32::try_from(p.action_index).unwrap_or(u32::MAX),
                 params: p.params,
+                hold,
             })
             .collect();
         // Audit mode records what it would do, as skipped in the same transaction (nothing of
@@ -265,6 +290,11 @@ impl Engine {
             report.skipped += u32::try_from(entries.len()).unwrap_or(u32::MAX);
             return Ok(());
         }
+        for e in entries.iter().filter(|e| e.state == state::ActionState::Refused) {
+            report.skipped += 1;
+            tracing::warn!(playbook = %playbook.name, item_id = %e.item_id, action = %e.action, ledger_id = e.id, reason = e.reason.as_deref().unwrap_or_default(), "Action refused.");
+        }
+        self.announce_approvals(playbook, store).await;
         let pending: Vec<LedgerEntry> = entries
             .into_iter()
             .filter(|e| e.state == state::ActionState::Pending)
@@ -304,6 +334,72 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// A response action that planned more targets than its `max_per_run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OverCap {
+    index: usize,
+    kind: ActionKind,
+    planned: usize,
+    max: u32,
+}
+
+/// The first response action of the plan over its cap, if any.
+fn over_response_cap(playbook: &Playbook, planned: &[PlannedAction]) -> Option<OverCap> {
+    playbook.controls.iter().enumerate().find_map(|(index, controls)| {
+        let max = controls.max_per_run?;
+        let planned: usize = planned
+            .iter()
+            .filter(|p| p.action_index == index)
+            .map(|p| p.params.response_targets())
+            .sum();
+        (planned > max as usize).then(|| OverCap {
+            index,
+            kind: playbook.actions[index].kind(),
+            planned,
+            max,
+        })
+    })
+}
+
+/// How each planned action starts (in plan order: by item, then action index): refused when it
+/// would contain a protected device (as named in the plan; the executor checks the resolved
+/// device again), awaiting approval when its action asks for one, and waiting with it when an
+/// earlier action of its item waits; the later actions of a refused one are skipped.
+fn holds(playbook: &Playbook, planned: &[PlannedAction], protected: &Protected, now: DateTime<Utc>) -> Vec<Hold> {
+    let mut held: HashMap<(ItemKind, &str), Hold> = HashMap::new();
+    planned
+        .iter()
+        .map(|p| {
+            let key = (p.item_kind, p.item_id.as_str());
+            match held.get(&key) {
+                Some(Hold::Refused(reason)) => {
+                    return Hold::Skipped(format!("an earlier action was refused: {reason}"));
+                }
+                Some(_) => return Hold::AfterApproval,
+                None => {}
+            }
+            let refused = p.params.device().and_then(|d| {
+                d.devices.iter().find_map(|device| {
+                    protected.device(&[device]).map(|entry| {
+                        format!("device {device} is protected (settings `protected.devices`: {entry}); nothing was requested")
+                    })
+                })
+            });
+            let hold = match (refused, playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref())) {
+                (Some(reason), _) => Hold::Refused(reason),
+                (None, Some(approval)) => Hold::Approval {
+                    expires: now + approval.timeout.to_chrono(),
+                },
+                (None, None) => Hold::None,
+            };
+            if hold != Hold::None {
+                held.insert(key, hold.clone());
+            }
+            hold
+        })
+        .collect()
 }
 
 /// The collection an update action writes to.

@@ -277,6 +277,18 @@ pub fn projection(playbook: &Playbook) -> Option<Vec<String>> {
             // Without a body, the shipped card reads what it likes of the alert.
             Action::Webhook(w) => body_templates(w.body.as_ref()?, &mut templates),
             Action::Log(l) => templates.push(&l.message),
+            Action::Device(_, d) => {
+                templates.extend(d.device.iter().chain(std::iter::once(&d.comment)).chain(&d.sha1));
+                // The default devices are the alert's device evidence.
+                if d.device.is_none() {
+                    reads.insert("evidence".into());
+                }
+            }
+            Action::SubmitIndicator(i) => templates.extend(
+                [&i.value, &i.title, &i.description]
+                    .into_iter()
+                    .chain(&i.recommended_actions),
+            ),
         }
     }
     for t in templates {

@@ -46,6 +46,8 @@ pub struct Playbook {
     pub group: Group,
     pub max_actions_per_run: u32,
     pub actions: Vec<Action>,
+    /// Per action (same index): its approval and response cap.
+    pub controls: Vec<Controls>,
     pub tests: Vec<PlaybookTest>,
     /// The file it was loaded from.
     pub source: PathBuf,
@@ -194,11 +196,61 @@ pub enum Action {
     Email(Email),
     Webhook(Webhook),
     Log(Log),
+    /// A device action; the kind says which.
+    Device(ActionKind, DeviceAction),
+    SubmitIndicator(IndicatorAction),
+}
+
+/// What stands between a planned action and its execution.
+#[derive(Debug, Clone, Default)]
+pub struct Controls {
+    /// Wait for a person.
+    pub approval: Option<Approval>,
+    /// Response actions: the most targets one run may act on (above it the run is capped).
+    pub max_per_run: Option<u32>,
+}
+
+/// `approval`.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub timeout: Duration,
+    /// Email addresses to ask.
+    pub email: Vec<String>,
+    /// Webhooks to ask.
+    pub webhooks: Vec<(WebhookTarget, WebhookFormat)>,
+}
+
+/// A device action (`isolate_device`, ...).
+#[derive(Debug, Clone)]
+pub struct DeviceAction {
+    /// None: the alert's devices (its device evidence's `mdeDeviceId`).
+    pub device: Option<Template>,
+    pub comment: Template,
+    pub isolation_type: Option<crate::action::device::IsolationType>,
+    pub scan_type: Option<crate::action::device::ScanType>,
+    pub sha1: Option<Template>,
+}
+
+/// `submit_indicator`.
+#[derive(Debug, Clone)]
+pub struct IndicatorAction {
+    pub value: Template,
+    /// None: inferred from the rendered value.
+    pub indicator_type: Option<crate::graph::models::defender::IndicatorType>,
+    pub action: crate::graph::models::defender::IndicatorAction,
+    pub title: Template,
+    pub description: Template,
+    pub severity: Option<String>,
+    pub expiration: Option<Duration>,
+    pub recommended_actions: Option<Template>,
+    pub generate_alert: Option<bool>,
 }
 
 impl Action {
     pub fn kind(&self) -> ActionKind {
         match self {
+            Action::Device(kind, _) => *kind,
+            Action::SubmitIndicator(_) => ActionKind::SubmitIndicator,
             Action::UpdateAlert(_) => ActionKind::UpdateAlert,
             Action::UpdateIncident(_) => ActionKind::UpdateIncident,
             Action::Email(_) => ActionKind::Email,

@@ -151,6 +151,179 @@ pub enum ActionConfig {
     Webhook(WebhookConfig),
     /// Write a log line.
     Log(LogConfig),
+    /// Isolate devices from the network (Defender for Endpoint; permission Machine.Isolate).
+    IsolateDevice(DeviceActionConfig),
+    /// Release devices from isolation (Machine.Isolate).
+    ReleaseDevice(DeviceActionConfig),
+    /// Run an antivirus scan (Machine.Scan).
+    RunAntivirusScan(DeviceActionConfig),
+    /// Restrict app execution to Microsoft-signed code (Machine.RestrictExecution).
+    RestrictAppExecution(DeviceActionConfig),
+    /// Remove the app execution restriction (Machine.RestrictExecution).
+    UnrestrictAppExecution(DeviceActionConfig),
+    /// Collect an investigation package (Machine.CollectForensics).
+    CollectInvestigationPackage(DeviceActionConfig),
+    /// Stop a file's processes and quarantine it (Machine.StopAndQuarantine).
+    StopAndQuarantineFile(DeviceActionConfig),
+    /// Submit (or update) a custom indicator: file hash, IP, domain or URL (Ti.ReadWrite.All).
+    SubmitIndicator(IndicatorConfig),
+}
+
+impl ActionConfig {
+    /// The kind.
+    pub fn kind(&self) -> crate::action::ActionKind {
+        use crate::action::ActionKind as K;
+        match self {
+            ActionConfig::UpdateAlert(_) => K::UpdateAlert,
+            ActionConfig::UpdateIncident(_) => K::UpdateIncident,
+            ActionConfig::Email(_) => K::Email,
+            ActionConfig::Webhook(_) => K::Webhook,
+            ActionConfig::Log(_) => K::Log,
+            ActionConfig::IsolateDevice(_) => K::IsolateDevice,
+            ActionConfig::ReleaseDevice(_) => K::ReleaseDevice,
+            ActionConfig::RunAntivirusScan(_) => K::RunAntivirusScan,
+            ActionConfig::RestrictAppExecution(_) => K::RestrictAppExecution,
+            ActionConfig::UnrestrictAppExecution(_) => K::UnrestrictAppExecution,
+            ActionConfig::CollectInvestigationPackage(_) => K::CollectInvestigationPackage,
+            ActionConfig::StopAndQuarantineFile(_) => K::StopAndQuarantineFile,
+            ActionConfig::SubmitIndicator(_) => K::SubmitIndicator,
+        }
+    }
+
+    /// The action's `approval`, if it asks for one.
+    pub fn approval(&self) -> Option<&ApprovalConfig> {
+        match self {
+            ActionConfig::UpdateAlert(c) | ActionConfig::UpdateIncident(c) => c.approval.as_ref(),
+            ActionConfig::Email(c) => c.approval.as_ref(),
+            ActionConfig::Webhook(c) => c.approval.as_ref(),
+            ActionConfig::Log(c) => c.approval.as_ref(),
+            ActionConfig::SubmitIndicator(c) => c.approval.as_ref(),
+            ActionConfig::IsolateDevice(c)
+            | ActionConfig::ReleaseDevice(c)
+            | ActionConfig::RunAntivirusScan(c)
+            | ActionConfig::RestrictAppExecution(c)
+            | ActionConfig::UnrestrictAppExecution(c)
+            | ActionConfig::CollectInvestigationPackage(c)
+            | ActionConfig::StopAndQuarantineFile(c) => c.approval.as_ref(),
+        }
+    }
+
+    /// A response action's `max_per_run`.
+    pub fn max_per_run(&self) -> Option<u32> {
+        match self {
+            ActionConfig::SubmitIndicator(c) => c.max_per_run,
+            ActionConfig::IsolateDevice(c)
+            | ActionConfig::ReleaseDevice(c)
+            | ActionConfig::RunAntivirusScan(c)
+            | ActionConfig::RestrictAppExecution(c)
+            | ActionConfig::UnrestrictAppExecution(c)
+            | ActionConfig::CollectInvestigationPackage(c)
+            | ActionConfig::StopAndQuarantineFile(c) => c.max_per_run,
+            _ => None,
+        }
+    }
+}
+
+/// `approval`: the action waits for a person (`graphsoar approve ID` / `deny ID`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalConfig {
+    /// How long it waits before it expires, such as `4h`. Default 4h; at most 30d.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Who is asked: email addresses, and/or `{ webhook: URL, format: teams | slack | json }`.
+    #[serde(default)]
+    pub notify: Vec<NotifyConfig>,
+}
+
+/// One recipient of an approval request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NotifyConfig {
+    /// An email address.
+    Email(String),
+    /// A webhook.
+    Webhook(NotifyWebhookConfig),
+}
+
+/// `{ webhook: URL, format: ... }` or `{ webhook_env: NAME, format: ... }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyWebhookConfig {
+    /// The URL (https, or http to loopback).
+    #[serde(default)]
+    pub webhook: Option<String>,
+    /// The environment variable holding the URL.
+    #[serde(default)]
+    pub webhook_env: Option<String>,
+    /// `json` (default), `teams` or `slack`.
+    #[serde(default)]
+    pub format: Option<WebhookFormat>,
+}
+
+/// Fields of the device actions.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceActionConfig {
+    /// The device: a template for a device id or computer name, such as `{{ row.DeviceId }}`;
+    /// several, comma-separated. Default with an alerts trigger: the alert's devices (the
+    /// `mdeDeviceId` of its device evidence).
+    #[serde(default)]
+    pub device: Option<String>,
+    /// `isolate_device`: `Full` (default) or `Selective` (Outlook, Teams and Skype keep working).
+    #[serde(default)]
+    pub isolation_type: Option<String>,
+    /// `run_antivirus_scan`: `Quick` (default) or `Full`.
+    #[serde(default)]
+    pub scan_type: Option<String>,
+    /// `stop_and_quarantine_file`: a template for the file's SHA-1.
+    #[serde(default)]
+    pub sha1: Option<String>,
+    /// The comment recorded with the action (a template); graphsoar appends its marker.
+    pub comment: String,
+    /// The most devices this action acts on in one run (default `limits.max_response_actions_per_run`, 5).
+    /// A run that plans more does nothing and is recorded as capped.
+    #[serde(default)]
+    pub max_per_run: Option<u32>,
+    /// Wait for a person to approve.
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
+}
+
+/// Fields of `submit_indicator`.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    /// A template for the value: a SHA-256, SHA-1 or MD5, an external IP address, a domain or a URL.
+    pub value: String,
+    /// `FileSha256`, `FileSha1`, `FileMd5`, `IpAddress`, `DomainName`, `Url`. Default: from the value.
+    #[serde(default, rename = "type")]
+    pub indicator_type: Option<String>,
+    /// `Block` (default), `Audit`, `Warn`, `Allowed` or `BlockAndRemediate`.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Title template.
+    pub title: String,
+    /// Description template.
+    pub description: String,
+    /// `Informational`, `Low`, `Medium` or `High`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// How long it stays, such as `30d`. Default: it does not expire.
+    #[serde(default)]
+    pub expiration: Option<String>,
+    /// Recommended actions (a template).
+    #[serde(default)]
+    pub recommended_actions: Option<String>,
+    /// Raise an alert when it matches (required for `Audit`). Default false.
+    #[serde(default)]
+    pub generate_alert: Option<bool>,
+    /// The most indicators this action submits in one run (default 5).
+    #[serde(default)]
+    pub max_per_run: Option<u32>,
+    /// Wait for a person to approve.
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 /// Fields of `update_alert` and `update_incident`.
@@ -181,6 +354,9 @@ pub struct UpdateConfig {
     /// Incidents only: `customTags` changes.
     #[serde(default)]
     pub tags: Option<TagsConfig>,
+    /// Wait for a person to approve (`graphsoar approve ID`).
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 /// Incident tag changes: `add`/`remove` keep analysts' tags; `set` replaces them all.
@@ -225,6 +401,9 @@ pub struct EmailConfig {
     /// `NAME` for the pair `NAME.txt` + `NAME.html`, relative to the playbook's folder.
     #[serde(default)]
     pub template: Option<String>,
+    /// Wait for a person to approve (`graphsoar approve ID`).
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 /// Fields of `webhook`.
@@ -250,6 +429,9 @@ pub struct WebhookConfig {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub body: Option<serde_yaml::Value>,
+    /// Wait for a person to approve (`graphsoar approve ID`).
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 /// A webhook header value.
@@ -292,6 +474,9 @@ pub struct LogConfig {
     /// `error`, `warn`, `info` (default) or `debug`.
     #[serde(default)]
     pub level: Option<LogLevel>,
+    /// Wait for a person to approve (`graphsoar approve ID`).
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 /// Log levels.
@@ -356,6 +541,14 @@ pub enum ExpectConfig {
     Email(BTreeMap<String, ExpectValue>),
     Webhook(BTreeMap<String, ExpectValue>),
     Log(BTreeMap<String, ExpectValue>),
+    IsolateDevice(BTreeMap<String, ExpectValue>),
+    ReleaseDevice(BTreeMap<String, ExpectValue>),
+    RunAntivirusScan(BTreeMap<String, ExpectValue>),
+    RestrictAppExecution(BTreeMap<String, ExpectValue>),
+    UnrestrictAppExecution(BTreeMap<String, ExpectValue>),
+    CollectInvestigationPackage(BTreeMap<String, ExpectValue>),
+    StopAndQuarantineFile(BTreeMap<String, ExpectValue>),
+    SubmitIndicator(BTreeMap<String, ExpectValue>),
 }
 
 /// An expected field value (any YAML value).
@@ -375,12 +568,34 @@ impl ExpectConfig {
             ExpectConfig::Email(m) => ("email", m),
             ExpectConfig::Webhook(m) => ("webhook", m),
             ExpectConfig::Log(m) => ("log", m),
+            ExpectConfig::IsolateDevice(m) => ("isolate_device", m),
+            ExpectConfig::ReleaseDevice(m) => ("release_device", m),
+            ExpectConfig::RunAntivirusScan(m) => ("run_antivirus_scan", m),
+            ExpectConfig::RestrictAppExecution(m) => ("restrict_app_execution", m),
+            ExpectConfig::UnrestrictAppExecution(m) => ("unrestrict_app_execution", m),
+            ExpectConfig::CollectInvestigationPackage(m) => ("collect_investigation_package", m),
+            ExpectConfig::StopAndQuarantineFile(m) => ("stop_and_quarantine_file", m),
+            ExpectConfig::SubmitIndicator(m) => ("submit_indicator", m),
         }
     }
 }
 
 /// Action names, for hints.
-pub const ACTION_NAMES: &[&str] = &["update_alert", "update_incident", "email", "webhook", "log"];
+pub const ACTION_NAMES: &[&str] = &[
+    "update_alert",
+    "update_incident",
+    "email",
+    "webhook",
+    "log",
+    "isolate_device",
+    "release_device",
+    "run_antivirus_scan",
+    "restrict_app_execution",
+    "unrestrict_app_execution",
+    "collect_investigation_package",
+    "stop_and_quarantine_file",
+    "submit_indicator",
+];
 /// Top-level keys, for hints.
 pub const PLAYBOOK_KEYS: &[&str] = &[
     "name",

@@ -43,6 +43,12 @@ pub enum StateError {
         .path.display()
     )]
     TooNew { path: PathBuf, found: u32, known: u32 },
+    /// A state an older graphsoar wrote, opened by a command that does not migrate.
+    #[error(
+        "state file {} has schema version {found}, older than this graphsoar's {known}: start the engine          (`graphsoar run`) of this version once to migrate it",
+        .path.display()
+    )]
+    TooOld { path: PathBuf, found: u32, known: u32 },
     /// A SQLite database that graphsoar did not create.
     #[error(
         "{} is a SQLite database but not a graphsoar state file: point `state:` at a new file or at one \
@@ -59,6 +65,19 @@ pub enum StateError {
     /// A ledger id the database does not hold.
     #[error("ledger entry {id} does not exist in the state database")]
     UnknownEntry { id: i64 },
+    /// An approval id the database does not hold.
+    #[error("no approval {id}: `graphsoar approvals` lists the ones waiting")]
+    UnknownApproval { id: String },
+    /// A decision on an approval that was already decided (or cancelled).
+    #[error("approval {id} is already {state}{}: nothing changed", .by.as_ref().map(|b| format!(" (by {b})")).unwrap_or_default())]
+    ApprovalDecided {
+        id: String,
+        state: super::approvals::ApprovalState,
+        by: Option<String>,
+    },
+    /// A decision that came after the approval's time was up.
+    #[error("approval {id} expired at {expired}: the action will not run (it is recorded as expired); plan it again if it is still needed")]
+    ApprovalExpired { id: String, expired: chrono::DateTime<chrono::Utc> },
     /// A run id the database does not hold.
     #[error("run {id} does not exist in the state database")]
     UnknownRun { id: i64 },

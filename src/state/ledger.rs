@@ -89,6 +89,27 @@ pub struct NewEntry {
     pub action_index: u32,
     /// The frozen parameters; their kind is the entry's `action`.
     pub params: Params,
+    /// Recorded as something other than pending.
+    pub hold: Hold,
+}
+
+/// Why an entry waits without an approval of its own.
+pub const REASON_AFTER_APPROVAL: &str = "waits for the approval of an earlier action of its item";
+
+/// How a new entry starts when it is not simply pending.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Hold {
+    #[default]
+    None,
+    /// `refused`, with the reason (a safety limit).
+    Refused(String),
+    /// `skipped`, with the reason (an earlier action of its item was refused).
+    Skipped(String),
+    /// `awaiting_approval`, with an approval that expires then.
+    Approval { expires: DateTime<Utc> },
+    /// `awaiting_approval` without an approval of its own: it waits for an earlier action of
+    /// its item to be approved.
+    AfterApproval,
 }
 
 /// Everything a run decided, committed at once by [`Store::commit_plan`].
@@ -230,6 +251,38 @@ impl Store {
         query().map_err(self.sql("reading the action ledger"))
     }
 
+    /// The done entries of `playbook` with a result that may still change (device actions
+    /// whose machine actions were not final when last read), oldest first. Only the last 7 days:
+    /// a machine action is retried by Defender for 3 days at most.
+    pub fn open_results(&self, playbook: &str) -> Result<Vec<LedgerEntry>, StateError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger
+             WHERE playbook = ?1 AND state = 'done' AND result IS NOT NULL
+               AND (result LIKE '%\"Pending\"%' OR result LIKE '%\"InProgress\"%')
+               AND updated >= ?2
+             ORDER BY id"
+        );
+        let since = chrono::Utc::now() - chrono::TimeDelta::days(7);
+        let query = || -> rusqlite::Result<Vec<LedgerEntry>> {
+            conn.prepare_cached(&sql)?
+                .query_map(params![playbook, Ts(since)], ledger_entry)?
+                .collect()
+        };
+        query().map_err(self.sql("reading the actions to follow"))
+    }
+
+    /// Replaces a done entry's result (a machine action's new status).
+    pub fn set_result(&self, id: i64, result: &serde_json::Value, now: DateTime<Utc>) -> Result<(), StateError> {
+        let conn = self.conn();
+        conn.execute(
+            "UPDATE ledger SET result = ?2, updated = ?3 WHERE id = ?1",
+            params![id, result, Ts(now)],
+        )
+        .map(drop)
+        .map_err(self.sql("recording an action's result"))
+    }
+
     /// Entries of run `run`, in plan order (item, then action index).
     pub fn entries_of_run(&self, run: RunId) -> Result<Vec<LedgerEntry>, StateError> {
         let conn = self.conn();
@@ -247,14 +300,17 @@ fn insert_entries(tx: &Transaction<'_>, plan: &PlanCommit) -> rusqlite::Result<V
                              state, reason, attempts, created, updated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)",
     )?;
-    let state = if plan.skip_all.is_some() {
-        ActionState::Skipped
-    } else {
-        ActionState::Pending
-    };
     let mut ids = Vec::with_capacity(plan.entries.len());
     for e in &plan.entries {
-        ids.push(stmt.insert(params![
+        let (state, reason) = match (&plan.skip_all, &e.hold) {
+            (Some(reason), _) => (ActionState::Skipped, Some(reason.as_str())),
+            (None, Hold::None) => (ActionState::Pending, None),
+            (None, Hold::Refused(reason)) => (ActionState::Refused, Some(reason.as_str())),
+            (None, Hold::Skipped(reason)) => (ActionState::Skipped, Some(reason.as_str())),
+            (None, Hold::Approval { .. }) => (ActionState::AwaitingApproval, None),
+            (None, Hold::AfterApproval) => (ActionState::AwaitingApproval, Some(REASON_AFTER_APPROVAL)),
+        };
+        let id = stmt.insert(params![
             plan.run,
             plan.playbook,
             plan.playbook_hash,
@@ -264,9 +320,13 @@ fn insert_entries(tx: &Transaction<'_>, plan: &PlanCommit) -> rusqlite::Result<V
             e.params.kind(),
             e.params.to_json(),
             state,
-            plan.skip_all,
+            reason,
             Ts(plan.now)
-        ])?);
+        ])?;
+        if let (ActionState::AwaitingApproval, Hold::Approval { expires }) = (state, &e.hold) {
+            super::approvals::insert(tx, id, &plan.playbook, plan.now, *expires)?;
+        }
+        ids.push(id);
     }
     Ok(ids)
 }
@@ -286,6 +346,7 @@ mod tests {
             item_kind: ItemKind::Alert,
             action_index,
             params: update_params(item),
+            hold: Hold::None,
         }
     }
 

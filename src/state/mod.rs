@@ -10,6 +10,7 @@
 //!
 //! Every method is synchronous and short; call it from `spawn_blocking` or directly.
 
+mod approvals;
 mod cursor;
 mod dedup;
 mod error;
@@ -28,10 +29,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+pub use approvals::{ApprovalRecord, ApprovalState, Decision, REASON_EXPIRED};
 pub use cursor::{Cursor, CursorAdvance};
 pub use dedup::DedupKey;
 pub use error::StateError;
-pub use ledger::{ActionKind, ActionState, ItemKind, LedgerEntry, NewEntry, PlanCommit};
+pub use ledger::{ActionKind, ActionState, Hold, ItemKind, LedgerEntry, NewEntry, PlanCommit};
 pub use lock::{LockProbe, lock_path, probe as probe_lock};
 pub use resume::{REASON_PLAYBOOK_CHANGED, REASON_PLAYBOOK_GONE};
 pub use runs::{FailureStreak, HistoryFilter, Pruned, RunId, RunMode, RunOutcome, RunRecord, RunStatus};
@@ -129,6 +131,51 @@ impl Store {
         })
     }
 
+    /// Opens an existing state to record a person's decision (`graphsoar approve` / `deny`)
+    /// while an engine may be running: read-write but without the engine lock, no migrations
+    /// (the engine applies them), and only a state of this version. Each decision is one
+    /// immediate transaction, so it and the engine's writes never interleave.
+    pub fn open_for_decisions(path: &Path) -> Result<Store, StateError> {
+        if !path.exists() {
+            return Err(StateError::Missing { path: path.to_owned() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let sql = |context: &'static str| sql_error(path, context);
+        let conn = Connection::open_with_flags(path, flags).map_err(sql("opening the database"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(sql("setting the busy timeout"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sql("setting synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(sql("enabling foreign keys"))?;
+        let version = schema::user_version(&conn).map_err(sql("reading the schema version"))?;
+        let known = schema::known_version(schema::MIGRATIONS);
+        if version == 0 {
+            return Err(StateError::NotStateFile { path: path.to_owned() });
+        }
+        if version > known {
+            return Err(StateError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known,
+            });
+        }
+        if version < known {
+            return Err(StateError::TooOld {
+                path: path.to_owned(),
+                found: version,
+                known,
+            });
+        }
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            tenant: None,
+            instance_id: None,
+            _lock: None,
+        })
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -200,7 +247,7 @@ pub(crate) mod test_support {
 
     use chrono::{DateTime, TimeZone, Utc};
 
-    use super::Store;
+    use super::{Hold, Store};
     pub(crate) use crate::testutil::TempDir;
 
     pub(crate) const TENANT: &str = "72f988bf-0000-0000-0000-000000000000";
@@ -235,6 +282,7 @@ pub(crate) mod test_support {
                     } else {
                         email_params()
                     },
+                    hold: Hold::None,
                 });
             }
             plan.dedup_keys.push(DedupKey::new(*item, None));

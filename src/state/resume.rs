@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{TransactionBehavior, params};
 
 use super::ledger::{ENTRY_COLUMNS, ledger_entry};
-use super::{LedgerEntry, StateError, Store, Ts};
+use super::{ActionState, LedgerEntry, StateError, Store, Ts};
 
 /// Reason recorded on actions whose playbook is no longer loaded or enabled.
 pub const REASON_PLAYBOOK_GONE: &str = "playbook removed or disabled since the action was planned";
@@ -19,6 +19,9 @@ pub const REASON_PLAYBOOK_CHANGED: &str = "playbook changed since the action was
 type Cancelled = (String, &'static str);
 
 const PENDING: &str = "WHERE state = 'pending' ORDER BY run_id, item_kind, item_id, action_index";
+/// Pending, or waiting for an approval: what a disabled, edited or removed playbook cancels.
+const OPEN: &str =
+    "WHERE state IN ('pending', 'awaiting_approval') ORDER BY run_id, item_kind, item_id, action_index";
 
 impl Store {
     /// Every pending entry, ordered by run, item and action index.
@@ -108,7 +111,7 @@ impl Store {
         let mut reconcile = || -> rusqlite::Result<(Vec<LedgerEntry>, Vec<Cancelled>)> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let pending: Vec<LedgerEntry> = {
-                let mut stmt = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM ledger {PENDING}"))?;
+                let mut stmt = tx.prepare_cached(&format!("SELECT {ENTRY_COLUMNS} FROM ledger {OPEN}"))?;
                 stmt.query_map([], ledger_entry)?.collect::<rusqlite::Result<_>>()?
             };
             let (mut keep, mut gone) = (Vec::new(), Vec::new());
@@ -118,7 +121,9 @@ impl Store {
                 for e in pending.into_iter().filter(|e| only(&e.playbook)) {
                     let reason = match live.get(&e.playbook) {
                         Some(hash) if *hash == e.playbook_hash => {
-                            keep.push(e);
+                            if e.state == ActionState::Pending {
+                                keep.push(e);
+                            }
                             continue;
                         }
                         Some(_) => REASON_PLAYBOOK_CHANGED,
@@ -129,6 +134,7 @@ impl Store {
                         }
                     };
                     cancel.execute(params![e.id, reason, Ts(now)])?;
+                    super::approvals::cancel_of_entry(&tx, e.id, reason, now)?;
                     gone.push((e.playbook, reason));
                 }
             }

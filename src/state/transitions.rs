@@ -203,8 +203,9 @@ impl Store {
     }
 }
 
-/// Moves the pending later actions of `current`'s item in its run to `state`.
-fn follow(
+/// Moves the pending (or waiting) later actions of `current`'s item in its run to `state`; the
+/// approvals of those that waited are cancelled.
+pub(crate) fn follow(
     tx: &Transaction<'_>,
     current: &LedgerEntry,
     state: ActionState,
@@ -213,7 +214,8 @@ fn follow(
 ) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = tx.prepare_cached(
         "UPDATE ledger SET state = ?1, reason = ?2, updated = ?3
-         WHERE run_id = ?4 AND item_kind = ?5 AND item_id = ?6 AND action_index > ?7 AND state = 'pending'
+         WHERE run_id = ?4 AND item_kind = ?5 AND item_id = ?6 AND action_index > ?7
+           AND state IN ('pending', 'awaiting_approval')
          RETURNING id",
     )?;
     let args = params![
@@ -227,6 +229,9 @@ fn follow(
     ];
     let mut ids: Vec<i64> = stmt.query_map(args, |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
     ids.sort_unstable();
+    for id in &ids {
+        super::approvals::cancel_of_entry(tx, *id, reason, now)?;
+    }
     Ok(ids)
 }
 

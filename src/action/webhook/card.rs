@@ -35,6 +35,37 @@ pub fn shipped_body(format: WebhookFormat, ctx: &Value) -> Option<Value> {
     }
 }
 
+/// The body asking for a decision on `request`: the card or blocks for `teams`/`slack`, else
+/// JSON with every part of the request.
+pub fn approval_body(format: WebhookFormat, request: &crate::action::ApprovalRequest) -> Value {
+    let summary = Summary {
+        title: clean(&request.subject(), TITLE_CHARS),
+        subtitle: clean(&format!("Approval {} · graphsoar playbook {}", request.id, request.playbook), TITLE_CHARS),
+        facts: vec![
+            ("Action".to_string(), clean(request.action.as_str(), FACT_CHARS)),
+            ("Item".to_string(), clean(&request.item_id, FACT_CHARS)),
+            ("What".to_string(), clean(&request.what(), FACT_CHARS)),
+            ("Expires".to_string(), clean(&request.expires, FACT_CHARS)),
+            ("Decide".to_string(), clean(&request.how(), FACT_CHARS)),
+        ],
+        ..Summary::default()
+    };
+    match format {
+        WebhookFormat::Teams => teams::message(&summary),
+        WebhookFormat::Slack => slack::message(&summary),
+        WebhookFormat::Json => serde_json::json!({
+            "text": request.subject(),
+            "approval": request.id,
+            "playbook": request.playbook,
+            "action": request.action,
+            "item": request.item_id,
+            "params": request.params,
+            "expires": request.expires,
+            "decide": request.how(),
+        }),
+    }
+}
+
 /// What a card shows, format-neutral. Texts are cleaned (one line, capped) but not yet escaped:
 /// each format escapes them for where it puts them.
 #[derive(Debug, Clone, Default)]

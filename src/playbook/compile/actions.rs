@@ -42,6 +42,20 @@ impl Compiler<'_> {
                 .webhook(w, &format!("actions[{i}].webhook"), &item_names)
                 .map(Action::Webhook),
             ActionConfig::Log(l) => self.log(l, &format!("actions[{i}].log"), &item_names).map(Action::Log),
+            ActionConfig::SubmitIndicator(c) => self
+                .indicator_action(c, &format!("actions[{i}].submit_indicator"), group, &item_names)
+                .map(Action::SubmitIndicator),
+            ActionConfig::IsolateDevice(c)
+            | ActionConfig::ReleaseDevice(c)
+            | ActionConfig::RunAntivirusScan(c)
+            | ActionConfig::RestrictAppExecution(c)
+            | ActionConfig::UnrestrictAppExecution(c)
+            | ActionConfig::CollectInvestigationPackage(c)
+            | ActionConfig::StopAndQuarantineFile(c) => {
+                let kind = raw.kind();
+                self.device_action(kind, c, &format!("actions[{i}].{kind}"), trigger, group, &item_names)
+                    .map(|d| Action::Device(kind, d))
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! Semantics and reporting each problem at its exact line and column.
 
 mod actions;
+mod response;
 mod playbook_tests;
 mod trigger;
 
@@ -111,6 +112,12 @@ impl<'a> Compiler<'a> {
             .enumerate()
             .map(|(i, a)| self.action(a, i, &trigger, group))
             .collect();
+        let controls = raw
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.controls(a, &format!("actions[{i}].{}", a.kind()), a.kind()))
+            .collect();
         let tests: Vec<Option<PlaybookTest>> = raw
             .tests
             .iter()
@@ -141,6 +148,7 @@ impl<'a> Compiler<'a> {
                 .max_actions_per_run
                 .unwrap_or(self.settings.limits.max_actions_per_run),
             actions: actions.into_iter().collect::<Option<Vec<_>>>()?,
+            controls,
             tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
             source: self.origin.to_path_buf(),
             source_hash: super::stable_hash(self.text.as_bytes()),

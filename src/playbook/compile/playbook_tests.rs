@@ -131,6 +131,18 @@ impl Compiler<'_> {
             ExpectConfig::Email(_) => &["to", "cc", "reply_to", "from", "subject", "body", "html"],
             ExpectConfig::Webhook(_) => &["url", "method", "format", "body"],
             ExpectConfig::Log(_) => &["message", "level"],
+            ExpectConfig::SubmitIndicator(_) => &[
+                "value",
+                "indicator_type",
+                "action",
+                "title",
+                "description",
+                "severity",
+                "expiration",
+                "recommended_actions",
+                "generate_alert",
+            ],
+            _ => &["devices", "comment", "isolation_type", "scan_type", "sha1"],
         };
         if !keys.contains(&key) {
             let hint = did_you_mean(key, keys.iter().copied());
