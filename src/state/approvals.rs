@@ -340,3 +340,112 @@ impl Store {
 
 /// Why an entry did not run: its approval timed out.
 pub const REASON_EXPIRED: &str = "the approval timed out";
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Hold, ItemKind, NewEntry, PlanCommit, RunMode};
+    use super::*;
+
+    /// One item with three actions: an update that asks for approval (expiring at 10:00), an
+    /// email waiting with it, and a third action with an approval of its own.
+    fn plan_with_approvals(store: &Store) -> (Vec<i64>, Vec<ApprovalRecord>) {
+        let run = store.start_run("p", "ph", at(8, 0), RunMode::Live).unwrap();
+        let mut plan = PlanCommit::new(run, "p", "ph", at(8, 0));
+        let holds = [
+            Hold::Approval { expires: at(10, 0) },
+            Hold::AfterApproval,
+            Hold::Approval { expires: at(10, 0) },
+        ];
+        for (i, hold) in holds.into_iter().enumerate() {
+            plan.entries.push(NewEntry {
+                item_id: "a1".into(),
+                item_kind: ItemKind::Alert,
+                action_index: i as u32,
+                params: if i == 0 { update_params("a1") } else { email_params() },
+                hold,
+            });
+        }
+        let ids = store.commit_plan(plan).unwrap();
+        let approvals = store.approvals(true).unwrap().into_iter().map(|(a, _)| a).collect();
+        (ids, approvals)
+    }
+
+    fn state(store: &Store, id: i64) -> ActionState {
+        store.entry(id).unwrap().state
+    }
+
+    #[test]
+    fn an_approval_releases_its_action_and_the_ones_waiting_with_it_once() {
+        let (_dir, store) = store();
+        let (ids, approvals) = plan_with_approvals(&store);
+        assert_eq!(approvals.len(), 2, "one approval per action that asks");
+        assert!(ids.iter().all(|id| state(&store, *id) == ActionState::AwaitingApproval));
+        let first = approvals.iter().find(|a| a.ledger_id == ids[0]).unwrap();
+        assert!(first.id.starts_with("ap-") && first.id.len() == 13, "{}", first.id);
+        let approve = Decision::Approve { by: "alice".into() };
+        let decided = store.decide(&first.id, &approve, at(9, 0)).unwrap();
+        assert_eq!(decided.state, ApprovalState::Approved);
+        assert_eq!(decided.decided_by.as_deref(), Some("alice"));
+        assert_eq!(state(&store, ids[0]), ActionState::Pending);
+        assert_eq!(store.entry(ids[0]).unwrap().reason.as_deref(), Some("approved by alice"));
+        assert_eq!(state(&store, ids[1]), ActionState::Pending, "waited only for the first");
+        assert_eq!(state(&store, ids[2]), ActionState::AwaitingApproval, "has its own approval");
+        // A decision counts once.
+        let again = store.decide(&first.id, &Decision::Deny { by: "bob".into(), reason: None }, at(9, 1));
+        assert!(
+            matches!(&again, Err(StateError::ApprovalDecided { state: ApprovalState::Approved, by: Some(b), .. }) if b == "alice"),
+            "{again:?}"
+        );
+        assert!(again.unwrap_err().to_string().contains("already approved (by alice)"));
+        assert!(matches!(
+            store.decide("ap-0000000000", &approve, at(9, 0)),
+            Err(StateError::UnknownApproval { .. })
+        ));
+    }
+
+    #[test]
+    fn a_denial_or_a_timeout_drops_the_action_and_skips_the_items_later_ones() {
+        let (_dir, store) = store();
+        let (ids, approvals) = plan_with_approvals(&store);
+        let first = approvals.iter().find(|a| a.ledger_id == ids[0]).unwrap();
+        let deny = Decision::Deny {
+            by: "bob".into(),
+            reason: Some("not this device".into()),
+        };
+        store.decide(&first.id, &deny, at(9, 0)).unwrap();
+        let denied = store.entry(ids[0]).unwrap();
+        assert_eq!(denied.state, ActionState::Denied);
+        assert_eq!(denied.reason.as_deref(), Some("denied by bob: not this device"));
+        assert_eq!(state(&store, ids[1]), ActionState::Skipped);
+        assert_eq!(state(&store, ids[2]), ActionState::Skipped);
+        let (third, _) = store.approval(&approvals.iter().find(|a| a.ledger_id == ids[2]).unwrap().id).unwrap();
+        assert_eq!(third.state, ApprovalState::Cancelled, "a later action's approval goes with it");
+
+        // Timeout: a decision after it is refused and recorded as expired; the sweep expires the rest.
+        let (_dir, store) = self::store();
+        let (ids, approvals) = plan_with_approvals(&store);
+        let first = approvals.iter().find(|a| a.ledger_id == ids[0]).unwrap();
+        let late = store.decide(&first.id, &Decision::Approve { by: "alice".into() }, at(10, 0));
+        assert!(matches!(late, Err(StateError::ApprovalExpired { .. })), "{late:?}");
+        assert_eq!(state(&store, ids[0]), ActionState::Expired);
+        assert_eq!(state(&store, ids[1]), ActionState::Skipped);
+        assert!(store.expire_approvals(at(10, 0)).unwrap().is_empty(), "the third went with the first");
+        assert!(store.approvals(true).unwrap().is_empty());
+    }
+
+    #[test]
+    fn edited_playbooks_cancel_their_approvals_and_announcements_are_remembered() {
+        let (_dir, store) = store();
+        let (ids, approvals) = plan_with_approvals(&store);
+        assert_eq!(store.unnotified_approvals("p").unwrap().len(), 2);
+        store.mark_notified(&approvals[0].id).unwrap();
+        assert_eq!(store.unnotified_approvals("p").unwrap().len(), 1);
+        assert_eq!(store.cancel_stale_approvals("p", "ph", at(9, 0)).unwrap(), 0, "same version");
+        assert_eq!(store.cancel_stale_approvals("p", "edited", at(9, 0)).unwrap(), 2);
+        assert_eq!(state(&store, ids[0]), ActionState::Cancelled);
+        assert_eq!(store.entry(ids[0]).unwrap().reason.as_deref(), Some(super::super::REASON_PLAYBOOK_CHANGED));
+        assert!(store.approvals(true).unwrap().is_empty());
+        assert_eq!(store.approvals(false).unwrap().len(), 2, "kept for history");
+    }
+}

@@ -252,6 +252,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn migration_3_keeps_every_entry_and_never_reuses_an_id() {
+        let dir = TempDir::new("state-schema");
+        let mut conn = Connection::open(dir.db()).unwrap();
+        migrate(&mut conn, &dir.db(), &MIGRATIONS[..2]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO runs (id, playbook, playbook_hash, started, status, mode) VALUES (1, 'p', 'h', '2024-06-01T00:00:00Z', 'ok', 'live');
+             INSERT INTO ledger (id, run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params, state, created, updated)
+                  VALUES (41, 1, 'p', 'h', 'a', 'alert', 0, 'log', '{\"level\":\"info\",\"message\":\"m\"}', 'done', 'x', 'x'),
+                         (42, 1, 'p', 'h', 'b', 'alert', 0, 'log', '{\"level\":\"info\",\"message\":\"m\"}', 'done', 'x', 'x');
+             DELETE FROM ledger WHERE id = 42;",
+        )
+        .unwrap();
+        migrate(&mut conn, &dir.db(), MIGRATIONS).unwrap();
+        let kept: i64 = conn.query_row("SELECT count(*) FROM ledger WHERE id = 41", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
+        conn.execute(
+            "INSERT INTO ledger (run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params, state, created, updated)
+             VALUES (1, 'p', 'h', 'c', 'alert', 0, 'log', '{}', 'awaiting_approval', 'x', 'x')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 43, "42 was used once: it is never given again");
+    }
+
+    #[test]
     fn migrates_from_empty_and_reopens_idempotently() {
         let dir = TempDir::new("state-schema");
         let store = Store::open(&dir.db(), TENANT).unwrap();
