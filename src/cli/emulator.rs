@@ -36,6 +36,10 @@ pub struct EmulatorArgs {
     /// longer gets the service's timeout error.
     #[arg(long, default_value = "180s", value_parser = Duration::parse)]
     pub hunting_timeout: Duration,
+    /// How long a Defender for Endpoint machine action stays Pending, then InProgress, before it
+    /// Succeeded (on an offline device: Pending, then TimeOut after 10 times it).
+    #[arg(long, default_value = "2s", value_parser = Duration::parse)]
+    pub machine_action_delay: Duration,
 }
 
 pub fn run(args: &EmulatorArgs) -> anyhow::Result<u8> {
@@ -74,6 +78,7 @@ fn config(args: &EmulatorArgs) -> Result<EmulatorOptions, EmulatorError> {
     config.seed = args.seed;
     config.token_lifetime = args.token_lifetime.to_std();
     config.hunting_timeout = args.hunting_timeout.to_std();
+    config.machine_action_delay = args.machine_action_delay.to_std();
     if let Some(dir) = &args.dataset {
         config.external_dir = Some(dir.join("external"));
     }

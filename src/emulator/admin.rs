@@ -5,7 +5,10 @@
 //!   [{"query", "schema", "results"}]}`. Items load as Microsoft sends them (PascalCase enums
 //!   normalised, unknown properties kept, alerts embedded in an incident loaded as its alerts);
 //!   their times are taken as given. Answers what the store then holds.
-//! - `POST /_emulator/reset`: back to the dataset as started (faults and stats are kept).
+//! - `POST /_emulator/reset`: back to the dataset as started, Defender for Endpoint state
+//!   (machine actions, indicators, rate-limit windows) cleared (faults and stats are kept).
+//! - `GET /_emulator/defender`: the Defender for Endpoint state, for tests: each device's
+//!   isolation and app restriction, every machine action and indicator ([`super::defender::inspect`]).
 //! - `GET /_emulator/stats`, `POST /_emulator/stats/reset`: request counters ([`super::stats`]).
 //! - `GET /_emulator/faults`, `POST /_emulator/faults`: the faults in force and scripted changes
 //!   ([`super::faults`]); the POST body is `{"spec"?: "SPEC" ("" clears), "seed"?: n,
@@ -35,7 +38,13 @@ pub async fn emulator_reset(State(emu): State<Emulator>) -> ApiResult {
     let counts = store.counts();
     *emu.write() = store;
     super::lock(&emu.inner.snapshots).clear();
+    super::defender::reset(&emu);
     Ok(Json(counts).into_response())
+}
+
+/// `GET /_emulator/defender`.
+pub async fn emulator_defender(State(emu): State<Emulator>) -> Json<Value> {
+    Json(super::defender::inspect(&emu))
 }
 
 /// `GET /_emulator/stats`.

@@ -1,6 +1,14 @@
 //! The emulator's Entra side: clients and their roles, `POST /{tenant}/oauth2/v2.0/token`
 //! (client credentials with a secret, HTTP Basic, or a JWT client assertion signed with a
-//! registered certificate), and the bearer tokens the Graph routes accept.
+//! registered certificate), and the bearer tokens the Graph and Defender for Endpoint routes
+//! accept.
+//!
+//! A token is for one API, the resource of its scope: `{r}/.default` for a Graph resource (or the
+//! emulator's own URL, which graphsoar's client sends for an overridden `graph_url`) gives a Graph
+//! token, for one of [`DEFENDER_RESOURCES`] a Defender for Endpoint token whose `aud` is that
+//! resource (response-actions-api.md §1.2, §10 item 8). Its `roles` carry only the client's roles
+//! of that API ([`Permission::resource`]): Defender roles in Defender tokens, Graph roles and names
+//! graphsoar does not know in Graph tokens. Each API refuses the other's tokens (401).
 //!
 //! Access tokens are JWTs with the claims of an Entra v1.0 app-only token ([`AccessClaims`]:
 //! `aud`, `iss`, `tid`, `appid`/`azp`, `roles`, `iat`/`nbf`/`exp`, `oid`, `idtyp: app`,
@@ -33,8 +41,9 @@ use serde::{Deserialize, Serialize};
 
 use super::assertion::{self, CertKey};
 use super::error::ApiError;
-use crate::graph::Permission;
+use crate::graph::models::defender::DEFENDER_RESOURCES;
 use crate::graph::models::{TokenErrorResponse, TokenResponse};
+use crate::graph::{Permission, Resource};
 
 /// The emulator's tenant id.
 pub const TENANT_ID: &str = "local";
@@ -75,7 +84,9 @@ pub struct Client {
 }
 
 impl Client {
-    /// `graphsoar-local` / `local-secret`: every security role.
+    /// `graphsoar-local` / `local-secret`: every security role, Graph's (alerts, incidents,
+    /// hunting, identity actions, email remediation) and Defender for Endpoint's (machines and
+    /// every machine action, all indicators).
     pub fn local() -> Client {
         Client {
             client_id: "graphsoar-local".into(),
@@ -83,15 +94,28 @@ impl Client {
             secret: Some("local-secret".into()),
             certificates: Vec::new(),
             assertion_algorithms: Vec::new(),
-            roles: vec![
-                "SecurityAlert.ReadWrite.All".into(),
-                "SecurityIncident.ReadWrite.All".into(),
-                "ThreatHunting.Read.All".into(),
-            ],
+            roles: [
+                Permission::SecurityAlertReadWrite,
+                Permission::SecurityIncidentReadWrite,
+                Permission::ThreatHuntingRead,
+                Permission::SecurityIdentitiesActionsReadWrite,
+                Permission::SecurityAnalyzedMessageReadWrite,
+                Permission::MachineReadWrite,
+                Permission::MachineIsolate,
+                Permission::MachineScan,
+                Permission::MachineRestrictExecution,
+                Permission::MachineCollectForensics,
+                Permission::MachineStopAndQuarantine,
+                Permission::TiReadWriteAll,
+            ]
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect(),
         }
     }
 
-    /// `graphsoar-reader` / `reader-secret`: read roles only.
+    /// `graphsoar-reader` / `reader-secret`: read roles only (alerts, incidents, hunting, and
+    /// Defender for Endpoint's machines and machine actions).
     pub fn reader() -> Client {
         Client {
             client_id: "graphsoar-reader".into(),
@@ -99,11 +123,15 @@ impl Client {
             secret: Some("reader-secret".into()),
             certificates: Vec::new(),
             assertion_algorithms: Vec::new(),
-            roles: vec![
-                "SecurityAlert.Read.All".into(),
-                "SecurityIncident.Read.All".into(),
-                "ThreatHunting.Read.All".into(),
-            ],
+            roles: [
+                Permission::SecurityAlertRead,
+                Permission::SecurityIncidentRead,
+                Permission::ThreatHuntingRead,
+                Permission::MachineRead,
+            ]
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect(),
         }
     }
 
@@ -152,8 +180,12 @@ pub struct Caller {
     pub client_id: String,
     /// The name comments and PATCHes are recorded under.
     pub display_name: String,
-    /// The application roles.
+    /// The application roles (those of the token's API only).
     pub roles: Arc<Vec<String>>,
+    /// The token's `aud`: the resource it was requested for.
+    pub audience: String,
+    /// The API the token is for (from its audience).
+    pub api: Resource,
 }
 
 impl Caller {
@@ -226,13 +258,33 @@ impl AccessClaims {
             app_displayname: client.display_name().to_owned(),
             idtyp: "app".to_owned(),
             oid: oid.clone(),
-            roles: client.client.roles.clone(),
+            roles: roles_for(&client.client.roles, api_of(audience)),
             sub: oid,
             tid: TENANT_ID.to_owned(),
             uti: uuid::Uuid::new_v4().simple().to_string(),
             ver: "1.0".to_owned(),
         }
     }
+}
+
+/// The API a token for the resource `audience` is for: Defender for Endpoint for one of
+/// [`DEFENDER_RESOURCES`], Graph for any other (a Graph resource or the emulator's own URL).
+pub fn api_of(audience: &str) -> Resource {
+    if DEFENDER_RESOURCES.iter().any(|r| r.eq_ignore_ascii_case(audience)) {
+        Resource::Defender
+    } else {
+        Resource::Graph
+    }
+}
+
+/// The roles of `roles` a token for `api` carries: those of the API's permissions; names
+/// graphsoar does not know go with Graph (as a Graph app registration would hold them).
+fn roles_for(roles: &[String], api: Resource) -> Vec<String> {
+    roles
+        .iter()
+        .filter(|role| Permission::from_name(role).map_or(Resource::Graph, Permission::resource) == api)
+        .cloned()
+        .collect()
 }
 
 /// A stable object id for the service principal of `client_id` (the first 16 bytes of a
@@ -318,6 +370,8 @@ impl Tokens {
                 client_id: claims.appid,
                 display_name: claims.app_displayname,
                 roles: Arc::new(claims.roles),
+                api: api_of(&claims.aud),
+                audience: claims.aud,
             }),
             _ => Err(expired()),
         }
@@ -498,12 +552,16 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 }
 
 /// The resource of a client-credentials scope (`{resource}/.default`, one resource only): a
-/// Graph resource or the emulator's own origin; None for any other scope.
+/// Graph resource, the emulator's own origin (a Graph token), or a Defender for Endpoint
+/// resource (§1.2); None for any other scope.
 fn scope_resource(scope: &str, origin: &str) -> Option<String> {
     let scopes: Vec<&str> = scope.split_whitespace().collect();
     let [only] = scopes.as_slice() else { return None };
     let resource = only.strip_suffix("/.default")?.trim_end_matches('/');
-    (GRAPH_RESOURCES.contains(&resource) || resource.eq_ignore_ascii_case(origin)).then(|| resource.to_owned())
+    let known = GRAPH_RESOURCES.contains(&resource)
+        || DEFENDER_RESOURCES.contains(&resource)
+        || resource.eq_ignore_ascii_case(origin);
+    known.then(|| resource.to_owned())
 }
 
 #[cfg(test)]
@@ -632,11 +690,84 @@ mod tests {
             resource("http://127.0.0.1:8080//.default").as_deref(),
             Some("http://127.0.0.1:8080")
         );
+        for defender in DEFENDER_RESOURCES {
+            assert_eq!(resource(&format!("{defender}/.default")).as_deref(), Some(*defender));
+        }
+        assert_eq!(
+            resource("https://api.securitycenter.microsoft.com/Machine.Isolate"),
+            None
+        );
         assert_eq!(resource("https://graph.microsoft.com/SecurityAlert.Read.All"), None);
         assert_eq!(resource("https://example.com/.default"), None);
         assert_eq!(
             resource("https://graph.microsoft.com/.default https://graph.microsoft.us/.default"),
             None
         );
+    }
+
+    #[test]
+    fn a_token_carries_only_the_roles_of_its_api() {
+        let mut tokens = Tokens::default();
+        let mut client = Client::local();
+        client.roles.push("Custom.Unknown.Role".into());
+        let local = Registered::new(client).unwrap();
+        let defender = part(
+            &tokens
+                .issue(&local, DEFENDER_RESOURCES[0], Duration::from_secs(60))
+                .unwrap(),
+            1,
+        );
+        assert_eq!(defender["aud"], DEFENDER_RESOURCES[0]);
+        let roles: Vec<&str> = defender["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                "Machine.ReadWrite.All",
+                "Machine.Isolate",
+                "Machine.Scan",
+                "Machine.RestrictExecution",
+                "Machine.CollectForensics",
+                "Machine.StopAndQuarantine",
+                "Ti.ReadWrite.All"
+            ]
+        );
+        let graph = tokens
+            .issue(&local, "https://graph.microsoft.com", Duration::from_secs(60))
+            .unwrap();
+        let claims = part(&graph, 1);
+        let roles: Vec<&str> = claims["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                "SecurityAlert.ReadWrite.All",
+                "SecurityIncident.ReadWrite.All",
+                "ThreatHunting.Read.All",
+                "SecurityIdentitiesActions.ReadWrite.All",
+                "SecurityAnalyzedMessage.ReadWrite.All",
+                "Custom.Unknown.Role"
+            ]
+        );
+        let caller = tokens.check(Some(&format!("Bearer {graph}"))).unwrap();
+        assert_eq!(
+            (caller.api, caller.audience.as_str()),
+            (Resource::Graph, "https://graph.microsoft.com")
+        );
+        // The reader's Defender token holds its one Defender role.
+        let reader = tokens
+            .issue(&reader(), "https://api.security.microsoft.com", Duration::from_secs(60))
+            .unwrap();
+        let caller = tokens.check(Some(&format!("Bearer {reader}"))).unwrap();
+        assert_eq!(caller.api, Resource::Defender);
+        assert_eq!(caller.roles.as_slice(), ["Machine.Read.All"]);
     }
 }

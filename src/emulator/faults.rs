@@ -5,7 +5,8 @@
 //! ```text
 //! spec   := group (';' group)*
 //! group  := route '=' fault (',' fault)*
-//! route  := token | alerts | alert | incidents | expand | incident | comments | hunting | batch | *
+//! route  := token | alerts | alert | incidents | expand | incident | comments | hunting | batch
+//!         | machines | machine_action | machineactions | indicators | *
 //! fault  := '429' ['@' SECS] ':' P   429 with Retry-After: SECS (default 1; 0 allowed)
 //!         | '429n' ':' P             429 without Retry-After
 //!         | '429q' ['@' SECS] ':' P  429 with the hunting CPU-quota body (Retry-After only with SECS)
@@ -21,7 +22,9 @@
 //! Example: `alerts=429:0.3,500:0.05;hunting=429q:0.5;*=latency:200`. `expand` is the incidents
 //! list with `$expand=alerts` (`incidents` is the list without it). `alert` is one alert
 //! (GET/PATCH `alerts_v2/{id}`), `comments` is either comments route, `*` every route but the
-//! `/_emulator` ones. A request draws once: the non-latency faults that apply to its route are
+//! `/_emulator` ones. The Defender for Endpoint routes ([`super::defender`]) are `machines` (list
+//! and get), `machine_action` (the action POSTs), `machineactions` (list, get and cancel) and
+//! `indicators`; their faults answer in the MDE error envelope. A request draws once: the non-latency faults that apply to its route are
 //! exclusive, so their probabilities may add up to at most 1 per route. Draws come from a
 //! SplitMix64 seeded with the emulator's seed: the same requests in the same order get the same
 //! faults. `$batch` sub-requests draw on their own route; `drop` and `cut` do not apply to them,
@@ -53,6 +56,10 @@ pub const ROUTES: &[&str] = &[
     "comments",
     "hunting",
     "batch",
+    "machines",
+    "machine_action",
+    "machineactions",
+    "indicators",
 ];
 
 /// What an injected fault does.

@@ -10,9 +10,12 @@
 //!   `/security/incidents` (with `$expand=alerts`), `POST /security/runHuntingQuery` (also by its
 //!   qualified name `microsoft.graph.security.runHuntingQuery`, as Microsoft's SDKs call it;
 //!   recorded answers only, else 501) and `POST /$batch` ([`batch`]).
+//! - under `/api` and `/api/v1.0`: the Defender for Endpoint API (machines, machine actions,
+//!   indicators), with its own tokens, permissions, rate limits and error envelope: see
+//!   [`defender`].
 //! - OData options, page sizes and paging under concurrent updates: see [`list`].
 //! - Faults (`--faults SPEC`, `POST /_emulator/faults`) and scripted changes: see [`faults`].
-//! - `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`: see [`admin`].
+//! - `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`, `/_emulator/defender`: see [`admin`].
 //!
 //! Every response carries `request-id` and `client-request-id`; every Graph error is
 //! `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`.
@@ -28,6 +31,7 @@ pub mod assertion;
 pub mod auth;
 pub mod batch;
 pub mod dataset;
+pub mod defender;
 pub mod error;
 pub mod faults;
 pub mod generate;
@@ -101,6 +105,14 @@ pub struct EmulatorOptions {
     /// Where `externaldata` reads files from (`external/` of a dataset folder); none: it
     /// returns empty tables with a warning.
     pub external_dir: Option<std::path::PathBuf>,
+    /// How long a Defender machine action stays `Pending`, and then `InProgress` (see
+    /// [`defender::actions`]; default 2 s).
+    pub machine_action_delay: Duration,
+    /// Defender for Endpoint calls per minute per client and per API (response-actions-api.md
+    /// §1.4: 100); 0 = no limit.
+    pub defender_calls_per_minute: u32,
+    /// Active Defender indicators per tenant (§4.3: 15,000).
+    pub max_indicators: usize,
 }
 
 impl EmulatorOptions {
@@ -133,6 +145,9 @@ impl EmulatorOptions {
             request_timeout: Duration::from_secs(180),
             hunting_timeout: Duration::from_secs(180),
             external_dir: None,
+            machine_action_delay: Duration::from_secs(2),
+            defender_calls_per_minute: 100,
+            max_indicators: 15_000,
         }
     }
 
@@ -193,6 +208,8 @@ struct Inner {
     request_timeout: Duration,
     hunting_timeout: Duration,
     external_dir: Option<std::path::PathBuf>,
+    defender: Mutex<defender::State>,
+    defender_settings: defender::Settings,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -243,6 +260,12 @@ impl Emulator {
             request_timeout: config.request_timeout,
             hunting_timeout: config.hunting_timeout,
             external_dir: config.external_dir,
+            defender: Mutex::new(defender::State::default()),
+            defender_settings: defender::Settings {
+                machine_action_delay: config.machine_action_delay,
+                calls_per_minute: config.defender_calls_per_minute,
+                max_indicators: config.max_indicators,
+            },
         };
         Ok(Emulator { inner: Arc::new(inner) })
     }

@@ -2,8 +2,10 @@
 //!
 //! Outer to inner: request ids (`request-id`, `client-request-id` echoed or set to the request
 //! id, and `innerError` filled into Graph error bodies), stats, the request timeout (504), faults
-//! and scripted changes, then (Graph routes only) the bearer token. `$batch` sub-requests go
-//! through the same stack, built by [`dispatch_router`].
+//! and scripted changes, then the bearer token: a Graph token on the Graph routes, a Defender
+//! token (and the rate limit) on the Defender for Endpoint routes under `/api` ([`super::defender`],
+//! whose errors, timeouts and faults included, have the MDE envelope). `$batch` sub-requests go
+//! through the same stack, built by [`dispatch_router`]; they reach Graph routes only.
 
 use std::time::Duration;
 
@@ -21,6 +23,7 @@ use futures_util::StreamExt as _;
 use super::Emulator;
 use super::admin;
 use super::auth::{self, TokenContext};
+use super::defender::{self, error::MdeError};
 use super::error::{ApiError, ErrorMarker, inner_error};
 use super::faults::FaultKind;
 use super::handlers::{self as h, ApiVersion};
@@ -44,12 +47,14 @@ pub fn router(emu: Emulator) -> Router {
         .route("/_emulator/reset", post(admin::emulator_reset))
         .route("/_emulator/stats", get(admin::emulator_stats))
         .route("/_emulator/stats/reset", post(admin::emulator_stats_reset))
+        .route("/_emulator/defender", get(admin::emulator_defender))
         .route(
             "/_emulator/faults",
             get(admin::emulator_faults_get).post(admin::emulator_faults_post),
         )
         .layer(DefaultBodyLimit::max(1 << 30));
     let app = versioned(&emu)
+        .merge(defender::routes(&emu))
         .merge(token)
         .merge(admin)
         .fallback(unknown_route)
@@ -149,6 +154,9 @@ pub fn route_name(path: &str) -> Option<&'static str> {
     if path == "/{tenant}/oauth2/v2.0/token" {
         return Some("token");
     }
+    if defender::is_api_path(path) {
+        return defender::route_name(path);
+    }
     let rest = path.strip_prefix("/v1.0").or_else(|| path.strip_prefix("/beta"))?;
     Some(match rest {
         "/security/alerts_v2" => "alerts",
@@ -177,8 +185,16 @@ async fn token_post(
     auth::token(&context, &tenant, &headers, &body)
 }
 
-async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
+async fn unknown_route(method: Method, uri: axum::http::Uri) -> Response {
     let path = uri.path();
+    if defender::is_api_path(path) {
+        return MdeError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("No Defender for Endpoint API route answers {method} {path}."),
+        )
+        .into_response();
+    }
     let under_graph = ["/v1.0/", "/beta/"].iter().any(|p| path.starts_with(p));
     if under_graph {
         let segment = path.rsplit('/').find(|s| !s.is_empty()).unwrap_or_default();
@@ -190,22 +206,40 @@ async fn unknown_route(method: Method, uri: axum::http::Uri) -> ApiError {
             format!("No emulator route answers {method} {path}."),
         )
     }
+    .into_response()
 }
 
-async fn method_not_allowed(method: Method) -> ApiError {
+/// A method the route does not take: Graph's 400-style body, or on the Defender routes an empty
+/// 405 (§1.5, observed); axum adds `Allow` either way.
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    if defender::is_api_path(uri.path()) {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "BadRequest",
         format!("The HTTP method '{method}' is not supported by this resource."),
     )
+    .into_response()
 }
 
+/// The caller of a Graph route: a valid Graph token (a Defender for Endpoint token is refused
+/// as Graph refuses a token for another audience).
 async fn require_token(State(emu): State<Emulator>, mut request: Request, next: Next) -> Response {
     let authorization = request
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    match super::lock(&emu.inner.tokens).check(authorization) {
+    let checked = super::lock(&emu.inner.tokens).check(authorization);
+    match checked {
+        Ok(caller) if caller.api == crate::graph::Resource::Defender => {
+            return ApiError::unauthorized(format!(
+                "Invalid audience: the access token is for {}, the Defender for Endpoint API, not Microsoft Graph. \
+                 Request a Graph token, with scope https://graph.microsoft.com/.default.",
+                caller.audience
+            ))
+            .into_response();
+        }
         Ok(caller) => {
             request.extensions_mut().insert(caller);
         }
@@ -255,10 +289,16 @@ async fn stats(State(emu): State<Emulator>, request: Request, next: Next) -> Res
 }
 
 async fn timeout(State(emu): State<Emulator>, request: Request, next: Next) -> Response {
+    let mde = defender::is_api_path(request.uri().path());
     match tokio::time::timeout(emu.inner.request_timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.").into_response()
+            let error = ApiError::new(StatusCode::GATEWAY_TIMEOUT, "GatewayTimeout", "The request timed out.");
+            if mde {
+                MdeError::from(error).into_response()
+            } else {
+                error.into_response()
+            }
         }
     }
 }
@@ -296,6 +336,7 @@ async fn faults(State(emu): State<Emulator>, request: Request, next: Next) -> Re
         }
         Some(FaultKind::Cut) => cut(next.run(request).await).await,
         Some(kind) if route == "token" => token_fault(kind),
+        Some(kind) if defender::ROUTE_NAMES.contains(&route) => MdeError::from(fault_error(kind)).into_response(),
         Some(kind) => fault_error(kind).into_response(),
     };
     let firing = super::lock(&emu.inner.faults).count(route);
