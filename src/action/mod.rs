@@ -7,10 +7,12 @@
 //! [`webhook::WebhookParams`], [`log::LogParams`]). Strings name kinds only at the edges: the
 //! playbook's YAML, JSON output and the ledger's `action` column ([`ActionKind`]).
 
+pub mod account;
 pub mod device;
 pub mod email;
 pub mod indicator;
 pub mod log;
+pub mod remediate;
 pub mod update;
 pub mod webhook;
 
@@ -37,6 +39,8 @@ text_enum! {
         CollectInvestigationPackage = "collect_investigation_package",
         StopAndQuarantineFile = "stop_and_quarantine_file",
         SubmitIndicator = "submit_indicator",
+        AccountAction = "account_action",
+        RemediateEmail = "remediate_email",
     }
 }
 
@@ -51,6 +55,9 @@ impl ActionKind {
             ActionKind::UpdateIncident => Some(Permission::SecurityIncidentReadWrite),
             ActionKind::Email | ActionKind::Webhook | ActionKind::Log => None,
             ActionKind::SubmitIndicator => Some(Permission::TiReadWriteAll),
+            // Depends on the verb: see `playbook::Action::permission`.
+            ActionKind::AccountAction => Some(Permission::SecurityIdentitiesActionsReadWrite),
+            ActionKind::RemediateEmail => Some(Permission::SecurityAnalyzedMessageReadWrite),
             device => device.machine_action().map(crate::graph::defender::action_permission),
         }
     }
@@ -72,7 +79,11 @@ impl ActionKind {
     /// Whether this is a response action (containment, indicators): capped per run by
     /// `max_per_run` and refused on protected devices and accounts.
     pub fn is_response(self) -> bool {
-        self.machine_action().is_some() || self == ActionKind::SubmitIndicator
+        self.machine_action().is_some()
+            || matches!(
+                self,
+                ActionKind::SubmitIndicator | ActionKind::AccountAction | ActionKind::RemediateEmail
+            )
     }
 }
 
@@ -96,6 +107,8 @@ pub enum Params {
     CollectInvestigationPackage(device::DeviceParams),
     StopAndQuarantineFile(device::DeviceParams),
     SubmitIndicator(indicator::IndicatorParams),
+    AccountAction(account::AccountParams),
+    RemediateEmail(remediate::RemediateParams),
 }
 
 impl Params {
@@ -115,6 +128,8 @@ impl Params {
             Params::CollectInvestigationPackage(_) => ActionKind::CollectInvestigationPackage,
             Params::StopAndQuarantineFile(_) => ActionKind::StopAndQuarantineFile,
             Params::SubmitIndicator(_) => ActionKind::SubmitIndicator,
+            Params::AccountAction(_) => ActionKind::AccountAction,
+            Params::RemediateEmail(_) => ActionKind::RemediateEmail,
         }
     }
 
@@ -136,6 +151,8 @@ impl Params {
     pub fn response_targets(&self) -> usize {
         match self {
             Params::SubmitIndicator(_) => 1,
+            Params::AccountAction(p) => p.accounts.len(),
+            Params::RemediateEmail(p) => p.messages.len(),
             other => other.device().map_or(0, |p| p.devices.len()),
         }
     }
@@ -151,6 +168,8 @@ impl Params {
             Params::Webhook(p) => serde_json::to_value(p),
             Params::Log(p) => serde_json::to_value(p),
             Params::SubmitIndicator(p) => serde_json::to_value(p),
+            Params::AccountAction(p) => serde_json::to_value(p),
+            Params::RemediateEmail(p) => serde_json::to_value(p),
             other => match other.device() {
                 Some(p) => serde_json::to_value(p),
                 None => Ok(serde_json::Value::Null),

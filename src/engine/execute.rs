@@ -158,6 +158,11 @@ impl Engine {
                 // One at a time: each is a few reads and one request, and the API allows 100
                 // calls a minute (response-actions-api.md §1.4).
                 Params::SubmitIndicator(p) => outcomes.push((e.id, action::indicator::execute(&self.defender, p).await)),
+                Params::AccountAction(p) => outcomes.push((
+                    e.id,
+                    action::account::execute(&self.client, p, &self.settings.protected).await,
+                )),
+                Params::RemediateEmail(p) => outcomes.push((e.id, action::remediate::execute(&self.client, p).await)),
                 other => {
                     let outcome = match (other.kind().machine_action(), other.device()) {
                         (Some(kind), Some(p)) => {

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::action::account::{AccountParams, AccountRef};
 use crate::action::device::DeviceParams;
+use crate::action::remediate::{MessageRef, RemediateParams};
 use crate::action::email::EmailParams;
 use crate::action::indicator::{IndicatorParams, infer_type};
 use crate::action::log::LogParams;
@@ -18,8 +20,8 @@ use crate::action::{ActionKind, Params};
 use crate::graph::Collection;
 use crate::item::ItemKind;
 use crate::playbook::{
-    Action, BodyTemplate, DeviceAction, Email, Group, IndicatorAction, Log, Playbook, Trigger, Update, Webhook,
-    WebhookTarget,
+    AccountAction, Action, BodyTemplate, DeviceAction, Email, Group, IndicatorAction, Log, Playbook, RemediateEmail,
+    Trigger, Update, Webhook, WebhookTarget,
 };
 use crate::script::{self, EvalError};
 use crate::template::neutralise_mentions;
@@ -247,6 +249,130 @@ fn render_action(
         Action::Log(l) => Params::Log(render_log(l, &path, ctx)?),
         Action::Device(kind, d) => device_params(*kind, render_device(d, &path, ctx, item)?),
         Action::SubmitIndicator(i) => Params::SubmitIndicator(render_indicator(i, &path, ctx, now_of(ctx))?),
+        Action::AccountAction(a) => Params::AccountAction(render_account(a, &path, ctx, item)?),
+        Action::RemediateEmail(r) => Params::RemediateEmail(render_remediate(playbook, r, &path, ctx, item)?),
+    })
+}
+
+/// The evidence of an alert whose `@odata.type` ends with `kind`.
+fn evidence_of<'a>(alert: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    alert
+        .get("evidence")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |e| e.get("@odata.type").and_then(Value::as_str).is_some_and(|t| t.ends_with(kind)))
+}
+
+/// The accounts an alert names: its user evidence, without the machine's own accounts
+/// (LocalSystem, LocalService, NetworkService), each once.
+pub fn alert_accounts(alert: &Value) -> Vec<AccountRef> {
+    let mut out: Vec<AccountRef> = Vec::new();
+    for e in evidence_of(alert, "userEvidence") {
+        let Some(u) = e.get("userAccount") else { continue };
+        let field = |k: &str| {
+            u.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let account = AccountRef {
+            upn: field("userPrincipalName"),
+            sid: field("userSid"),
+            object_id: field("azureAdUserId"),
+            name: field("accountName"),
+        };
+        let local = account
+            .sid
+            .as_deref()
+            .is_some_and(|s| matches!(s, "S-1-5-18" | "S-1-5-19" | "S-1-5-20"));
+        if !local && !account.names().is_empty() && !out.contains(&account) {
+            out.push(account);
+        }
+    }
+    out
+}
+
+fn render_account(a: &AccountAction, path: &str, ctx: &Value, item: Option<&Value>) -> Result<AccountParams, PlanError> {
+    let accounts: Vec<AccountRef> = match (&a.account, item) {
+        (Some(t), _) => {
+            let mut out: Vec<AccountRef> = Vec::new();
+            for name in render(t, &format!("{path}.account"), ctx)?.split(',') {
+                let account = AccountRef::parse(name);
+                if !account.names().iter().all(|n| n.is_empty()) && !out.contains(&account) {
+                    out.push(account);
+                }
+            }
+            out
+        }
+        (None, Some(alert)) => alert_accounts(alert),
+        (None, None) => Vec::new(),
+    };
+    if accounts.is_empty() {
+        return Err(PlanError {
+            field: format!("{path}.account"),
+            message: match a.account {
+                Some(_) => "the account rendered empty".into(),
+                None => "the alert has no user evidence".into(),
+            },
+        });
+    }
+    Ok(AccountParams {
+        action: a.action,
+        accounts,
+    })
+}
+
+fn render_remediate(
+    playbook: &Playbook,
+    r: &RemediateEmail,
+    path: &str,
+    ctx: &Value,
+    item: Option<&Value>,
+) -> Result<RemediateParams, PlanError> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_owned();
+    let mut messages: Vec<MessageRef> = Vec::new();
+    match (&r.network_message_id, &r.recipient, item) {
+        (Some(id), Some(to), _) => messages.push(MessageRef {
+            network_message_id: render(id, &format!("{path}.network_message_id"), ctx)?.trim().to_owned(),
+            recipient: render(to, &format!("{path}.recipient"), ctx)?.trim().to_owned(),
+        }),
+        (_, _, Some(item)) if matches!(playbook.trigger, Trigger::Hunting(_)) => messages.push(MessageRef {
+            network_message_id: text(item, "NetworkMessageId"),
+            recipient: text(item, "RecipientEmailAddress"),
+        }),
+        (_, _, Some(alert)) => {
+            for e in evidence_of(alert, "analyzedMessageEvidence") {
+                let m = MessageRef {
+                    network_message_id: text(e, "networkMessageId"),
+                    recipient: text(e, "recipientEmailAddress"),
+                };
+                if !messages.contains(&m) {
+                    messages.push(m);
+                }
+            }
+        }
+        _ => {}
+    }
+    messages.retain(|m| !m.network_message_id.is_empty() && !m.recipient.is_empty());
+    if messages.is_empty() {
+        return Err(PlanError {
+            field: path.to_owned(),
+            message: "no message to remediate: the item names no NetworkMessageId with a recipient".into(),
+        });
+    }
+    let display_name = match &r.display_name {
+        Some(t) => render(t, &format!("{path}.display_name"), ctx)?,
+        None => format!("graphsoar: {}", playbook.name),
+    };
+    Ok(RemediateParams {
+        action: r.action,
+        messages,
+        severity: r.severity.clone(),
+        display_name,
+        description: render(&r.description, &format!("{path}.description"), ctx)?,
+        remediate_senders_copy: r.remediate_senders_copy,
     })
 }
 
@@ -272,12 +398,8 @@ fn device_params(kind: ActionKind, p: DeviceParams) -> Params {
 /// The device ids an alert names: its device evidence's `mdeDeviceId`, each once.
 pub fn alert_devices(alert: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for e in alert.get("evidence").and_then(Value::as_array).into_iter().flatten() {
-        let is_device = e
-            .get("@odata.type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.ends_with("deviceEvidence"));
-        if let Some(id) = e.get("mdeDeviceId").and_then(Value::as_str).filter(|_| is_device)
+    for e in evidence_of(alert, "deviceEvidence") {
+        if let Some(id) = e.get("mdeDeviceId").and_then(Value::as_str)
             && !id.is_empty()
             && !out.iter().any(|o| o == id)
         {

@@ -380,13 +380,7 @@ fn holds(playbook: &Playbook, planned: &[PlannedAction], protected: &Protected, 
                 Some(_) => return Hold::AfterApproval,
                 None => {}
             }
-            let refused = p.params.device().and_then(|d| {
-                d.devices.iter().find_map(|device| {
-                    protected.device(&[device]).map(|entry| {
-                        format!("device {device} is protected (settings `protected.devices`: {entry}); nothing was requested")
-                    })
-                })
-            });
+            let refused = protected_target(&p.params, protected);
             let hold = match (refused, playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref())) {
                 (Some(reason), _) => Hold::Refused(reason),
                 (None, Some(approval)) => Hold::Approval {
@@ -400,6 +394,25 @@ fn holds(playbook: &Playbook, planned: &[PlannedAction], protected: &Protected, 
             hold
         })
         .collect()
+}
+
+/// Why a planned action is refused as planned: a device or account it names is protected.
+fn protected_target(params: &action::Params, protected: &Protected) -> Option<String> {
+    if let Some(d) = params.device() {
+        return d.devices.iter().find_map(|device| {
+            protected.device(&[device]).map(|entry| {
+                format!("device {device} is protected (settings `protected.devices`: {entry}); nothing was requested")
+            })
+        });
+    }
+    if let action::Params::AccountAction(a) = params {
+        return a.accounts.iter().find_map(|account| {
+            protected.account(&account.names()).map(|entry| {
+                format!("account {entry} is protected (settings `protected.accounts`); nothing was requested")
+            })
+        });
+    }
+    None
 }
 
 /// The collection an update action writes to.

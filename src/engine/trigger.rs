@@ -284,6 +284,24 @@ pub fn projection(playbook: &Playbook) -> Option<Vec<String>> {
                     reads.insert("evidence".into());
                 }
             }
+            Action::AccountAction(a) => {
+                templates.extend(a.account.iter());
+                if a.account.is_none() {
+                    reads.insert("evidence".into());
+                }
+            }
+            Action::RemediateEmail(r) => {
+                templates.extend(
+                    r.network_message_id
+                        .iter()
+                        .chain(&r.recipient)
+                        .chain(&r.display_name)
+                        .chain(std::iter::once(&r.description)),
+                );
+                if r.network_message_id.is_none() {
+                    reads.insert("evidence".into());
+                }
+            }
             Action::SubmitIndicator(i) => templates.extend(
                 [&i.value, &i.title, &i.description]
                     .into_iter()

@@ -481,9 +481,35 @@ impl Client {
             timeout: self.inner.request_timeout,
             slots: None,
         };
-        let bytes = self.execute(req).await?;
+        let (bytes, _) = self.execute_with_headers(req).await?;
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
         decode(method.as_str(), path, bytes)
+    }
+
+    /// [`Client::request_json`] for an answer whose body says nothing (202, 204): its
+    /// `Location` header, if any.
+    pub(crate) async fn request_location(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        op: Operation,
+        idempotent: bool,
+    ) -> Result<Option<String>, Error> {
+        let req = Request {
+            method,
+            url: self.url(path)?,
+            body,
+            op,
+            idempotent,
+            timeout: self.inner.request_timeout,
+            slots: None,
+        };
+        let (_, headers) = self.execute_with_headers(req).await?;
+        Ok(headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned))
     }
 
     /// `PATCH /security/alerts_v2/{id}`: only writable fields; returns the updated alert.

@@ -78,7 +78,7 @@ impl Defender {
     pub async fn machine(&self, id_or_name: &str) -> Result<Machine, Error> {
         let path = format!("machines/{}", encode(id_or_name));
         self.client
-            .request_json(Method::GET, &path, &[], None, Operation::Defender(Permission::MachineRead), true)
+            .request_json(Method::GET, &path, &[], None, Operation::Needs(Permission::MachineRead), true)
             .await
     }
 
@@ -92,7 +92,7 @@ impl Defender {
                 "machineactions",
                 &[("$filter", &filter), ("$top", ACTIONS_PER_DEVICE)],
                 None,
-                Operation::Defender(Permission::MachineRead),
+                Operation::Needs(Permission::MachineRead),
                 true,
             )
             .await?;
@@ -106,7 +106,7 @@ impl Defender {
     pub async fn machine_action(&self, id: &str) -> Result<MachineAction, Error> {
         let path = format!("machineactions/{}", encode(id));
         self.client
-            .request_json(Method::GET, &path, &[], None, Operation::Defender(Permission::MachineRead), true)
+            .request_json(Method::GET, &path, &[], None, Operation::Needs(Permission::MachineRead), true)
             .await
     }
 
@@ -130,7 +130,7 @@ impl Defender {
                 &path,
                 &[],
                 Some(&body),
-                Operation::Defender(action_permission(kind)),
+                Operation::Needs(action_permission(kind)),
                 false,
             )
             .await
@@ -146,7 +146,7 @@ impl Defender {
                 "indicators",
                 &[("$filter", &filter)],
                 None,
-                Operation::Defender(Permission::TiReadWrite),
+                Operation::Needs(Permission::TiReadWrite),
                 true,
             )
             .await?;
@@ -163,7 +163,7 @@ impl Defender {
                 "indicators",
                 &[],
                 Some(&body),
-                Operation::Defender(Permission::TiReadWrite),
+                Operation::Needs(Permission::TiReadWrite),
                 true,
             )
             .await

@@ -16,8 +16,8 @@ pub enum Operation {
     Hunting,
     Batch,
     Token,
-    /// A Defender for Endpoint call needing this permission.
-    Defender(super::Permission),
+    /// A call (Defender for Endpoint, identity, email remediation) needing this permission.
+    Needs(super::Permission),
 }
 
 impl Operation {
@@ -31,7 +31,7 @@ impl Operation {
                 Operation::ReadIncidents => Permission::SecurityIncidentRead,
                 Operation::WriteIncidents => Permission::SecurityIncidentReadWrite,
                 Operation::Hunting => Permission::ThreatHuntingRead,
-                Operation::Defender(permission) => permission,
+                Operation::Needs(permission) => permission,
                 Operation::Batch | Operation::Token => return None,
             }
             .name(),

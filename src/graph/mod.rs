@@ -12,6 +12,7 @@ pub mod error;
 pub mod limiter;
 pub mod models;
 pub mod permission;
+pub mod response;
 
 pub use auth::{AssertionAlgorithm, Certificate, Credentials};
 pub use batch::{Answer, BatchOp, DEFAULT_BATCHES_IN_FLIGHT};

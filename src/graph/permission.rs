@@ -41,6 +41,12 @@ pub enum Permission {
     SecurityIdentitiesActionsReadWrite,
     /// Graph: `analyzedEmails/remediate` (§6.1).
     SecurityAnalyzedMessageReadWrite,
+    /// Graph: list and get `identityAccounts` (§5.1).
+    SecurityIdentitiesAccountRead,
+    /// Graph (Entra): `users/{id}/revokeSignInSessions` (§5.3).
+    UserRevokeSessions,
+    /// Graph (Entra): `riskyUsers/confirmCompromised` (§5.3).
+    IdentityRiskyUserReadWrite,
 }
 
 /// Which API a permission belongs to: its token is requested for that API's resource, and the
@@ -54,7 +60,7 @@ pub enum Resource {
 
 impl Permission {
     /// Every permission, reads before writes.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 19] = [
         Permission::SecurityAlertRead,
         Permission::SecurityAlertReadWrite,
         Permission::SecurityIncidentRead,
@@ -71,6 +77,9 @@ impl Permission {
         Permission::TiReadWriteAll,
         Permission::SecurityIdentitiesActionsReadWrite,
         Permission::SecurityAnalyzedMessageReadWrite,
+        Permission::SecurityIdentitiesAccountRead,
+        Permission::UserRevokeSessions,
+        Permission::IdentityRiskyUserReadWrite,
     ];
 
     /// The name, as in the app registration and the token's `roles` claim.
@@ -92,6 +101,9 @@ impl Permission {
             Permission::TiReadWriteAll => "Ti.ReadWrite.All",
             Permission::SecurityIdentitiesActionsReadWrite => "SecurityIdentitiesActions.ReadWrite.All",
             Permission::SecurityAnalyzedMessageReadWrite => "SecurityAnalyzedMessage.ReadWrite.All",
+            Permission::SecurityIdentitiesAccountRead => "SecurityIdentitiesAccount.Read.All",
+            Permission::UserRevokeSessions => "User.RevokeSessions.All",
+            Permission::IdentityRiskyUserReadWrite => "IdentityRiskyUser.ReadWrite.All",
         }
     }
 
@@ -140,6 +152,9 @@ impl Permission {
             Permission::TiReadWriteAll => &[Permission::TiReadWriteAll],
             Permission::SecurityIdentitiesActionsReadWrite => &[Permission::SecurityIdentitiesActionsReadWrite],
             Permission::SecurityAnalyzedMessageReadWrite => &[Permission::SecurityAnalyzedMessageReadWrite],
+            Permission::SecurityIdentitiesAccountRead => &[Permission::SecurityIdentitiesAccountRead],
+            Permission::UserRevokeSessions => &[Permission::UserRevokeSessions],
+            Permission::IdentityRiskyUserReadWrite => &[Permission::IdentityRiskyUserReadWrite],
         }
     }
 

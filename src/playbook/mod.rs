@@ -199,6 +199,30 @@ pub enum Action {
     /// A device action; the kind says which.
     Device(ActionKind, DeviceAction),
     SubmitIndicator(IndicatorAction),
+    AccountAction(AccountAction),
+    RemediateEmail(RemediateEmail),
+}
+
+/// `account_action`.
+#[derive(Debug, Clone)]
+pub struct AccountAction {
+    pub action: crate::action::account::AccountVerb,
+    /// None: the alert's user evidence.
+    pub account: Option<Template>,
+}
+
+/// `remediate_email`.
+#[derive(Debug, Clone)]
+pub struct RemediateEmail {
+    pub action: crate::action::remediate::MailAction,
+    /// None (both): the alert's analyzed message evidence, or the row's columns.
+    pub network_message_id: Option<Template>,
+    pub recipient: Option<Template>,
+    pub severity: String,
+    /// None: `graphsoar: <playbook>`.
+    pub display_name: Option<Template>,
+    pub description: Template,
+    pub remediate_senders_copy: bool,
 }
 
 /// What stands between a planned action and its execution.
@@ -251,6 +275,8 @@ impl Action {
         match self {
             Action::Device(kind, _) => *kind,
             Action::SubmitIndicator(_) => ActionKind::SubmitIndicator,
+            Action::AccountAction(_) => ActionKind::AccountAction,
+            Action::RemediateEmail(_) => ActionKind::RemediateEmail,
             Action::UpdateAlert(_) => ActionKind::UpdateAlert,
             Action::UpdateIncident(_) => ActionKind::UpdateIncident,
             Action::Email(_) => ActionKind::Email,
@@ -261,6 +287,14 @@ impl Action {
 
     pub fn name(&self) -> &'static str {
         self.kind().as_str()
+    }
+
+    /// The permission this action needs (an account action's depends on what it does).
+    pub fn permission(&self) -> Option<Permission> {
+        match self {
+            Action::AccountAction(a) => Some(a.action.permission()),
+            other => other.kind().permission(),
+        }
     }
 }
 

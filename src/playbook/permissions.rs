@@ -34,7 +34,7 @@ pub fn required_permissions(playbook: &Playbook) -> Vec<RequiredPermission> {
         .map(|(p, why)| (p, why.to_owned()))
         .collect();
     for (i, action) in playbook.actions.iter().enumerate() {
-        if let Some(p) = action.kind().permission() {
+        if let Some(p) = action.permission() {
             needs.push((p, format!("{} action #{}", action.name(), i + 1)));
         }
     }

@@ -167,6 +167,63 @@ pub enum ActionConfig {
     StopAndQuarantineFile(DeviceActionConfig),
     /// Submit (or update) a custom indicator: file hash, IP, domain or URL (Ti.ReadWrite.All).
     SubmitIndicator(IndicatorConfig),
+    /// Disable, enable or reset the password of an account (Defender for Identity), or revoke its
+    /// sessions or confirm it compromised (Entra ID).
+    AccountAction(AccountActionConfig),
+    /// Delete or move delivered messages (Defender for Office 365; SecurityAnalyzedMessage.ReadWrite.All).
+    RemediateEmail(RemediateEmailConfig),
+}
+
+/// Fields of `account_action`.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AccountActionConfig {
+    /// `disable`, `enable`, `force_password_reset` (Defender for Identity: SecurityIdentitiesActions.ReadWrite.All),
+    /// `revoke_sessions` (User.RevokeSessions.All) or `mark_compromised` (IdentityRiskyUser.ReadWrite.All).
+    pub action: String,
+    /// A template for the account: an on-premises SID, an Entra object id or a user principal
+    /// name; several, comma-separated. Default with an alerts trigger: the alert's user evidence.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// The most accounts this action acts on in one run (default 5).
+    #[serde(default)]
+    pub max_per_run: Option<u32>,
+    /// Wait for a person to approve.
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
+}
+
+/// Fields of `remediate_email`.
+#[derive(Debug, Clone, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RemediateEmailConfig {
+    /// `soft_delete`, `hard_delete`, `move_to_junk` or `move_to_deleted_items`.
+    pub action: String,
+    /// A template for the message's NetworkMessageId. Default: the alert's analyzed message
+    /// evidence, or a hunting row's `NetworkMessageId`.
+    #[serde(default)]
+    pub network_message_id: Option<String>,
+    /// A template for the recipient. Default: the evidence's `recipientEmailAddress`, or a hunting
+    /// row's `RecipientEmailAddress`.
+    #[serde(default)]
+    pub recipient: Option<String>,
+    /// `low`, `medium` (default) or `high`.
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// The name shown in the Action center (a template). Default: `graphsoar: <playbook>`.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Why (a template).
+    pub description: String,
+    /// For internal or outbound mail, also the sender's copy. Default false.
+    #[serde(default)]
+    pub remediate_senders_copy: Option<bool>,
+    /// The most messages this action remediates in one run (default 5).
+    #[serde(default)]
+    pub max_per_run: Option<u32>,
+    /// Wait for a person to approve.
+    #[serde(default)]
+    pub approval: Option<ApprovalConfig>,
 }
 
 impl ActionConfig {
@@ -187,6 +244,8 @@ impl ActionConfig {
             ActionConfig::CollectInvestigationPackage(_) => K::CollectInvestigationPackage,
             ActionConfig::StopAndQuarantineFile(_) => K::StopAndQuarantineFile,
             ActionConfig::SubmitIndicator(_) => K::SubmitIndicator,
+            ActionConfig::AccountAction(_) => K::AccountAction,
+            ActionConfig::RemediateEmail(_) => K::RemediateEmail,
         }
     }
 
@@ -198,6 +257,8 @@ impl ActionConfig {
             ActionConfig::Webhook(c) => c.approval.as_ref(),
             ActionConfig::Log(c) => c.approval.as_ref(),
             ActionConfig::SubmitIndicator(c) => c.approval.as_ref(),
+            ActionConfig::AccountAction(c) => c.approval.as_ref(),
+            ActionConfig::RemediateEmail(c) => c.approval.as_ref(),
             ActionConfig::IsolateDevice(c)
             | ActionConfig::ReleaseDevice(c)
             | ActionConfig::RunAntivirusScan(c)
@@ -212,6 +273,8 @@ impl ActionConfig {
     pub fn max_per_run(&self) -> Option<u32> {
         match self {
             ActionConfig::SubmitIndicator(c) => c.max_per_run,
+            ActionConfig::AccountAction(c) => c.max_per_run,
+            ActionConfig::RemediateEmail(c) => c.max_per_run,
             ActionConfig::IsolateDevice(c)
             | ActionConfig::ReleaseDevice(c)
             | ActionConfig::RunAntivirusScan(c)
@@ -549,6 +612,8 @@ pub enum ExpectConfig {
     CollectInvestigationPackage(BTreeMap<String, ExpectValue>),
     StopAndQuarantineFile(BTreeMap<String, ExpectValue>),
     SubmitIndicator(BTreeMap<String, ExpectValue>),
+    AccountAction(BTreeMap<String, ExpectValue>),
+    RemediateEmail(BTreeMap<String, ExpectValue>),
 }
 
 /// An expected field value (any YAML value).
@@ -576,6 +641,8 @@ impl ExpectConfig {
             ExpectConfig::CollectInvestigationPackage(m) => ("collect_investigation_package", m),
             ExpectConfig::StopAndQuarantineFile(m) => ("stop_and_quarantine_file", m),
             ExpectConfig::SubmitIndicator(m) => ("submit_indicator", m),
+            ExpectConfig::AccountAction(m) => ("account_action", m),
+            ExpectConfig::RemediateEmail(m) => ("remediate_email", m),
         }
     }
 }
@@ -595,6 +662,8 @@ pub const ACTION_NAMES: &[&str] = &[
     "collect_investigation_package",
     "stop_and_quarantine_file",
     "submit_indicator",
+    "account_action",
+    "remediate_email",
 ];
 /// Top-level keys, for hints.
 pub const PLAYBOOK_KEYS: &[&str] = &[

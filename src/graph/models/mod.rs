@@ -22,6 +22,7 @@ pub mod evidence_cloud;
 pub mod evidence_parts;
 pub mod evidence_types;
 pub mod hunting;
+pub mod identity;
 pub mod incident;
 pub mod normalize;
 pub mod update;

@@ -42,6 +42,12 @@ impl Compiler<'_> {
                 .webhook(w, &format!("actions[{i}].webhook"), &item_names)
                 .map(Action::Webhook),
             ActionConfig::Log(l) => self.log(l, &format!("actions[{i}].log"), &item_names).map(Action::Log),
+            ActionConfig::AccountAction(c) => self
+                .account_action(c, &format!("actions[{i}].account_action"), trigger, group, &item_names)
+                .map(Action::AccountAction),
+            ActionConfig::RemediateEmail(c) => self
+                .remediate_email(c, &format!("actions[{i}].remediate_email"), trigger, group, &item_names)
+                .map(Action::RemediateEmail),
             ActionConfig::SubmitIndicator(c) => self
                 .indicator_action(c, &format!("actions[{i}].submit_indicator"), group, &item_names)
                 .map(Action::SubmitIndicator),

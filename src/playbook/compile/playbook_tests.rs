@@ -142,6 +142,15 @@ impl Compiler<'_> {
                 "recommended_actions",
                 "generate_alert",
             ],
+            ExpectConfig::AccountAction(_) => &["action", "accounts"],
+            ExpectConfig::RemediateEmail(_) => &[
+                "action",
+                "messages",
+                "severity",
+                "display_name",
+                "description",
+                "remediate_senders_copy",
+            ],
             _ => &["devices", "comment", "isolation_type", "scan_type", "sha1"],
         };
         if !keys.contains(&key) {

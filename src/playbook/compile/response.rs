@@ -3,12 +3,20 @@
 
 use super::Compiler;
 use crate::action::ActionKind;
+use crate::action::account::AccountVerb;
 use crate::action::device::{IsolationType, ScanType};
+use crate::action::remediate::MailAction;
 use crate::config;
 use crate::duration::Duration;
 use crate::graph::models::defender::{IndicatorAction as IndicatorVerb, IndicatorType};
-use crate::playbook::schema::{ActionConfig, ApprovalConfig, DeviceActionConfig, Group, IndicatorConfig, NotifyConfig};
-use crate::playbook::{Approval, Controls, DeviceAction, IndicatorAction, Trigger, WebhookFormat, WebhookTarget};
+use crate::playbook::schema::{
+    AccountActionConfig, ActionConfig, ApprovalConfig, DeviceActionConfig, Group, IndicatorConfig, NotifyConfig,
+    RemediateEmailConfig,
+};
+use crate::playbook::{
+    AccountAction, Approval, Controls, DeviceAction, IndicatorAction, RemediateEmail, Trigger, WebhookFormat,
+    WebhookTarget,
+};
 use crate::suggest::did_you_mean;
 use crate::template::TemplateKind;
 use crate::yaml;
@@ -247,5 +255,91 @@ impl Compiler<'_> {
             }
         }
         approval
+    }
+}
+
+impl Compiler<'_> {
+    /// `account_action`.
+    pub(super) fn account_action(
+        &mut self,
+        raw: &AccountActionConfig,
+        path: &str,
+        trigger: &Trigger,
+        group: Group,
+        names: &[&str],
+    ) -> Option<AccountAction> {
+        if group == Group::All {
+            self.report.error(
+                path,
+                "`account_action` acts on each item's accounts, so it cannot run with `group: all`; use `group: per_item`",
+            );
+        }
+        let action = self.choice(&yaml::field(path, "action"), &raw.action, AccountVerb::ALL);
+        let account = match (&raw.account, trigger) {
+            (Some(a), _) => self.template(&yaml::field(path, "account"), a, TemplateKind::Header, names),
+            (None, Trigger::Alerts(_)) => None,
+            (None, _) => {
+                self.report.error(
+                    path,
+                    format!(
+                        "`account_action` needs `account:` with a {} trigger (an on-premises SID, an Entra object id or a UPN, such as `account: \"{{{{ row.AccountSid }}}}\"`); only alerts have a default: their user evidence",
+                        trigger.name()
+                    ),
+                );
+                None
+            }
+        };
+        Some(AccountAction { action: action?, account })
+    }
+
+    /// `remediate_email`.
+    pub(super) fn remediate_email(
+        &mut self,
+        raw: &RemediateEmailConfig,
+        path: &str,
+        trigger: &Trigger,
+        group: Group,
+        names: &[&str],
+    ) -> Option<RemediateEmail> {
+        if group == Group::All {
+            self.report.error(
+                path,
+                "`remediate_email` acts on each item's messages, so it cannot run with `group: all`; use `group: per_item`",
+            );
+        }
+        let action = self.choice(&yaml::field(path, "action"), &raw.action, MailAction::ALL);
+        if matches!(trigger, Trigger::Incidents(_)) && raw.network_message_id.is_none() {
+            self.report.error(
+                path,
+                "with an incidents trigger `remediate_email` needs `network_message_id:` and `recipient:` templates (alerts and hunting rows have defaults)",
+            );
+        }
+        if raw.network_message_id.is_some() != raw.recipient.is_some() {
+            self.report.error(
+                path,
+                "give both `network_message_id` and `recipient`, or neither (then the item's messages are taken)",
+            );
+        }
+        let template = |key: &str, text: &Option<String>, this: &mut Self| {
+            text.as_deref()
+                .and_then(|t| this.template(&yaml::field(path, key), t, TemplateKind::Header, names))
+        };
+        let network_message_id = template("network_message_id", &raw.network_message_id, self);
+        let recipient = template("recipient", &raw.recipient, self);
+        let display_name = template("display_name", &raw.display_name, self);
+        let severity = match raw.severity.as_deref() {
+            Some(s) => self.choice(&yaml::field(path, "severity"), s, &["low", "medium", "high"])?,
+            None => "medium",
+        };
+        let description = self.template(&yaml::field(path, "description"), &raw.description, TemplateKind::Text, names);
+        Some(RemediateEmail {
+            action: action?,
+            network_message_id,
+            recipient,
+            severity: severity.to_owned(),
+            display_name,
+            description: description?,
+            remediate_senders_copy: raw.remediate_senders_copy.unwrap_or(false),
+        })
     }
 }
