@@ -59,11 +59,17 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
     };
     let runs = store.recent_runs(&filter)?;
     let entries = store.ledger_for(&filter)?;
+    let approvals: Vec<_> = store
+        .approvals(false)?
+        .into_iter()
+        .filter(|(_, e)| entries.iter().any(|x| x.id == e.id))
+        .map(|(a, _)| a)
+        .collect();
     match args.format {
         HistoryFormat::Json => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&serde_json::json!({ "runs": runs, "actions": entries }))?
+                serde_json::to_string_pretty(&serde_json::json!({ "runs": runs, "actions": entries, "approvals": approvals }))?
             );
         }
         HistoryFormat::Table => {
@@ -93,9 +99,10 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
                     .or(e.error.as_deref())
                     .map(|w| format!("  ({w})"))
                     .unwrap_or_default();
+                let result = e.result.as_ref().map(result_summary).unwrap_or_default();
                 let _ = writeln!(
                     out,
-                    "  [{}] {} {:<36} {:<16} {:<10} {}{why}",
+                    "  [{}] {} {:<36} {:<16} {:<10} {}{why}{result}",
                     e.id,
                     e.updated.format("%Y-%m-%d %H:%M:%S"),
                     e.playbook,
@@ -104,8 +111,47 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
                     e.item_id
                 );
             }
+            if !approvals.is_empty() {
+                let _ = writeln!(out, "approvals:");
+            }
+            for a in &approvals {
+                let decided = match (&a.decided_by, &a.decided_at) {
+                    (Some(by), Some(at)) => format!(" by {by} at {}", at.format("%Y-%m-%d %H:%M:%S")),
+                    (None, Some(at)) => format!(" at {}", at.format("%Y-%m-%d %H:%M:%S")),
+                    _ => String::new(),
+                };
+                let why = a.reason.as_deref().map(|r| format!("  ({r})")).unwrap_or_default();
+                let _ = writeln!(out, "  {} entry [{}] {}{decided}{why}", a.id, a.ledger_id, a.state);
+            }
             print!("{out}");
         }
     }
     Ok(EXIT_OK)
+}
+
+/// What an action got back, in a few words: each device's machine action and its status, an
+/// indicator's id, a remediation's tracking link.
+fn result_summary(result: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    for d in result.get("devices").and_then(|d| d.as_array()).into_iter().flatten() {
+        let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_owned();
+        let note = d.get("note").and_then(|v| v.as_str()).map(|n| format!(", {n}")).unwrap_or_default();
+        parts.push(format!("{}: machine action {} {}{note}", text("device"), text("machine_action_id"), text("status")));
+    }
+    for a in result.get("accounts").and_then(|d| d.as_array()).into_iter().flatten() {
+        let account = a.get("account").and_then(|v| v.as_str()).unwrap_or("-");
+        let note = a.get("note").and_then(|v| v.as_str()).unwrap_or("done");
+        parts.push(format!("{account}: {note}"));
+    }
+    if let Some(id) = result.get("indicator_id").and_then(|v| v.as_str()) {
+        parts.push(format!("indicator {id}"));
+    }
+    if let Some(link) = result.get("tracking").and_then(|v| v.as_str()) {
+        parts.push(format!("tracking {link}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", parts.join("; "))
+    }
 }

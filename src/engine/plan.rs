@@ -254,17 +254,21 @@ fn render_action(
     })
 }
 
-/// The evidence of an alert whose `@odata.type` ends with `kind`.
-fn evidence_of<'a>(alert: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    alert
-        .get("evidence")
-        .and_then(Value::as_array)
+/// The evidence whose `@odata.type` ends with `kind` of an alert, or of every alert of an
+/// incident (listed with `expand_alerts`).
+fn evidence_of<'a>(item: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    let alerts: Vec<&Value> = match item.get("alerts").and_then(Value::as_array) {
+        Some(alerts) => alerts.iter().collect(),
+        None => vec![item],
+    };
+    alerts
         .into_iter()
+        .filter_map(|a| a.get("evidence").and_then(Value::as_array))
         .flatten()
         .filter(move |e| e.get("@odata.type").and_then(Value::as_str).is_some_and(|t| t.ends_with(kind)))
 }
 
-/// The accounts an alert names: its user evidence, without the machine's own accounts
+/// The accounts an alert (or an incident's alerts) names: its user evidence, without the machine's own accounts
 /// (LocalSystem, LocalService, NetworkService), each once.
 pub fn alert_accounts(alert: &Value) -> Vec<AccountRef> {
     let mut out: Vec<AccountRef> = Vec::new();
@@ -306,7 +310,7 @@ fn render_account(a: &AccountAction, path: &str, ctx: &Value, item: Option<&Valu
             }
             out
         }
-        (None, Some(alert)) => alert_accounts(alert),
+        (None, Some(item)) => alert_accounts(item),
         (None, None) => Vec::new(),
     };
     if accounts.is_empty() {
@@ -314,7 +318,7 @@ fn render_account(a: &AccountAction, path: &str, ctx: &Value, item: Option<&Valu
             field: format!("{path}.account"),
             message: match a.account {
                 Some(_) => "the account rendered empty".into(),
-                None => "the alert has no user evidence".into(),
+                None => "the item has no user evidence (other than the machine's own accounts)".into(),
             },
         });
     }
@@ -395,7 +399,8 @@ fn device_params(kind: ActionKind, p: DeviceParams) -> Params {
     }
 }
 
-/// The device ids an alert names: its device evidence's `mdeDeviceId`, each once.
+/// The device ids an alert (or an incident's alerts) names: its device evidence's
+/// `mdeDeviceId`, each once.
 pub fn alert_devices(alert: &Value) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for e in evidence_of(alert, "deviceEvidence") {
@@ -421,7 +426,7 @@ fn render_device(d: &DeviceAction, path: &str, ctx: &Value, item: Option<&Value>
             }
             out
         }
-        (None, Some(alert)) => alert_devices(alert),
+        (None, Some(item)) => alert_devices(item),
         (None, None) => Vec::new(),
     };
     if devices.is_empty() {
@@ -429,7 +434,7 @@ fn render_device(d: &DeviceAction, path: &str, ctx: &Value, item: Option<&Value>
             field: format!("{path}.device"),
             message: match d.device {
                 Some(_) => "the device rendered empty".into(),
-                None => "the alert has no device evidence with an mdeDeviceId".into(),
+                None => "the item has no device evidence with an mdeDeviceId".into(),
             },
         });
     }

@@ -123,12 +123,13 @@ fn release_later(tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<rusqlite::Result<_>>()?;
-    let mut release = tx.prepare_cached("UPDATE ledger SET state = 'pending', updated = ?2 WHERE id = ?1")?;
+    let mut release = tx.prepare_cached("UPDATE ledger SET state = 'pending', reason = ?2, updated = ?3 WHERE id = ?1")?;
+    let why = format!("released by the approval of entry {}", current.id);
     for (id, own_approval) in later {
         if own_approval {
             break;
         }
-        release.execute(params![id, Ts(now)])?;
+        release.execute(params![id, why, Ts(now)])?;
     }
     Ok(())
 }

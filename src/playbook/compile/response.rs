@@ -21,6 +21,16 @@ use crate::suggest::did_you_mean;
 use crate::template::TemplateKind;
 use crate::yaml;
 
+/// Whether the trigger's items carry evidence to take devices and accounts from: alerts, and
+/// incidents listed with their alerts.
+fn has_evidence(trigger: &Trigger) -> bool {
+    match trigger {
+        Trigger::Alerts(_) => true,
+        Trigger::Incidents(t) => t.expand_alerts,
+        Trigger::Hunting(_) => false,
+    }
+}
+
 /// The longest an approval may wait.
 const MAX_APPROVAL: Duration = Duration::from_days(30);
 /// An approval's default wait.
@@ -69,15 +79,11 @@ impl Compiler<'_> {
         }
         let device = match (&raw.device, trigger) {
             (Some(d), _) => self.template(&yaml::field(path, "device"), d, TemplateKind::Header, names),
-            (None, Trigger::Alerts(_)) => None,
+            (None, t) if has_evidence(t) => None,
             (None, _) => {
-                let example = match trigger {
-                    Trigger::Hunting(_) => "device: \"{{ row.DeviceId }}\"",
-                    _ => "device: \"{{ incident.alerts[0].evidence[0].mdeDeviceId }}\"",
-                };
                 self.report.error(
                     path,
-                    format!("`{kind}` needs `device:` with a {} trigger, such as `{example}` (only alerts have a default: their device evidence)", trigger.name()),
+                    format!("`{kind}` needs `device:` with a {} trigger, such as `device: \"{{{{ row.DeviceId }}}}\"` (alerts, and incidents with `expand_alerts: true`, default to their device evidence)", trigger.name()),
                 );
                 None
             }
@@ -277,12 +283,12 @@ impl Compiler<'_> {
         let action = self.choice(&yaml::field(path, "action"), &raw.action, AccountVerb::ALL);
         let account = match (&raw.account, trigger) {
             (Some(a), _) => self.template(&yaml::field(path, "account"), a, TemplateKind::Header, names),
-            (None, Trigger::Alerts(_)) => None,
+            (None, t) if has_evidence(t) => None,
             (None, _) => {
                 self.report.error(
                     path,
                     format!(
-                        "`account_action` needs `account:` with a {} trigger (an on-premises SID, an Entra object id or a UPN, such as `account: \"{{{{ row.AccountSid }}}}\"`); only alerts have a default: their user evidence",
+                        "`account_action` needs `account:` with a {} trigger (an on-premises SID, an Entra object id or a UPN, such as `account: \"{{{{ row.AccountSid }}}}\"`); alerts, and incidents with `expand_alerts: true`, default to their user evidence",
                         trigger.name()
                     ),
                 );
