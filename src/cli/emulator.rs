@@ -96,7 +96,7 @@ async fn serve(args: &EmulatorArgs) -> Result<(), EmulatorError> {
     let (listener, addr) = emulator::bind(args.listen).await?;
     let counts = emulator.read().counts();
     println!("graphsoar emulator listening on http://{addr} (tenant `{TENANT_ID}`)");
-    println!("  graph_url and login_url: http://{addr}");
+    println!("  graph_url, defender_url and login_url: http://{addr}");
     println!("  token endpoint: http://{addr}/{TENANT_ID}/oauth2/v2.0/token");
     println!(
         "  data: {} alerts, {} incidents, {} recorded hunting answers",

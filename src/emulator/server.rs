@@ -129,7 +129,7 @@ pub async fn serve(
 /// A running emulator on a loopback port, from [`spawn`]. Dropping it stops the server.
 #[derive(Debug)]
 pub struct Running {
-    /// `http://127.0.0.1:PORT`: both `graph_url` and `login_url`.
+    /// `http://127.0.0.1:PORT`: `graph_url`, `defender_url` and `login_url` alike.
     pub base_url: String,
     /// The bound address.
     pub addr: SocketAddr,

@@ -39,7 +39,7 @@ fn device<'v>(state: &'v Value, id: &str) -> &'v Value {
 
 #[tokio::test]
 async fn isolate_progresses_over_time_and_unisolate_releases() {
-    let tenant = bundled(Duration::from_millis(700)).await;
+    let tenant = bundled(Duration::from_secs(1)).await;
     let token = defender(&tenant).await;
     let target = machine(
         &tenant,

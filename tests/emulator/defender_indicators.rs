@@ -65,7 +65,7 @@ async fn submitting_the_same_indicator_again_updates_it() {
         chrono::DateTime::parse_from_rfc3339(bumped).unwrap() > chrono::DateTime::parse_from_rfc3339(created).unwrap()
     );
     let list = tenant.get(&token, "/api/indicators").await;
-    assert_eq!(list.ids(), [id.clone()], "{:#}", list.body);
+    assert_eq!(list.ids(), [id.as_str()], "{:#}", list.body);
     // Another action on the same value is another indicator.
     let allowed = tenant
         .post(&token, "/api/indicators", &indicator(SHA1, "FileSha1", "Allowed"))
@@ -93,12 +93,12 @@ async fn submitting_the_same_indicator_again_updates_it() {
             &format!("/api/indicators?$filter=indicatorValue eq '{SHA1}' and action eq 'Block'"),
         )
         .await;
-    assert_eq!(filtered.ids(), [id.clone()]);
+    assert_eq!(filtered.ids(), [id.as_str()]);
     let by_type = tenant
         .get(&token, "/api/indicators?$filter=indicatorType eq 'IpAddress'")
         .await;
     assert_eq!(by_type.ids(), [ip.body["id"].as_str().unwrap()]);
-    assert_eq!(tenant.get(&token, "/api/indicators?$top=1").await.ids(), [id.clone()]);
+    assert_eq!(tenant.get(&token, "/api/indicators?$top=1").await.ids(), [id.as_str()]);
     // Delete: 204, then 404; the list forgets it.
     let delete = |id: String| {
         let (tenant, token) = (&tenant, &token);
