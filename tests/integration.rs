@@ -13,6 +13,7 @@ mod engine_e2e;
 mod engine_service;
 mod kql;
 mod reload;
+mod response;
 mod schema;
 mod sdk;
 mod validate;

@@ -347,7 +347,7 @@ impl Protected {
             self.devices
                 .iter()
                 .find(|p| **p == name || **p == short)
-                .map(|p| p.clone())
+                .cloned()
         })
     }
 

@@ -1,0 +1,353 @@
+//! Response actions end to end, as a user runs them: the real binary against a separately
+//! spawned emulator (port 0) serving Graph and the Defender for Endpoint API, state in SQLite on
+//! disk, approval requests in the outbox. What happened is read back from the emulator
+//! (`/_emulator/defender`) and the state.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use graphsoar::emulator::{self, EmulatorOptions, Running};
+use graphsoar::state::{ActionState, HistoryFilter, LedgerEntry, Store};
+use serde_json::{Value, json};
+
+use crate::support::{LOCAL_CLIENT, TempDir, emulator_post, stderr, stdout};
+
+/// The device of the bundled dataset's new LSASS alert, and its name.
+const DEVICE: &str = "90be13af5af7575f9b86425b7dc85f171829bb30";
+const DEVICE_NAME: &str = "ws-fin-0142.corp.contoso.com";
+const READER: (&str, &str) = ("graphsoar-reader", "reader-secret");
+
+/// A playbook isolating the devices of new high-severity LSASS alerts, with `extra` lines
+/// added to its action (indented under it).
+fn isolate_playbook(name: &str, extra: &str) -> String {
+    format!(
+        "name: {name}\nschedule: \"*/5 * * * *\"\ntrigger:\n  alerts:\n    filter: \"status eq 'new' and severity eq 'high'\"\n    since: 1h\ncondition: '(alert.title ?? \"\").contains(\"LSASS\")'\nactions:\n  - isolate_device:\n      comment: \"isolating for {{{{ alert.id }}}}\"\n{extra}"
+    )
+}
+
+/// An emulator whose machine actions finish quickly.
+async fn emulator() -> Running {
+    let mut options = EmulatorOptions::bundled().unwrap();
+    options.machine_action_delay = Duration::from_millis(300);
+    emulator::spawn(options).await.unwrap()
+}
+
+/// A tenant folder with settings pointing at the emulator (plus `settings`), and `playbooks`.
+fn tenant(name: &str, running: &Running, client: (&str, &str), settings: &str, playbooks: &[(&str, String)]) -> TempDir {
+    let dir = TempDir::new(name);
+    for (file, yaml) in playbooks {
+        dir.write(&format!("playbooks/{file}.yaml"), yaml.as_bytes());
+    }
+    dir.write(
+        "graphsoar.yaml",
+        format!(
+            "tenant_id: local\nclient_id: {}\ngraph_url: {url}\nlogin_url: {url}\nstate: state.db\noutbox: outbox\nplaybooks: playbooks\nlimits: {{ writes_per_minute: 0, hunting_per_minute: 0 }}\n{settings}",
+            client.0,
+            url = running.base_url
+        ),
+    );
+    dir.write(".secret", client.1);
+    dir
+}
+
+/// `graphsoar ARGS` in the tenant folder, with its secret.
+async fn graphsoar(dir: &Path, args: &[&str]) -> Output {
+    let secret = std::fs::read_to_string(dir.join(".secret")).unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_graphsoar"));
+    c.args(args)
+        .current_dir(dir)
+        .env("GRAPHSOAR_CLIENT_SECRET", secret)
+        .env_remove("GRAPHSOAR_CONFIG");
+    tokio::task::spawn_blocking(move || c.output().unwrap()).await.unwrap()
+}
+
+async fn run_once(dir: &Path) -> Output {
+    graphsoar(dir, &["run", "--once"]).await
+}
+
+fn ledger(dir: &Path) -> Vec<LedgerEntry> {
+    let store = Store::open_read_only(&dir.join("state.db")).unwrap();
+    store.ledger_for(&HistoryFilter::default()).unwrap()
+}
+
+async fn defender(running: &Running) -> Value {
+    reqwest::get(format!("{}/_emulator/defender", running.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// The machine actions of `type` on the test device.
+async fn actions_on_device(running: &Running, kind: &str) -> Vec<Value> {
+    defender(running).await["machineActions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["machineId"] == DEVICE && a["type"] == kind)
+        .cloned()
+        .collect()
+}
+
+async fn device_state(running: &Running) -> Value {
+    defender(running).await["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == DEVICE)
+        .cloned()
+        .unwrap()
+}
+
+fn ok(out: &Output) {
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(out), stderr(out));
+}
+
+/// Isolation happens once per device: a second run, a second playbook isolating the same
+/// device while the first is pending and after it succeeded, all change nothing; the machine
+/// action's id and status are in the ledger and followed to Succeeded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_is_isolated_once_and_pending_or_applied_isolations_are_no_ops() {
+    let running = emulator().await;
+    let dir = tenant(
+        "response-once",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", ""))],
+    );
+    ok(&run_once(dir.path()).await);
+    let isolations = actions_on_device(&running, "Isolate").await;
+    assert_eq!(isolations.len(), 1, "{isolations:?}");
+    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Done);
+    let comment = isolations[0]["requestorComment"].as_str().unwrap();
+    assert!(comment.ends_with(&format!("[graphsoar {}]", entry.id)), "{comment}");
+    let result = entry.result.clone().unwrap();
+    assert_eq!(result["devices"][0]["machine_action_id"], isolations[0]["id"]);
+    assert_eq!(result["devices"][0]["computer_dns_name"], DEVICE_NAME);
+
+    // Another playbook on the same device while the isolation is pending: a recorded no-op.
+    std::fs::write(
+        dir.path().join("playbooks/again.yaml"),
+        isolate_playbook("again", ""),
+    )
+    .unwrap();
+    ok(&run_once(dir.path()).await);
+    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1);
+    let again = ledger(dir.path()).into_iter().find(|e| e.playbook == "again").unwrap();
+    assert_eq!(again.state, ActionState::Done);
+    let note = again.result.unwrap()["devices"][0]["note"].as_str().unwrap().to_owned();
+    assert!(note.contains("already"), "{note}");
+
+    // Once it succeeded: isolated, followed in the ledger, and a third playbook is a no-op.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(device_state(&running).await["isolated"], true);
+    std::fs::write(dir.path().join("playbooks/third.yaml"), isolate_playbook("third", "")).unwrap();
+    ok(&run_once(dir.path()).await);
+    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1);
+    let third = ledger(dir.path()).into_iter().find(|e| e.playbook == "third").unwrap();
+    let note = third.result.unwrap()["devices"][0]["note"].as_str().unwrap().to_owned();
+    assert!(note.contains("already done by graphsoar"), "{note}");
+    let first = Store::open_read_only(&dir.path().join("state.db")).unwrap().entry(entry.id).unwrap();
+    assert_eq!(first.result.unwrap()["devices"][0]["status"], "Succeeded", "followed on a later run");
+    let history = graphsoar(dir.path(), &["history", "--playbook", "isolate"]).await;
+    ok(&history);
+    assert!(stdout(&history).contains("machine action"), "{}", stdout(&history));
+}
+
+/// An answer lost after the API carried the request out (the connection cut halfway), and 429s
+/// on every Defender route: the retry finds its marker and asks nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_and_throttling_request_nothing_twice() {
+    let running = emulator().await;
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "machine_action=cut:1" }),
+    )
+    .await;
+    let dir = tenant(
+        "response-cut",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", ""))],
+    );
+    let out = run_once(dir.path()).await;
+    assert_eq!(out.status.code(), Some(2), "the outcome is unknown: a failure this run");
+    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "carried out once");
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "machine_action=429@0:0.5;machineactions=429@0:0.5;machines=429n:0.3" }),
+    )
+    .await;
+    ok(&run_once(dir.path()).await);
+    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "the marker was found");
+    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Done);
+    assert_eq!(entry.attempts, 1);
+}
+
+/// A protected device is refused (at plan time, by name), a run over the cap does nothing, and
+/// a client without Machine.Isolate fails with the permission named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caps_protected_devices_and_missing_permissions_refuse_what_they_must() {
+    let running = emulator().await;
+    let protected = tenant(
+        "response-protected",
+        &running,
+        LOCAL_CLIENT,
+        "protected: { devices: [WS-FIN-0142] }\n",
+        &[("isolate", isolate_playbook("isolate", ""))],
+    );
+    ok(&run_once(protected.path()).await);
+    let entry = ledger(protected.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Refused, "{entry:?}");
+    assert!(entry.reason.as_deref().unwrap().contains("protected"), "{:?}", entry.reason);
+    assert!(actions_on_device(&running, "Isolate").await.is_empty());
+
+    // Two devices planned, one allowed: capped, nothing requested.
+    let two = format!("      max_per_run: 1\n      device: \"{DEVICE}, f0f5c51186c7dcbbac6c0b8912e2ffc932257a4c\"\n");
+    let capped = tenant(
+        "response-capped",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", &two))],
+    );
+    let out = run_once(capped.path()).await;
+    assert!(stderr(&out).contains("max_per_run"), "{}", stderr(&out));
+    assert!(ledger(capped.path()).is_empty(), "a capped run records no action");
+    assert!(defender(&running).await["machineActions"].as_array().unwrap().is_empty());
+
+    let reader = tenant(
+        "response-reader",
+        &running,
+        READER,
+        "",
+        &[("isolate", isolate_playbook("isolate", ""))],
+    );
+    let out = run_once(reader.path()).await;
+    assert_eq!(out.status.code(), Some(2));
+    let entry = ledger(reader.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Failed, "a 403 is not retried");
+    assert!(entry.error.as_deref().unwrap().contains("Machine.Isolate"), "{:?}", entry.error);
+}
+
+/// Approve, deny and time out, with the decider in history; only the approved one runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_run_only_what_a_person_approved() {
+    let running = emulator().await;
+    let approval = "      approval: { timeout: 4h, notify: [soc@contoso.com] }\n";
+    let dir = tenant(
+        "response-approve",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", approval))],
+    );
+    ok(&run_once(dir.path()).await);
+    assert!(actions_on_device(&running, "Isolate").await.is_empty(), "nothing before approval");
+    let list = graphsoar(dir.path(), &["approvals", "--format", "json"]).await;
+    ok(&list);
+    let waiting: Vec<Value> = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    let id = waiting[0]["approval"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(waiting[0]["params"]["devices"][0], DEVICE);
+    let mail: String = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap())
+        .collect::<String>()
+        // Quoted-printable soft line breaks.
+        .replace("=\r\n", "")
+        .replace("=\n", "");
+    assert!(mail.contains(&id) && mail.contains(DEVICE), "the request says what and how: {mail}");
+
+    let approve = graphsoar(dir.path(), &["approve", &id, "--by", "alice"]).await;
+    ok(&approve);
+    let twice = graphsoar(dir.path(), &["approve", &id, "--by", "mallory"]).await;
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr(&twice).contains("already approved (by alice)"), "{}", stderr(&twice));
+    ok(&run_once(dir.path()).await);
+    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "ran once approved");
+    let history = graphsoar(dir.path(), &["history", "--format", "json"]).await;
+    let history: Value = serde_json::from_str(&stdout(&history)).unwrap();
+    assert_eq!(history["approvals"][0]["decided_by"], "alice");
+    assert_eq!(history["approvals"][0]["state"], "approved");
+
+    // Denied: never runs, and says who and why.
+    let running = emulator().await;
+    let dir = tenant(
+        "response-deny",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", approval))],
+    );
+    ok(&run_once(dir.path()).await);
+    let list: Vec<Value> = serde_json::from_str(&stdout(&graphsoar(dir.path(), &["approvals", "--format", "json"]).await)).unwrap();
+    let id = list[0]["approval"]["id"].as_str().unwrap().to_owned();
+    ok(&graphsoar(dir.path(), &["deny", &id, "--by", "bob", "--reason", "lab machine"]).await);
+    ok(&run_once(dir.path()).await);
+    assert!(actions_on_device(&running, "Isolate").await.is_empty());
+    let entry = ledger(dir.path()).into_iter().find(|e| e.action.as_str() == "isolate_device").unwrap();
+    assert_eq!(entry.state, ActionState::Denied);
+    assert_eq!(entry.reason.as_deref(), Some("denied by bob: lab machine"));
+
+    // Timed out: expired at the next run, and approving it then is refused.
+    let running = emulator().await;
+    let dir = tenant(
+        "response-expire",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", "      approval: { timeout: 1s }\n"))],
+    );
+    ok(&run_once(dir.path()).await);
+    let list: Vec<Value> = serde_json::from_str(&stdout(&graphsoar(dir.path(), &["approvals", "--format", "json"]).await)).unwrap();
+    let id = list[0]["approval"]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let late = graphsoar(dir.path(), &["approve", &id, "--by", "alice"]).await;
+    assert_eq!(late.status.code(), Some(2));
+    assert!(stderr(&late).contains("expired"), "{}", stderr(&late));
+    ok(&run_once(dir.path()).await);
+    assert!(actions_on_device(&running, "Isolate").await.is_empty());
+    let entry = ledger(dir.path()).into_iter().find(|e| e.action.as_str() == "isolate_device").unwrap();
+    assert_eq!(entry.state, ActionState::Expired);
+}
+
+/// The same indicator submitted by two runs and two playbooks is one indicator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_indicator_is_submitted_once_per_value() {
+    let running = emulator().await;
+    let playbook = |name: &str| {
+        format!(
+            "name: {name}\nschedule: \"*/5 * * * *\"\ntrigger:\n  alerts:\n    filter: \"status eq 'new' and severity eq 'high'\"\n    since: 1h\ncondition: '(alert.title ?? \"\").contains(\"LSASS\")'\nactions:\n  - submit_indicator:\n      value: \"evil.example.com\"\n      title: \"graphsoar test\"\n      description: \"from {{{{ alert.id }}}}\"\n      max_per_run: 10\n"
+        )
+    };
+    let dir = tenant(
+        "response-indicator",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("block", playbook("block"))],
+    );
+    ok(&run_once(dir.path()).await);
+    std::fs::write(dir.path().join("playbooks/block2.yaml"), playbook("block2")).unwrap();
+    ok(&run_once(dir.path()).await);
+    let indicators: Vec<Value> = defender(&running).await["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["indicatorValue"] == "evil.example.com")
+        .cloned()
+        .collect();
+    assert_eq!(indicators.len(), 1, "{indicators:?}");
+    assert_eq!(indicators[0]["indicatorType"], "DomainName");
+    assert_eq!(indicators[0]["action"], "Block");
+    assert!(ledger(dir.path()).iter().all(|e| e.state == ActionState::Done));
+}
