@@ -53,7 +53,7 @@ async fn version_1_state_migrates_and_its_pending_actions_resume() {
         .unwrap()
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2, "the state schema is migrated to version 2");
+    assert_eq!(version, 3, "the state schema is migrated to the current version");
     assert_eq!(before.len(), 101, "every version-1 row is kept");
     for e in &before {
         assert_eq!(e.params.kind(), e.action, "entry {} reads back as its own kind", e.id);
