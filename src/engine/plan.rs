@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::action::account::{AccountParams, AccountRef};
@@ -469,7 +469,8 @@ fn render_indicator(
         }
     };
     let expiration = match (i.expiration, now) {
-        (Some(d), Some(now)) => Some(format_rfc3339(&(now + d.to_chrono()))),
+        // Whole seconds: the same rule fired at the same time plans the same indicator.
+        (Some(d), Some(now)) => Some(format_rfc3339(&(now + d.to_chrono()).trunc_subsecs(0))),
         _ => None,
     };
     Ok(IndicatorParams {
