@@ -106,6 +106,35 @@ async fn reader_client_is_told_the_missing_write_permission() {
     assert_eq!(left, ["graphsoar.yaml", "playbooks"], "doctor created nothing");
 }
 
+/// A playbook with a device action needs Machine.Isolate, which is a Defender for Endpoint
+/// role: doctor gets a Defender token, reads its roles, and names what the reader lacks; the
+/// full client has it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_actions_are_checked_against_the_defender_token() {
+    let running = emulator().await;
+    let isolate = "name: isolate-tests\nschedule: '*/5 * * * *'\ntrigger: { alerts: { filter: \"status eq 'new'\" } }\nactions:\n  - isolate_device: { comment: 'isolating {{ alert.id }}' }\n";
+    let dir = setup("doctor-defender", &running, "graphsoar-reader", "");
+    dir.write("playbooks/isolate.yaml", isolate);
+    let out = doctor(dir.path(), "reader-secret", &[]).await;
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert_eq!(verdict(&text, "token: defender"), "ok", "{text}");
+    assert!(line(&text, "token: defender").contains("Machine.Read.All"), "{text}");
+    let permissions = line(&text, "permissions: isolate-tests");
+    assert!(
+        permissions.contains("missing Machine.Isolate (needed by isolate_device action #1)"),
+        "{permissions}"
+    );
+    assert!(permissions.contains("WindowsDefenderATP"), "{permissions}");
+
+    let dir = setup("doctor-defender-full", &running, "graphsoar-local", "");
+    dir.write("playbooks/isolate.yaml", isolate);
+    let out = doctor(dir.path(), "local-secret", &[]).await;
+    let text = stdout(&out);
+    assert_eq!(verdict(&text, "permissions: isolate-tests"), "ok", "{text}");
+    assert!(line(&text, "permissions: isolate-tests").contains("Machine.Isolate"), "{text}");
+}
+
 /// The full client passes every check: exit 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn full_client_passes() {

@@ -59,6 +59,7 @@ async fn checks(config: Option<&Path>) -> anyhow::Result<Vec<Check>> {
             };
             let tenant = Tenant {
                 client: Ok(connection.client),
+                defender: Some(connection.defender),
                 client_id,
                 graph_url,
             };
@@ -67,6 +68,7 @@ async fn checks(config: Option<&Path>) -> anyhow::Result<Vec<Check>> {
         Err(e) => (
             Tenant {
                 client: Err(format!("{e:#}")),
+                defender: None,
                 client_id,
                 graph_url,
             },

@@ -27,7 +27,7 @@ use crate::playbook::{self, Playbook};
 
 use local::{check_email, check_state, check_webhooks};
 pub use tenant::{TokenClaims, token_roles};
-use tenant::{check_clock, check_graph, check_permissions, check_token};
+use tenant::{check_clock, check_defender_token, check_graph, check_permissions, check_token};
 
 /// How far the local clock may be from Graph's before the check fails.
 const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::seconds(60);
@@ -140,6 +140,9 @@ fn join_diagnostics(diagnostics: &[Diagnostic]) -> String {
 /// the application it signs in as.
 pub struct Tenant {
     pub client: Result<graph::Client, String>,
+    /// The Defender for Endpoint client of the same tenant, for playbooks with device actions
+    /// or indicators (its token carries the Defender roles).
+    pub defender: Option<graph::defender::Defender>,
     /// The application (client) id, for messages.
     pub client_id: String,
     /// Where Graph is, for messages.
@@ -151,7 +154,10 @@ pub struct Tenant {
 pub async fn check(settings: &Settings, tenant: Tenant, mailer: Result<Mailer, MailerError>) -> Vec<Check> {
     let mut checks = Vec::new();
     let playbooks = check_playbooks(settings, &mut checks);
-    let roles = check_token(&tenant, &mut checks).await;
+    let mut roles = check_token(&tenant, &mut checks).await;
+    if let Some(defender_roles) = check_defender_token(&playbooks, &tenant, &mut checks).await {
+        roles.get_or_insert_with(Vec::new).extend(defender_roles);
+    }
     check_permissions(&playbooks, roles.as_deref(), &tenant.client_id, &mut checks);
     let date = check_graph(&playbooks, &tenant, &mut checks).await;
     checks.push(check_clock(&tenant, date).await);

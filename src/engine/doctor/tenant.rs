@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Check, MAX_CLOCK_SKEW, Tenant};
-use crate::graph::{Collection, Permission};
+use crate::graph::{Collection, Permission, Resource};
 use crate::playbook::{self, Playbook};
 
 /// Gets a token; its `roles` claim, when it could be read.
@@ -56,6 +56,45 @@ pub(super) async fn check_token(tenant: &Tenant, checks: &mut Vec<Check>) -> Opt
                 format!("obtained, but its roles cannot be read: {why}"),
                 "the permissions are not checked; Graph's 403s will name a missing one",
             ));
+            None
+        }
+    }
+}
+
+/// When a playbook needs a Defender for Endpoint permission: a token for that API and its
+/// roles (they are not in the Graph token).
+pub(super) async fn check_defender_token(
+    playbooks: &[Playbook],
+    tenant: &Tenant,
+    checks: &mut Vec<Check>,
+) -> Option<Vec<String>> {
+    let needed = playbooks
+        .iter()
+        .flat_map(playbook::required_permissions)
+        .any(|r| r.permission.resource() == Resource::Defender);
+    if !needed {
+        return None;
+    }
+    let name = "token: defender";
+    let Some(defender) = &tenant.defender else {
+        checks.push(Check::skip(name, "no Defender for Endpoint client"));
+        return None;
+    };
+    let fix = "add the WindowsDefenderATP API's application permissions to the app registration (APIs my organization uses) and grant admin consent";
+    match defender.access_token().await.map_err(|e| e.to_string()).and_then(|t| token_roles(&t)) {
+        Ok(claims) => {
+            checks.push(Check::ok(
+                name,
+                format!(
+                    "signed in to the Defender for Endpoint API at {}; roles (read from the token, not verified): {}",
+                    defender.base_url(),
+                    if claims.roles.is_empty() { "none".to_owned() } else { claims.roles.join(", ") }
+                ),
+            ));
+            Some(claims.roles)
+        }
+        Err(why) => {
+            checks.push(Check::fail(name, why, fix));
             None
         }
     }
@@ -125,7 +164,7 @@ pub(super) fn check_permissions(
                 name,
                 format!("{}: {}", playbook.source.display(), missing.join("; ")),
                 format!(
-                    "add the Microsoft Graph application permission {} to the app registration {client_id} (API permissions), grant admin consent, and run doctor again (a new token carries it)",
+                    "add the application permission {} to the app registration {client_id} (API permissions: Microsoft Graph, or WindowsDefenderATP for Machine.* and Ti.*), grant admin consent, and run doctor again (a new token carries it)",
                     names.join(" and ")
                 ),
             )
