@@ -334,6 +334,7 @@ fn serve_health(ready: bool) -> Served {
         .block_on(health::serve(
             "127.0.0.1:0".parse().unwrap(),
             state,
+            None,
             CancellationToken::new(),
         ))
         .unwrap();

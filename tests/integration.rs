@@ -2,6 +2,7 @@
 
 mod support;
 
+mod approval_links;
 mod backtest;
 mod client;
 mod deploy;

@@ -76,7 +76,7 @@ impl EmailParams {
             reply_to: None,
             subject: request.subject(),
             body: Some(format!(
-                "The graphsoar playbook {playbook} planned an action that needs a person's approval.\n\nApproval: {id}\nAction: {action}\nItem: {item}\nWhat it will do: {what}\nExpires: {expires} (then it is dropped)\n\nTo decide, run:\n  {how}\n`graphsoar approvals` lists what waits.\n",
+                "The graphsoar playbook {playbook} planned an action that needs a person's approval.\n\nApproval: {id}\nAction: {action}\nItem: {item}\nWhat it will do: {what}\nExpires: {expires} (then it is dropped)\n\n{links}To decide, run:\n  {how}\n`graphsoar approvals` lists what waits.\n",
                 playbook = request.playbook,
                 id = request.id,
                 action = request.action,
@@ -84,6 +84,12 @@ impl EmailParams {
                 what = request.what(),
                 expires = request.expires,
                 how = request.how(),
+                links = match &request.links {
+                    Some((approve, deny)) => format!(
+                        "Approve (opens a page that asks you to confirm; the link is yours, do not forward it):\n  {approve}\nDeny:\n  {deny}\n\nOr "
+                    ),
+                    None => String::new(),
+                },
             )),
             html: None,
         }

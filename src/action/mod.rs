@@ -253,6 +253,8 @@ pub struct ApprovalRequest {
     pub params: serde_json::Value,
     /// When it expires (RFC 3339).
     pub expires: String,
+    /// This recipient's own approve and deny links (with `approvals.public_url`).
+    pub links: Option<(String, String)>,
 }
 
 impl ApprovalRequest {

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
+use crate::engine::links::Signer;
 use crate::engine::health::{self, Health};
 use crate::engine::reload::{Cause, PlaybookSet, Reloader};
 use crate::engine::runner::{Engine, RunReport};
@@ -110,7 +111,8 @@ async fn run_async(args: &RunArgs, grace: Duration) -> anyhow::Result<u8> {
     let health = Health::new(set.playbooks.len());
     let endpoints = CancellationToken::new();
     if let (false, Some(addr)) = (args.once || args.dry_run, settings.listen) {
-        let bound = health::serve(addr, health.clone(), endpoints.clone())
+        let signer = settings.approvals.as_ref().map(Signer::from_settings);
+        let bound = health::serve(addr, health.clone(), signer, endpoints.clone())
             .await
             .with_context(|| format!("cannot listen on {addr} (settings `listen`)"))?;
         tracing::info!(addr = %bound, "Health endpoints: /healthz, /readyz, /metrics.");

@@ -78,6 +78,37 @@ pub struct SettingsConfig {
     pub defender_url: Option<String>,
     /// Devices and accounts response actions never contain.
     pub protected: Option<ProtectedConfig>,
+    /// Approve and deny links in approval requests, served on `listen`.
+    pub approvals: Option<ApprovalsConfig>,
+}
+
+/// `approvals`: each emailed recipient gets their own signed approve and deny links.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsConfig {
+    /// The URL people reach the engine's `listen` address by (https, or http to loopback),
+    /// such as `https://soar.example.com`.
+    pub public_url: String,
+    /// A file holding the key links are signed with: at least 32 random bytes (for example
+    /// `head -c 32 /dev/urandom > key`). Changing it invalidates every link sent.
+    pub signing_key_file: PathBuf,
+}
+
+/// Approval links, ready to sign.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApprovalLinks {
+    pub public_url: Url,
+    /// The signing key (never shown).
+    pub key: Vec<u8>,
+}
+
+impl std::fmt::Debug for ApprovalLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApprovalLinks")
+            .field("public_url", &self.public_url.as_str())
+            .field("key", &"<redacted>")
+            .finish()
+    }
 }
 
 /// What response actions never touch: a planned action on one is recorded as refused.
@@ -328,6 +359,8 @@ pub struct Settings {
     pub hunting_schema: Arc<kql::Schema>,
     /// What response actions never touch.
     pub protected: Protected,
+    /// Signed approve/deny links, when configured.
+    pub approvals: Option<ApprovalLinks>,
 }
 
 /// The settings' `protected` lists, lower-cased.
@@ -380,6 +413,7 @@ impl Settings {
             listen: None,
             hunting_schema: kql::Schema::bundled(),
             protected: Protected::default(),
+            approvals: None,
         }
     }
 
@@ -623,6 +657,7 @@ impl Check<'_> {
         }
         let hunting_schema = self.hunting_schema(raw.hunting_schema.as_deref());
         let protected = self.protected(raw.protected.clone().unwrap_or_default());
+        let approvals = raw.approvals.as_ref().and_then(|a| self.approval_links(a, listen.is_some()));
         let local = tenant == Tenant::Local;
         Settings {
             origin: Some(self.origin.to_path_buf()),
@@ -647,6 +682,7 @@ impl Check<'_> {
             listen,
             hunting_schema,
             protected,
+            approvals,
         }
     }
 
@@ -718,6 +754,53 @@ impl Check<'_> {
             defender_url,
             defender_resource: defender_resource.to_owned(),
         }))
+    }
+
+    /// The smallest signing key accepted: 256 bits.
+    const MIN_KEY_BYTES: usize = 32;
+
+    fn approval_links(&mut self, raw: &ApprovalsConfig, listen: bool) -> Option<ApprovalLinks> {
+        if !listen {
+            self.report.error(
+                "approvals",
+                "approval links are served on `listen`: set `listen` (such as `127.0.0.1:9464`) and make `public_url` reach it",
+            );
+        }
+        let public_url = endpoint_url(&raw.public_url)
+            .map_err(|e| self.report.error("approvals.public_url", e))
+            .ok();
+        let path = self.resolve(&raw.signing_key_file);
+        let key = match std::fs::read(&path) {
+            Ok(bytes) => {
+                let key: Vec<u8> = bytes.trim_ascii().to_vec();
+                if key.len() < Self::MIN_KEY_BYTES {
+                    self.report.error(
+                        "approvals.signing_key_file",
+                        format!(
+                            "{} holds {} bytes; a signing key needs at least {}: `head -c 32 /dev/urandom > {}`",
+                            path.display(),
+                            key.len(),
+                            Self::MIN_KEY_BYTES,
+                            path.display()
+                        ),
+                    );
+                    None
+                } else {
+                    Some(key)
+                }
+            }
+            Err(e) => {
+                self.report.error(
+                    "approvals.signing_key_file",
+                    format!("cannot read {}: {e}", path.display()),
+                );
+                None
+            }
+        };
+        Some(ApprovalLinks {
+            public_url: public_url?,
+            key: key?,
+        })
     }
 
     fn protected(&mut self, raw: ProtectedConfig) -> Protected {

@@ -67,6 +67,11 @@ impl Health {
     }
 
     /// The state, once open, for the pending-actions gauge.
+    /// The state, once the engine opened it.
+    pub fn store(&self) -> Option<Arc<Store>> {
+        self.store.get().cloned()
+    }
+
     pub fn attach_store(&self, store: Arc<Store>) {
         let _ = self.store.set(store);
     }
@@ -244,11 +249,20 @@ fn label(value: &str) -> String {
 /// Binds `addr` and serves the endpoints until `stop` is cancelled. Binding happens before the
 /// engine connects or resumes anything, so liveness answers from the start, and an address in
 /// use stops `graphsoar run` before it has done anything.
-pub async fn serve(addr: SocketAddr, health: Arc<Health>, stop: CancellationToken) -> std::io::Result<SocketAddr> {
+pub async fn serve(
+    addr: SocketAddr,
+    health: Arc<Health>,
+    approvals: Option<super::links::Signer>,
+    stop: CancellationToken,
+) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr().unwrap_or(addr);
+    let mut app = router(health.clone());
+    if let Some(signer) = approvals {
+        app = app.merge(super::approval_page::router(signer, health));
+    }
     tokio::spawn(async move {
-        let served = axum::serve(listener, router(health))
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await;
         if let Err(e) = served {

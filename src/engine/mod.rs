@@ -9,12 +9,14 @@
 //! `testing` runs playbooks' own tests through `collect`; `backtest` replays a past window
 //! through `collect` with dedup in memory.
 
+mod approval_page;
 pub mod backtest;
 pub mod collect;
 pub mod doctor;
 mod error;
 mod execute;
 pub mod health;
+pub mod links;
 mod notice;
 mod response;
 pub mod plan;

@@ -3,6 +3,7 @@
 //! started (their status read until it is final). The engine builds each approval request as a
 //! value; the email and webhook actions render and send it.
 
+use super::links::Signer;
 use super::runner::Engine;
 use crate::action::email::EmailParams;
 use crate::action::webhook::{Target, WebhookParams};
@@ -14,6 +15,15 @@ use crate::time::format_rfc3339;
 /// Device actions followed per run at most (each is one read per open machine action; the API
 /// allows 100 reads a minute).
 const FOLLOWED_PER_RUN: usize = 50;
+
+/// The bare address of a recipient written `Name <address>` or `address`, lower-cased: who a
+/// link names (and who is recorded as deciding).
+fn recipient_address(to: &str) -> String {
+    to.parse::<lettre::message::Mailbox>()
+        .map(|m| m.email.to_string())
+        .unwrap_or_else(|_| to.to_owned())
+        .to_lowercase()
+}
 
 impl Engine {
     /// Expires the approvals whose time is up and cancels those of an earlier version of this
@@ -58,11 +68,27 @@ impl Engine {
                 item_id: entry.item_id.clone(),
                 params: entry.params.to_json(),
                 expires: format_rfc3339(&approval.expires),
+                links: None,
             };
             tracing::warn!(playbook = %playbook.name, approval = %approval.id, action = %entry.action, item_id = %entry.item_id, expires = %request.expires, "Action awaits approval: `graphsoar approve {}`.", approval.id);
             let mut told = controls.email.is_empty() && controls.webhooks.is_empty();
-            if !controls.email.is_empty() {
-                let params = EmailParams::approval(&request, self.settings.default_from(), &controls.email);
+            // With links, each recipient gets a message of their own: the links name them.
+            let signer = self.settings.approvals.as_ref().map(Signer::from_settings);
+            let messages: Vec<(ApprovalRequest, Vec<String>)> = match &signer {
+                Some(signer) => controls
+                    .email
+                    .iter()
+                    .map(|to| {
+                        let address = recipient_address(to);
+                        let links = Some(signer.pair(&approval.id, &address, approval.expires));
+                        (ApprovalRequest { links, ..request.clone() }, vec![to.clone()])
+                    })
+                    .collect(),
+                None if controls.email.is_empty() => Vec::new(),
+                None => vec![(request.clone(), controls.email.clone())],
+            };
+            for (request, to) in messages {
+                let params = EmailParams::approval(&request, self.settings.default_from(), &to);
                 match self.send_email(playbook, entry.id, &params).await {
                     Outcome::Done => told = true,
                     other => tracing::error!(playbook = %playbook.name, approval = %approval.id, outcome = ?other, "Cannot email the approval request."),
