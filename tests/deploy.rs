@@ -706,7 +706,7 @@ fn the_production_example_marks_only_refused_keys_as_not_yet_supported() {
         .filter_map(|l| l.split_once(':').map(|(k, _)| k))
         .filter(|k| k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .collect();
-    assert_eq!(keys, ["approvals", "ha", "tenants"]);
+    assert_eq!(keys, ["ha", "tenants"]);
     for key in keys {
         let settings = format!("{key}: {{}}\n");
         let result = Settings::parse_str(&settings, Path::new("graphsoar.yaml"));
