@@ -217,12 +217,18 @@ impl Compiler<'_> {
     }
 
     fn approval(&mut self, raw: &ApprovalConfig, path: &str) -> Approval {
-        let timeout = self.duration(
-            &yaml::field(path, "timeout"),
-            raw.timeout.as_deref(),
-            DEFAULT_APPROVAL,
-            Some(MAX_APPROVAL),
-        );
+        let field = yaml::field(path, "timeout");
+        let mut timeout = self.duration(&field, raw.timeout.as_deref(), DEFAULT_APPROVAL, None);
+        if timeout > MAX_APPROVAL {
+            self.report.error(
+                &field,
+                format!(
+                    "an approval waits at most 30d (then its action is dropped as expired); got {}",
+                    raw.timeout.as_deref().unwrap_or_default()
+                ),
+            );
+            timeout = MAX_APPROVAL;
+        }
         let mut approval = Approval {
             timeout,
             email: Vec::new(),
