@@ -336,9 +336,16 @@ async fn an_indicator_is_submitted_once_per_value() {
         "",
         &[("block", playbook("block"))],
     );
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "indicators=429@0:0.5,503@0:0.2" }),
+    )
+    .await;
     ok(&run_once(dir.path()).await);
     std::fs::write(dir.path().join("playbooks/block2.yaml"), playbook("block2")).unwrap();
     ok(&run_once(dir.path()).await);
+    emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
     let indicators: Vec<Value> = defender(&running).await["indicators"]
         .as_array()
         .unwrap()
@@ -350,4 +357,106 @@ async fn an_indicator_is_submitted_once_per_value() {
     assert_eq!(indicators[0]["indicatorType"], "DomainName");
     assert_eq!(indicators[0]["action"], "Block");
     assert!(ledger(dir.path()).iter().all(|e| e.state == ActionState::Done));
+
+    // Without a Ti permission: refused, the permission named.
+    let reader = tenant("response-indicator-reader", &running, READER, "", &[("block", playbook("block"))]);
+    assert_eq!(run_once(reader.path()).await.status.code(), Some(2));
+    let entry = ledger(reader.path()).pop().unwrap();
+    assert_eq!(entry.state, ActionState::Failed);
+    assert!(entry.error.as_deref().unwrap().contains("Ti.ReadWrite"), "{:?}", entry.error);
+}
+
+/// SIGKILL after the API carried out one device's isolation and before the ledger recorded
+/// it: the next run adopts that isolation by its marker and asks only for the other device.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_engine_neither_loses_nor_repeats_a_device_action() {
+    let running = emulator().await;
+    let other = "f0f5c51186c7dcbbac6c0b8912e2ffc932257a4c";
+    let two = format!("      device: \"{DEVICE}, {other}\"\n");
+    let dir = tenant(
+        "response-kill",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("isolate", isolate_playbook("isolate", &two))],
+    );
+    // Reading a device's machine actions takes 3 s: the engine is killed while it reads the
+    // second device's, after it asked for the first device's isolation.
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "machineactions=latency:3000" }),
+    )
+    .await;
+    let secret = std::fs::read_to_string(dir.path().join(".secret")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graphsoar"))
+        .args(["run", "--once"])
+        .current_dir(dir.path())
+        .env("GRAPHSOAR_CLIENT_SECRET", secret)
+        .env_remove("GRAPHSOAR_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while defender(&running).await["machineActions"].as_array().unwrap().is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the engine never asked");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Pending, "killed before the outcome was recorded");
+
+    emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
+    ok(&run_once(dir.path()).await);
+    let actions = defender(&running).await["machineActions"].as_array().unwrap().clone();
+    for device in [DEVICE, other] {
+        let n = actions.iter().filter(|a| a["machineId"] == device && a["type"] == "Isolate").count();
+        assert_eq!(n, 1, "{device}: {actions:?}");
+    }
+    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(entry.state, ActionState::Done);
+    assert_eq!(entry.result.unwrap()["devices"].as_array().unwrap().len(), 2);
+}
+
+/// Every device action kind, in one playbook on one device, is requested once with its own
+/// body, each after the previous one succeeded as a request; a second run asks nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_device_action_is_requested_once() {
+    let running = emulator().await;
+    let sha1 = "220e7d15b011d7fac48f2bd61114db1022197f7f";
+    let playbook = format!(
+        "name: all-kinds\nschedule: \"*/5 * * * *\"\ntrigger:\n  alerts:\n    filter: \"status eq 'new' and severity eq 'high'\"\n    since: 1h\ncondition: '(alert.title ?? \"\").contains(\"LSASS\")'\nactions:\n\
+         \x20 - run_antivirus_scan: {{ comment: scan, scan_type: Full }}\n\
+         \x20 - collect_investigation_package: {{ comment: collect }}\n\
+         \x20 - stop_and_quarantine_file: {{ comment: quarantine, sha1: \"{sha1}\" }}\n\
+         \x20 - restrict_app_execution: {{ comment: restrict }}\n\
+         \x20 - unrestrict_app_execution: {{ comment: unrestrict }}\n\
+         \x20 - isolate_device: {{ comment: isolate, isolation_type: Selective }}\n\
+         \x20 - release_device: {{ comment: release }}\n"
+    );
+    let dir = tenant("response-kinds", &running, LOCAL_CLIENT, "", &[("all", playbook)]);
+    ok(&run_once(dir.path()).await);
+    let actions = defender(&running).await["machineActions"].as_array().unwrap().clone();
+    let kinds: Vec<&str> = actions.iter().map(|a| a["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "RunAntiVirusScan",
+            "CollectInvestigationPackage",
+            "StopAndQuarantineFile",
+            "RestrictCodeExecution",
+            "UnrestrictCodeExecution",
+            "Isolate",
+            "Unisolate"
+        ],
+        "{actions:?}"
+    );
+    assert_eq!(actions[0]["scope"], "Full");
+    assert_eq!(actions[2]["relatedFileInfo"]["fileIdentifier"], sha1);
+    assert_eq!(actions[5]["scope"], "Selective");
+    assert!(actions.iter().all(|a| a["requestorComment"].as_str().unwrap().contains("[graphsoar ")));
+    ok(&run_once(dir.path()).await);
+    assert_eq!(defender(&running).await["machineActions"].as_array().unwrap().len(), 7);
 }
