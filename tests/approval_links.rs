@@ -17,7 +17,11 @@ use crate::support::{LOCAL_CLIENT, TempDir, stderr, stdout};
 const DEVICE: &str = "90be13af5af7575f9b86425b7dc85f171829bb30";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Kills the child when dropped (a failed assertion must not leave a server running).
@@ -107,12 +111,25 @@ impl Browser {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
         }}}});
-        let created: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let session = created["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
             .to_owned();
-        Browser { http, base, session, _driver: Killed(driver) }
+        Browser {
+            http,
+            base,
+            session,
+            _driver: Killed(driver),
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
@@ -130,12 +147,20 @@ impl Browser {
     }
 
     async fn source(&self) -> String {
-        self.call(reqwest::Method::GET, "/source", Value::Null).await.as_str().unwrap_or_default().to_owned()
+        self.call(reqwest::Method::GET, "/source", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     async fn click(&self, css: &str) {
         let element = self
-            .call(reqwest::Method::POST, "/element", json!({ "using": "css selector", "value": css }))
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({ "using": "css selector", "value": css }),
+            )
             .await;
         let id = element
             .as_object()
@@ -143,7 +168,8 @@ impl Browser {
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {element}"))
             .to_owned();
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), json!({})).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), json!({}))
+            .await;
     }
 }
 
@@ -188,16 +214,29 @@ async fn emailed_links_decide_only_through_their_confirmation_page() {
     let store = Store::open_read_only(&dir.path().join("state.db")).unwrap();
     let approvals = store.approvals(true).unwrap();
     let id_of = |playbook: &str| {
-        approvals.iter().find(|(a, _)| a.playbook == playbook).map(|(a, _)| a.id.clone()).unwrap()
+        approvals
+            .iter()
+            .find(|(a, _)| a.playbook == playbook)
+            .map(|(a, _)| a.id.clone())
+            .unwrap()
     };
     let (id, short) = (id_of("isolate"), id_of("short"));
     drop(store);
     let (approve, _) = links_of(dir.path(), "alice@contoso.com", &id);
     let (_, bob_deny) = links_of(dir.path(), "Bob <Bob@Contoso.com>", &id);
     assert!(approve.contains("r=alice%40contoso.com"), "{approve}");
-    assert!(bob_deny.contains("r=bob%40contoso.com"), "the bare address, lower-cased: {bob_deny}");
+    assert!(
+        bob_deny.contains("r=bob%40contoso.com"),
+        "the bare address, lower-cased: {bob_deny}"
+    );
 
-    let _server = Killed(command(dir.path(), &["run"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let _server = Killed(
+        command(dir.path(), &["run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     until_up(&format!("http://127.0.0.1:{port}/healthz")).await;
     until_up(&format!("http://127.0.0.1:{port}/readyz")).await;
 
@@ -205,10 +244,18 @@ async fn emailed_links_decide_only_through_their_confirmation_page() {
     let page = reqwest::get(&approve).await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
-    assert!(page.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
     let html = page.text().await.unwrap();
     assert!(html.contains(DEVICE) && html.contains("Approve this action?"), "{html}");
-    assert!(html.contains("&lt;b&gt;isolating&lt;/b&gt;") && !html.contains("<b>isolating"), "escaped: {html}");
+    assert!(
+        html.contains("&lt;b&gt;isolating&lt;/b&gt;") && !html.contains("<b>isolating"),
+        "escaped: {html}"
+    );
     assert_eq!(approval_state(dir.path(), &id).0, ApprovalState::Waiting);
 
     // Forged links: another signature, another recipient, another decision.
@@ -222,7 +269,12 @@ async fn emailed_links_decide_only_through_their_confirmation_page() {
         assert_eq!(answer.status(), 403, "{link}");
     }
     // A POST without the page's cookie and token (a cross-site form) is refused.
-    let cross = reqwest::Client::new().post(&approve).form(&[("token", "x")]).send().await.unwrap();
+    let cross = reqwest::Client::new()
+        .post(&approve)
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cross.status(), 403);
     assert_eq!(approval_state(dir.path(), &id).0, ApprovalState::Waiting);
 
@@ -242,7 +294,13 @@ async fn emailed_links_decide_only_through_their_confirmation_page() {
     for link in [&approve, &bob_deny] {
         let answer = reqwest::get(link).await.unwrap();
         assert_eq!(answer.status(), 409, "{link}");
-        assert!(answer.text().await.unwrap().contains("already approved by alice@contoso.com"));
+        assert!(
+            answer
+                .text()
+                .await
+                .unwrap()
+                .contains("already approved by alice@contoso.com")
+        );
     }
     // Expired: the short approval's link, once its 2 seconds are over.
     let (short_approve, _) = links_of(dir.path(), "alice@contoso.com", &short);
@@ -272,5 +330,9 @@ async fn emailed_links_decide_only_through_their_confirmation_page() {
         .count();
     assert_eq!(isolations, 1);
     let history = run(dir.path(), &["history", "--playbook", "isolate"]).await;
-    assert!(stdout(&history).contains("approved by alice@contoso.com"), "{}", stdout(&history));
+    assert!(
+        stdout(&history).contains("approved by alice@contoso.com"),
+        "{}",
+        stdout(&history)
+    );
 }

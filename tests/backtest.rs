@@ -16,7 +16,9 @@ use graphsoar::engine::runner::Engine;
 use graphsoar::playbook::Playbook;
 use serde_json::Value;
 
-use crate::support::{TempDir, copy_dir, emulator_stats, graphsoar_in, local_client, local_defender, root, stderr, stdout};
+use crate::support::{
+    TempDir, copy_dir, emulator_stats, graphsoar_in, local_client, local_defender, root, stderr, stdout,
+};
 
 fn engine(running: &emulator::Running, settings: Settings, clock: Clock) -> Engine {
     Engine {

@@ -132,7 +132,10 @@ async fn device_actions_are_checked_against_the_defender_token() {
     let out = doctor(dir.path(), "local-secret", &[]).await;
     let text = stdout(&out);
     assert_eq!(verdict(&text, "permissions: isolate-tests"), "ok", "{text}");
-    assert!(line(&text, "permissions: isolate-tests").contains("Machine.Isolate"), "{text}");
+    assert!(
+        line(&text, "permissions: isolate-tests").contains("Machine.Isolate"),
+        "{text}"
+    );
 }
 
 /// The full client passes every check: exit 0.

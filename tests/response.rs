@@ -34,7 +34,13 @@ async fn emulator() -> Running {
 }
 
 /// A tenant folder with settings pointing at the emulator (plus `settings`), and `playbooks`.
-fn tenant(name: &str, running: &Running, client: (&str, &str), settings: &str, playbooks: &[(&str, String)]) -> TempDir {
+fn tenant(
+    name: &str,
+    running: &Running,
+    client: (&str, &str),
+    settings: &str,
+    playbooks: &[(&str, String)],
+) -> TempDir {
     let dir = TempDir::new(name);
     for (file, yaml) in playbooks {
         dir.write(&format!("playbooks/{file}.yaml"), yaml.as_bytes());
@@ -121,7 +127,10 @@ async fn a_device_is_isolated_once_and_pending_or_applied_isolations_are_no_ops(
     ok(&run_once(dir.path()).await);
     let isolations = actions_on_device(&running, "Isolate").await;
     assert_eq!(isolations.len(), 1, "{isolations:?}");
-    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Done);
     let comment = isolations[0]["requestorComment"].as_str().unwrap();
     assert!(comment.ends_with(&format!("[graphsoar {}]", entry.id)), "{comment}");
@@ -130,11 +139,7 @@ async fn a_device_is_isolated_once_and_pending_or_applied_isolations_are_no_ops(
     assert_eq!(result["devices"][0]["computer_dns_name"], DEVICE_NAME);
 
     // Another playbook on the same device while the isolation is pending: a recorded no-op.
-    std::fs::write(
-        dir.path().join("playbooks/again.yaml"),
-        isolate_playbook("again", ""),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("playbooks/again.yaml"), isolate_playbook("again", "")).unwrap();
     ok(&run_once(dir.path()).await);
     assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1);
     let again = ledger(dir.path()).into_iter().find(|e| e.playbook == "again").unwrap();
@@ -151,8 +156,15 @@ async fn a_device_is_isolated_once_and_pending_or_applied_isolations_are_no_ops(
     let third = ledger(dir.path()).into_iter().find(|e| e.playbook == "third").unwrap();
     let note = third.result.unwrap()["devices"][0]["note"].as_str().unwrap().to_owned();
     assert!(note.contains("already done by graphsoar"), "{note}");
-    let first = Store::open_read_only(&dir.path().join("state.db")).unwrap().entry(entry.id).unwrap();
-    assert_eq!(first.result.unwrap()["devices"][0]["status"], "Succeeded", "followed on a later run");
+    let first = Store::open_read_only(&dir.path().join("state.db"))
+        .unwrap()
+        .entry(entry.id)
+        .unwrap();
+    assert_eq!(
+        first.result.unwrap()["devices"][0]["status"],
+        "Succeeded",
+        "followed on a later run"
+    );
     let history = graphsoar(dir.path(), &["history", "--playbook", "isolate"]).await;
     ok(&history);
     assert!(stdout(&history).contains("machine action"), "{}", stdout(&history));
@@ -178,7 +190,11 @@ async fn a_lost_answer_and_throttling_request_nothing_twice() {
     );
     let out = run_once(dir.path()).await;
     assert_eq!(out.status.code(), Some(2), "the outcome is unknown: a failure this run");
-    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "carried out once");
+    assert_eq!(
+        actions_on_device(&running, "Isolate").await.len(),
+        1,
+        "carried out once"
+    );
     emulator_post(
         &running.base_url,
         "/_emulator/faults",
@@ -186,8 +202,15 @@ async fn a_lost_answer_and_throttling_request_nothing_twice() {
     )
     .await;
     ok(&run_once(dir.path()).await);
-    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "the marker was found");
-    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    assert_eq!(
+        actions_on_device(&running, "Isolate").await.len(),
+        1,
+        "the marker was found"
+    );
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Done);
     assert_eq!(entry.attempts, 1);
 }
@@ -205,9 +228,16 @@ async fn caps_protected_devices_and_missing_permissions_refuse_what_they_must() 
         &[("isolate", isolate_playbook("isolate", ""))],
     );
     ok(&run_once(protected.path()).await);
-    let entry = ledger(protected.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    let entry = ledger(protected.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Refused, "{entry:?}");
-    assert!(entry.reason.as_deref().unwrap().contains("protected"), "{:?}", entry.reason);
+    assert!(
+        entry.reason.as_deref().unwrap().contains("protected"),
+        "{:?}",
+        entry.reason
+    );
     assert!(actions_on_device(&running, "Isolate").await.is_empty());
 
     // Two devices planned, one allowed: capped, nothing requested.
@@ -222,7 +252,12 @@ async fn caps_protected_devices_and_missing_permissions_refuse_what_they_must() 
     let out = run_once(capped.path()).await;
     assert!(stderr(&out).contains("max_per_run"), "{}", stderr(&out));
     assert!(ledger(capped.path()).is_empty(), "a capped run records no action");
-    assert!(defender(&running).await["machineActions"].as_array().unwrap().is_empty());
+    assert!(
+        defender(&running).await["machineActions"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     let reader = tenant(
         "response-reader",
@@ -233,9 +268,16 @@ async fn caps_protected_devices_and_missing_permissions_refuse_what_they_must() 
     );
     let out = run_once(reader.path()).await;
     assert_eq!(out.status.code(), Some(2));
-    let entry = ledger(reader.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    let entry = ledger(reader.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Failed, "a 403 is not retried");
-    assert!(entry.error.as_deref().unwrap().contains("Machine.Isolate"), "{:?}", entry.error);
+    assert!(
+        entry.error.as_deref().unwrap().contains("Machine.Isolate"),
+        "{:?}",
+        entry.error
+    );
 }
 
 /// Approve, deny and time out, with the decider in history; only the approved one runs.
@@ -251,7 +293,10 @@ async fn approvals_run_only_what_a_person_approved() {
         &[("isolate", isolate_playbook("isolate", approval))],
     );
     ok(&run_once(dir.path()).await);
-    assert!(actions_on_device(&running, "Isolate").await.is_empty(), "nothing before approval");
+    assert!(
+        actions_on_device(&running, "Isolate").await.is_empty(),
+        "nothing before approval"
+    );
     let list = graphsoar(dir.path(), &["approvals", "--format", "json"]).await;
     ok(&list);
     let waiting: Vec<Value> = serde_json::from_str(&stdout(&list)).unwrap();
@@ -265,15 +310,26 @@ async fn approvals_run_only_what_a_person_approved() {
         // Quoted-printable soft line breaks.
         .replace("=\r\n", "")
         .replace("=\n", "");
-    assert!(mail.contains(&id) && mail.contains(DEVICE), "the request says what and how: {mail}");
+    assert!(
+        mail.contains(&id) && mail.contains(DEVICE),
+        "the request says what and how: {mail}"
+    );
 
     let approve = graphsoar(dir.path(), &["approve", &id, "--by", "alice"]).await;
     ok(&approve);
     let twice = graphsoar(dir.path(), &["approve", &id, "--by", "mallory"]).await;
     assert_eq!(twice.status.code(), Some(2));
-    assert!(stderr(&twice).contains("already approved (by alice)"), "{}", stderr(&twice));
+    assert!(
+        stderr(&twice).contains("already approved (by alice)"),
+        "{}",
+        stderr(&twice)
+    );
     ok(&run_once(dir.path()).await);
-    assert_eq!(actions_on_device(&running, "Isolate").await.len(), 1, "ran once approved");
+    assert_eq!(
+        actions_on_device(&running, "Isolate").await.len(),
+        1,
+        "ran once approved"
+    );
     let history = graphsoar(dir.path(), &["history", "--format", "json"]).await;
     let history: Value = serde_json::from_str(&stdout(&history)).unwrap();
     assert_eq!(history["approvals"][0]["decided_by"], "alice");
@@ -289,12 +345,18 @@ async fn approvals_run_only_what_a_person_approved() {
         &[("isolate", isolate_playbook("isolate", approval))],
     );
     ok(&run_once(dir.path()).await);
-    let list: Vec<Value> = serde_json::from_str(&stdout(&graphsoar(dir.path(), &["approvals", "--format", "json"]).await)).unwrap();
+    let list: Vec<Value> = serde_json::from_str(&stdout(
+        &graphsoar(dir.path(), &["approvals", "--format", "json"]).await,
+    ))
+    .unwrap();
     let id = list[0]["approval"]["id"].as_str().unwrap().to_owned();
     ok(&graphsoar(dir.path(), &["deny", &id, "--by", "bob", "--reason", "lab machine"]).await);
     ok(&run_once(dir.path()).await);
     assert!(actions_on_device(&running, "Isolate").await.is_empty());
-    let entry = ledger(dir.path()).into_iter().find(|e| e.action.as_str() == "isolate_device").unwrap();
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.action.as_str() == "isolate_device")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Denied);
     assert_eq!(entry.reason.as_deref(), Some("denied by bob: lab machine"));
 
@@ -305,10 +367,16 @@ async fn approvals_run_only_what_a_person_approved() {
         &running,
         LOCAL_CLIENT,
         "",
-        &[("isolate", isolate_playbook("isolate", "      approval: { timeout: 1s }\n"))],
+        &[(
+            "isolate",
+            isolate_playbook("isolate", "      approval: { timeout: 1s }\n"),
+        )],
     );
     ok(&run_once(dir.path()).await);
-    let list: Vec<Value> = serde_json::from_str(&stdout(&graphsoar(dir.path(), &["approvals", "--format", "json"]).await)).unwrap();
+    let list: Vec<Value> = serde_json::from_str(&stdout(
+        &graphsoar(dir.path(), &["approvals", "--format", "json"]).await,
+    ))
+    .unwrap();
     let id = list[0]["approval"]["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let late = graphsoar(dir.path(), &["approve", &id, "--by", "alice"]).await;
@@ -316,7 +384,10 @@ async fn approvals_run_only_what_a_person_approved() {
     assert!(stderr(&late).contains("expired"), "{}", stderr(&late));
     ok(&run_once(dir.path()).await);
     assert!(actions_on_device(&running, "Isolate").await.is_empty());
-    let entry = ledger(dir.path()).into_iter().find(|e| e.action.as_str() == "isolate_device").unwrap();
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.action.as_str() == "isolate_device")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Expired);
 }
 
@@ -359,11 +430,21 @@ async fn an_indicator_is_submitted_once_per_value() {
     assert!(ledger(dir.path()).iter().all(|e| e.state == ActionState::Done));
 
     // Without a Ti permission: refused, the permission named.
-    let reader = tenant("response-indicator-reader", &running, READER, "", &[("block", playbook("block"))]);
+    let reader = tenant(
+        "response-indicator-reader",
+        &running,
+        READER,
+        "",
+        &[("block", playbook("block"))],
+    );
     assert_eq!(run_once(reader.path()).await.status.code(), Some(2));
     let entry = ledger(reader.path()).pop().unwrap();
     assert_eq!(entry.state, ActionState::Failed);
-    assert!(entry.error.as_deref().unwrap().contains("Ti.ReadWrite"), "{:?}", entry.error);
+    assert!(
+        entry.error.as_deref().unwrap().contains("Ti.ReadWrite"),
+        "{:?}",
+        entry.error
+    );
 }
 
 /// SIGKILL after the API carried out one device's isolation and before the ledger recorded
@@ -399,23 +480,40 @@ async fn a_killed_engine_neither_loses_nor_repeats_a_device_action() {
         .spawn()
         .unwrap();
     let start = std::time::Instant::now();
-    while defender(&running).await["machineActions"].as_array().unwrap().is_empty() {
+    while defender(&running).await["machineActions"]
+        .as_array()
+        .unwrap()
+        .is_empty()
+    {
         assert!(start.elapsed() < Duration::from_secs(30), "the engine never asked");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
-    assert_eq!(entry.state, ActionState::Pending, "killed before the outcome was recorded");
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
+    assert_eq!(
+        entry.state,
+        ActionState::Pending,
+        "killed before the outcome was recorded"
+    );
 
     emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
     ok(&run_once(dir.path()).await);
     let actions = defender(&running).await["machineActions"].as_array().unwrap().clone();
     for device in [DEVICE, other] {
-        let n = actions.iter().filter(|a| a["machineId"] == device && a["type"] == "Isolate").count();
+        let n = actions
+            .iter()
+            .filter(|a| a["machineId"] == device && a["type"] == "Isolate")
+            .count();
         assert_eq!(n, 1, "{device}: {actions:?}");
     }
-    let entry = ledger(dir.path()).into_iter().find(|e| e.playbook == "isolate").unwrap();
+    let entry = ledger(dir.path())
+        .into_iter()
+        .find(|e| e.playbook == "isolate")
+        .unwrap();
     assert_eq!(entry.state, ActionState::Done);
     assert_eq!(entry.result.unwrap()["devices"].as_array().unwrap().len(), 2);
 }
@@ -456,7 +554,11 @@ async fn every_device_action_is_requested_once() {
     assert_eq!(actions[0]["scope"], "Full");
     assert_eq!(actions[2]["relatedFileInfo"]["fileIdentifier"], sha1);
     assert_eq!(actions[5]["scope"], "Selective");
-    assert!(actions.iter().all(|a| a["requestorComment"].as_str().unwrap().contains("[graphsoar ")));
+    assert!(
+        actions
+            .iter()
+            .all(|a| a["requestorComment"].as_str().unwrap().contains("[graphsoar "))
+    );
     ok(&run_once(dir.path()).await);
     assert_eq!(defender(&running).await["machineActions"].as_array().unwrap().len(), 7);
 }

@@ -81,13 +81,25 @@ impl AccountRef {
     pub fn parse(text: &str) -> AccountRef {
         let text = text.trim().to_owned();
         if text.len() > 4 && text[..4].eq_ignore_ascii_case("S-1-") {
-            AccountRef { sid: Some(text), ..AccountRef::default() }
+            AccountRef {
+                sid: Some(text),
+                ..AccountRef::default()
+            }
         } else if uuid::Uuid::parse_str(&text).is_ok() {
-            AccountRef { object_id: Some(text), ..AccountRef::default() }
+            AccountRef {
+                object_id: Some(text),
+                ..AccountRef::default()
+            }
         } else if text.contains('@') {
-            AccountRef { upn: Some(text), ..AccountRef::default() }
+            AccountRef {
+                upn: Some(text),
+                ..AccountRef::default()
+            }
         } else {
-            AccountRef { name: Some(text), ..AccountRef::default() }
+            AccountRef {
+                name: Some(text),
+                ..AccountRef::default()
+            }
         }
     }
 
@@ -100,7 +112,9 @@ impl AccountRef {
     }
 
     fn label(&self) -> String {
-        self.names().first().map_or_else(|| "(no identifier)".to_owned(), |n| (*n).to_owned())
+        self.names()
+            .first()
+            .map_or_else(|| "(no identifier)".to_owned(), |n| (*n).to_owned())
     }
 }
 
@@ -178,7 +192,11 @@ pub async fn execute(client: &Client, params: &AccountParams, protected: &Protec
 async fn invoke(client: &Client, verb: AccountVerb, account: &AccountRef) -> Result<serde_json::Value, Outcome> {
     let Some(sid) = &account.sid else {
         return Err(Outcome::failed(
-            format!("{verb} of {} needs {} (userSid of the user evidence)", account.label(), verb.needs()),
+            format!(
+                "{verb} of {} needs {} (userSid of the user evidence)",
+                account.label(),
+                verb.needs()
+            ),
             false,
         ));
     };
@@ -230,11 +248,21 @@ mod tests {
 
     #[test]
     fn accounts_are_classified_by_the_shape_of_their_identifier() {
-        assert_eq!(AccountRef::parse("S-1-5-21-1-2-3-1001").sid.as_deref(), Some("S-1-5-21-1-2-3-1001"));
-        assert!(AccountRef::parse("0a1b2c3d-0000-4000-8000-000000000001").object_id.is_some());
+        assert_eq!(
+            AccountRef::parse("S-1-5-21-1-2-3-1001").sid.as_deref(),
+            Some("S-1-5-21-1-2-3-1001")
+        );
+        assert!(
+            AccountRef::parse("0a1b2c3d-0000-4000-8000-000000000001")
+                .object_id
+                .is_some()
+        );
         assert!(AccountRef::parse(" jane@contoso.com ").upn.as_deref() == Some("jane@contoso.com"));
         assert_eq!(AccountRef::parse("jdoe").name.as_deref(), Some("jdoe"));
         assert_eq!(AccountVerb::RevokeSessions.permission(), Permission::UserRevokeSessions);
-        assert_eq!(AccountVerb::ForcePasswordReset.invoke_action(), Some("forcePasswordReset"));
+        assert_eq!(
+            AccountVerb::ForcePasswordReset.invoke_action(),
+            Some("forcePasswordReset")
+        );
     }
 }

@@ -25,7 +25,9 @@ use serde_json::json;
 use super::{Outcome, comment_marker};
 use crate::config::Protected;
 use crate::graph::defender::Defender;
-use crate::graph::models::defender::{Machine, MachineAction, MachineActionRequest, MachineActionStatus, MachineActionType};
+use crate::graph::models::defender::{
+    Machine, MachineAction, MachineActionRequest, MachineActionStatus, MachineActionType,
+};
 use crate::text_enum::text_enum;
 
 text_enum! {
@@ -143,12 +145,14 @@ fn already(
     match newest {
         Some(a) if kind == apply && a.action_type == apply && is_graphsoars(a) => Some((
             a.clone(),
-            Some(format!("already done by graphsoar (machine action {}), not undone since", a.id)),
+            Some(format!(
+                "already done by graphsoar (machine action {}), not undone since",
+                a.id
+            )),
         )),
-        Some(a) if kind == undo && a.action_type == undo => Some((
-            a.clone(),
-            Some(format!("already undone (machine action {})", a.id)),
-        )),
+        Some(a) if kind == undo && a.action_type == undo => {
+            Some((a.clone(), Some(format!("already undone (machine action {})", a.id))))
+        }
         _ => None,
     }
 }
@@ -195,7 +199,11 @@ pub async fn execute(
         }
     }
     for (device, machine) in &machines {
-        let names = [device.as_str(), machine.id.as_str(), machine.computer_dns_name.as_deref().unwrap_or("")];
+        let names = [
+            device.as_str(),
+            machine.id.as_str(),
+            machine.computer_dns_name.as_deref().unwrap_or(""),
+        ];
         if let Some(entry) = protected.device(&names) {
             return Outcome::Refused(format!(
                 "device {device} is protected (settings `protected.devices`: {entry}); nothing was requested"
@@ -213,7 +221,10 @@ pub async fn execute(
             results.push(result.with_action(&action, note));
             continue;
         }
-        match defender.request_action(&machine.id, kind, &body(params, ledger_id)).await {
+        match defender
+            .request_action(&machine.id, kind, &body(params, ledger_id))
+            .await
+        {
             Ok(action) => results.push(result.with_action(&action, None)),
             Err(e) => return failed(&format!("{kind} on {device}"), &e),
         }
@@ -227,7 +238,10 @@ pub async fn execute(
 pub async fn follow(defender: &Defender, result: &serde_json::Value) -> Option<serde_json::Value> {
     let mut devices: Vec<DeviceResult> = serde_json::from_value(result.get("devices")?.clone()).ok()?;
     let mut changed = false;
-    for d in devices.iter_mut().filter(|d| d.status.is_some_and(MachineActionStatus::is_open)) {
+    for d in devices
+        .iter_mut()
+        .filter(|d| d.status.is_some_and(MachineActionStatus::is_open))
+    {
         let Some(id) = &d.machine_action_id else { continue };
         match defender.machine_action(id).await {
             Ok(action) if Some(action.status) != d.status => {
@@ -246,17 +260,14 @@ pub async fn follow(defender: &Defender, result: &serde_json::Value) -> Option<s
 
 /// Whether a ledger `result` still has machine actions that may change.
 pub fn is_open(result: &serde_json::Value) -> bool {
-    result
-        .get("devices")
-        .and_then(|d| d.as_array())
-        .is_some_and(|devices| {
-            devices.iter().any(|d| {
-                d.get("status")
-                    .and_then(|s| s.as_str())
-                    .and_then(|s| s.parse::<MachineActionStatus>().ok())
-                    .is_some_and(MachineActionStatus::is_open)
-            })
+    result.get("devices").and_then(|d| d.as_array()).is_some_and(|devices| {
+        devices.iter().any(|d| {
+            d.get("status")
+                .and_then(|s| s.as_str())
+                .and_then(|s| s.parse::<MachineActionStatus>().ok())
+                .is_some_and(MachineActionStatus::is_open)
         })
+    })
 }
 
 #[cfg(test)]
@@ -277,7 +288,10 @@ mod tests {
         assert!(already(T::Isolate, 7, &[]).is_none());
         // Its own earlier attempt, whatever its status: adopted, no note.
         let ours = [action("a", T::Isolate, S::Failed, "x [graphsoar 7]")];
-        assert_eq!(already(T::Isolate, 7, &ours).map(|(a, n)| (a.id, n)), Some(("a".into(), None)));
+        assert_eq!(
+            already(T::Isolate, 7, &ours).map(|(a, n)| (a.id, n)),
+            Some(("a".into(), None))
+        );
         // Someone's pending isolation: a no-op with a note.
         let pending = [action("b", T::Isolate, S::Pending, "analyst")];
         let (a, note) = already(T::Isolate, 8, &pending).unwrap();
@@ -314,8 +328,12 @@ mod tests {
         let b = body(&params, 42);
         assert_eq!(b.comment, "Credential dumping [graphsoar 42]");
         assert_eq!(b.isolation_type.as_deref(), Some("Selective"));
-        assert!(is_open(&json!({"devices": [{"device": "d", "machine_id": "m", "status": "Pending"}]})));
-        assert!(!is_open(&json!({"devices": [{"device": "d", "machine_id": "m", "status": "Succeeded"}]})));
+        assert!(is_open(
+            &json!({"devices": [{"device": "d", "machine_id": "m", "status": "Pending"}]})
+        ));
+        assert!(!is_open(
+            &json!({"devices": [{"device": "d", "machine_id": "m", "status": "Succeeded"}]})
+        ));
         assert!(!is_open(&json!({"indicator_id": "1"})));
     }
 }

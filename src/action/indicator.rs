@@ -114,10 +114,7 @@ pub async fn execute(defender: &Defender, params: &IndicatorParams) -> Outcome {
     }
     match defender.submit_indicator(&params.indicator()).await {
         Ok(indicator) => Outcome::Started(json!({ "indicator_id": indicator.id })),
-        Err(e) => Outcome::failed(
-            format!("submitting indicator {}: {e}", params.value),
-            e.is_retryable(),
-        ),
+        Err(e) => Outcome::failed(format!("submitting indicator {}: {e}", params.value), e.is_retryable()),
     }
 }
 

@@ -83,7 +83,9 @@ fn decider(by: Option<&str>) -> Result<String, u8> {
         .map(|n| n.trim().to_owned())
         .unwrap_or_default();
     if name.is_empty() || name.chars().any(char::is_control) || name.chars().count() > 200 {
-        eprintln!("graphsoar: say who decides with `--by NAME` (one line, at most 200 characters): it is recorded in history");
+        eprintln!(
+            "graphsoar: say who decides with `--by NAME` (one line, at most 200 characters): it is recorded in history"
+        );
         return Err(EXIT_ERROR);
     }
     Ok(name)
@@ -192,6 +194,10 @@ pub fn deny(args: &DenyArgs) -> anyhow::Result<u8> {
         Ok(by) => by,
         Err(code) => return Ok(code),
     };
-    let reason = args.reason.as_ref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    let reason = args
+        .reason
+        .as_ref()
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
     decide(args.config.as_deref(), "deny", &args.id, Decision::Deny { by, reason })
 }

@@ -69,7 +69,9 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
         HistoryFormat::Json => {
             println!(
                 "{}",
-                serde_json::to_string_pretty(&serde_json::json!({ "runs": runs, "actions": entries, "approvals": approvals }))?
+                serde_json::to_string_pretty(
+                    &serde_json::json!({ "runs": runs, "actions": entries, "approvals": approvals })
+                )?
             );
         }
         HistoryFormat::Table => {
@@ -135,8 +137,17 @@ fn result_summary(result: &serde_json::Value) -> String {
     let mut parts = Vec::new();
     for d in result.get("devices").and_then(|d| d.as_array()).into_iter().flatten() {
         let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_owned();
-        let note = d.get("note").and_then(|v| v.as_str()).map(|n| format!(", {n}")).unwrap_or_default();
-        parts.push(format!("{}: machine action {} {}{note}", text("device"), text("machine_action_id"), text("status")));
+        let note = d
+            .get("note")
+            .and_then(|v| v.as_str())
+            .map(|n| format!(", {n}"))
+            .unwrap_or_default();
+        parts.push(format!(
+            "{}: machine action {} {}{note}",
+            text("device"),
+            text("machine_action_id"),
+            text("status")
+        ));
     }
     for a in result.get("accounts").and_then(|d| d.as_array()).into_iter().flatten() {
         let account = a.get("account").and_then(|v| v.as_str()).unwrap_or("-");

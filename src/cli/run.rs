@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::clock::Clock;
-use crate::engine::links::Signer;
 use crate::engine::health::{self, Health};
+use crate::engine::links::Signer;
 use crate::engine::reload::{Cause, PlaybookSet, Reloader};
 use crate::engine::runner::{Engine, RunReport};
 use crate::engine::service::Service;

@@ -149,7 +149,10 @@ impl Cloud {
     /// the Government page's host table implies; this is unverified.
     pub fn defender(self) -> (&'static str, &'static str) {
         match self {
-            Cloud::Global => ("https://api.security.microsoft.com", crate::graph::models::defender::DEFENDER_RESOURCE),
+            Cloud::Global => (
+                "https://api.security.microsoft.com",
+                crate::graph::models::defender::DEFENDER_RESOURCE,
+            ),
             Cloud::Usgov | Cloud::Usgovdod => (
                 "https://api-gov.securitycenter.microsoft.us",
                 "https://api-gov.securitycenter.microsoft.us",
@@ -377,10 +380,7 @@ impl Protected {
         names.iter().filter(|n| !n.is_empty()).find_map(|name| {
             let name = name.to_lowercase();
             let short = name.split('.').next().unwrap_or_default().to_owned();
-            self.devices
-                .iter()
-                .find(|p| **p == name || **p == short)
-                .cloned()
+            self.devices.iter().find(|p| **p == name || **p == short).cloned()
         })
     }
 
@@ -657,7 +657,10 @@ impl Check<'_> {
         }
         let hunting_schema = self.hunting_schema(raw.hunting_schema.as_deref());
         let protected = self.protected(raw.protected.clone().unwrap_or_default());
-        let approvals = raw.approvals.as_ref().and_then(|a| self.approval_links(a, listen.is_some()));
+        let approvals = raw
+            .approvals
+            .as_ref()
+            .and_then(|a| self.approval_links(a, listen.is_some()));
         let local = tenant == Tenant::Local;
         Settings {
             origin: Some(self.origin.to_path_buf()),
@@ -811,7 +814,10 @@ impl Check<'_> {
                 .filter_map(|(i, v)| {
                     let v = v.trim().to_lowercase();
                     if v.is_empty() {
-                        self.report.error(&format!("{field}[{i}]"), "is empty: give a name or an id, or remove the entry");
+                        self.report.error(
+                            &format!("{field}[{i}]"),
+                            "is empty: give a name or an id, or remove the entry",
+                        );
                     }
                     (!v.is_empty()).then_some(v)
                 })

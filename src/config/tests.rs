@@ -251,7 +251,10 @@ fn response_action_settings_default_by_cloud_and_say_what_is_wrong() {
     let Tenant::Remote(r) = &s.tenant else { panic!("remote") };
     assert_eq!(r.defender_url.host_str(), Some("api-gov.securitycenter.microsoft.us"));
     // The emulator serves both APIs: a loopback graph_url is the Defender URL too.
-    let (s, _) = parse(&format!("{remote}graph_url: http://127.0.0.1:8080\nlogin_url: http://127.0.0.1:8080\n")).unwrap();
+    let (s, _) = parse(&format!(
+        "{remote}graph_url: http://127.0.0.1:8080\nlogin_url: http://127.0.0.1:8080\n"
+    ))
+    .unwrap();
     let Tenant::Remote(r) = &s.tenant else { panic!("remote") };
     assert_eq!(r.defender_url.as_str(), "http://127.0.0.1:8080/");
     let e = errors(&format!("{remote}defender_url: http://defender.example.com\n")).join("\n");
@@ -259,11 +262,22 @@ fn response_action_settings_default_by_cloud_and_say_what_is_wrong() {
     let e = errors("defender_url: https://api.security.microsoft.com\n").join("\n");
     assert!(e.contains("`defender_url` needs `tenant_id`"), "{e}");
     let e = errors("limits: { max_response_actions_per_run: 0 }\n").join("\n");
-    assert!(e.contains("limits.max_response_actions_per_run") && e.contains("1 or more"), "{e}");
+    assert!(
+        e.contains("limits.max_response_actions_per_run") && e.contains("1 or more"),
+        "{e}"
+    );
 
-    let (s, _) = parse("protected: { devices: [DC01.corp.contoso.com, ws-7], accounts: [Admin@Contoso.com] }\n").unwrap();
-    assert_eq!(s.protected.device(&["dc01.corp.contoso.com"]).as_deref(), Some("dc01.corp.contoso.com"));
-    assert_eq!(s.protected.device(&["id", "WS-7.corp.contoso.com"]).as_deref(), Some("ws-7"), "a short name matches the FQDN");
+    let (s, _) =
+        parse("protected: { devices: [DC01.corp.contoso.com, ws-7], accounts: [Admin@Contoso.com] }\n").unwrap();
+    assert_eq!(
+        s.protected.device(&["dc01.corp.contoso.com"]).as_deref(),
+        Some("dc01.corp.contoso.com")
+    );
+    assert_eq!(
+        s.protected.device(&["id", "WS-7.corp.contoso.com"]).as_deref(),
+        Some("ws-7"),
+        "a short name matches the FQDN"
+    );
     assert_eq!(s.protected.device(&["ws-70.corp.contoso.com"]), None);
     assert!(s.protected.account(&["admin@contoso.com"]).is_some());
     let e = errors("protected: { devices: [ok, \"  \"] }\n").join("\n");
@@ -277,18 +291,35 @@ fn approval_links_need_listen_a_url_and_a_long_enough_key() {
     dir.write("good.key", "k".repeat(32));
     let settings = |body: &str| Settings::parse_str(body, &dir.path().join("graphsoar.yaml"));
     let errors = |body: &str| -> String {
-        settings(body).unwrap_err().iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+        settings(body)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
     };
-    let (s, _) = settings("listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: good.key }\n").unwrap();
+    let (s, _) = settings(
+        "listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: good.key }\n",
+    )
+    .unwrap();
     let links = s.approvals.unwrap();
     assert_eq!(links.key.len(), 32);
     assert!(!format!("{links:?}").contains("kkkk"), "the key is never shown");
     let e = errors("approvals: { public_url: https://soar.example.com, signing_key_file: good.key }\n");
     assert!(e.contains("approvals") && e.contains("set `listen`"), "{e}");
-    let e = errors("listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: short.key }\n");
-    assert!(e.contains("approvals.signing_key_file") && e.contains("at least 32") && e.contains("/dev/urandom"), "{e}");
-    let e = errors("listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: missing.key }\n");
+    let e = errors(
+        "listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: short.key }\n",
+    );
+    assert!(
+        e.contains("approvals.signing_key_file") && e.contains("at least 32") && e.contains("/dev/urandom"),
+        "{e}"
+    );
+    let e = errors(
+        "listen: 127.0.0.1:9464\napprovals: { public_url: https://soar.example.com, signing_key_file: missing.key }\n",
+    );
     assert!(e.contains("cannot read") && e.contains("missing.key"), "{e}");
-    let e = errors("listen: 127.0.0.1:9464\napprovals: { public_url: http://soar.example.com, signing_key_file: good.key }\n");
+    let e = errors(
+        "listen: 127.0.0.1:9464\napprovals: { public_url: http://soar.example.com, signing_key_file: good.key }\n",
+    );
     assert!(e.contains("approvals.public_url"), "{e}");
 }

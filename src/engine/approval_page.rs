@@ -81,13 +81,32 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
-fn refused(status: StatusCode, why: &str) -> Response {
-    page(status, "This link cannot be used", &format!("<p>{}</p>", escape(why)))
+/// Why a link cannot be used now: rendered as a page.
+#[derive(Debug)]
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        page(
+            self.0,
+            "This link cannot be used",
+            &format!("<p>{}</p>", escape(&self.1)),
+        )
+    }
+}
+
+fn refused(status: StatusCode, why: &str) -> Refusal {
+    Refusal(status, why.to_owned())
 }
 
 /// The link a request names, if its signature is right.
-fn link_of(pages: &Pages, id: &str, decision: &str, query: Option<&str>) -> Result<Link, Response> {
-    let forged = || refused(StatusCode::FORBIDDEN, "The link is not valid (it was changed, or was not made by this engine). Use the link from the approval request as it was sent.");
+fn link_of(pages: &Pages, id: &str, decision: &str, query: Option<&str>) -> Result<Link, Refusal> {
+    let forged = || {
+        refused(
+            StatusCode::FORBIDDEN,
+            "The link is not valid (it was changed, or was not made by this engine). Use the link from the approval request as it was sent.",
+        )
+    };
     let decision = LinkDecision::parse(decision).ok_or_else(forged)?;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .into_owned()
@@ -120,32 +139,56 @@ fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
         .find_map(|c| c.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_owned))
 }
 
-/// Why a decision on `link` cannot be taken now, as a page; `None` when it can.
-async fn check_open(pages: &Pages, link: &Link) -> Result<(crate::state::ApprovalRecord, crate::state::LedgerEntry), Response> {
+/// The approval and entry of `link` while a decision can be taken, else why not.
+async fn check_open(
+    pages: &Pages,
+    link: &Link,
+) -> Result<(crate::state::ApprovalRecord, crate::state::LedgerEntry), Refusal> {
     let Some(store) = pages.health.store() else {
-        return Err(refused(StatusCode::SERVICE_UNAVAILABLE, "The engine is starting: try again in a minute."));
+        return Err(refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The engine is starting: try again in a minute.",
+        ));
     };
     let id = link.approval.clone();
     let found = tokio::task::spawn_blocking(move || store.approval(&id)).await;
     let (approval, entry) = match found {
         Ok(Ok(pair)) => pair,
         Ok(Err(StateError::UnknownApproval { .. })) => {
-            return Err(refused(StatusCode::NOT_FOUND, "This approval is not known to this engine."));
+            return Err(refused(
+                StatusCode::NOT_FOUND,
+                "This approval is not known to this engine.",
+            ));
         }
-        _ => return Err(refused(StatusCode::INTERNAL_SERVER_ERROR, "The engine cannot read its state; see its log.")),
+        _ => {
+            return Err(refused(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The engine cannot read its state; see its log.",
+            ));
+        }
     };
     if approval.expires.timestamp() != link.expires {
-        return Err(refused(StatusCode::FORBIDDEN, "The link does not belong to this approval."));
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            "The link does not belong to this approval.",
+        ));
     }
     if approval.state != ApprovalState::Waiting {
-        let by = approval.decided_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default();
+        let by = approval
+            .decided_by
+            .as_deref()
+            .map(|b| format!(" by {b}"))
+            .unwrap_or_default();
         return Err(refused(
             StatusCode::CONFLICT,
             &format!("This approval is already {}{by}: nothing was changed.", approval.state),
         ));
     }
     if approval.expires <= chrono::Utc::now() {
-        return Err(refused(StatusCode::GONE, "This approval has expired: the action will not run."));
+        return Err(refused(
+            StatusCode::GONE,
+            "This approval has expired: the action will not run.",
+        ));
     }
     Ok((approval, entry))
 }
@@ -157,11 +200,11 @@ async fn page_get(
 ) -> Response {
     let link = match link_of(&pages, &id, &decision, query.as_deref()) {
         Ok(link) => link,
-        Err(page) => return page,
+        Err(refusal) => return refusal.into_response(),
     };
     let (approval, entry) = match check_open(&pages, &link).await {
         Ok(pair) => pair,
-        Err(page) => return page,
+        Err(refusal) => return refusal.into_response(),
     };
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let token = pages.signer.form_token(&nonce, &link);
@@ -207,7 +250,7 @@ async fn page_post(
 ) -> Response {
     let link = match link_of(&pages, &id, &decision, query.as_deref()) {
         Ok(link) => link,
-        Err(page) => return page,
+        Err(refusal) => return refusal.into_response(),
     };
     let token = url::form_urlencoded::parse(&body)
         .find(|(k, _)| k == "token")
@@ -219,13 +262,18 @@ async fn page_post(
         return refused(
             StatusCode::FORBIDDEN,
             "The form did not come from this link's page (or the page is too old). Open the link again and press the button there.",
-        );
+        )
+        .into_response();
     }
-    if let Err(page) = check_open(&pages, &link).await {
-        return page;
+    if let Err(refusal) = check_open(&pages, &link).await {
+        return refusal.into_response();
     }
     let Some(store) = pages.health.store() else {
-        return refused(StatusCode::SERVICE_UNAVAILABLE, "The engine is starting: try again in a minute.");
+        return refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The engine is starting: try again in a minute.",
+        )
+        .into_response();
     };
     let by = link.recipient.clone();
     let decision = match link.decision {
@@ -246,14 +294,29 @@ async fn page_post(
             };
             page(
                 StatusCode::OK,
-                &format!("{} by {by}", if a.state == ApprovalState::Approved { "Approved" } else { "Denied" }),
-                &format!("<p id=\"decided\">Approval {} is {}. {next}</p>", escape(&a.id), escape(a.state.as_str())),
+                &format!(
+                    "{} by {by}",
+                    if a.state == ApprovalState::Approved {
+                        "Approved"
+                    } else {
+                        "Denied"
+                    }
+                ),
+                &format!(
+                    "<p id=\"decided\">Approval {} is {}. {next}</p>",
+                    escape(&a.id),
+                    escape(a.state.as_str())
+                ),
             )
         }
         Ok(Err(e @ (StateError::ApprovalDecided { .. } | StateError::ApprovalExpired { .. }))) => {
-            refused(StatusCode::CONFLICT, &e.to_string())
+            refused(StatusCode::CONFLICT, &e.to_string()).into_response()
         }
-        _ => refused(StatusCode::INTERNAL_SERVER_ERROR, "The decision could not be recorded; see the engine's log."),
+        _ => refused(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The decision could not be recorded; see the engine's log.",
+        )
+        .into_response(),
     }
 }
 

@@ -157,7 +157,9 @@ impl Engine {
                 Params::Log(p) => outcomes.push((e.id, action::log::execute(&playbook.name, &e.item_id, p))),
                 // One at a time: each is a few reads and one request, and the API allows 100
                 // calls a minute (response-actions-api.md §1.4).
-                Params::SubmitIndicator(p) => outcomes.push((e.id, action::indicator::execute(&self.defender, p).await)),
+                Params::SubmitIndicator(p) => {
+                    outcomes.push((e.id, action::indicator::execute(&self.defender, p).await))
+                }
                 Params::AccountAction(p) => outcomes.push((
                     e.id,
                     action::account::execute(&self.client, p, &self.settings.protected).await,

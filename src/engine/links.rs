@@ -70,7 +70,11 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     }
     let pad = |byte: u8| -> [u8; BLOCK] { std::array::from_fn(|i| block[i] ^ byte) };
     let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().into()
+    Sha256::new()
+        .chain_update(pad(0x5c))
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// Whether two byte strings are equal, in time that depends only on their lengths.
@@ -87,7 +91,9 @@ pub struct Signer {
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("public_url", &self.public_url.as_str()).finish_non_exhaustive()
+        f.debug_struct("Signer")
+            .field("public_url", &self.public_url.as_str())
+            .finish_non_exhaustive()
     }
 }
 
@@ -118,7 +124,11 @@ impl Signer {
     pub fn url(&self, link: &Link) -> String {
         let mut url = self.public_url.clone();
         let base = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{base}/approvals/{}/{}", link.approval, link.decision.as_str()));
+        url.set_path(&format!(
+            "{base}/approvals/{}/{}",
+            link.approval,
+            link.decision.as_str()
+        ));
         url.query_pairs_mut()
             .clear()
             .append_pair("r", &link.recipient)
@@ -135,7 +145,10 @@ impl Signer {
             recipient: recipient.to_owned(),
             expires: expires.timestamp(),
         };
-        (self.url(&link(LinkDecision::Approve)), self.url(&link(LinkDecision::Deny)))
+        (
+            self.url(&link(LinkDecision::Approve)),
+            self.url(&link(LinkDecision::Deny)),
+        )
     }
 
     /// A token binding a form to its link (the page's CSRF token, checked against the cookie
@@ -171,7 +184,10 @@ mod tests {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
         assert_eq!(
-            hex(&hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            hex(&hmac_sha256(
+                &[0xaa; 131],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
         );
     }
@@ -188,10 +204,22 @@ mod tests {
         let s = signer.sign(&link);
         assert!(signer.verify(&link, &s));
         for other in [
-            Link { decision: LinkDecision::Deny, ..link.clone() },
-            Link { recipient: "mallory@contoso.com".into(), ..link.clone() },
-            Link { expires: link.expires + 1, ..link.clone() },
-            Link { approval: "ap-0123456780".into(), ..link.clone() },
+            Link {
+                decision: LinkDecision::Deny,
+                ..link.clone()
+            },
+            Link {
+                recipient: "mallory@contoso.com".into(),
+                ..link.clone()
+            },
+            Link {
+                expires: link.expires + 1,
+                ..link.clone()
+            },
+            Link {
+                approval: "ap-0123456780".into(),
+                ..link.clone()
+            },
         ] {
             assert!(!signer.verify(&other, &s), "{other:?}");
         }
@@ -199,7 +227,14 @@ mod tests {
         assert!(!signer.verify(&link, "not base64!"));
         assert!(!signer.verify(&link, &s[..s.len() - 2]));
         let url = signer.url(&link);
-        assert!(url.starts_with("https://soar.example.com/base/approvals/ap-0123456789/approve?r=alice%40contoso.com&e=1900000000&s="), "{url}");
-        assert!(constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"ab", b"abc"));
+        assert!(
+            url.starts_with(
+                "https://soar.example.com/base/approvals/ap-0123456789/approve?r=alice%40contoso.com&e=1900000000&s="
+            ),
+            "{url}"
+        );
+        assert!(
+            constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"ab", b"abc")
+        );
     }
 }

@@ -10,10 +10,10 @@ use serde_json::{Map, Value, json};
 
 use crate::action::account::{AccountParams, AccountRef};
 use crate::action::device::DeviceParams;
-use crate::action::remediate::{MessageRef, RemediateParams};
 use crate::action::email::EmailParams;
 use crate::action::indicator::{IndicatorParams, infer_type};
 use crate::action::log::LogParams;
+use crate::action::remediate::{MessageRef, RemediateParams};
 use crate::action::update::{Status, UpdateParams};
 use crate::action::webhook::{Target, WebhookParams};
 use crate::action::{ActionKind, Params};
@@ -265,7 +265,11 @@ fn evidence_of<'a>(item: &'a Value, kind: &'a str) -> impl Iterator<Item = &'a V
         .into_iter()
         .filter_map(|a| a.get("evidence").and_then(Value::as_array))
         .flatten()
-        .filter(move |e| e.get("@odata.type").and_then(Value::as_str).is_some_and(|t| t.ends_with(kind)))
+        .filter(move |e| {
+            e.get("@odata.type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.ends_with(kind))
+        })
 }
 
 /// The accounts an alert (or an incident's alerts) names: its user evidence, without the machine's own accounts
@@ -298,7 +302,12 @@ pub fn alert_accounts(alert: &Value) -> Vec<AccountRef> {
     out
 }
 
-fn render_account(a: &AccountAction, path: &str, ctx: &Value, item: Option<&Value>) -> Result<AccountParams, PlanError> {
+fn render_account(
+    a: &AccountAction,
+    path: &str,
+    ctx: &Value,
+    item: Option<&Value>,
+) -> Result<AccountParams, PlanError> {
     let accounts: Vec<AccountRef> = match (&a.account, item) {
         (Some(t), _) => {
             let mut out: Vec<AccountRef> = Vec::new();
@@ -335,11 +344,19 @@ fn render_remediate(
     ctx: &Value,
     item: Option<&Value>,
 ) -> Result<RemediateParams, PlanError> {
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_owned();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let mut messages: Vec<MessageRef> = Vec::new();
     match (&r.network_message_id, &r.recipient, item) {
         (Some(id), Some(to), _) => messages.push(MessageRef {
-            network_message_id: render(id, &format!("{path}.network_message_id"), ctx)?.trim().to_owned(),
+            network_message_id: render(id, &format!("{path}.network_message_id"), ctx)?
+                .trim()
+                .to_owned(),
             recipient: render(to, &format!("{path}.recipient"), ctx)?.trim().to_owned(),
         }),
         (_, _, Some(item)) if matches!(playbook.trigger, Trigger::Hunting(_)) => messages.push(MessageRef {

@@ -81,7 +81,13 @@ impl Engine {
                     .map(|to| {
                         let address = recipient_address(to);
                         let links = Some(signer.pair(&approval.id, &address, approval.expires));
-                        (ApprovalRequest { links, ..request.clone() }, vec![to.clone()])
+                        (
+                            ApprovalRequest {
+                                links,
+                                ..request.clone()
+                            },
+                            vec![to.clone()],
+                        )
                     })
                     .collect(),
                 None if controls.email.is_empty() => Vec::new(),
@@ -91,7 +97,9 @@ impl Engine {
                 let params = EmailParams::approval(&request, self.settings.default_from(), &to);
                 match self.send_email(playbook, entry.id, &params).await {
                     Outcome::Done => told = true,
-                    other => tracing::error!(playbook = %playbook.name, approval = %approval.id, outcome = ?other, "Cannot email the approval request."),
+                    other => {
+                        tracing::error!(playbook = %playbook.name, approval = %approval.id, outcome = ?other, "Cannot email the approval request.")
+                    }
                 }
             }
             for (target, format) in &controls.webhooks {
@@ -102,7 +110,9 @@ impl Engine {
                 let params = WebhookParams::approval(&request, target, *format);
                 match self.send_webhook(playbook, entry.id, &params).await {
                     Outcome::Done => told = true,
-                    other => tracing::error!(playbook = %playbook.name, approval = %approval.id, outcome = ?other, "Cannot post the approval request."),
+                    other => {
+                        tracing::error!(playbook = %playbook.name, approval = %approval.id, outcome = ?other, "Cannot post the approval request.")
+                    }
                 }
             }
             if told && let Err(e) = store.mark_notified(&approval.id) {
@@ -121,7 +131,11 @@ impl Engine {
                 return;
             }
         };
-        for entry in open.into_iter().filter(|e| e.action.machine_action().is_some()).take(FOLLOWED_PER_RUN) {
+        for entry in open
+            .into_iter()
+            .filter(|e| e.action.machine_action().is_some())
+            .take(FOLLOWED_PER_RUN)
+        {
             let Some(result) = entry.result.as_ref().filter(|r| device::is_open(r)) else {
                 continue;
             };

@@ -381,7 +381,10 @@ fn holds(playbook: &Playbook, planned: &[PlannedAction], protected: &Protected, 
                 None => {}
             }
             let refused = protected_target(&p.params, protected);
-            let hold = match (refused, playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref())) {
+            let hold = match (
+                refused,
+                playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref()),
+            ) {
                 (Some(reason), _) => Hold::Refused(reason),
                 (None, Some(approval)) => Hold::Approval {
                     expires: now + approval.timeout.to_chrono(),

@@ -6,12 +6,12 @@
 use reqwest::Method;
 use url::Url;
 
+use super::Permission;
 use super::client::{Client, ClientOptions, encode};
 use super::error::{Error, Operation};
 use super::models::defender::{
     DefenderList, Indicator, Machine, MachineAction, MachineActionRequest, MachineActionType,
 };
-use super::Permission;
 use crate::clock::Clock;
 
 /// The documented rate limit of each Defender API: 100 calls a minute (§1.4). The client paces
@@ -37,9 +37,9 @@ pub fn action_permission(kind: MachineActionType) -> Permission {
             Permission::MachineRestrictExecution
         }
         MachineActionType::CollectInvestigationPackage => Permission::MachineCollectForensics,
-        MachineActionType::StopAndQuarantineFile
-        | MachineActionType::Offboard
-        | MachineActionType::LiveResponse => Permission::MachineStopAndQuarantine,
+        MachineActionType::StopAndQuarantineFile | MachineActionType::Offboard | MachineActionType::LiveResponse => {
+            Permission::MachineStopAndQuarantine
+        }
     }
 }
 
@@ -78,7 +78,14 @@ impl Defender {
     pub async fn machine(&self, id_or_name: &str) -> Result<Machine, Error> {
         let path = format!("machines/{}", encode(id_or_name));
         self.client
-            .request_json(Method::GET, &path, &[], None, Operation::Needs(Permission::MachineRead), true)
+            .request_json(
+                Method::GET,
+                &path,
+                &[],
+                None,
+                Operation::Needs(Permission::MachineRead),
+                true,
+            )
             .await
     }
 
@@ -106,7 +113,14 @@ impl Defender {
     pub async fn machine_action(&self, id: &str) -> Result<MachineAction, Error> {
         let path = format!("machineactions/{}", encode(id));
         self.client
-            .request_json(Method::GET, &path, &[], None, Operation::Needs(Permission::MachineRead), true)
+            .request_json(
+                Method::GET,
+                &path,
+                &[],
+                None,
+                Operation::Needs(Permission::MachineRead),
+                true,
+            )
             .await
     }
 
@@ -177,7 +191,10 @@ mod tests {
     #[test]
     fn literals_double_their_quotes_and_every_requested_action_has_its_permission() {
         assert_eq!(literal("o'brien"), "'o''brien'");
-        assert_eq!(action_permission(MachineActionType::Unisolate), Permission::MachineIsolate);
+        assert_eq!(
+            action_permission(MachineActionType::Unisolate),
+            Permission::MachineIsolate
+        );
         assert_eq!(
             action_permission(MachineActionType::UnrestrictCodeExecution),
             Permission::MachineRestrictExecution

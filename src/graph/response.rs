@@ -4,11 +4,11 @@
 
 use reqwest::Method;
 
+use super::Permission;
 use super::client::{Client, encode};
 use super::error::{Error, Operation};
 use super::models::Page;
 use super::models::identity::{ConfirmCompromisedRequest, IdentityAccount, InvokeActionRequest, RemediateRequest};
-use super::Permission;
 
 fn json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, Error> {
     serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))
@@ -37,7 +37,9 @@ impl Client {
         let path = format!("security/identities/identityAccounts/{}/invokeAction", encode(identity));
         let body = json(request)?;
         let op = Operation::Needs(Permission::SecurityIdentitiesActionsReadWrite);
-        let _: serde_json::Value = self.request_json(Method::POST, &path, &[], Some(&body), op, false).await?;
+        let _: serde_json::Value = self
+            .request_json(Method::POST, &path, &[], Some(&body), op, false)
+            .await?;
         Ok(())
     }
 
@@ -46,7 +48,9 @@ impl Client {
     pub async fn revoke_sign_in_sessions(&self, user: &str) -> Result<(), Error> {
         let path = format!("users/{}/revokeSignInSessions", encode(user));
         let op = Operation::Needs(Permission::UserRevokeSessions);
-        let _: serde_json::Value = self.request_json(Method::POST, &path, &[], Some(b"{}"), op, true).await?;
+        let _: serde_json::Value = self
+            .request_json(Method::POST, &path, &[], Some(b"{}"), op, true)
+            .await?;
         Ok(())
     }
 
@@ -57,9 +61,15 @@ impl Client {
             user_ids: users.to_vec(),
         })?;
         let op = Operation::Needs(Permission::IdentityRiskyUserReadWrite);
-        self.request_location(Method::POST, "identityProtection/riskyUsers/confirmCompromised", Some(&body), op, true)
-            .await
-            .map(drop)
+        self.request_location(
+            Method::POST,
+            "identityProtection/riskyUsers/confirmCompromised",
+            Some(&body),
+            op,
+            true,
+        )
+        .await
+        .map(drop)
     }
 
     /// `POST security/collaboration/analyzedEmails/remediate` (§6.1): 202 and the Action
@@ -67,7 +77,13 @@ impl Client {
     pub async fn remediate_emails(&self, request: &RemediateRequest) -> Result<Option<String>, Error> {
         let body = json(request)?;
         let op = Operation::Needs(Permission::SecurityAnalyzedMessageReadWrite);
-        self.request_location(Method::POST, "security/collaboration/analyzedEmails/remediate", Some(&body), op, false)
-            .await
+        self.request_location(
+            Method::POST,
+            "security/collaboration/analyzedEmails/remediate",
+            Some(&body),
+            op,
+            false,
+        )
+        .await
     }
 }

@@ -123,7 +123,8 @@ fn release_later(tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<rusqlite::Result<_>>()?;
-    let mut release = tx.prepare_cached("UPDATE ledger SET state = 'pending', reason = ?2, updated = ?3 WHERE id = ?1")?;
+    let mut release =
+        tx.prepare_cached("UPDATE ledger SET state = 'pending', reason = ?2, updated = ?3 WHERE id = ?1")?;
     let why = format!("released by the approval of entry {}", current.id);
     for (id, own_approval) in later {
         if own_approval {
@@ -135,7 +136,12 @@ fn release_later(tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>
 }
 
 /// Cancels the waiting approval of entry `ledger_id`, if any (inside a transaction).
-pub(crate) fn cancel_of_entry(tx: &Transaction<'_>, ledger_id: i64, reason: &str, now: DateTime<Utc>) -> rusqlite::Result<()> {
+pub(crate) fn cancel_of_entry(
+    tx: &Transaction<'_>,
+    ledger_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE approvals SET state = 'cancelled', decided_at = ?2, reason = ?3 WHERE ledger_id = ?1 AND state = 'waiting'",
     )?
@@ -206,7 +212,14 @@ impl Store {
                 }));
             }
             if current.expires <= now {
-                close(&tx, &current, ApprovalState::Expired, ActionState::Expired, REASON_EXPIRED, now)?;
+                close(
+                    &tx,
+                    &current,
+                    ApprovalState::Expired,
+                    ActionState::Expired,
+                    REASON_EXPIRED,
+                    now,
+                )?;
                 tx.commit()?;
                 return Ok(Err(StateError::ApprovalExpired {
                     id: id.to_owned(),
@@ -217,8 +230,10 @@ impl Store {
                 Decision::Approve { by } => (ApprovalState::Approved, by, None),
                 Decision::Deny { by, reason } => (ApprovalState::Denied, by, reason.clone()),
             };
-            tx.prepare_cached("UPDATE approvals SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1")?
-                .execute(params![id, state, by, Ts(now), reason])?;
+            tx.prepare_cached(
+                "UPDATE approvals SET state = ?2, decided_by = ?3, decided_at = ?4, reason = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, state, by, Ts(now), reason])?;
             match decision {
                 Decision::Approve { by } => {
                     tx.prepare_cached(
@@ -267,7 +282,14 @@ impl Store {
                 .query_map([Ts(now)], record)?
                 .collect::<rusqlite::Result<_>>()?;
             for a in &due {
-                close(&tx, a, ApprovalState::Expired, ActionState::Expired, REASON_EXPIRED, now)?;
+                close(
+                    &tx,
+                    a,
+                    ApprovalState::Expired,
+                    ActionState::Expired,
+                    REASON_EXPIRED,
+                    now,
+                )?;
             }
             tx.commit()?;
             Ok(due)
@@ -389,11 +411,25 @@ mod tests {
         assert_eq!(decided.state, ApprovalState::Approved);
         assert_eq!(decided.decided_by.as_deref(), Some("alice"));
         assert_eq!(state(&store, ids[0]), ActionState::Pending);
-        assert_eq!(store.entry(ids[0]).unwrap().reason.as_deref(), Some("approved by alice"));
+        assert_eq!(
+            store.entry(ids[0]).unwrap().reason.as_deref(),
+            Some("approved by alice")
+        );
         assert_eq!(state(&store, ids[1]), ActionState::Pending, "waited only for the first");
-        assert_eq!(state(&store, ids[2]), ActionState::AwaitingApproval, "has its own approval");
+        assert_eq!(
+            state(&store, ids[2]),
+            ActionState::AwaitingApproval,
+            "has its own approval"
+        );
         // A decision counts once.
-        let again = store.decide(&first.id, &Decision::Deny { by: "bob".into(), reason: None }, at(9, 1));
+        let again = store.decide(
+            &first.id,
+            &Decision::Deny {
+                by: "bob".into(),
+                reason: None,
+            },
+            at(9, 1),
+        );
         assert!(
             matches!(&again, Err(StateError::ApprovalDecided { state: ApprovalState::Approved, by: Some(b), .. }) if b == "alice"),
             "{again:?}"
@@ -420,8 +456,14 @@ mod tests {
         assert_eq!(denied.reason.as_deref(), Some("denied by bob: not this device"));
         assert_eq!(state(&store, ids[1]), ActionState::Skipped);
         assert_eq!(state(&store, ids[2]), ActionState::Skipped);
-        let (third, _) = store.approval(&approvals.iter().find(|a| a.ledger_id == ids[2]).unwrap().id).unwrap();
-        assert_eq!(third.state, ApprovalState::Cancelled, "a later action's approval goes with it");
+        let (third, _) = store
+            .approval(&approvals.iter().find(|a| a.ledger_id == ids[2]).unwrap().id)
+            .unwrap();
+        assert_eq!(
+            third.state,
+            ApprovalState::Cancelled,
+            "a later action's approval goes with it"
+        );
 
         // Timeout: a decision after it is refused and recorded as expired; the sweep expires the rest.
         let (_dir, store) = self::store();
@@ -431,7 +473,10 @@ mod tests {
         assert!(matches!(late, Err(StateError::ApprovalExpired { .. })), "{late:?}");
         assert_eq!(state(&store, ids[0]), ActionState::Expired);
         assert_eq!(state(&store, ids[1]), ActionState::Skipped);
-        assert!(store.expire_approvals(at(10, 0)).unwrap().is_empty(), "the third went with the first");
+        assert!(
+            store.expire_approvals(at(10, 0)).unwrap().is_empty(),
+            "the third went with the first"
+        );
         assert!(store.approvals(true).unwrap().is_empty());
     }
 
@@ -442,10 +487,17 @@ mod tests {
         assert_eq!(store.unnotified_approvals("p").unwrap().len(), 2);
         store.mark_notified(&approvals[0].id).unwrap();
         assert_eq!(store.unnotified_approvals("p").unwrap().len(), 1);
-        assert_eq!(store.cancel_stale_approvals("p", "ph", at(9, 0)).unwrap(), 0, "same version");
+        assert_eq!(
+            store.cancel_stale_approvals("p", "ph", at(9, 0)).unwrap(),
+            0,
+            "same version"
+        );
         assert_eq!(store.cancel_stale_approvals("p", "edited", at(9, 0)).unwrap(), 2);
         assert_eq!(state(&store, ids[0]), ActionState::Cancelled);
-        assert_eq!(store.entry(ids[0]).unwrap().reason.as_deref(), Some(super::super::REASON_PLAYBOOK_CHANGED));
+        assert_eq!(
+            store.entry(ids[0]).unwrap().reason.as_deref(),
+            Some(super::super::REASON_PLAYBOOK_CHANGED)
+        );
         assert!(store.approvals(true).unwrap().is_empty());
         assert_eq!(store.approvals(false).unwrap().len(), 2, "kept for history");
     }

@@ -76,8 +76,13 @@ pub enum StateError {
         by: Option<String>,
     },
     /// A decision that came after the approval's time was up.
-    #[error("approval {id} expired at {expired}: the action will not run (it is recorded as expired); plan it again if it is still needed")]
-    ApprovalExpired { id: String, expired: chrono::DateTime<chrono::Utc> },
+    #[error(
+        "approval {id} expired at {expired}: the action will not run (it is recorded as expired); plan it again if it is still needed"
+    )]
+    ApprovalExpired {
+        id: String,
+        expired: chrono::DateTime<chrono::Utc>,
+    },
     /// A run id the database does not hold.
     #[error("run {id} does not exist in the state database")]
     UnknownRun { id: i64 },

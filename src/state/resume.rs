@@ -20,8 +20,7 @@ type Cancelled = (String, &'static str);
 
 const PENDING: &str = "WHERE state = 'pending' ORDER BY run_id, item_kind, item_id, action_index";
 /// Pending, or waiting for an approval: what a disabled, edited or removed playbook cancels.
-const OPEN: &str =
-    "WHERE state IN ('pending', 'awaiting_approval') ORDER BY run_id, item_kind, item_id, action_index";
+const OPEN: &str = "WHERE state IN ('pending', 'awaiting_approval') ORDER BY run_id, item_kind, item_id, action_index";
 
 impl Store {
     /// Every pending entry, ordered by run, item and action index.

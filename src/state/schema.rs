@@ -265,7 +265,9 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn, &dir.db(), MIGRATIONS).unwrap();
-        let kept: i64 = conn.query_row("SELECT count(*) FROM ledger WHERE id = 41", [], |r| r.get(0)).unwrap();
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM ledger WHERE id = 41", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(kept, 1);
         conn.execute(
             "INSERT INTO ledger (run_id, playbook, playbook_hash, item_id, item_kind, action_index, action, params, state, created, updated)
@@ -273,7 +275,11 @@ mod tests {
             [],
         )
         .unwrap();
-        assert_eq!(conn.last_insert_rowid(), 43, "42 was used once: it is never given again");
+        assert_eq!(
+            conn.last_insert_rowid(),
+            43,
+            "42 was used once: it is never given again"
+        );
     }
 
     #[test]

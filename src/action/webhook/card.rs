@@ -40,7 +40,10 @@ pub fn shipped_body(format: WebhookFormat, ctx: &Value) -> Option<Value> {
 pub fn approval_body(format: WebhookFormat, request: &crate::action::ApprovalRequest) -> Value {
     let summary = Summary {
         title: clean(&request.subject(), TITLE_CHARS),
-        subtitle: clean(&format!("Approval {} · graphsoar playbook {}", request.id, request.playbook), TITLE_CHARS),
+        subtitle: clean(
+            &format!("Approval {} · graphsoar playbook {}", request.id, request.playbook),
+            TITLE_CHARS,
+        ),
         facts: vec![
             ("Action".to_string(), clean(request.action.as_str(), FACT_CHARS)),
             ("Item".to_string(), clean(&request.item_id, FACT_CHARS)),

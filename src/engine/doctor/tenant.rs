@@ -81,14 +81,23 @@ pub(super) async fn check_defender_token(
         return None;
     };
     let fix = "add the WindowsDefenderATP API's application permissions to the app registration (APIs my organization uses) and grant admin consent";
-    match defender.access_token().await.map_err(|e| e.to_string()).and_then(|t| token_roles(&t)) {
+    match defender
+        .access_token()
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|t| token_roles(&t))
+    {
         Ok(claims) => {
             checks.push(Check::ok(
                 name,
                 format!(
                     "signed in to the Defender for Endpoint API at {}; roles (read from the token, not verified): {}",
                     defender.base_url(),
-                    if claims.roles.is_empty() { "none".to_owned() } else { claims.roles.join(", ") }
+                    if claims.roles.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        claims.roles.join(", ")
+                    }
                 ),
             ));
             Some(claims.roles)

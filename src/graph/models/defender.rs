@@ -285,15 +285,24 @@ mod tests {
         assert_eq!(action.status, MachineActionStatus::Succeeded);
         assert!(!action.status.is_open());
         let listed: MachineAction = serde_json::from_value(json!({"id":"a","type":"RunAntiVirusScan","status":"Pending","machineId":"m","lastUpdateTimeUtc":"2019-01-02T14:40:44Z"})).unwrap();
-        assert_eq!(listed.last_update_date_time_utc.as_deref(), Some("2019-01-02T14:40:44Z"));
+        assert_eq!(
+            listed.last_update_date_time_utc.as_deref(),
+            Some("2019-01-02T14:40:44Z")
+        );
         let body = MachineActionRequest {
             comment: "c".into(),
             isolation_type: Some("Full".into()),
             scan_type: None,
             sha1: None,
         };
-        assert_eq!(serde_json::to_value(&body).unwrap(), json!({"Comment": "c", "IsolationType": "Full"}));
-        assert_eq!(MachineActionType::from_path("StopAndQuarantineFile"), Some(MachineActionType::StopAndQuarantineFile));
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"Comment": "c", "IsolationType": "Full"})
+        );
+        assert_eq!(
+            MachineActionType::from_path("StopAndQuarantineFile"),
+            Some(MachineActionType::StopAndQuarantineFile)
+        );
         assert_eq!(MachineActionType::from_path("stopAndQuarantineFile"), None);
         let indicator: Indicator = serde_json::from_value(json!({"indicatorValue":"220e7d15b011d7fac48f2bd61114db1022197f7f","indicatorType":"FileSha1","title":"test","application":"demo-test","expirationTime":"2020-12-12T00:00:00Z","action":"AlertAndBlock","severity":"Informational","description":"test","recommendedActions":"nothing","rbacGroupNames":["group1","group2"]})).unwrap();
         assert_eq!(indicator.action, IndicatorAction::AlertAndBlock);

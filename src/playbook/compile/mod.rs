@@ -2,8 +2,8 @@
 //! Semantics and reporting each problem at its exact line and column.
 
 mod actions;
-mod response;
 mod playbook_tests;
+mod response;
 mod trigger;
 
 use std::collections::BTreeSet;

@@ -49,14 +49,15 @@ const INDICATOR_ACTIONS: &[IndicatorVerb] = &[
 impl Compiler<'_> {
     /// A case-insensitive choice among `options` (by their text), with a hint when wrong.
     fn choice<T: Copy + std::fmt::Display>(&mut self, field: &str, value: &str, options: &[T]) -> Option<T> {
-        let found = options.iter().copied().find(|o| o.to_string().eq_ignore_ascii_case(value));
+        let found = options
+            .iter()
+            .copied()
+            .find(|o| o.to_string().eq_ignore_ascii_case(value));
         if found.is_none() {
             let names: Vec<String> = options.iter().map(ToString::to_string).collect();
             let hint = did_you_mean(value, names.iter().map(String::as_str));
-            self.report.error(
-                field,
-                format!("`{value}` is not one of {}{hint}", names.join(", ")),
-            );
+            self.report
+                .error(field, format!("`{value}` is not one of {}{hint}", names.join(", ")));
         }
         found
     }
@@ -74,7 +75,9 @@ impl Compiler<'_> {
         if group == Group::All {
             self.report.error(
                 path,
-                format!("`{kind}` acts on each item's devices, so it cannot run with `group: all`; use `group: per_item`"),
+                format!(
+                    "`{kind}` acts on each item's devices, so it cannot run with `group: all`; use `group: per_item`"
+                ),
             );
         }
         let device = match (&raw.device, trigger) {
@@ -90,13 +93,16 @@ impl Compiler<'_> {
         };
         let only = |field: &str, wanted: ActionKind, this: &mut Self, given: bool| {
             if given && kind != wanted {
-                this.report.error(
-                    &yaml::field(path, field),
-                    format!("`{field}` is only for `{wanted}`"),
-                );
+                this.report
+                    .error(&yaml::field(path, field), format!("`{field}` is only for `{wanted}`"));
             }
         };
-        only("isolation_type", ActionKind::IsolateDevice, self, raw.isolation_type.is_some());
+        only(
+            "isolation_type",
+            ActionKind::IsolateDevice,
+            self,
+            raw.isolation_type.is_some(),
+        );
         only("scan_type", ActionKind::RunAntivirusScan, self, raw.scan_type.is_some());
         only("sha1", ActionKind::StopAndQuarantineFile, self, raw.sha1.is_some());
         let isolation_type = match (kind, raw.isolation_type.as_deref()) {
@@ -170,15 +176,24 @@ impl Compiler<'_> {
             );
         }
         let severity = raw.severity.as_deref().and_then(|s| {
-            self.choice(&yaml::field(path, "severity"), s, &["Informational", "Low", "Medium", "High"])
-                .map(str::to_owned)
+            self.choice(
+                &yaml::field(path, "severity"),
+                s,
+                &["Informational", "Low", "Medium", "High"],
+            )
+            .map(str::to_owned)
         });
         let expiration = raw
             .expiration
             .as_deref()
             .map(|e| self.duration(&yaml::field(path, "expiration"), Some(e), Duration::from_days(30), None));
         let title = self.template(&yaml::field(path, "title"), &raw.title, TemplateKind::Header, names);
-        let description = self.template(&yaml::field(path, "description"), &raw.description, TemplateKind::Text, names);
+        let description = self.template(
+            &yaml::field(path, "description"),
+            &raw.description,
+            TemplateKind::Text,
+            names,
+        );
         let recommended_actions = raw
             .recommended_actions
             .as_deref()
@@ -210,9 +225,7 @@ impl Compiler<'_> {
             None if kind.is_response() => Some(self.settings.limits.max_response_actions_per_run),
             None => None,
         };
-        let approval = raw
-            .approval()
-            .map(|a| self.approval(a, &yaml::field(path, "approval")));
+        let approval = raw.approval().map(|a| self.approval(a, &yaml::field(path, "approval")));
         Controls { approval, max_per_run }
     }
 
@@ -301,7 +314,10 @@ impl Compiler<'_> {
                 None
             }
         };
-        Some(AccountAction { action: action?, account })
+        Some(AccountAction {
+            action: action?,
+            account,
+        })
     }
 
     /// `remediate_email`.
@@ -343,7 +359,12 @@ impl Compiler<'_> {
             Some(s) => self.choice(&yaml::field(path, "severity"), s, &["low", "medium", "high"])?,
             None => "medium",
         };
-        let description = self.template(&yaml::field(path, "description"), &raw.description, TemplateKind::Text, names);
+        let description = self.template(
+            &yaml::field(path, "description"),
+            &raw.description,
+            TemplateKind::Text,
+            names,
+        );
         Some(RemediateEmail {
             action: action?,
             network_message_id,
