@@ -152,24 +152,8 @@ pub(crate) fn cancel_of_entry(
 impl Store {
     /// Approvals with their entries, newest first: the waiting ones, or all of them.
     pub fn approvals(&self, waiting_only: bool) -> Result<Vec<(ApprovalRecord, LedgerEntry)>, StateError> {
-        let conn = self.conn();
-        let query = || -> rusqlite::Result<Vec<(ApprovalRecord, LedgerEntry)>> {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM approvals WHERE (?1 = 0 OR state = 'waiting') ORDER BY created DESC, id"
-            );
-            let records: Vec<ApprovalRecord> = conn
-                .prepare_cached(&sql)?
-                .query_map([i64::from(waiting_only)], record)?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut out = Vec::with_capacity(records.len());
-            for r in records {
-                if let Some(e) = entry(&conn, r.ledger_id)? {
-                    out.push((r, e));
-                }
-            }
-            Ok(out)
-        };
-        query().map_err(self.sql("reading approvals"))
+        let sql = format!("SELECT {COLUMNS} FROM approvals WHERE (?1 = 0 OR state = 'waiting') ORDER BY created DESC, id");
+        self.approvals_where(&sql, [i64::from(waiting_only)], "reading approvals")
     }
 
     /// One approval and its entry.
@@ -332,14 +316,24 @@ impl Store {
 
     /// The waiting approvals of `playbook` whose request has not gone out yet, with their entries.
     pub fn unnotified_approvals(&self, playbook: &str) -> Result<Vec<(ApprovalRecord, LedgerEntry)>, StateError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM approvals WHERE state = 'waiting' AND notified = 0 AND playbook = ?1 ORDER BY created"
+        );
+        self.approvals_where(&sql, [playbook], "reading approvals to announce")
+    }
+
+    /// The approvals `sql` selects (their [`COLUMNS`]), each with its ledger entry.
+    fn approvals_where<P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        context: &str,
+    ) -> Result<Vec<(ApprovalRecord, LedgerEntry)>, StateError> {
         let conn = self.conn();
         let query = || -> rusqlite::Result<Vec<(ApprovalRecord, LedgerEntry)>> {
-            let sql = format!(
-                "SELECT {COLUMNS} FROM approvals WHERE state = 'waiting' AND notified = 0 AND playbook = ?1 ORDER BY created"
-            );
             let records: Vec<ApprovalRecord> = conn
-                .prepare_cached(&sql)?
-                .query_map([playbook], record)?
+                .prepare_cached(sql)?
+                .query_map(params, record)?
                 .collect::<rusqlite::Result<_>>()?;
             let mut out = Vec::with_capacity(records.len());
             for r in records {
@@ -349,7 +343,7 @@ impl Store {
             }
             Ok(out)
         };
-        query().map_err(self.sql("reading approvals to announce"))
+        query().map_err(self.sql(context))
     }
 
     /// The approval's request went out.

@@ -102,18 +102,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags).map_err(sql("opening the database read-only"))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(sql("setting the busy timeout"))?;
-        let version = schema::user_version(&conn).map_err(sql("reading the schema version"))?;
-        let known = schema::known_version(schema::MIGRATIONS);
-        if version == 0 {
-            return Err(StateError::NotStateFile { path: path.to_owned() });
-        }
-        if version > known {
-            return Err(StateError::TooNew {
-                path: path.to_owned(),
-                found: version,
-                known,
-            });
-        }
+        check_version(&conn, path)?;
         let meta = |key: &str| {
             conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
                 r.get::<_, String>(0)
@@ -148,22 +137,11 @@ impl Store {
             .map_err(sql("setting synchronous"))?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(sql("enabling foreign keys"))?;
-        let version = schema::user_version(&conn).map_err(sql("reading the schema version"))?;
-        let known = schema::known_version(schema::MIGRATIONS);
-        if version == 0 {
-            return Err(StateError::NotStateFile { path: path.to_owned() });
-        }
-        if version > known {
-            return Err(StateError::TooNew {
-                path: path.to_owned(),
-                found: version,
-                known,
-            });
-        }
-        if version < known {
+        let (found, known) = check_version(&conn, path)?;
+        if found < known {
             return Err(StateError::TooOld {
                 path: path.to_owned(),
-                found: version,
+                found,
                 known,
             });
         }
@@ -203,6 +181,24 @@ impl Store {
     fn sql<'a>(&'a self, context: &'a str) -> impl Fn(rusqlite::Error) -> StateError + 'a {
         sql_error(&self.path, context)
     }
+}
+
+/// Refuses a database graphsoar did not create or a newer one wrote; else `(found, known)`:
+/// its schema version and the one this graphsoar brings databases to.
+fn check_version(conn: &Connection, path: &Path) -> Result<(u32, u32), StateError> {
+    let version = schema::user_version(conn).map_err(sql_error(path, "reading the schema version"))?;
+    let known = schema::known_version(schema::MIGRATIONS);
+    if version == 0 {
+        return Err(StateError::NotStateFile { path: path.to_owned() });
+    }
+    if version > known {
+        return Err(StateError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            known,
+        });
+    }
+    Ok((version, known))
 }
 
 fn sql_error<'a>(path: &'a Path, context: &'a str) -> impl Fn(rusqlite::Error) -> StateError + 'a {
