@@ -6,9 +6,13 @@
 //!   normalised, unknown properties kept, alerts embedded in an incident loaded as its alerts);
 //!   their times are taken as given. Answers what the store then holds.
 //! - `POST /_emulator/reset`: back to the dataset as started, Defender for Endpoint state
-//!   (machine actions, indicators, rate-limit windows) cleared (faults and stats are kept).
+//!   (machine actions, indicators, rate-limit windows) and identity state (account changes,
+//!   revocations, compromise, remediations) cleared (faults and stats are kept).
 //! - `GET /_emulator/defender`: the Defender for Endpoint state, for tests: each device's
 //!   isolation and app restriction, every machine action and indicator ([`super::defender::inspect`]).
+//! - `GET /_emulator/identity`: what the identity and email response actions did, for tests:
+//!   each identity's `isEnabled`, password resets, session revocations and compromise, and every
+//!   email remediation with each message's outcome ([`super::identity::inspect`]).
 //! - `GET /_emulator/stats`, `POST /_emulator/stats/reset`: request counters ([`super::stats`]).
 //! - `GET /_emulator/faults`, `POST /_emulator/faults`: the faults in force and scripted changes
 //!   ([`super::faults`]); the POST body is `{"spec"?: "SPEC" ("" clears), "seed"?: n,
@@ -29,6 +33,8 @@ use axum::response::IntoResponse;
 /// `POST /_emulator/load`.
 pub async fn emulator_load(State(emu): State<Emulator>, GraphJson(request): GraphJson<LoadRequest>) -> ApiResult {
     let counts = emu.write().load(request)?;
+    // Loaded alerts may bring users, loaded tables messages.
+    super::identity::invalidate(&emu);
     Ok(Json(counts).into_response())
 }
 
@@ -39,12 +45,18 @@ pub async fn emulator_reset(State(emu): State<Emulator>) -> ApiResult {
     *emu.write() = store;
     super::lock(&emu.inner.snapshots).clear();
     super::defender::reset(&emu);
+    super::identity::reset(&emu);
     Ok(Json(counts).into_response())
 }
 
 /// `GET /_emulator/defender`.
 pub async fn emulator_defender(State(emu): State<Emulator>) -> Json<Value> {
     Json(super::defender::inspect(&emu))
+}
+
+/// `GET /_emulator/identity`.
+pub async fn emulator_identity(State(emu): State<Emulator>) -> Json<Value> {
+    Json(super::identity::inspect(&emu))
 }
 
 /// `GET /_emulator/stats`.

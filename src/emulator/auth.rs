@@ -85,7 +85,8 @@ pub struct Client {
 
 impl Client {
     /// `graphsoar-local` / `local-secret`: every security role, Graph's (alerts, incidents,
-    /// hunting, identity actions, email remediation) and Defender for Endpoint's (machines and
+    /// hunting, identity accounts and actions, session revocation, risky users, email
+    /// remediation; response-actions-api.md §5, §6) and Defender for Endpoint's (machines and
     /// every machine action, all indicators).
     pub fn local() -> Client {
         Client {
@@ -100,6 +101,9 @@ impl Client {
                 Permission::ThreatHuntingRead,
                 Permission::SecurityIdentitiesActionsReadWrite,
                 Permission::SecurityAnalyzedMessageReadWrite,
+                Permission::SecurityIdentitiesAccountRead,
+                Permission::UserRevokeSessions,
+                Permission::IdentityRiskyUserReadWrite,
                 Permission::MachineReadWrite,
                 Permission::MachineIsolate,
                 Permission::MachineScan,
@@ -114,8 +118,8 @@ impl Client {
         }
     }
 
-    /// `graphsoar-reader` / `reader-secret`: read roles only (alerts, incidents, hunting, and
-    /// Defender for Endpoint's machines and machine actions).
+    /// `graphsoar-reader` / `reader-secret`: read roles only (alerts, incidents, hunting,
+    /// identity accounts (§5.1), and Defender for Endpoint's machines and machine actions).
     pub fn reader() -> Client {
         Client {
             client_id: "graphsoar-reader".into(),
@@ -127,6 +131,7 @@ impl Client {
                 Permission::SecurityAlertRead,
                 Permission::SecurityIncidentRead,
                 Permission::ThreatHuntingRead,
+                Permission::SecurityIdentitiesAccountRead,
                 Permission::MachineRead,
             ]
             .iter()
@@ -606,7 +611,8 @@ mod tests {
             serde_json::json!([
                 "SecurityAlert.Read.All",
                 "SecurityIncident.Read.All",
-                "ThreatHunting.Read.All"
+                "ThreatHunting.Read.All",
+                "SecurityIdentitiesAccount.Read.All"
             ])
         );
         let (iat, nbf, exp) = (
@@ -638,7 +644,7 @@ mod tests {
         let caller = tokens.check(Some(&format!("Bearer {token}"))).unwrap();
         assert_eq!(caller.client_id, "graphsoar-reader");
         assert_eq!(caller.display_name, "graphsoar reader");
-        assert_eq!(caller.roles.len(), 3);
+        assert_eq!(caller.roles.len(), 4);
     }
 
     #[test]
@@ -754,6 +760,9 @@ mod tests {
                 "ThreatHunting.Read.All",
                 "SecurityIdentitiesActions.ReadWrite.All",
                 "SecurityAnalyzedMessage.ReadWrite.All",
+                "SecurityIdentitiesAccount.Read.All",
+                "User.RevokeSessions.All",
+                "IdentityRiskyUser.ReadWrite.All",
                 "Custom.Unknown.Role"
             ]
         );

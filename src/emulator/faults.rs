@@ -6,7 +6,8 @@
 //! spec   := group (';' group)*
 //! group  := route '=' fault (',' fault)*
 //! route  := token | alerts | alert | incidents | expand | incident | comments | hunting | batch
-//!         | machines | machine_action | machineactions | indicators | *
+//!         | machines | machine_action | machineactions | indicators
+//!         | identities | identity_action | revoke_sessions | confirm_compromised | remediate | *
 //! fault  := '429' ['@' SECS] ':' P   429 with Retry-After: SECS (default 1; 0 allowed)
 //!         | '429n' ':' P             429 without Retry-After
 //!         | '429q' ['@' SECS] ':' P  429 with the hunting CPU-quota body (Retry-After only with SECS)
@@ -24,11 +25,14 @@
 //! (GET/PATCH `alerts_v2/{id}`), `comments` is either comments route, `*` every route but the
 //! `/_emulator` ones. The Defender for Endpoint routes ([`super::defender`]) are `machines` (list
 //! and get), `machine_action` (the action POSTs), `machineactions` (list, get and cancel) and
-//! `indicators`; their faults answer in the MDE error envelope. A request draws once: the non-latency faults that apply to its route are
-//! exclusive, so their probabilities may add up to at most 1 per route. Draws come from a
-//! SplitMix64 seeded with the emulator's seed: the same requests in the same order get the same
-//! faults. `$batch` sub-requests draw on their own route; `drop` and `cut` do not apply to them,
-//! nor to a request that has no connection (a router called with `oneshot`).
+//! `indicators`; their faults answer in the MDE error envelope. The identity and email routes
+//! ([`super::identity`]) are `identities` (list and get of identityAccounts), `identity_action`
+//! (invokeAction), `revoke_sessions`, `confirm_compromised` and `remediate`. A request draws
+//! once: the non-latency faults that apply to its route are exclusive, so their probabilities
+//! may add up to at most 1 per route. Draws come from a SplitMix64 seeded with the emulator's
+//! seed: the same requests in the same order get the same faults. `$batch` sub-requests draw on
+//! their own route; `drop` and `cut` do not apply to them, nor to a request that has no
+//! connection (a router called with `oneshot`).
 //!
 //! # Scripted changes
 //!
@@ -60,6 +64,11 @@ pub const ROUTES: &[&str] = &[
     "machine_action",
     "machineactions",
     "indicators",
+    "identities",
+    "identity_action",
+    "revoke_sessions",
+    "confirm_compromised",
+    "remediate",
 ];
 
 /// What an injected fault does.

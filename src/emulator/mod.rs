@@ -9,13 +9,17 @@
 //!   `GET`/`PATCH /security/alerts_v2/{id}`, `POST …/{id}/comments`, the same for
 //!   `/security/incidents` (with `$expand=alerts`), `POST /security/runHuntingQuery` (also by its
 //!   qualified name `microsoft.graph.security.runHuntingQuery`, as Microsoft's SDKs call it;
-//!   recorded answers only, else 501) and `POST /$batch` ([`batch`]).
+//!   recorded answers only, else 501) and `POST /$batch` ([`batch`]); the identity and email
+//!   response actions: `identityAccounts` (list, get, `invokeAction`), `users/{id}/revokeSignInSessions`,
+//!   `identityProtection/riskyUsers/confirmCompromised` and `analyzedEmails/remediate`: see
+//!   [`identity`].
 //! - under `/api` and `/api/v1.0`: the Defender for Endpoint API (machines, machine actions,
 //!   indicators), with its own tokens, permissions, rate limits and error envelope: see
 //!   [`defender`].
 //! - OData options, page sizes and paging under concurrent updates: see [`list`].
 //! - Faults (`--faults SPEC`, `POST /_emulator/faults`) and scripted changes: see [`faults`].
-//! - `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`, `/_emulator/defender`: see [`admin`].
+//! - `/_emulator/load`, `/_emulator/reset`, `/_emulator/stats`, `/_emulator/defender`,
+//!   `/_emulator/identity`: see [`admin`].
 //!
 //! Every response carries `request-id` and `client-request-id`; every Graph error is
 //! `{"error": {"code", "message", "innerError": {"date", "request-id", "client-request-id"}}}`.
@@ -37,6 +41,7 @@ pub mod faults;
 pub mod generate;
 pub mod handlers;
 pub mod hunting;
+pub mod identity;
 pub mod list;
 mod raw;
 pub mod router;
@@ -210,6 +215,7 @@ struct Inner {
     external_dir: Option<std::path::PathBuf>,
     defender: Mutex<defender::State>,
     defender_settings: defender::Settings,
+    identity: Mutex<identity::State>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -266,6 +272,7 @@ impl Emulator {
                 calls_per_minute: config.defender_calls_per_minute,
                 max_indicators: config.max_indicators,
             },
+            identity: Mutex::new(identity::State::default()),
         };
         Ok(Emulator { inner: Arc::new(inner) })
     }

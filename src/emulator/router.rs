@@ -4,7 +4,8 @@
 //! id, and `innerError` filled into Graph error bodies), stats, the request timeout (504), faults
 //! and scripted changes, then the bearer token: a Graph token on the Graph routes, a Defender
 //! token (and the rate limit) on the Defender for Endpoint routes under `/api` ([`super::defender`],
-//! whose errors, timeouts and faults included, have the MDE envelope). `$batch` sub-requests go
+//! whose errors, timeouts and faults included, have the MDE envelope). The identity and email
+//! response actions ([`super::identity`]) are Graph routes like the others. `$batch` sub-requests go
 //! through the same stack, built by [`dispatch_router`]; they reach Graph routes only.
 
 use std::time::Duration;
@@ -27,6 +28,7 @@ use super::defender::{self, error::MdeError};
 use super::error::{ApiError, ErrorMarker, inner_error};
 use super::faults::FaultKind;
 use super::handlers::{self as h, ApiVersion};
+use super::identity;
 use super::server::Connection;
 use super::stats::{CUT, DROPPED};
 
@@ -48,6 +50,7 @@ pub fn router(emu: Emulator) -> Router {
         .route("/_emulator/stats", get(admin::emulator_stats))
         .route("/_emulator/stats/reset", post(admin::emulator_stats_reset))
         .route("/_emulator/defender", get(admin::emulator_defender))
+        .route("/_emulator/identity", get(admin::emulator_identity))
         .route(
             "/_emulator/faults",
             get(admin::emulator_faults_get).post(admin::emulator_faults_post),
@@ -95,12 +98,45 @@ fn graph_routes(emu: &Emulator) -> Router<Emulator> {
             post(h::hunting_run),
         )
         .route("/$batch", post(super::batch::batch_post))
+        .route(
+            "/security/identities/identityAccounts",
+            get(identity::accounts::identity_accounts_list),
+        )
+        .route(
+            "/security/identities/identityAccounts/{id}",
+            get(identity::accounts::identity_account_get),
+        )
+        .route(
+            "/security/identities/identityAccounts/{id}/invokeAction",
+            post(identity::accounts::identity_account_invoke),
+        )
+        .route(
+            "/security/identities/identityAccounts/{id}/microsoft.graph.security.invokeAction",
+            post(identity::accounts::identity_account_invoke),
+        )
+        .route(
+            "/users/{id}/revokeSignInSessions",
+            post(identity::entra::user_revoke_sessions),
+        )
+        .route(
+            "/identityProtection/riskyUsers/confirmCompromised",
+            post(identity::entra::risky_users_confirm),
+        )
+        .route(
+            "/security/collaboration/analyzedEmails/remediate",
+            post(identity::remediate::analyzed_emails_remediate),
+        )
+        .route(
+            "/security/collaboration/analyzedEmails/microsoft.graph.security.remediate",
+            post(identity::remediate::analyzed_emails_remediate),
+        )
         .route_layer(middleware::from_fn(evolvable_members))
         .route_layer(middleware::from_fn_with_state(emu.clone(), require_token))
 }
 
-/// Whether the request asks for evolvable enum members (`Prefer: include-unknown-enum-members`).
-fn wants_evolvable_members(headers: &HeaderMap) -> bool {
+/// Whether the request asks for evolvable enum members (`Prefer: include-unknown-enum-members`);
+/// also what lets a request body use them (`moveToQuarantine`, [`super::identity::remediate`]).
+pub(crate) fn wants_evolvable_members(headers: &HeaderMap) -> bool {
     headers
         .get_all("prefer")
         .iter()
@@ -166,7 +202,7 @@ pub fn route_name(path: &str) -> Option<&'static str> {
         "/security/incidents/{id}" => "incident",
         "/security/runHuntingQuery" | "/security/microsoft.graph.security.runHuntingQuery" => "hunting",
         "/$batch" => "batch",
-        _ => return None,
+        other => return identity::route_name(other),
     })
 }
 

@@ -10,6 +10,7 @@ mod defender;
 mod defender_actions;
 mod defender_indicators;
 mod faults;
+mod identity;
 mod items;
 mod odata;
 mod oneshot;
