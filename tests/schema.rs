@@ -58,6 +58,7 @@ fn golden_invalid_playbooks_are_judged_as_expected() {
         "hunting-warnings.yaml",
         "invalid-filter.yaml",
         "path-escape.yaml",
+        "response-actions.yaml",
         "rhai-syntax.yaml",
         "six-field-cron.yaml",
         "template-error.yaml",

@@ -152,7 +152,8 @@ pub(crate) fn cancel_of_entry(
 impl Store {
     /// Approvals with their entries, newest first: the waiting ones, or all of them.
     pub fn approvals(&self, waiting_only: bool) -> Result<Vec<(ApprovalRecord, LedgerEntry)>, StateError> {
-        let sql = format!("SELECT {COLUMNS} FROM approvals WHERE (?1 = 0 OR state = 'waiting') ORDER BY created DESC, id");
+        let sql =
+            format!("SELECT {COLUMNS} FROM approvals WHERE (?1 = 0 OR state = 'waiting') ORDER BY created DESC, id");
         self.approvals_where(&sql, [i64::from(waiting_only)], "reading approvals")
     }
 
