@@ -562,3 +562,203 @@ async fn every_device_action_is_requested_once() {
     ok(&run_once(dir.path()).await);
     assert_eq!(defender(&running).await["machineActions"].as_array().unwrap().len(), 7);
 }
+
+/// A bundled user (identity, SID, UPN, Entra object id) and a delivered message.
+const JOHN_SID: &str = "S-1-5-21-1004336348-1177238915-682003330-1106";
+const JOHN_UPN: &str = "john.doe@contoso.com";
+const MESSAGE: (&str, &str) = ("0188e0ae-42e1-49da-9baa-a92fd0a8df41", "isabella.hendriks@contoso.com");
+
+/// A playbook on the LSASS alert with one action (`action`, indented as an entry).
+fn lsass_playbook(name: &str, action: &str) -> String {
+    format!(
+        "name: {name}\nschedule: \"*/5 * * * *\"\ntrigger:\n  alerts:\n    filter: \"status eq 'new' and severity eq 'high'\"\n    since: 1h\ncondition: '(alert.title ?? \"\").contains(\"LSASS\")'\nactions:\n{action}"
+    )
+}
+
+async fn identity(running: &Running) -> Value {
+    reqwest::get(format!("{}/_emulator/identity", running.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn john(running: &Running) -> Value {
+    identity(running).await["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["onPremisesSecurityIdentifier"] == JOHN_SID)
+        .cloned()
+        .unwrap()
+}
+
+/// Disable happens once (repeated runs; a second playbook finds it disabled and sends
+/// nothing), even under throttling; sessions are revoked once per run's item; a password reset
+/// whose answer was lost is not sent again; a protected account is refused; the reader's 403
+/// names the permission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_actions_happen_once_and_unknowable_ones_are_never_resent() {
+    let running = emulator().await;
+    let action =
+        |verb: &str, account: &str| format!("  - account_action: {{ action: {verb}, account: \"{account}\" }}\n");
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "identities=429@0:0.4;identity_action=429@0:0.4;revoke_sessions=503@0:0.3" }),
+    )
+    .await;
+    let dir = tenant(
+        "response-accounts",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[
+            ("disable", lsass_playbook("disable", &action("disable", JOHN_SID))),
+            ("revoke", lsass_playbook("revoke", &action("revoke_sessions", JOHN_UPN))),
+        ],
+    );
+    ok(&run_once(dir.path()).await);
+    ok(&run_once(dir.path()).await);
+    let j = john(&running).await;
+    assert_eq!(j["isEnabled"], false);
+    assert_eq!(j["sessionsRevoked"], 1, "{j}");
+    std::fs::write(
+        dir.path().join("playbooks/again.yaml"),
+        lsass_playbook("again", &action("disable", JOHN_SID)),
+    )
+    .unwrap();
+    ok(&run_once(dir.path()).await);
+    let again = ledger(dir.path()).into_iter().find(|e| e.playbook == "again").unwrap();
+    assert_eq!(again.result.unwrap()["accounts"][0]["note"], "already disabled");
+
+    // The answer of a forced password reset is lost: failed as unknown, never sent again.
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "identity_action=cut:1" }),
+    )
+    .await;
+    std::fs::write(
+        dir.path().join("playbooks/reset.yaml"),
+        lsass_playbook("reset", &action("force_password_reset", JOHN_SID)),
+    )
+    .unwrap();
+    assert_eq!(run_once(dir.path()).await.status.code(), Some(2));
+    emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
+    ok(&run_once(dir.path()).await);
+    assert_eq!(john(&running).await["passwordResets"], 1);
+    let reset = ledger(dir.path()).into_iter().find(|e| e.playbook == "reset").unwrap();
+    assert_eq!(reset.state, ActionState::Failed);
+    assert!(
+        reset.error.as_deref().unwrap().contains("outcome unknown"),
+        "{:?}",
+        reset.error
+    );
+
+    let protected = tenant(
+        "response-accounts-protected",
+        &running,
+        LOCAL_CLIENT,
+        "protected: { accounts: [John.Doe@contoso.com] }\n",
+        &[("revoke", lsass_playbook("revoke", &action("revoke_sessions", JOHN_UPN)))],
+    );
+    ok(&run_once(protected.path()).await);
+    assert_eq!(ledger(protected.path())[0].state, ActionState::Refused);
+    assert_eq!(john(&running).await["sessionsRevoked"], 1);
+
+    let reader = tenant(
+        "response-accounts-reader",
+        &running,
+        READER,
+        "",
+        &[("enable", lsass_playbook("enable", &action("enable", JOHN_SID)))],
+    );
+    assert_eq!(run_once(reader.path()).await.status.code(), Some(2));
+    let entry = ledger(reader.path()).pop().unwrap();
+    assert_eq!(entry.state, ActionState::Failed);
+    assert!(
+        entry
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("SecurityIdentitiesActions.ReadWrite.All"),
+        "{:?}",
+        entry.error
+    );
+    assert_eq!(john(&running).await["isEnabled"], false);
+}
+
+/// A message is remediated once with its tracking link recorded; a request of unknown outcome
+/// is reported and not sent again; the reader's 403 names the permission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_remediation_is_sent_once() {
+    let running = emulator().await;
+    let action = format!(
+        "  - remediate_email: {{ action: soft_delete, network_message_id: \"{}\", recipient: \"{}\", description: \"phish in {{{{ alert.id }}}}\" }}\n",
+        MESSAGE.0, MESSAGE.1
+    );
+    let dir = tenant(
+        "response-mail",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("purge", lsass_playbook("purge", &action))],
+    );
+    ok(&run_once(dir.path()).await);
+    ok(&run_once(dir.path()).await);
+    let remediations = identity(&running).await["remediations"].as_array().unwrap().clone();
+    assert_eq!(remediations.len(), 1, "{remediations:?}");
+    assert_eq!(remediations[0]["action"], "softDelete");
+    assert_eq!(remediations[0]["messages"][0]["status"], "success");
+    let entry = ledger(dir.path()).pop().unwrap();
+    let tracking = entry.result.unwrap()["tracking"].as_str().unwrap().to_owned();
+    assert!(tracking.contains("action-center"), "{tracking}");
+
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "remediate=drop:1" }),
+    )
+    .await;
+    // The connection drops after the request went out: whether it was carried out is unknown.
+    std::fs::write(
+        dir.path().join("playbooks/again.yaml"),
+        lsass_playbook("again", &action),
+    )
+    .unwrap();
+    assert_eq!(run_once(dir.path()).await.status.code(), Some(2));
+    emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
+    ok(&run_once(dir.path()).await);
+    assert_eq!(
+        identity(&running).await["remediations"].as_array().unwrap().len(),
+        1,
+        "not sent again"
+    );
+    let again = ledger(dir.path()).into_iter().find(|e| e.playbook == "again").unwrap();
+    assert!(
+        again.error.as_deref().unwrap().contains("outcome unknown"),
+        "{:?}",
+        again.error
+    );
+
+    let reader = tenant(
+        "response-mail-reader",
+        &running,
+        READER,
+        "",
+        &[("purge", lsass_playbook("purge", &action))],
+    );
+    assert_eq!(run_once(reader.path()).await.status.code(), Some(2));
+    let entry = ledger(reader.path()).pop().unwrap();
+    assert!(
+        entry
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("SecurityAnalyzedMessage.ReadWrite.All"),
+        "{:?}",
+        entry.error
+    );
+}
