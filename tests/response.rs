@@ -762,3 +762,73 @@ async fn an_email_remediation_is_sent_once() {
         entry.error
     );
 }
+
+/// SIGKILL while an email remediation is being sent: no API tells whether it happened, so the
+/// resumed action is recorded as of unknown outcome and not sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remediation_the_engine_was_sending_when_killed_is_reported_not_resent() {
+    let running = emulator().await;
+    let action = format!(
+        "  - remediate_email: {{ action: move_to_junk, network_message_id: \"{}\", recipient: \"{}\", description: d }}\n",
+        MESSAGE.0, MESSAGE.1
+    );
+    let dir = tenant(
+        "response-mail-kill",
+        &running,
+        LOCAL_CLIENT,
+        "",
+        &[("purge", lsass_playbook("purge", &action))],
+    );
+    emulator_post(
+        &running.base_url,
+        "/_emulator/faults",
+        json!({ "clear": true, "spec": "remediate=latency:5000" }),
+    )
+    .await;
+    let secret = std::fs::read_to_string(dir.path().join(".secret")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_graphsoar"))
+        .args(["run", "--once"])
+        .current_dir(dir.path())
+        .env("GRAPHSOAR_CLIENT_SECRET", secret)
+        .env_remove("GRAPHSOAR_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let sending = dir.path().join("state.db").exists()
+            && ledger(dir.path())
+                .iter()
+                .any(|e| e.result.as_ref().is_some_and(|r| r.get("sending").is_some()));
+        if sending {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the engine never sent");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    emulator_post(&running.base_url, "/_emulator/faults", json!({ "clear": true })).await;
+    assert_eq!(
+        run_once(dir.path()).await.status.code(),
+        Some(2),
+        "reported as a failure"
+    );
+    let entry = ledger(dir.path()).pop().unwrap();
+    assert_eq!(entry.state, ActionState::Failed);
+    assert!(
+        entry
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("engine stopped while this was being sent"),
+        "{:?}",
+        entry.error
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        identity(&running).await["remediations"].as_array().unwrap().len() <= 1,
+        "never sent twice"
+    );
+}

@@ -41,6 +41,13 @@ impl AccountVerb {
         }
     }
 
+    /// Whether its outcome can be read back or repeating it is harmless: all but the forced
+    /// password reset (disable and enable read `isEnabled` first; revoking sessions and confirming
+    /// compromise set the same state again).
+    pub fn is_checkable(self) -> bool {
+        self != AccountVerb::ForcePasswordReset
+    }
+
     /// Which identifier of an account it needs.
     pub fn needs(self) -> &'static str {
         match self {
@@ -234,7 +241,7 @@ async fn invoke(client: &Client, verb: AccountVerb, account: &AccountRef) -> Res
         identity_provider: "activeDirectory".to_owned(),
     };
     // Disable and enable can be settled by reading `isEnabled` again: safe to retry.
-    let repeatable = verb != AccountVerb::ForcePasswordReset;
+    let repeatable = verb.is_checkable();
     client
         .invoke_identity_action(&identity.id, &request)
         .await

@@ -46,6 +46,7 @@ impl Engine {
             let outcomes = self
                 .execute_phase(
                     playbook,
+                    store,
                     &phase,
                     resumed || phase.iter().any(|e| e.attempts > 0),
                     fetch_start,
@@ -126,6 +127,7 @@ impl Engine {
     async fn execute_phase(
         &self,
         playbook: &Playbook,
+        store: &Store,
         phase: &[&LedgerEntry],
         resumed: bool,
         fetch_start: DateTime<Utc>,
@@ -160,11 +162,20 @@ impl Engine {
                 Params::SubmitIndicator(p) => {
                     outcomes.push((e.id, action::indicator::execute(&self.defender, p).await))
                 }
-                Params::AccountAction(p) => outcomes.push((
-                    e.id,
-                    action::account::execute(&self.client, p, &self.settings.protected).await,
-                )),
-                Params::RemediateEmail(p) => outcomes.push((e.id, action::remediate::execute(&self.client, p).await)),
+                Params::AccountAction(p) => {
+                    let outcome = match self.unrepeatable(store, e, p.action.is_checkable()) {
+                        Some(uncertain) => uncertain,
+                        None => action::account::execute(&self.client, p, &self.settings.protected).await,
+                    };
+                    outcomes.push((e.id, outcome));
+                }
+                Params::RemediateEmail(p) => {
+                    let outcome = match self.unrepeatable(store, e, false) {
+                        Some(uncertain) => uncertain,
+                        None => action::remediate::execute(&self.client, p).await,
+                    };
+                    outcomes.push((e.id, outcome));
+                }
                 other => {
                     let outcome = match (other.kind().machine_action(), other.device()) {
                         (Some(kind), Some(p)) => {
@@ -192,6 +203,31 @@ impl Engine {
             outcomes.extend(self.execute_updates(incident_updates, fetch_start).await);
         }
         outcomes
+    }
+
+    /// For an action no API can tell the outcome of (`checkable` false): when an earlier attempt
+    /// was being sent as the engine stopped (its `sending` mark is in the ledger), the outcome
+    /// is unknown, and the action fails without being sent again. Otherwise it marks the entry
+    /// as being sent, in its own transaction, before the request goes out; `None`: send it.
+    fn unrepeatable(&self, store: &Store, entry: &LedgerEntry, checkable: bool) -> Option<Outcome> {
+        if checkable {
+            return None;
+        }
+        if entry.result.as_ref().is_some_and(|r| r.get("sending").is_some()) {
+            return Some(Outcome::failed(
+                "outcome unknown: the engine stopped while this was being sent, and no API tells whether it \
+                 happened; graphsoar does not send it again: check it, and act by hand if needed",
+                false,
+            ));
+        }
+        let mark = serde_json::json!({ "sending": crate::time::format_rfc3339(&self.clock.now()) });
+        match store.set_result(entry.id, &mark, self.clock.now()) {
+            Ok(()) => None,
+            Err(e) => Some(Outcome::failed(
+                format!("cannot record that it is being sent: {e}"),
+                true,
+            )),
+        }
     }
 
     /// Updates of one collection: the guard's re-read, then the writes.

@@ -101,8 +101,11 @@ impl Transition<'_> {
                 } else {
                     ActionState::Pending
                 };
+                // A `sending` mark is the attempt's: the failure settled it.
                 tx.prepare_cached(
-                    "UPDATE ledger SET state = ?2, attempts = ?3, error = ?4, updated = ?5 WHERE id = ?1",
+                    "UPDATE ledger SET state = ?2, attempts = ?3, error = ?4, updated = ?5,
+                            result = CASE WHEN json_extract(result, '$.sending') IS NOT NULL THEN NULL ELSE result END
+                     WHERE id = ?1",
                 )?
                 .execute(params![id, state, attempts, error, Ts(now)])?;
                 if !give_up {
