@@ -40,8 +40,9 @@ pub struct RunReport {
     pub duration: Duration,
     /// Why the run failed, if it did.
     pub error: Option<RunError>,
-    /// What a dry run would do.
+    /// What a dry run would do, each with how it would start (refused, awaiting approval).
     pub plan: Vec<PlannedAction>,
+    pub plan_holds: Vec<Hold>,
     /// A hunting result hit Graph's 100,000-row cap.
     pub truncated: bool,
     /// The first few action failures, for the summary.
@@ -248,6 +249,7 @@ impl Engine {
             return Ok(());
         }
         if self.dry_run {
+            report.plan_holds = holds(playbook, &planned, &self.settings.protected, started);
             report.plan = planned;
             return Ok(());
         }

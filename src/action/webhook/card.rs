@@ -322,6 +322,36 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn an_approval_request_says_what_and_how_in_every_format() {
+        let request = crate::action::ApprovalRequest {
+            id: "ap-0123456789".into(),
+            playbook: "isolate".into(),
+            action: crate::action::ActionKind::IsolateDevice,
+            item_id: "alert-1".into(),
+            params: json!({ "devices": ["<!channel> d1"] }),
+            expires: "2030-01-01T04:00:00Z".into(),
+            links: None,
+        };
+        let body = approval_body(WebhookFormat::Json, &request);
+        assert_eq!(body["approval"], "ap-0123456789");
+        assert_eq!(body["params"]["devices"][0], "<!channel> d1");
+        assert!(
+            body["decide"]
+                .as_str()
+                .unwrap()
+                .contains("graphsoar approve ap-0123456789")
+        );
+        for format in [WebhookFormat::Teams, WebhookFormat::Slack] {
+            let text = approval_body(format, &request).to_string();
+            assert!(
+                text.contains("ap-0123456789") && text.contains("isolate_device"),
+                "{text}"
+            );
+            assert!(!text.contains("<!channel>"), "mentions are neutralised: {text}");
+        }
+    }
+
+    #[test]
     fn clean_folds_lines_and_caps() {
         assert_eq!(clean("  a\n\tb\r\n  c ", 100), "a b c");
         assert_eq!(clean("abcdef", 4), "abc…");

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::engine::runner::RunReport;
+use crate::state::Hold;
 
 /// The `--once` summary table (and, for dry runs, the plan).
 pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
@@ -17,10 +18,19 @@ pub fn summary(reports: &[RunReport], dry_run: bool) -> String {
                 r.matched,
                 r.plan.len()
             );
-            for p in &r.plan {
+            for (i, p) in r.plan.iter().enumerate() {
+                let hold = match r.plan_holds.get(i) {
+                    Some(Hold::Refused(reason)) => format!(" (refused: {reason})"),
+                    Some(Hold::Skipped(reason)) => format!(" (skipped: {reason})"),
+                    Some(Hold::Approval { expires }) => {
+                        format!(" (after approval, until {})", expires.format("%Y-%m-%d %H:%M:%SZ"))
+                    }
+                    Some(Hold::AfterApproval) => " (after the approval of an earlier action)".to_owned(),
+                    Some(Hold::None) | None => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "  {} {} {}: {}",
+                    "  {} {} {}{hold}: {}",
                     p.kind(),
                     p.item_kind,
                     p.item_id,
