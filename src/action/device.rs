@@ -226,6 +226,24 @@ pub async fn execute(
             .await
         {
             Ok(action) => results.push(result.with_action(&action, None)),
+            // Someone asked between the read and the request (§8): theirs does it.
+            Err(crate::graph::Error::Api(e)) if e.code == "ActiveRequestAlreadyExists" => {
+                let open = defender.machine_actions(&machine.id).await.ok().and_then(|actions| {
+                    actions
+                        .into_iter()
+                        .find(|a| a.action_type == kind && a.status.is_open())
+                });
+                match open {
+                    Some(action) => {
+                        let note = format!(
+                            "already {}: machine action {} of the same type",
+                            action.status, action.id
+                        );
+                        results.push(result.with_action(&action, Some(note)));
+                    }
+                    None => return Outcome::failed(format!("{kind} on {device}: {e}"), true),
+                }
+            }
             Err(e) => return failed(&format!("{kind} on {device}"), &e),
         }
     }

@@ -375,23 +375,19 @@ fn holds(playbook: &Playbook, planned: &[PlannedAction], protected: &Protected, 
         .iter()
         .map(|p| {
             let key = (p.item_kind, p.item_id.as_str());
-            match held.get(&key) {
-                Some(Hold::Refused(reason)) => {
-                    return Hold::Skipped(format!("an earlier action was refused: {reason}"));
-                }
-                Some(_) => return Hold::AfterApproval,
-                None => {}
+            let earlier = held.get(&key);
+            if let Some(Hold::Refused(reason)) = earlier {
+                return Hold::Skipped(format!("an earlier action was refused: {reason}"));
             }
             let refused = protected_target(&p.params, protected);
-            let hold = match (
-                refused,
-                playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref()),
-            ) {
-                (Some(reason), _) => Hold::Refused(reason),
-                (None, Some(approval)) => Hold::Approval {
+            let approval = playbook.controls.get(p.action_index).and_then(|c| c.approval.as_ref());
+            let hold = match (refused, approval, earlier) {
+                (Some(reason), _, _) => Hold::Refused(reason),
+                (None, Some(approval), _) => Hold::Approval {
                     expires: now + approval.timeout.to_chrono(),
                 },
-                (None, None) => Hold::None,
+                (None, None, Some(_)) => Hold::AfterApproval,
+                (None, None, None) => Hold::None,
             };
             if hold != Hold::None {
                 held.insert(key, hold.clone());

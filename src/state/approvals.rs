@@ -107,30 +107,47 @@ fn close(
     Ok(())
 }
 
-/// After an approval: the item's later actions that waited only for it become pending, up to
-/// the next one that has an approval of its own.
-fn release_later(tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>) -> rusqlite::Result<()> {
-    let later: Vec<(i64, bool)> = tx
-        .prepare_cached(
-            "SELECT l.id, EXISTS (SELECT 1 FROM approvals a WHERE a.ledger_id = l.id AND a.state = 'waiting')
-               FROM ledger l
-              WHERE l.run_id = ?1 AND l.item_kind = ?2 AND l.item_id = ?3 AND l.action_index > ?4
-                AND l.state = 'awaiting_approval'
-              ORDER BY l.action_index",
-        )?
+/// The item's actions that wait for an approval, after (`later`) or before `current`, in
+/// order, each with whether its own approval still waits.
+fn waiting_of_item(tx: &Transaction<'_>, current: &LedgerEntry, later: bool) -> rusqlite::Result<Vec<(i64, bool)>> {
+    let sql = format!(
+        "SELECT l.id, EXISTS (SELECT 1 FROM approvals a WHERE a.ledger_id = l.id AND a.state = 'waiting')
+           FROM ledger l
+          WHERE l.run_id = ?1 AND l.item_kind = ?2 AND l.item_id = ?3 AND l.action_index {} ?4
+            AND l.state = 'awaiting_approval'
+          ORDER BY l.action_index",
+        if later { ">" } else { "<" }
+    );
+    tx.prepare_cached(&sql)?
         .query_map(
             params![current.run_id, current.item_kind, current.item_id, current.action_index],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut release =
-        tx.prepare_cached("UPDATE ledger SET state = 'pending', reason = ?2, updated = ?3 WHERE id = ?1")?;
+        .collect()
+}
+
+/// After an approval: the entry and the item's later actions that waited only for it (or were
+/// approved already) become pending, up to the next one whose own approval still waits. While
+/// an earlier action of the item still waits, nothing is released yet: actions run in order.
+fn release(tx: &Transaction<'_>, current: &LedgerEntry, now: DateTime<Utc>) -> rusqlite::Result<()> {
+    if !waiting_of_item(tx, current, false)?.is_empty() {
+        return Ok(());
+    }
+    tx.prepare_cached("UPDATE ledger SET state = 'pending', updated = ?2 WHERE id = ?1")?
+        .execute(params![current.id, Ts(now)])?;
+    // A later action approved already keeps its "approved by" reason; one that only waited says
+    // what released it.
+    let mut later = tx.prepare_cached(
+        "UPDATE ledger SET state = 'pending', updated = ?3,
+                reason = CASE WHEN reason LIKE 'approved by %' THEN reason ELSE ?2 END
+          WHERE id = ?1",
+    )?;
     let why = format!("released by the approval of entry {}", current.id);
-    for (id, own_approval) in later {
-        if own_approval {
+    for (id, own_approval_waits) in waiting_of_item(tx, current, true)? {
+        if own_approval_waits {
             break;
         }
-        release.execute(params![id, why, Ts(now)])?;
+        later.execute(params![id, why, Ts(now)])?;
     }
     Ok(())
 }
@@ -221,13 +238,10 @@ impl Store {
             .execute(params![id, state, by, Ts(now), reason])?;
             match decision {
                 Decision::Approve { by } => {
-                    tx.prepare_cached(
-                        "UPDATE ledger SET state = 'pending', reason = ?2, updated = ?3
-                         WHERE id = ?1 AND state = 'awaiting_approval'",
-                    )?
-                    .execute(params![current.ledger_id, format!("approved by {by}"), Ts(now)])?;
+                    tx.prepare_cached("UPDATE ledger SET reason = ?2, updated = ?3 WHERE id = ?1")?
+                        .execute(params![current.ledger_id, format!("approved by {by}"), Ts(now)])?;
                     if let Some(e) = entry(&tx, current.ledger_id)? {
-                        release_later(&tx, &e, now)?;
+                        release(&tx, &e, now)?;
                     }
                 }
                 Decision::Deny { by, reason } => {
@@ -434,6 +448,32 @@ mod tests {
             store.decide("ap-0000000000", &approve, at(9, 0)),
             Err(StateError::UnknownApproval { .. })
         ));
+    }
+
+    #[test]
+    fn a_later_action_approved_first_waits_for_the_earlier_ones_approval() {
+        let (_dir, store) = store();
+        let (ids, approvals) = plan_with_approvals(&store);
+        let id_of = |ledger: i64| approvals.iter().find(|a| a.ledger_id == ledger).unwrap().id.clone();
+        let approve = Decision::Approve { by: "alice".into() };
+        store.decide(&id_of(ids[2]), &approve, at(9, 0)).unwrap();
+        assert_eq!(
+            state(&store, ids[2]),
+            ActionState::AwaitingApproval,
+            "actions run in order"
+        );
+        store.decide(&id_of(ids[0]), &approve, at(9, 1)).unwrap();
+        for id in &ids {
+            assert_eq!(state(&store, *id), ActionState::Pending, "entry {id}");
+        }
+        assert_eq!(
+            store.entry(ids[1]).unwrap().reason.unwrap(),
+            format!("released by the approval of entry {}", ids[0])
+        );
+        assert_eq!(
+            store.entry(ids[2]).unwrap().reason.as_deref(),
+            Some("approved by alice")
+        );
     }
 
     #[test]

@@ -78,8 +78,13 @@ impl Transition<'_> {
                 Ok(Vec::new())
             }
             Transition::Refused { reason } => {
-                tx.prepare_cached("UPDATE ledger SET state = 'refused', reason = ?2, updated = ?3 WHERE id = ?1")?
-                    .execute(params![id, reason, Ts(now)])?;
+                // Refused before anything was sent: a `sending` mark goes with it.
+                tx.prepare_cached(
+                    "UPDATE ledger SET state = 'refused', reason = ?2, updated = ?3,
+                            result = CASE WHEN json_extract(result, '$.sending') IS NOT NULL THEN NULL ELSE result END
+                     WHERE id = ?1",
+                )?
+                .execute(params![id, reason, Ts(now)])?;
                 let later = format!("an earlier action was refused: {reason}");
                 follow(tx, current, ActionState::Skipped, &later, now)
             }
