@@ -33,10 +33,10 @@ impl Engine {
         if let Err(e) = store.expire_approvals(now) {
             tracing::error!(playbook = %playbook.name, error = %e, "Cannot expire approvals.");
         }
-        match store.cancel_stale_approvals(&playbook.name, hash, now) {
+        match store.cancel_stale(&playbook.name, hash, now) {
             Ok(0) => {}
             Ok(n) => {
-                tracing::warn!(playbook = %playbook.name, cancelled = n, "Approvals cancelled: the playbook changed since they were asked for.");
+                tracing::warn!(playbook = %playbook.name, cancelled = n, "Approvals and approved actions cancelled: the playbook changed since they were planned.");
             }
             Err(e) => tracing::error!(playbook = %playbook.name, error = %e, "Cannot cancel stale approvals."),
         }

@@ -300,8 +300,9 @@ impl Store {
         Ok(due)
     }
 
-    /// Cancels the waiting approvals of `playbook` planned by another version of it (edited).
-    pub fn cancel_stale_approvals(&self, playbook: &str, hash: &str, now: DateTime<Utc>) -> Result<usize, StateError> {
+    /// Cancels the waiting approvals of `playbook` planned by another version of it (edited), and
+    /// that version's pending actions (approved since the edit), which no run will execute.
+    pub fn cancel_stale(&self, playbook: &str, hash: &str, now: DateTime<Utc>) -> Result<usize, StateError> {
         let mut conn = self.conn();
         let mut apply = || -> rusqlite::Result<usize> {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -323,8 +324,17 @@ impl Store {
                     now,
                 )?;
             }
+            // Actions approved after their playbook was edited are pending under the old version
+            // (with the ones they released): they do not run either, as DESIGN says of an edited
+            // playbook's pending actions (one version runs at a time, so any other is older).
+            let approved = tx
+                .prepare_cached(
+                    "UPDATE ledger SET state = 'cancelled', reason = ?3, updated = ?4
+                      WHERE playbook = ?1 AND playbook_hash != ?2 AND state = 'pending'",
+                )?
+                .execute(params![playbook, hash, super::REASON_PLAYBOOK_CHANGED, Ts(now)])?;
             tx.commit()?;
-            Ok(stale.len())
+            Ok(stale.len() + approved)
         };
         apply().map_err(self.sql("cancelling approvals of an edited playbook"))
     }
@@ -522,12 +532,16 @@ mod tests {
         assert_eq!(store.unnotified_approvals("p").unwrap().len(), 2);
         store.mark_notified(&approvals[0].id).unwrap();
         assert_eq!(store.unnotified_approvals("p").unwrap().len(), 1);
-        assert_eq!(
-            store.cancel_stale_approvals("p", "ph", at(9, 0)).unwrap(),
-            0,
-            "same version"
-        );
-        assert_eq!(store.cancel_stale_approvals("p", "edited", at(9, 0)).unwrap(), 2);
+        assert_eq!(store.cancel_stale("p", "ph", at(9, 0)).unwrap(), 0, "same version");
+        // Approved, then the playbook is edited before it ran: it does not run either.
+        let first = approvals.iter().find(|a| a.ledger_id == ids[0]).unwrap();
+        store
+            .decide(&first.id, &Decision::Approve { by: "alice".into() }, at(9, 0))
+            .unwrap();
+        assert_eq!(state(&store, ids[0]), ActionState::Pending);
+        // ids[2]'s waiting approval, and ids[0] and ids[1] (approved and released: pending).
+        assert_eq!(store.cancel_stale("p", "edited", at(9, 0)).unwrap(), 3);
+        assert_eq!(state(&store, ids[1]), ActionState::Cancelled);
         assert_eq!(state(&store, ids[0]), ActionState::Cancelled);
         assert_eq!(
             store.entry(ids[0]).unwrap().reason.as_deref(),
