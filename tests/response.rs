@@ -72,6 +72,20 @@ async fn run_once(dir: &Path) -> Output {
     graphsoar(dir, &["run", "--once"]).await
 }
 
+/// `graphsoar run --once` in the background, to be killed.
+fn spawn_run_once(dir: &Path) -> std::process::Child {
+    let secret = std::fs::read_to_string(dir.join(".secret")).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_graphsoar"))
+        .args(["run", "--once"])
+        .current_dir(dir)
+        .env("GRAPHSOAR_CLIENT_SECRET", secret)
+        .env_remove("GRAPHSOAR_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn ledger(dir: &Path) -> Vec<LedgerEntry> {
     let store = Store::open_read_only(&dir.join("state.db")).unwrap();
     store.ledger_for(&HistoryFilter::default()).unwrap()
@@ -469,16 +483,7 @@ async fn a_killed_engine_neither_loses_nor_repeats_a_device_action() {
         json!({ "clear": true, "spec": "machineactions=latency:3000" }),
     )
     .await;
-    let secret = std::fs::read_to_string(dir.path().join(".secret")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graphsoar"))
-        .args(["run", "--once"])
-        .current_dir(dir.path())
-        .env("GRAPHSOAR_CLIENT_SECRET", secret)
-        .env_remove("GRAPHSOAR_CONFIG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run_once(dir.path());
     let start = std::time::Instant::now();
     while defender(&running).await["machineActions"]
         .as_array()
@@ -785,16 +790,7 @@ async fn a_remediation_the_engine_was_sending_when_killed_is_reported_not_resent
         json!({ "clear": true, "spec": "remediate=latency:5000" }),
     )
     .await;
-    let secret = std::fs::read_to_string(dir.path().join(".secret")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_graphsoar"))
-        .args(["run", "--once"])
-        .current_dir(dir.path())
-        .env("GRAPHSOAR_CLIENT_SECRET", secret)
-        .env_remove("GRAPHSOAR_CONFIG")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run_once(dir.path());
     let start = std::time::Instant::now();
     loop {
         let sending = dir.path().join("state.db").exists()

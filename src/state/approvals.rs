@@ -326,11 +326,16 @@ impl Store {
             }
             // Actions approved after their playbook was edited are pending under the old version
             // (with the ones they released): they do not run either, as DESIGN says of an edited
-            // playbook's pending actions (one version runs at a time, so any other is older).
+            // playbook's pending actions. (Other pending actions of older versions are the
+            // reconciliation's at start and reload.)
             let approved = tx
                 .prepare_cached(
                     "UPDATE ledger SET state = 'cancelled', reason = ?3, updated = ?4
-                      WHERE playbook = ?1 AND playbook_hash != ?2 AND state = 'pending'",
+                      WHERE playbook = ?1 AND playbook_hash != ?2 AND state = 'pending'
+                        AND EXISTS (SELECT 1 FROM ledger l JOIN approvals a ON a.ledger_id = l.id
+                                     WHERE a.state = 'approved' AND l.run_id = ledger.run_id
+                                       AND l.item_kind = ledger.item_kind AND l.item_id = ledger.item_id
+                                       AND l.action_index <= ledger.action_index)",
                 )?
                 .execute(params![playbook, hash, super::REASON_PLAYBOOK_CHANGED, Ts(now)])?;
             tx.commit()?;

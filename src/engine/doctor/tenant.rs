@@ -41,11 +41,7 @@ pub(super) async fn check_token(tenant: &Tenant, checks: &mut Vec<Check>) -> Opt
                     "{} signed in to {}{expires}; roles (read from the token, not verified): {}",
                     tenant.client_id,
                     tenant.graph_url,
-                    if claims.roles.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        claims.roles.join(", ")
-                    }
+                    roles_text(&claims.roles)
                 ),
             ));
             Some(claims.roles)
@@ -93,11 +89,7 @@ pub(super) async fn check_defender_token(
                 format!(
                     "signed in to the Defender for Endpoint API at {}; roles (read from the token, not verified): {}",
                     defender.base_url(),
-                    if claims.roles.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        claims.roles.join(", ")
-                    }
+                    roles_text(&claims.roles)
                 ),
             ));
             Some(claims.roles)
@@ -106,6 +98,15 @@ pub(super) async fn check_defender_token(
             checks.push(Check::fail(name, why, fix));
             None
         }
+    }
+}
+
+/// A token's roles for the report: listed, or `none`.
+fn roles_text(roles: &[String]) -> String {
+    if roles.is_empty() {
+        "none".to_owned()
+    } else {
+        roles.join(", ")
     }
 }
 
