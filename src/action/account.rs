@@ -132,19 +132,16 @@ pub struct AccountParams {
     pub accounts: Vec<AccountRef>,
 }
 
-/// How a failed call ends: retried when it certainly did not happen or repeating is safe;
-/// otherwise failed for good as an unknown outcome.
+/// How a failed call ends: retried when repeating it is safe, else as
+/// [`Outcome::of_unrepeatable_error`].
 fn failed(what: &str, e: &Error, safe_to_repeat: bool) -> Outcome {
-    let permanent = matches!(e.status(), Some(400..=499)) && e.status() != Some(429);
-    if permanent || e.was_not_processed() || safe_to_repeat {
-        Outcome::failed(format!("{what}: {e}"), e.is_retryable())
+    if safe_to_repeat {
+        Outcome::of_error(what, e)
     } else {
-        Outcome::failed(
-            format!(
-                "{what}: outcome unknown ({e}): graphsoar does not send it again, because no API tells whether it \
-                 happened; check the account, and act by hand if needed"
-            ),
-            false,
+        Outcome::of_unrepeatable_error(
+            what,
+            e,
+            "no API tells whether it happened: check the account, and act by hand if needed",
         )
     }
 }

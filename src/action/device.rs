@@ -172,11 +172,6 @@ fn body(params: &DeviceParams, ledger_id: i64) -> MachineActionRequest {
     }
 }
 
-/// Fails with the Defender error, retryable when it may pass.
-fn failed(what: &str, e: &crate::graph::Error) -> Outcome {
-    Outcome::failed(format!("{what}: {e}"), e.is_retryable())
-}
-
 /// Executes a device action of `kind` as ledger entry `ledger_id`.
 pub async fn execute(
     defender: &Defender,
@@ -195,7 +190,7 @@ pub async fn execute(
                     false,
                 );
             }
-            Err(e) => return failed(&format!("cannot read device {device}"), &e),
+            Err(e) => return Outcome::of_error(&format!("cannot read device {device}"), &e),
         }
     }
     for (device, machine) in &machines {
@@ -214,7 +209,7 @@ pub async fn execute(
     for (device, machine) in &machines {
         let actions = match defender.machine_actions(&machine.id).await {
             Ok(actions) => actions,
-            Err(e) => return failed(&format!("cannot read the machine actions of {device}"), &e),
+            Err(e) => return Outcome::of_error(&format!("cannot read the machine actions of {device}"), &e),
         };
         let result = DeviceResult::of(device, machine);
         if let Some((action, note)) = already(kind, ledger_id, &actions) {
@@ -244,7 +239,7 @@ pub async fn execute(
                     None => return Outcome::failed(format!("{kind} on {device}: {e}"), true),
                 }
             }
-            Err(e) => return failed(&format!("{kind} on {device}"), &e),
+            Err(e) => return Outcome::of_error(&format!("{kind} on {device}"), &e),
         }
     }
     Outcome::Started(json!({ "devices": results }))

@@ -100,12 +100,7 @@ pub fn infer_type(value: &str) -> Option<IndicatorType> {
 pub async fn execute(defender: &Defender, params: &IndicatorParams) -> Outcome {
     let existing = match defender.indicators(&params.value).await {
         Ok(list) => list,
-        Err(e) => {
-            return Outcome::failed(
-                format!("cannot read the indicators of {}: {e}", params.value),
-                e.is_retryable(),
-            );
-        }
+        Err(e) => return Outcome::of_error(&format!("cannot read the indicators of {}", params.value), &e),
     };
     if let Some(same) = existing.iter().find(|i| params.is_same(i)) {
         return Outcome::Started(json!({
@@ -114,7 +109,7 @@ pub async fn execute(defender: &Defender, params: &IndicatorParams) -> Outcome {
     }
     match defender.submit_indicator(&params.indicator()).await {
         Ok(indicator) => Outcome::Started(json!({ "indicator_id": indicator.id })),
-        Err(e) => Outcome::failed(format!("submitting indicator {}: {e}", params.value), e.is_retryable()),
+        Err(e) => Outcome::of_error(&format!("submitting indicator {}", params.value), &e),
     }
 }
 

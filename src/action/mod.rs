@@ -147,6 +147,21 @@ impl Params {
         }
     }
 
+    /// The parameters of a device action of `kind` (the inverse of [`Params::device`]);
+    /// `None` when `kind` is not a device action.
+    pub fn of_device(kind: ActionKind, p: device::DeviceParams) -> Option<Params> {
+        Some(match kind {
+            ActionKind::IsolateDevice => Params::IsolateDevice(p),
+            ActionKind::ReleaseDevice => Params::ReleaseDevice(p),
+            ActionKind::RunAntivirusScan => Params::RunAntivirusScan(p),
+            ActionKind::RestrictAppExecution => Params::RestrictAppExecution(p),
+            ActionKind::UnrestrictAppExecution => Params::UnrestrictAppExecution(p),
+            ActionKind::CollectInvestigationPackage => Params::CollectInvestigationPackage(p),
+            ActionKind::StopAndQuarantineFile => Params::StopAndQuarantineFile(p),
+            _ => return None,
+        })
+    }
+
     /// How many targets a response action acts on (devices; one indicator), for `max_per_run`.
     pub fn response_targets(&self) -> usize {
         match self {
@@ -308,6 +323,27 @@ impl Outcome {
         Outcome::Failed {
             error: error.into(),
             retryable,
+        }
+    }
+
+    /// A failed call (`what` failed with `e`): retried on a later run when it may pass.
+    pub fn of_error(what: &str, e: &crate::graph::Error) -> Outcome {
+        Outcome::failed(format!("{what}: {e}"), e.is_retryable())
+    }
+
+    /// A failed call of an action no API can check afterwards and that is not safe to send
+    /// twice: when the call may have been carried out (anything but a refusal or a request
+    /// certainly not processed), its outcome is unknown, so it fails for good, saying what to
+    /// `check`, instead of being sent again.
+    pub fn of_unrepeatable_error(what: &str, e: &crate::graph::Error, check: &str) -> Outcome {
+        let refused = matches!(e.status(), Some(400..=499)) && e.status() != Some(429);
+        if refused || e.was_not_processed() {
+            Outcome::of_error(what, e)
+        } else {
+            Outcome::failed(
+                format!("{what}: outcome unknown ({e}): graphsoar does not send it again; {check}"),
+                false,
+            )
         }
     }
 }

@@ -74,17 +74,10 @@ pub async fn execute(client: &Client, params: &RemediateParams) -> Outcome {
     };
     match client.remediate_emails(&request).await {
         Ok(tracking) => Outcome::Started(json!({ "messages": params.messages.len(), "tracking": tracking })),
-        Err(e) if e.was_not_processed() || matches!(e.status(), Some(400..=428 | 430..=499)) => Outcome::failed(
-            format!("remediating {} message(s): {e}", params.messages.len()),
-            e.is_retryable(),
-        ),
-        Err(e) => Outcome::failed(
-            format!(
-                "remediating {} message(s): outcome unknown ({e}): graphsoar does not send it again; check the \
-                 Action center (History) of the Defender portal",
-                params.messages.len()
-            ),
-            false,
+        Err(e) => Outcome::of_unrepeatable_error(
+            &format!("remediating {} message(s)", params.messages.len()),
+            &e,
+            "check the Action center (History) of the Defender portal",
         ),
     }
 }

@@ -200,20 +200,21 @@ pub fn plan_item(
     // Every action of an item carries the item's id (a row's: its dedup key), also an update of
     // another item (`params.target`): action k+1 runs only if the item's earlier actions
     // succeeded, and a failure abandons the item's later ones.
-    plan_actions(playbook, &context, &item_id, kind, Some(item))
+    plan_actions(playbook, &context, ctx.now, &item_id, kind, Some(item))
 }
 
 /// Plans the digest for `group: all`: actions run once with `items`.
 pub fn plan_digest(playbook: &Playbook, items: &[Value], ctx: &RunContext) -> Result<Vec<PlannedAction>, PlanError> {
     let mut c = ctx.common(playbook);
     c.insert("items".into(), Value::Array(items.to_vec()));
-    plan_actions(playbook, &Value::Object(c), "digest", ItemKind::Digest, None)
+    plan_actions(playbook, &Value::Object(c), ctx.now, "digest", ItemKind::Digest, None)
 }
 
 /// Every action of `playbook` rendered in `context`, for one item (or the digest).
 fn plan_actions(
     playbook: &Playbook,
     context: &Value,
+    now: DateTime<Utc>,
     item_id: &str,
     item_kind: ItemKind,
     item: Option<&Value>,
@@ -227,17 +228,19 @@ fn plan_actions(
                 action_index: i,
                 item_id: item_id.to_owned(),
                 item_kind,
-                params: render_action(playbook, action, i, context, item)?,
+                params: render_action(playbook, action, i, context, now, item)?,
             })
         })
         .collect()
 }
 
+/// Renders action `i` in `ctx`; `now` is the run's (an indicator's expiry counts from it).
 fn render_action(
     playbook: &Playbook,
     action: &Action,
     i: usize,
     ctx: &Value,
+    now: DateTime<Utc>,
     item: Option<&Value>,
 ) -> Result<Params, PlanError> {
     let path = format!("actions[{i}].{}", action.name());
@@ -247,8 +250,13 @@ fn render_action(
         Action::Email(e) => Params::Email(render_email(e, &path, ctx)?),
         Action::Webhook(w) => Params::Webhook(render_webhook(w, &path, ctx)?),
         Action::Log(l) => Params::Log(render_log(l, &path, ctx)?),
-        Action::Device(kind, d) => device_params(*kind, render_device(d, &path, ctx, item)?),
-        Action::SubmitIndicator(i) => Params::SubmitIndicator(render_indicator(i, &path, ctx, now_of(ctx))?),
+        Action::Device(kind, d) => {
+            Params::of_device(*kind, render_device(d, &path, ctx, item)?).ok_or_else(|| PlanError {
+                field: path.clone(),
+                message: format!("{kind} is not a device action"),
+            })?
+        }
+        Action::SubmitIndicator(i) => Params::SubmitIndicator(render_indicator(i, &path, ctx, now)?),
         Action::AccountAction(a) => Params::AccountAction(render_account(a, &path, ctx, item)?),
         Action::RemediateEmail(r) => Params::RemediateEmail(render_remediate(playbook, r, &path, ctx, item)?),
     })
@@ -309,16 +317,10 @@ fn render_account(
     item: Option<&Value>,
 ) -> Result<AccountParams, PlanError> {
     let accounts: Vec<AccountRef> = match (&a.account, item) {
-        (Some(t), _) => {
-            let mut out: Vec<AccountRef> = Vec::new();
-            for name in render(t, &format!("{path}.account"), ctx)?.split(',') {
-                let account = AccountRef::parse(name);
-                if !account.names().iter().all(|n| n.is_empty()) && !out.contains(&account) {
-                    out.push(account);
-                }
-            }
-            out
-        }
+        (Some(t), _) => render_list(t, &format!("{path}.account"), ctx)?
+            .iter()
+            .map(|name| AccountRef::parse(name))
+            .collect(),
         (None, Some(item)) => alert_accounts(item),
         (None, None) => Vec::new(),
     };
@@ -397,23 +399,16 @@ fn render_remediate(
     })
 }
 
-/// The run's `now`, as the context holds it.
-fn now_of(ctx: &Value) -> Option<DateTime<Utc>> {
-    ctx.get("now").and_then(Value::as_str).and_then(crate::time::parse_utc)
-}
-
-/// The `Params` variant of a device action of `kind`.
-fn device_params(kind: ActionKind, p: DeviceParams) -> Params {
-    match kind {
-        ActionKind::ReleaseDevice => Params::ReleaseDevice(p),
-        ActionKind::RunAntivirusScan => Params::RunAntivirusScan(p),
-        ActionKind::RestrictAppExecution => Params::RestrictAppExecution(p),
-        ActionKind::UnrestrictAppExecution => Params::UnrestrictAppExecution(p),
-        ActionKind::CollectInvestigationPackage => Params::CollectInvestigationPackage(p),
-        ActionKind::StopAndQuarantineFile => Params::StopAndQuarantineFile(p),
-        // Compiled device actions are only of the device kinds.
-        _ => Params::IsolateDevice(p),
+/// The distinct, non-empty, trimmed parts of a comma-separated rendering of `t`.
+fn render_list(t: &crate::template::Template, field: &str, ctx: &Value) -> Result<Vec<String>, PlanError> {
+    let mut out: Vec<String> = Vec::new();
+    for part in render(t, field, ctx)?.split(',') {
+        let part = part.trim();
+        if !part.is_empty() && !out.iter().any(|o| o == part) {
+            out.push(part.to_owned());
+        }
     }
+    Ok(out)
 }
 
 /// The device ids an alert (or an incident's alerts) names: its device evidence's
@@ -433,16 +428,7 @@ pub fn alert_devices(alert: &Value) -> Vec<String> {
 
 fn render_device(d: &DeviceAction, path: &str, ctx: &Value, item: Option<&Value>) -> Result<DeviceParams, PlanError> {
     let devices: Vec<String> = match (&d.device, item) {
-        (Some(t), _) => {
-            let mut out: Vec<String> = Vec::new();
-            for name in render(t, &format!("{path}.device"), ctx)?.split(',') {
-                let name = name.trim();
-                if !name.is_empty() && !out.iter().any(|o| o == name) {
-                    out.push(name.to_owned());
-                }
-            }
-            out
-        }
+        (Some(t), _) => render_list(t, &format!("{path}.device"), ctx)?,
         (None, Some(item)) => alert_devices(item),
         (None, None) => Vec::new(),
     };
@@ -473,7 +459,7 @@ fn render_indicator(
     i: &IndicatorAction,
     path: &str,
     ctx: &Value,
-    now: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 ) -> Result<IndicatorParams, PlanError> {
     let value = render(&i.value, &format!("{path}.value"), ctx)?.trim().to_owned();
     let indicator_type = match i.indicator_type.or_else(|| infer_type(&value)) {
@@ -485,11 +471,10 @@ fn render_indicator(
             });
         }
     };
-    let expiration = match (i.expiration, now) {
-        // Whole seconds: the same rule fired at the same time plans the same indicator.
-        (Some(d), Some(now)) => Some(format_rfc3339(&(now + d.to_chrono()).trunc_subsecs(0))),
-        _ => None,
-    };
+    // Whole seconds: the same rule fired at the same time plans the same indicator.
+    let expiration = i
+        .expiration
+        .map(|d| format_rfc3339(&(now + d.to_chrono()).trunc_subsecs(0)));
     Ok(IndicatorParams {
         value,
         indicator_type,

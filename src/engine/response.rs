@@ -53,6 +53,7 @@ impl Engine {
                 return;
             }
         };
+        let signer = self.settings.approvals.as_ref().map(Signer::from_settings);
         for (approval, entry) in waiting {
             let Some(controls) = playbook
                 .controls
@@ -73,7 +74,6 @@ impl Engine {
             tracing::warn!(playbook = %playbook.name, approval = %approval.id, action = %entry.action, item_id = %entry.item_id, expires = %request.expires, "Action awaits approval: `graphsoar approve {}`.", approval.id);
             let mut told = controls.email.is_empty() && controls.webhooks.is_empty();
             // With links, each recipient gets a message of their own: the links name them.
-            let signer = self.settings.approvals.as_ref().map(Signer::from_settings);
             let messages: Vec<(ApprovalRequest, Vec<String>)> = match &signer {
                 Some(signer) => controls
                     .email
@@ -124,7 +124,7 @@ impl Engine {
     /// Reads the status of the machine actions this playbook's device actions started and that
     /// were not final yet, and records what changed.
     pub(super) async fn follow_machine_actions(&self, playbook: &Playbook, store: &Store) {
-        let open = match store.open_results(&playbook.name) {
+        let open = match store.open_results(&playbook.name, self.clock.now()) {
             Ok(open) => open,
             Err(e) => {
                 tracing::error!(playbook = %playbook.name, error = %e, "Cannot read the machine actions to follow.");

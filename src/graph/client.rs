@@ -861,6 +861,11 @@ fn decode<T: DeserializeOwned>(method: &str, path: &str, bytes: &[u8]) -> Result
     })
 }
 
+/// A request body as JSON (plain structs: serialising cannot fail, but says so if it did).
+pub(crate) fn json_body<B: Serialize + ?Sized>(body: &B) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))
+}
+
 /// Percent-encodes an id for a path segment (ids contain `_`, `-` and digits, but never trust data).
 pub(crate) fn encode(id: &str) -> String {
     url::form_urlencoded::byte_serialize(id.as_bytes())

@@ -7,7 +7,7 @@ use reqwest::Method;
 use url::Url;
 
 use super::Permission;
-use super::client::{Client, ClientOptions, encode};
+use super::client::{Client, ClientOptions, encode, json_body};
 use super::error::{Error, Operation};
 use super::models::defender::{
     DefenderList, Indicator, Machine, MachineAction, MachineActionRequest, MachineActionType,
@@ -74,35 +74,55 @@ impl Defender {
         self.client.access_token().await
     }
 
-    /// `GET /api/machines/{id}`: by device id or computer name (§2.1).
-    pub async fn machine(&self, id_or_name: &str) -> Result<Machine, Error> {
-        let path = format!("machines/{}", encode(id_or_name));
+    /// A GET of `path` with `query`, needing `permission`.
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        permission: Permission,
+    ) -> Result<T, Error> {
+        self.client
+            .request_json(Method::GET, path, query, None, Operation::Needs(permission), true)
+            .await
+    }
+
+    /// A POST of `body` to `path`, needing `permission`; `idempotent`: may be sent again after
+    /// an uncertain outcome.
+    async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        permission: Permission,
+        idempotent: bool,
+    ) -> Result<T, Error> {
+        let body = json_body(body)?;
         self.client
             .request_json(
-                Method::GET,
-                &path,
+                Method::POST,
+                path,
                 &[],
-                None,
-                Operation::Needs(Permission::MachineRead),
-                true,
+                Some(&body),
+                Operation::Needs(permission),
+                idempotent,
             )
             .await
+    }
+
+    /// `GET /api/machines/{id}`: by device id or computer name (§2.1).
+    pub async fn machine(&self, id_or_name: &str) -> Result<Machine, Error> {
+        self.get(
+            &format!("machines/{}", encode(id_or_name)),
+            &[],
+            Permission::MachineRead,
+        )
+        .await
     }
 
     /// The machine actions of a device, newest first (`$filter=machineId eq '…'`).
     pub async fn machine_actions(&self, machine_id: &str) -> Result<Vec<MachineAction>, Error> {
         let filter = format!("machineId eq {}", literal(machine_id));
-        let list: DefenderList<MachineAction> = self
-            .client
-            .request_json(
-                Method::GET,
-                "machineactions",
-                &[("$filter", &filter), ("$top", ACTIONS_PER_DEVICE)],
-                None,
-                Operation::Needs(Permission::MachineRead),
-                true,
-            )
-            .await?;
+        let query = [("$filter", filter.as_str()), ("$top", ACTIONS_PER_DEVICE)];
+        let list: DefenderList<MachineAction> = self.get("machineactions", &query, Permission::MachineRead).await?;
         let mut actions = list.value;
         // RFC 3339 UTC strings of one format sort as their instants.
         actions.sort_by(|a, b| b.creation_date_time_utc.cmp(&a.creation_date_time_utc));
@@ -111,16 +131,7 @@ impl Defender {
 
     /// `GET /api/machineactions/{id}`.
     pub async fn machine_action(&self, id: &str) -> Result<MachineAction, Error> {
-        let path = format!("machineactions/{}", encode(id));
-        self.client
-            .request_json(
-                Method::GET,
-                &path,
-                &[],
-                None,
-                Operation::Needs(Permission::MachineRead),
-                true,
-            )
+        self.get(&format!("machineactions/{}", encode(id)), &[], Permission::MachineRead)
             .await
     }
 
@@ -137,32 +148,14 @@ impl Defender {
             return Err(Error::Config(format!("graphsoar does not request {kind} actions")));
         };
         let path = format!("machines/{}/{segment}", encode(machine_id));
-        let body = serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))?;
-        self.client
-            .request_json(
-                Method::POST,
-                &path,
-                &[],
-                Some(&body),
-                Operation::Needs(action_permission(kind)),
-                false,
-            )
-            .await
+        self.post(&path, body, action_permission(kind), false).await
     }
 
     /// The active indicators whose value is `value` (`$filter=indicatorValue eq '…'`).
     pub async fn indicators(&self, value: &str) -> Result<Vec<Indicator>, Error> {
         let filter = format!("indicatorValue eq {}", literal(value));
         let list: DefenderList<Indicator> = self
-            .client
-            .request_json(
-                Method::GET,
-                "indicators",
-                &[("$filter", &filter)],
-                None,
-                Operation::Needs(Permission::TiReadWrite),
-                true,
-            )
+            .get("indicators", &[("$filter", filter.as_str())], Permission::TiReadWrite)
             .await?;
         Ok(list.value)
     }
@@ -170,17 +163,7 @@ impl Defender {
     /// `POST /api/indicators`: submit or update (§4.1, §8: an indicator of the same value, type
     /// and action is updated, so sending it again is safe).
     pub async fn submit_indicator(&self, indicator: &Indicator) -> Result<Indicator, Error> {
-        let body = serde_json::to_vec(indicator).map_err(|e| Error::Config(e.to_string()))?;
-        self.client
-            .request_json(
-                Method::POST,
-                "indicators",
-                &[],
-                Some(&body),
-                Operation::Needs(Permission::TiReadWrite),
-                true,
-            )
-            .await
+        self.post("indicators", indicator, Permission::TiReadWrite, true).await
     }
 }
 

@@ -5,14 +5,10 @@
 use reqwest::Method;
 
 use super::Permission;
-use super::client::{Client, encode};
+use super::client::{Client, encode, json_body};
 use super::error::{Error, Operation};
 use super::models::Page;
 use super::models::identity::{ConfirmCompromisedRequest, IdentityAccount, InvokeActionRequest, RemediateRequest};
-
-fn json<T: serde::Serialize>(body: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(body).map_err(|e| Error::Config(e.to_string()))
-}
 
 impl Client {
     /// The identities whose on-premises SID is `sid` (`identityAccounts?$filter=...`, §5.1).
@@ -35,7 +31,7 @@ impl Client {
     /// outcome: no API tells whether it happened.
     pub async fn invoke_identity_action(&self, identity: &str, request: &InvokeActionRequest) -> Result<(), Error> {
         let path = format!("security/identities/identityAccounts/{}/invokeAction", encode(identity));
-        let body = json(request)?;
+        let body = json_body(request)?;
         let op = Operation::Needs(Permission::SecurityIdentitiesActionsReadWrite);
         let _: serde_json::Value = self
             .request_json(Method::POST, &path, &[], Some(&body), op, false)
@@ -57,7 +53,7 @@ impl Client {
     /// `POST identityProtection/riskyUsers/confirmCompromised` (§5.3): sets the users' risk to
     /// high (204), which a repeat leaves as it is.
     pub async fn confirm_compromised(&self, users: &[String]) -> Result<(), Error> {
-        let body = json(&ConfirmCompromisedRequest {
+        let body = json_body(&ConfirmCompromisedRequest {
             user_ids: users.to_vec(),
         })?;
         let op = Operation::Needs(Permission::IdentityRiskyUserReadWrite);
@@ -75,7 +71,7 @@ impl Client {
     /// `POST security/collaboration/analyzedEmails/remediate` (§6.1): 202 and the Action
     /// center link (`Location`). Never repeated after an uncertain outcome.
     pub async fn remediate_emails(&self, request: &RemediateRequest) -> Result<Option<String>, Error> {
-        let body = json(request)?;
+        let body = json_body(request)?;
         let op = Operation::Needs(Permission::SecurityAnalyzedMessageReadWrite);
         self.request_location(
             Method::POST,

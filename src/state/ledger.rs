@@ -254,7 +254,7 @@ impl Store {
     /// The done entries of `playbook` with a result that may still change (device actions
     /// whose machine actions were not final when last read), oldest first. Only the last 7 days:
     /// a machine action is retried by Defender for 3 days at most.
-    pub fn open_results(&self, playbook: &str) -> Result<Vec<LedgerEntry>, StateError> {
+    pub fn open_results(&self, playbook: &str, now: DateTime<Utc>) -> Result<Vec<LedgerEntry>, StateError> {
         let conn = self.conn();
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM ledger
@@ -263,7 +263,7 @@ impl Store {
                AND updated >= ?2
              ORDER BY id"
         );
-        let since = chrono::Utc::now() - chrono::TimeDelta::days(7);
+        let since = now - chrono::TimeDelta::days(7);
         let query = || -> rusqlite::Result<Vec<LedgerEntry>> {
             conn.prepare_cached(&sql)?
                 .query_map(params![playbook, Ts(since)], ledger_entry)?
